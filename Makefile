@@ -1,0 +1,45 @@
+# twofa — every set-up step lives here, so a fresh machine needs only `make run` or `make test`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint format schema check-schema migration clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install twofa with its development tools
+
+run: install ## migrate, seed a demo account on an empty database, serve on 127.0.0.1:8000
+	$(BIN)/twofa migrate
+	$(BIN)/twofa seed-demo
+	$(BIN)/twofa serve --host 127.0.0.1 --port 8000
+
+test: install ## the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
+	$(BIN)/pytest
+
+lint: install ## ruff (lint and format) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: install ## regenerate schema.graphql from the code
+	$(BIN)/twofa export-schema > schema.graphql
+
+check-schema: install ## fail when schema.graphql differs from the code
+	$(BIN)/twofa export-schema | diff -u schema.graphql - && echo "schema.graphql is up to date"
+
+migration: install ## write a migration for model changes: make migration name=what_changed
+	$(BIN)/tortoise -c twofa.database.MIGRATIONS_AUTHORING_CONFIG makemigrations --name $(name)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

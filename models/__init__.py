@@ -1,0 +1,25 @@
+"""Tortoise models: the data twofa keeps. Domain rules live in ``services``."""
+
+from models.account import Account
+from models.audit import AuditEvent
+from models.authenticator import Authenticator, RecoveryCode
+from models.enums import OperatorRole, OperatorStatus, TokenPurpose, TwoFactorMode
+from models.operator import Operator
+from models.session import Session
+from models.throttle import Throttle
+from models.token import OneTimeToken
+
+__all__ = [
+    "Account",
+    "AuditEvent",
+    "Authenticator",
+    "OneTimeToken",
+    "Operator",
+    "OperatorRole",
+    "OperatorStatus",
+    "RecoveryCode",
+    "Session",
+    "Throttle",
+    "TokenPurpose",
+    "TwoFactorMode",
+]

@@ -1,0 +1,32 @@
+"""Accounts: the tenant that owns operators and the two-factor default."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import TwoFactorMode
+
+if TYPE_CHECKING:
+    from models.operator import Operator
+
+
+class Account(Model):
+    """A customer account whose administrators set the two-factor policy of its operators."""
+
+    id = fields.IntField(primary_key=True, description="Internal key, exposed only as a global id.")
+    name = fields.CharField(max_length=200, description="Display name of the account.")
+    two_factor_default = fields.CharEnumField(
+        TwoFactorMode,
+        max_length=16,
+        default=TwoFactorMode.OPTIONAL,
+        description="Account-wide two-factor mode, applied to operators without an override.",
+    )
+    created_at = fields.DatetimeField(description="When the account was created.")
+
+    operators: fields.ReverseRelation[Operator]
+
+    class Meta:
+        table = "accounts"

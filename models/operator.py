@@ -1,0 +1,51 @@
+"""Operators: the people who sign in to an account."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.account import Account
+from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
+
+
+class Operator(Model):
+    """A person who signs in to one account, with their own two-factor override."""
+
+    id = fields.IntField(primary_key=True, description="Internal key, exposed only as a global id.")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account",
+        related_name="operators",
+        on_delete=fields.CASCADE,
+        description="The account this operator belongs to.",
+    )
+    account_id: int
+    email = fields.CharField(max_length=254, description="Email address as the operator gave it.")
+    email_key = fields.CharField(
+        max_length=254,
+        unique=True,
+        description="Case-folded email: the unique, case-insensitive login key.",
+    )
+    name = fields.CharField(max_length=200, description="Display name.")
+    role = fields.CharEnumField(OperatorRole, max_length=16, description="What they may do.")
+    status = fields.CharEnumField(
+        OperatorStatus, max_length=16, description="INVITED until the invitation is accepted."
+    )
+    uses_single_sign_on = fields.BooleanField(
+        default=False,
+        description="Signs in through an identity provider, TOTP never applies.",
+    )
+    two_factor_override: fields.Field[TwoFactorMode | None] = fields.CharEnumField(  # type: ignore[assignment]
+        TwoFactorMode,
+        max_length=16,
+        null=True,
+        description="Mode that wins over the account default, null follows the default.",
+    )
+    password_hash = fields.CharField(
+        max_length=255, null=True, description="argon2id hash of the password, null until set."
+    )
+    created_at = fields.DatetimeField(description="When the operator was created or invited.")
+
+    class Meta:
+        table = "operators"
+        indexes = (("account_id", "id"),)

@@ -1,0 +1,29 @@
+"""Sessions: what a bearer token stands for after login."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.operator import Operator
+
+
+class Session(Model):
+    """A signed-in operator, found by the SHA-256 hash of its bearer token."""
+
+    id = fields.IntField(primary_key=True, description="Internal key.")
+    operator: fields.ForeignKeyRelation[Operator] = fields.ForeignKeyField(
+        "models.Operator",
+        related_name="sessions",
+        on_delete=fields.CASCADE,
+        description="Who is signed in.",
+    )
+    operator_id: int
+    token_hash = fields.CharField(
+        max_length=64, unique=True, description="SHA-256 hex of the bearer token, never the token."
+    )
+    created_at = fields.DatetimeField(description="When the session was issued.")
+    expires_at = fields.DatetimeField(db_index=True, description="After this the token is refused.")
+
+    class Meta:
+        table = "sessions"

@@ -1,0 +1,24 @@
+"""Attempt counters behind login and code throttling."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Throttle(Model):
+    """Consecutive failed attempts against one key, and the lock they earned."""
+
+    id = fields.IntField(primary_key=True, description="Internal key.")
+    key = fields.CharField(
+        max_length=300,
+        unique=True,
+        description="What is being guessed at, e.g. a login email or an operator's codes.",
+    )
+    failures = fields.IntField(default=0, description="Failed attempts since the last success.")
+    locked_until = fields.DatetimeField(
+        null=True, description="Attempts before this instant are refused unseen."
+    )
+
+    class Meta:
+        table = "throttles"

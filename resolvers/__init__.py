@@ -1,0 +1,1 @@
+"""Thin resolvers: parse the input, call a service, shape the payload."""

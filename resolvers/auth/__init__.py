@@ -1,0 +1,1 @@
+"""Resolvers of login, second-factor verification and logout."""

@@ -1,0 +1,25 @@
+"""``clearOperatorTwoFactorOverride``: let an operator follow the account default again."""
+
+from __future__ import annotations
+
+from resolvers.errors import returns_user_errors
+from schema.context import Info
+from schema.ids import decode_id
+from schema.mutations.policy import (
+    ClearOperatorTwoFactorOverrideInput,
+    ClearOperatorTwoFactorOverridePayload,
+)
+from schema.types.operator import OperatorNode
+from services.administration import set_override
+
+
+@returns_user_errors(ClearOperatorTwoFactorOverridePayload)
+async def clear_operator_two_factor_override(
+    info: Info, input: ClearOperatorTwoFactorOverrideInput
+) -> ClearOperatorTwoFactorOverridePayload:
+    """Remove the override of an operator in the caller's account."""
+    context = info.context
+    operator = await set_override(
+        context.require_viewer(), decode_id(input.operator_id, "Operator"), None, context.now()
+    )
+    return ClearOperatorTwoFactorOverridePayload(operator=OperatorNode.from_model(operator))

@@ -1,0 +1,44 @@
+"""Root query fields: ``viewer`` and ``node``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from schema.context import Info
+from schema.ids import parse_id
+from schema.types.account import AccountNode
+from schema.types.operator import OperatorNode
+from services.operators import visible_account, visible_operator
+
+
+def viewer(info: Info) -> OperatorNode | None:
+    """Return the signed-in operator, or None without a valid session."""
+    operator = info.context.viewer
+    return OperatorNode.from_model(operator) if operator is not None else None
+
+
+async def node(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+) -> relay.Node | None:
+    """Return the object with global id ``id`` if the caller may read it, else None.
+
+    The rules are those of the direct fields: an operator sees themselves and their account;
+    an administrator also sees every operator of their account. Malformed, unknown and
+    foreign ids all answer null.
+    """
+    viewer = info.context.viewer
+    parsed = parse_id(id)
+    if viewer is None or parsed is None:
+        return None
+    type_name, key = parsed
+    if type_name == "Operator":
+        operator = await visible_operator(viewer, key)
+        return OperatorNode.from_model(operator) if operator is not None else None
+    if type_name == "Account":
+        account = await visible_account(viewer, key)
+        return AccountNode.from_model(account) if account is not None else None
+    return None

@@ -1,0 +1,56 @@
+"""The per-request context every resolver receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeAlias
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+
+from models import Operator, Session
+from schema.errors import unauthenticated
+from schema.loaders import Loaders
+from services.clock import Clock
+from services.passwords import PasswordHasher
+from twofa.settings import Settings
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What the application hands every request: settings, time and hashing."""
+
+    settings: Settings
+    clock: Clock
+    hasher: PasswordHasher
+
+
+@dataclass
+class Context:
+    """One request: who is calling, with what, and the request's dataloaders."""
+
+    request: Request
+    response: Response
+    deps: Dependencies
+    session: Session | None
+    viewer: Operator | None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.deps.clock)
+
+    def require_viewer(self) -> Operator:
+        """Return the signed-in operator, or raise the top-level UNAUTHENTICATED error."""
+        if self.viewer is None:
+            raise unauthenticated()
+        return self.viewer
+
+    def now(self) -> datetime:
+        """Return the current instant from the application's clock."""
+        return self.deps.clock.now()
+
+
+Info: TypeAlias = strawberry.Info[Context, None]
+"""The ``info`` argument type of every resolver."""

@@ -1,0 +1,117 @@
+"""GraphQL enums. Their values are the domain's enums, registered with descriptions."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
+from services.errors import ErrorCode
+from services.login import LoginOutcome
+from services.policy import PolicySource, TwoFactorState
+
+
+def _register(enum_cls: type[Enum], name: str, description: str, values: dict[str, str]) -> None:
+    """Expose a domain enum under ``name``, with a description on the type and every value."""
+    missing = {member.name for member in enum_cls} ^ set(values)
+    if missing:
+        raise ValueError(f"{name}: values without description or unknown: {sorted(missing)}")
+    strawberry.enum(enum_cls, name=name, description=description)
+    definition = enum_cls.__strawberry_definition__  # type: ignore[attr-defined]
+    for value in definition.values:
+        value.description = values[value.name]
+
+
+_register(
+    TwoFactorMode,
+    "TwoFactorMode",
+    "How strongly two-factor authentication is asked of an operator.",
+    {
+        "REQUIRED": "A code is asked at every login; operators without an authenticator must "
+        "set one up before they get a session.",
+        "OPTIONAL": "Operators may set up an authenticator; a code is asked only of those who did.",
+        "DISABLED": "No code is asked; a configured authenticator is kept but not used.",
+    },
+)
+_register(
+    PolicySource,
+    "TwoFactorPolicySource",
+    "Where an operator's effective two-factor mode comes from.",
+    {
+        "ACCOUNT_DEFAULT": "The account-wide default applies.",
+        "OPERATOR_OVERRIDE": "An administrator overrode the default for this operator.",
+        "SINGLE_SIGN_ON": "The operator signs in through single sign-on; TOTP does not apply.",
+    },
+)
+_register(
+    TwoFactorState,
+    "TwoFactorState",
+    "How far an operator's authenticator has been set up.",
+    {
+        "NOT_CONFIGURED": "No authenticator, or an enrollment that lapsed unconfirmed.",
+        "PENDING": "Enrollment started and waiting for its first code.",
+        "CONFIGURED": "An authenticator is confirmed and can produce login codes.",
+    },
+)
+_register(
+    OperatorRole,
+    "OperatorRole",
+    "What an operator may do in their account.",
+    {
+        "ADMINISTRATOR": "Manages the account's policy and operators.",
+        "BASIC": "Uses the product; manages only their own two-factor settings.",
+    },
+)
+_register(
+    OperatorStatus,
+    "OperatorStatus",
+    "Whether an operator has accepted their invitation.",
+    {
+        "INVITED": "Invited and not yet accepted; cannot log in.",
+        "ACTIVE": "Accepted; can log in.",
+    },
+)
+_register(
+    LoginOutcome,
+    "LoginOutcome",
+    "What a login with email and password led to.",
+    {
+        "AUTHENTICATED": "Logged in: the payload carries a session token.",
+        "TWO_FACTOR_CODE_REQUIRED": "Password accepted; send a code with the challenge token "
+        "to verifyTwoFactorCode to get a session.",
+        "TWO_FACTOR_SETUP_EMAIL_SENT": "Two-factor authentication is required and not set up: "
+        "an email with a setup link was sent, and no session was issued.",
+    },
+)
+_register(
+    ErrorCode,
+    "UserErrorCode",
+    "Stable code of an expected failure; branch on it, not on the message.",
+    {
+        "INVALID_INPUT": "An input value is malformed or out of range.",
+        "INVALID_CREDENTIALS": "Email or password is wrong, or the operator cannot log in yet.",
+        "SINGLE_SIGN_ON_OPERATOR": "The operator signs in through their identity provider.",
+        "WEAK_PASSWORD": "The new password is too short.",
+        "INVALID_CODE": "The code is wrong or not in the accepted time window.",
+        "CODE_ALREADY_USED": "This code (or an older one) was already used; wait for the next.",
+        "TOO_MANY_ATTEMPTS": "Locked after repeated failures; see lockedUntil.",
+        "TOKEN_INVALID": "The token is unknown or already used.",
+        "TOKEN_EXPIRED": "The token has expired.",
+        "NOT_FOUND": "No such object in your account.",
+        "EMAIL_TAKEN": "An operator with this email already exists.",
+        "NOT_ALLOWED_BY_POLICY": "The operator's two-factor policy does not allow this.",
+        "ALREADY_CONFIGURED": "Two-factor authentication is already set up; reset it first.",
+        "NO_PENDING_ENROLLMENT": "No enrollment in progress, or it expired; start again.",
+    },
+)
+
+__all__ = [
+    "ErrorCode",
+    "LoginOutcome",
+    "OperatorRole",
+    "OperatorStatus",
+    "PolicySource",
+    "TwoFactorMode",
+    "TwoFactorState",
+]

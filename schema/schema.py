@@ -1,0 +1,62 @@
+"""The executable schema, with its protective extensions."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from schema.mutation import Mutation
+from schema.query import Query
+from schema.types.account import AccountNode
+from schema.types.operator import OperatorNode
+
+logger = logging.getLogger("twofa.graphql")
+
+MAX_DEPTH = 10
+"""Deepest selection a query may have."""
+MAX_ALIASES = 30
+"""Most aliases one document may use (every aliased attempt is still counted and throttled)."""
+MAX_TOKENS = 2000
+"""Most lexical tokens one document may have."""
+
+
+def is_internal(error: GraphQLError) -> bool:
+    """Tell whether an error came from an unexpected exception and must be masked.
+
+    Errors meant for clients (syntax, validation, permission, ``ApiError``) carry no
+    foreign original exception and pass through unchanged.
+    """
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def build_schema() -> strawberry.Schema:
+    """Assemble the schema with depth, alias and token limits, caches and error masking."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[AccountNode, OperatorNode],
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            lambda: MaskErrors(should_mask_error=is_internal),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: ParserCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: ValidationCache(maxsize=256),
+        ],
+    )
+
+
+schema = build_schema()

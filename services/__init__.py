@@ -1,0 +1,1 @@
+"""Domain rules of twofa: policy, credentials, tokens, sessions, enrollment, audit."""

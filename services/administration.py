@@ -1,0 +1,56 @@
+"""What administrators do to their account's two-factor policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from models import Account, Operator, TwoFactorMode
+from services import audit
+from services.audit import AuditEventKind
+from services.operators import operator_in_account, require_administrator
+
+OPERATOR_ID_FIELD = ("input", "operatorId")
+
+
+async def set_account_default(actor: Operator, mode: TwoFactorMode, now: datetime) -> Account:
+    """Set the actor's account-wide two-factor default and log the change."""
+    require_administrator(actor)
+    async with in_transaction():
+        account = await Account.filter(id=actor.account_id).select_for_update().get()
+        previous = account.two_factor_default
+        account.two_factor_default = mode
+        await account.save(update_fields=["two_factor_default"])
+        await audit.record(
+            AuditEventKind.ACCOUNT_DEFAULT_CHANGED,
+            account_id=account.id,
+            actor_id=actor.id,
+            now=now,
+            details={"from": previous.value, "to": mode.value},
+        )
+    return account
+
+
+async def set_override(
+    actor: Operator, operator_id: int | None, mode: TwoFactorMode | None, now: datetime
+) -> Operator:
+    """Set (``mode``) or clear (None) an operator's override, within the actor's account."""
+    require_administrator(actor)
+    async with in_transaction():
+        operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
+        previous = operator.two_factor_override
+        operator.two_factor_override = mode
+        await operator.save(update_fields=["two_factor_override"])
+        await audit.record(
+            AuditEventKind.OVERRIDE_SET if mode is not None else AuditEventKind.OVERRIDE_CLEARED,
+            account_id=actor.account_id,
+            actor_id=actor.id,
+            target_id=operator.id,
+            now=now,
+            details={
+                "from": previous.value if previous else None,
+                "to": mode.value if mode else None,
+            },
+        )
+    return operator

@@ -1,0 +1,61 @@
+"""Error codes owned by the domain, and the exception that carries them to the API layer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable codes of expected failures; clients branch on these, never on messages."""
+
+    INVALID_INPUT = "INVALID_INPUT"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    SINGLE_SIGN_ON_OPERATOR = "SINGLE_SIGN_ON_OPERATOR"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    INVALID_CODE = "INVALID_CODE"
+    CODE_ALREADY_USED = "CODE_ALREADY_USED"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    NOT_FOUND = "NOT_FOUND"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    NOT_ALLOWED_BY_POLICY = "NOT_ALLOWED_BY_POLICY"
+    ALREADY_CONFIGURED = "ALREADY_CONFIGURED"
+    NO_PENDING_ENROLLMENT = "NO_PENDING_ENROLLMENT"
+
+
+class DomainError(Exception):
+    """An expected refusal, shown to the client as a ``userErrors`` entry."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        field: tuple[str, ...] | None = None,
+        locked_until: datetime | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.locked_until = locked_until
+
+
+def not_found(field: tuple[str, ...] | None = None) -> DomainError:
+    """Return the one NOT_FOUND error used for missing and foreign ids alike."""
+    return DomainError(ErrorCode.NOT_FOUND, "No such object.", field=field)
+
+
+def too_many_attempts(locked_until: datetime) -> DomainError:
+    """Return the TOO_MANY_ATTEMPTS error for a lock that lasts until ``locked_until``."""
+    return DomainError(
+        ErrorCode.TOO_MANY_ATTEMPTS,
+        "Too many failed attempts. Try again later.",
+        locked_until=locked_until,
+    )
+
+
+class Forbidden(Exception):
+    """The caller is signed in but their role does not allow the action."""

@@ -1,0 +1,104 @@
+"""Login with email and password: the decision table of the specification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from tortoise.transactions import in_transaction
+
+from models import Operator, OperatorStatus, TokenPurpose, TwoFactorMode
+from services import audit, sessions, throttle, tokens
+from services.audit import AuditEventKind
+from services.errors import DomainError, ErrorCode
+from services.operators import policy_of
+from services.passwords import PasswordHasher
+from services.policy import TwoFactorState
+from services.validation import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, email_key
+
+
+class LoginOutcome(StrEnum):
+    """What a correct email and password lead to."""
+
+    AUTHENTICATED = "AUTHENTICATED"
+    TWO_FACTOR_CODE_REQUIRED = "TWO_FACTOR_CODE_REQUIRED"
+    TWO_FACTOR_SETUP_EMAIL_SENT = "TWO_FACTOR_SETUP_EMAIL_SENT"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """The outcome of a login and what it hands the client."""
+
+    outcome: LoginOutcome
+    operator: Operator
+    session_token: str | None = None
+    challenge_token: str | None = None
+
+
+INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
+
+
+async def login(email: str, password: str, *, hasher: PasswordHasher, now: datetime) -> LoginResult:
+    """Check email and password, then decide between a session, a code step or a setup email.
+
+    Unknown emails, wrong passwords and invited operators get one error and cost one argon2
+    verification each, so neither the message nor the time tells them apart. Every attempt
+    is counted against the email typed, known or not.
+    """
+    key = email_key(email)
+    throttle_key = throttle.password_key(key[:MAX_EMAIL_LENGTH])
+    await throttle.begin_attempt(throttle_key, now)
+    operator = None
+    if len(key) <= MAX_EMAIL_LENGTH:
+        operator = await Operator.get_or_none(email_key=key)
+    password_ok = len(password) <= MAX_PASSWORD_LENGTH and await hasher.verify(
+        operator.password_hash if operator else None, password
+    )
+    if operator is None or not password_ok or operator.status is OperatorStatus.INVITED:
+        if operator is not None:
+            await audit.record(
+                AuditEventKind.LOGIN_FAILED,
+                account_id=operator.account_id,
+                target_id=operator.id,
+                now=now,
+                details={"reason": "invalid_credentials"},
+            )
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
+    await throttle.succeeded(throttle_key)
+    if operator.uses_single_sign_on:
+        raise DomainError(
+            ErrorCode.SINGLE_SIGN_ON_OPERATOR,
+            "This operator signs in through single sign-on, not with a password.",
+        )
+    return await _second_step(operator, now)
+
+
+async def _second_step(operator: Operator, now: datetime) -> LoginResult:
+    """Apply rows 2 to 5 of the login table to an operator whose password was right."""
+    policy = await policy_of(operator, now)
+    if policy.mode is TwoFactorMode.DISABLED:
+        return await _authenticated(operator, now)
+    if policy.state is TwoFactorState.CONFIGURED:
+        challenge = await tokens.issue(operator.id, TokenPurpose.LOGIN_CHALLENGE, now)
+        return LoginResult(
+            LoginOutcome.TWO_FACTOR_CODE_REQUIRED, operator, challenge_token=challenge
+        )
+    if policy.mode is TwoFactorMode.REQUIRED:
+        await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_EMAIL, now)
+        return LoginResult(LoginOutcome.TWO_FACTOR_SETUP_EMAIL_SENT, operator)
+    return await _authenticated(operator, now)
+
+
+async def _authenticated(operator: Operator, now: datetime) -> LoginResult:
+    async with in_transaction():
+        token = await sessions.issue_session(operator.id, now)
+        await audit.record(
+            AuditEventKind.LOGIN_SUCCEEDED,
+            account_id=operator.account_id,
+            actor_id=operator.id,
+            target_id=operator.id,
+            now=now,
+            details={"method": "password"},
+        )
+    return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)

@@ -1,0 +1,111 @@
+"""Reading operators and their effective policy in bulk, with account scoping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from models import Account, Authenticator, Operator, OperatorRole
+from services.errors import Forbidden, not_found
+from services.policy import EffectivePolicy, TwoFactorState, authenticator_state, effective_policy
+
+
+def require_administrator(actor: Operator) -> None:
+    """Raise Forbidden unless ``actor`` administers their account."""
+    if actor.role is not OperatorRole.ADMINISTRATOR:
+        raise Forbidden("Only administrators may do this.")
+
+
+async def operator_in_account(
+    actor: Operator, operator_id: int | None, field: tuple[str, ...]
+) -> Operator:
+    """Return the operator with ``operator_id`` in the actor's account, or raise NOT_FOUND.
+
+    An id from another account, a malformed id (None) and a missing id all answer the same.
+    """
+    if operator_id is None:
+        raise not_found(field)
+    operator = await Operator.get_or_none(id=operator_id, account_id=actor.account_id)
+    if operator is None:
+        raise not_found(field)
+    return operator
+
+
+async def states_by_operator(
+    operator_ids: Iterable[int], now: datetime
+) -> dict[int, TwoFactorState]:
+    """Return the two-factor state of each operator, in one query."""
+    ids = list(operator_ids)
+    states = dict.fromkeys(ids, TwoFactorState.NOT_CONFIGURED)
+    rows = await Authenticator.filter(operator_id__in=ids).values(
+        "operator_id", "confirmed_at", "pending_expires_at"
+    )
+    for row in rows:
+        states[row["operator_id"]] = authenticator_state(
+            confirmed_at=row["confirmed_at"], pending_expires_at=row["pending_expires_at"], now=now
+        )
+    return states
+
+
+async def accounts_by_id(account_ids: Iterable[int]) -> dict[int, Account]:
+    """Return the accounts with the given ids, in one query."""
+    return {account.id: account for account in await Account.filter(id__in=list(account_ids))}
+
+
+async def policy_of(operator: Operator, now: datetime) -> EffectivePolicy:
+    """Return the effective policy of one operator (two queries)."""
+    policies = await policies_of([operator], now)
+    return policies[operator.id]
+
+
+async def policies_of(operators: Sequence[Operator], now: datetime) -> dict[int, EffectivePolicy]:
+    """Return the effective policy of each operator, in two queries whatever their number."""
+    accounts = await accounts_by_id({operator.account_id for operator in operators})
+    states = await states_by_operator([operator.id for operator in operators], now)
+    return {
+        operator.id: effective_policy(
+            account_default=accounts[operator.account_id].two_factor_default,
+            override=operator.two_factor_override,
+            uses_single_sign_on=operator.uses_single_sign_on,
+            state=states[operator.id],
+        )
+        for operator in operators
+    }
+
+
+async def operators_page(
+    account_id: int, *, after_id: int | None, limit: int
+) -> tuple[list[Operator], bool]:
+    """Return up to ``limit`` operators of an account after ``after_id``, and whether more follow.
+
+    Keyset paging on the primary key: each page costs the same however deep it is.
+    """
+    query = Operator.filter(account_id=account_id)
+    if after_id is not None:
+        query = query.filter(id__gt=after_id)
+    rows = await query.order_by("id").limit(limit + 1)
+    return rows[:limit], len(rows) > limit
+
+
+async def count_operators(account_id: int) -> int:
+    """Return how many operators an account has."""
+    return await Operator.filter(account_id=account_id).count()
+
+
+async def visible_operator(viewer: Operator, operator_id: int) -> Operator | None:
+    """Return the operator if ``viewer`` may read it, else None (exactly like a missing id).
+
+    Operators read themselves; administrators read every operator of their account.
+    """
+    if operator_id == viewer.id:
+        return await Operator.get_or_none(id=operator_id)
+    if viewer.role is not OperatorRole.ADMINISTRATOR:
+        return None
+    return await Operator.get_or_none(id=operator_id, account_id=viewer.account_id)
+
+
+async def visible_account(viewer: Operator, account_id: int) -> Account | None:
+    """Return the account if it is the viewer's own, else None."""
+    if account_id != viewer.account_id:
+        return None
+    return await Account.get_or_none(id=account_id)

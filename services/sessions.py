@@ -1,0 +1,48 @@
+"""Sessions: opaque bearer tokens, stored as hashes, that expire and can be revoked."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from models import Operator, OperatorStatus, Session
+from services.tokens import hash_token, new_token
+
+SESSION_LIFETIME = timedelta(hours=12)
+"""How long a session token is accepted after login."""
+
+
+async def issue_session(operator_id: int, now: datetime) -> str:
+    """Start a session for the operator and return its bearer token (shown once)."""
+    token = new_token()
+    await Session.create(
+        operator_id=operator_id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + SESSION_LIFETIME,
+    )
+    return token
+
+
+async def authenticate(token: str, now: datetime) -> tuple[Session, Operator] | None:
+    """Return the live session and its active operator for a bearer token, or None."""
+    session = (
+        await Session.filter(token_hash=hash_token(token), expires_at__gt=now)
+        .select_related("operator")
+        .first()
+    )
+    if session is None or session.operator.status is not OperatorStatus.ACTIVE:
+        return None
+    return session, session.operator
+
+
+async def revoke_session(session_id: int) -> None:
+    """End one session (logout)."""
+    await Session.filter(id=session_id).delete()
+
+
+async def revoke_operator_sessions(operator_id: int, *, keep_session_id: int | None = None) -> None:
+    """End every session of an operator, except ``keep_session_id`` when given."""
+    query = Session.filter(operator_id=operator_id)
+    if keep_session_id is not None:
+        query = query.exclude(id=keep_session_id)
+    await query.delete()

@@ -1,0 +1,103 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL), the app
+over ASGI with an injected clock, and helpers to call GraphQL and create data."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from starlette.applications import Starlette
+from tortoise.contrib.test import truncate_all_models
+
+from services.clock import FrozenClock
+from services.passwords import Argon2Parameters
+from tests.support import CountingHasher, GraphQLClient
+from twofa.app import create_app
+from twofa.database import apply_migrations
+from twofa.settings import Settings
+
+START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+"""Where every test's clock starts (a Monday morning)."""
+
+CHEAP_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=256, parallelism=1)
+"""argon2id at its cheapest, so that hashing does not dominate the suite's time."""
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A migrated database for the whole run: a throw-away PostgreSQL database when
+    TEST_DATABASE_URL is set, else an SQLite file."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        path: Path = tmp_path_factory.mktemp("db") / "twofa.sqlite3"
+        url = f"sqlite://{path}"
+        await apply_migrations(url)
+        yield url
+        return
+    name = f"twofa_test_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(_asyncpg_dsn(base))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = _with_database(base, name)
+    await apply_migrations(url)
+    yield url
+    admin = await asyncpg.connect(_asyncpg_dsn(base))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def hasher() -> CountingHasher:
+    """A cheap argon2id hasher that counts its verifications."""
+    return CountingHasher(CHEAP_ARGON2)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """The test's clock; move it with ``advance``."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings of the app under test."""
+    return Settings(database_url=database_url, public_url="https://twofa.test")
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, clock: FrozenClock, hasher: CountingHasher
+) -> AsyncIterator[Starlette]:
+    """The application with its lifespan running, on an emptied database."""
+    application = create_app(settings, clock=clock, hasher=hasher)
+    async with application.router.lifespan_context(application):
+        await truncate_all_models()
+        yield application
+
+
+@pytest.fixture
+async def gql(app: Starlette) -> AsyncIterator[GraphQLClient]:
+    """A GraphQL client talking to the app over ASGI."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
+        yield GraphQLClient(http)

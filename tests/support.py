@@ -1,0 +1,167 @@
+"""Helpers for tests: a small GraphQL client and ways to set up accounts and operators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from models import Account, Operator, OperatorRole, OperatorStatus, TwoFactorMode
+from schema.ids import encode_id
+from services.accounts import create_account
+from services.clock import Clock
+from services.passwords import PasswordHasher
+from services.sessions import issue_session
+from services.validation import email_key
+
+PASSWORD = "correct horse battery staple"
+
+
+class CountingHasher(PasswordHasher):
+    """A password hasher that counts argon2 verifications, real or against the dummy hash."""
+
+    verifications = 0
+
+    def _verify(self, hashed: str | None, secret: str) -> bool:
+        self.verifications += 1
+        return super()._verify(hashed, secret)
+
+
+class GraphQLClient:
+    """Posts GraphQL documents to the app, optionally with a bearer token."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request and return the raw HTTP response."""
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
+        )
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """Send one request and return its JSON body (``data`` and maybe ``errors``)."""
+        response = await self.post(query, variables, token=token)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """Send one request that must succeed without top-level errors; return ``data``."""
+        body = await self.execute(query, variables, token=token)
+        assert "errors" not in body, body
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def login(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
+        """Run the ``login`` mutation and return its payload."""
+        data = await self.data(LOGIN, {"email": email, "password": password})
+        payload: dict[str, Any] = data["login"]
+        return payload
+
+    async def session(self, email: str, password: str = PASSWORD) -> str:
+        """Log in an operator whose login needs no code and return the session token."""
+        payload = await self.login(email, password)
+        assert payload["outcome"] == "AUTHENTICATED", payload
+        token: str = payload["sessionToken"]
+        return token
+
+
+LOGIN = """
+mutation Login($email: String!, $password: String!) {
+  login(input: {email: $email, password: $password}) {
+    outcome sessionToken challengeToken
+    viewer { id email }
+    userErrors { code field message lockedUntil }
+  }
+}
+"""
+
+
+@dataclass
+class Team:
+    """An account with an administrator and a basic operator, all with PASSWORD."""
+
+    account: Account
+    admin: Operator
+    basic: Operator
+
+    @property
+    def account_id(self) -> str:
+        """Global id of the account."""
+        return encode_id("Account", self.account.id)
+
+
+async def make_team(
+    hasher: PasswordHasher,
+    clock: Clock,
+    *,
+    name: str = "Acme",
+    domain: str = "acme.example",
+    default: TwoFactorMode = TwoFactorMode.OPTIONAL,
+) -> Team:
+    """Create an account with ``default``, its administrator and one basic operator."""
+    account, admin = await create_account(
+        name=name,
+        admin_email=f"admin@{domain}",
+        admin_password=PASSWORD,
+        admin_name="Ada Admin",
+        hasher=hasher,
+        now=clock.now(),
+    )
+    if default is not TwoFactorMode.OPTIONAL:
+        account.two_factor_default = default
+        await account.save()
+    basic = await add_operator(account, f"basic@{domain}", hasher, clock)
+    return Team(account=account, admin=admin, basic=basic)
+
+
+async def add_operator(
+    account: Account,
+    email: str,
+    hasher: PasswordHasher,
+    clock: Clock,
+    *,
+    role: OperatorRole = OperatorRole.BASIC,
+    status: OperatorStatus = OperatorStatus.ACTIVE,
+    uses_single_sign_on: bool = False,
+    override: TwoFactorMode | None = None,
+) -> Operator:
+    """Insert an operator with PASSWORD (no password while INVITED)."""
+    return await Operator.create(
+        account=account,
+        email=email,
+        email_key=email_key(email),
+        name=email.split("@", 1)[0].title(),
+        role=role,
+        status=status,
+        uses_single_sign_on=uses_single_sign_on,
+        two_factor_override=override,
+        password_hash=await hasher.hash(PASSWORD) if status is OperatorStatus.ACTIVE else None,
+        created_at=clock.now(),
+    )
+
+
+def gid(operator: Operator) -> str:
+    """Global id of an operator."""
+    return encode_id("Operator", operator.id)
+
+
+async def session_for(operator: Operator, clock: Clock) -> str:
+    """Issue a session directly, for tests that are not about logging in."""
+    return await issue_session(operator.id, clock.now())

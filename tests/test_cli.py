@@ -1,0 +1,102 @@
+"""The ``twofa`` command line, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from models import Account, Operator, OperatorRole
+from schema.ids import decode_id
+from tests.support import PASSWORD, GraphQLClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def twofa(*args: str, database_url: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m twofa ARGS`` against ``database_url``."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(  # noqa: S603 - our own command with fixed arguments
+        [sys.executable, "-m", "twofa", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_export_schema_matches_the_checked_in_file(database_url: str) -> None:
+    result = twofa("export-schema", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (ROOT / "schema.graphql").read_text()
+
+
+async def test_create_account_prints_global_ids_and_the_admin_can_log_in(
+    app: Starlette, gql: GraphQLClient, database_url: str
+) -> None:
+    result = twofa(
+        "create-account",
+        "--name", "Initech",
+        "--admin-email", "Peter@Initech.example",
+        "--admin-password", PASSWORD,
+        "--admin-name", "Peter",
+        database_url=database_url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    ids = json.loads(result.stdout)
+    account = await Account.get(id=decode_id(ids["accountId"], "Account"))
+    admin = await Operator.get(id=decode_id(ids["operatorId"], "Operator"))
+    assert account.name == "Initech"
+    assert (admin.account_id, admin.role, admin.name) == (
+        account.id,
+        OperatorRole.ADMINISTRATOR,
+        "Peter",
+    )
+    assert (await gql.login("peter@initech.example"))["outcome"] == "AUTHENTICATED"
+
+    again = twofa(
+        "create-account",
+        "--name", "Initech 2",
+        "--admin-email", "PETER@initech.example",
+        "--admin-password", PASSWORD,
+        database_url=database_url,
+    )  # fmt: skip
+    assert again.returncode == 1
+    assert "EMAIL_TAKEN" in again.stderr
+    assert await Account.all().count() == 1
+
+
+def test_create_account_refuses_a_short_password(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path}/cli.sqlite3"
+    assert twofa("migrate", database_url=url).returncode == 0
+    result = twofa(
+        "create-account", "--name", "A", "--admin-email", "a@b.example", "--admin-password", "short",
+        database_url=url,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "WEAK_PASSWORD" in result.stderr
+
+
+def test_migrate_creates_a_fresh_database_and_is_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path}/nested/fresh.sqlite3"
+    first = twofa("migrate", database_url=url)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "nested" / "fresh.sqlite3").exists()
+    second = twofa("migrate", database_url=url)
+    assert second.returncode == 0, second.stderr
+
+
+def test_seed_demo_creates_one_account_and_prints_its_login(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path}/data/demo.sqlite3"
+    assert twofa("migrate", database_url=url).returncode == 0
+    first = twofa("seed-demo", database_url=url, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "admin@demo.example" in first.stdout
+    second = twofa("seed-demo", database_url=url, cwd=tmp_path)
+    assert second.stdout == first.stdout

@@ -1,0 +1,1 @@
+"""twofa: the application entry points (settings, database, ASGI app, command line)."""

@@ -1,0 +1,146 @@
+"""The ``twofa`` command: serve, migrate, create accounts, export the schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from tortoise import Tortoise
+
+from schema.ids import encode_id
+from services.accounts import create_account
+from services.clock import SystemClock
+from services.errors import DomainError
+from services.passwords import PasswordHasher
+from twofa.database import apply_migrations, tortoise_config
+from twofa.demo import DEMO_EMAIL, seed_demo_account
+from twofa.settings import ConfigurationError, Settings
+
+DEMO_LOGIN_FILE = Path("data/demo-login.json")
+"""Where the demo login is kept (beside the SQLite file), so later runs can print it again."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command named on the command line and return its exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings.from_env()
+        return int(args.handler(args, settings))
+    except ConfigurationError as error:
+        print(f"twofa: {error}", file=sys.stderr)
+        return 2
+    except DomainError as error:
+        print(f"twofa: {error.code.value}: {error.message}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="twofa", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="apply migrations, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(handler=_migrate)
+
+    create = commands.add_parser("create-account", help="create an account and its administrator")
+    create.add_argument("--name", required=True)
+    create.add_argument("--admin-email", required=True)
+    create.add_argument("--admin-password", required=True)
+    create.add_argument("--admin-name")
+    create.set_defaults(handler=_create_account)
+
+    demo = commands.add_parser("seed-demo", help="create a demo account if there is no account")
+    demo.set_defaults(handler=_seed_demo)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.set_defaults(handler=_export_schema)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(apply_migrations(settings.database_url))
+    uvicorn.run(
+        "twofa.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(apply_migrations(settings.database_url))
+    print("Migrations applied.")
+    return 0
+
+
+def _create_account(args: argparse.Namespace, settings: Settings) -> int:
+    async def create() -> dict[str, str]:
+        account, admin = await create_account(
+            name=args.name,
+            admin_email=args.admin_email,
+            admin_password=args.admin_password,
+            admin_name=args.admin_name,
+            hasher=PasswordHasher(),
+            now=SystemClock().now(),
+        )
+        return {
+            "accountId": encode_id("Account", account.id),
+            "operatorId": encode_id("Operator", admin.id),
+        }
+
+    print(json.dumps(_with_database(settings, create)))
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    password = _with_database(settings, lambda: seed_demo_account(PasswordHasher(), SystemClock()))
+    if password is not None:
+        DEMO_LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
+        DEMO_LOGIN_FILE.write_text(json.dumps({"email": DEMO_EMAIL, "password": password}))
+        DEMO_LOGIN_FILE.chmod(0o600)
+    if not DEMO_LOGIN_FILE.exists():
+        print("The database has accounts already; no demo account was created.")
+        return 0
+    login = json.loads(DEMO_LOGIN_FILE.read_text())
+    print(
+        "Demo administrator (GraphiQL at http://127.0.0.1:8000/graphql):\n"
+        f"  email:    {login['email']}\n  password: {login['password']}"
+    )
+    return 0
+
+
+def _export_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from schema.schema import schema
+
+    print(schema.as_str())
+    return 0
+
+
+def _with_database(settings: Settings, action: Callable[[], Awaitable[Any]]) -> Any:
+    """Run ``action`` with the ORM open on the configured database."""
+
+    async def run() -> Any:
+        await Tortoise.init(config=tortoise_config(settings.database_url))
+        try:
+            return await action()
+        finally:
+            await Tortoise.close_connections()
+
+    return asyncio.run(run())

@@ -1,0 +1,83 @@
+"""Configuration read from the environment, as documented in the README."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_DATABASE_URL = "sqlite://data/twofa.sqlite3"
+SMTP_TLS_MODES = ("none", "starttls", "tls")
+
+
+class ConfigurationError(Exception):
+    """Raised when an environment variable holds a value twofa cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything twofa reads from its environment, parsed and validated once."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    """Tortoise database URL: ``sqlite://path`` or ``postgres://user@host:port/db``."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Base of the links put in emails, without a trailing slash."""
+    smtp_host: str | None = None
+    """SMTP server; when unset, mail is written to the log instead of sent."""
+    smtp_port: int = 587
+    """SMTP server port."""
+    smtp_username: str | None = None
+    """SMTP login name, if the server wants one."""
+    smtp_password: str | None = None
+    """SMTP password, if the server wants one."""
+    smtp_tls: str = "starttls"
+    """Transport security towards the SMTP server: ``none``, ``starttls`` or ``tls``."""
+    mail_from: str = "twofa@localhost"
+    """Sender address of every email."""
+    totp_issuer: str = "twofa"
+    """Issuer shown in authenticator apps."""
+    encryption_keys: tuple[str, ...] = ()
+    """Fernet keys; the first encrypts, all decrypt. Empty: a key file beside the SQLite file."""
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    """Origins allowed to call the API from a browser."""
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is an SQLite file (or memory)."""
+        return self.database_url.startswith("sqlite://")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build the settings from ``env`` (the process environment by default)."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        smtp_tls = (get("SMTP_TLS") or "starttls").lower()
+        if smtp_tls not in SMTP_TLS_MODES:
+            raise ConfigurationError(f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}")
+        port_text = get("SMTP_PORT") or "587"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigurationError("SMTP_PORT must be a port number")
+        return cls(
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            public_url=(get("PUBLIC_URL") or cls.public_url).rstrip("/"),
+            smtp_host=get("SMTP_HOST"),
+            smtp_port=int(port_text),
+            smtp_username=get("SMTP_USERNAME"),
+            smtp_password=get("SMTP_PASSWORD"),
+            smtp_tls=smtp_tls,
+            mail_from=get("MAIL_FROM") or cls.mail_from,
+            totp_issuer=get("TOTP_ISSUER") or cls.totp_issuer,
+            encryption_keys=_split(get("ENCRYPTION_KEYS")),
+            cors_origins=_split(get("CORS_ORIGINS")),
+        )
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    """Split a comma-separated variable into its non-empty parts."""
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
