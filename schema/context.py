@@ -14,17 +14,19 @@ from models import Operator, Session
 from schema.errors import unauthenticated
 from schema.loaders import Loaders
 from services.clock import Clock
+from services.encryption import SecretBox
 from services.passwords import PasswordHasher
 from twofa.settings import Settings
 
 
 @dataclass(frozen=True)
 class Dependencies:
-    """What the application hands every request: settings, time and hashing."""
+    """What the application hands every request: settings, time, hashing and encryption."""
 
     settings: Settings
     clock: Clock
     hasher: PasswordHasher
+    box: SecretBox
 
 
 @dataclass

@@ -103,6 +103,8 @@ _register(
         "NOT_ALLOWED_BY_POLICY": "The operator's two-factor policy does not allow this.",
         "ALREADY_CONFIGURED": "Two-factor authentication is already set up; reset it first.",
         "NO_PENDING_ENROLLMENT": "No enrollment in progress, or it expired; start again.",
+        "NOT_CONFIGURED": "Two-factor authentication is not set up, so there is nothing to "
+        "disable or renew.",
     },
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 
 from strawberry.dataloader import DataLoader
 
@@ -10,6 +11,7 @@ from models import Account
 from services.clock import Clock
 from services.operators import accounts_by_id, states_by_operator
 from services.policy import TwoFactorState
+from services.recovery_codes import remaining_by_operator
 
 
 class Loaders:
@@ -19,6 +21,13 @@ class Loaders:
         self._clock = clock
         self.account = DataLoader[int, Account](load_fn=self._load_accounts)
         self.two_factor_state = DataLoader[int, TwoFactorState](load_fn=self._load_states)
+        self.recovery_codes_remaining = DataLoader[int, int](load_fn=self._load_remaining)
+
+    def forget_operator(self, operator_id: int) -> None:
+        """Drop what was cached about an operator's two-factor setup (after a change)."""
+        for loader in (self.two_factor_state, self.recovery_codes_remaining):
+            with suppress(KeyError):  # DataLoader.clear raises for keys it never loaded
+                loader.clear(operator_id)
 
     async def _load_accounts(self, ids: list[int]) -> Sequence[Account]:
         found = await accounts_by_id(ids)
@@ -27,3 +36,7 @@ class Loaders:
     async def _load_states(self, ids: list[int]) -> Sequence[TwoFactorState]:
         states = await states_by_operator(ids, self._clock.now())
         return [states[operator_id] for operator_id in ids]
+
+    async def _load_remaining(self, ids: list[int]) -> Sequence[int]:
+        remaining = await remaining_by_operator(ids)
+        return [remaining[operator_id] for operator_id in ids]

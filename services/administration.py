@@ -6,8 +6,16 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from models import Account, Operator, TwoFactorMode
-from services import audit
+from models import (
+    Account,
+    Authenticator,
+    OneTimeToken,
+    Operator,
+    RecoveryCode,
+    TokenPurpose,
+    TwoFactorMode,
+)
+from services import audit, sessions
 from services.audit import AuditEventKind
 from services.operators import operator_in_account, require_administrator
 
@@ -52,5 +60,30 @@ async def set_override(
                 "from": previous.value if previous else None,
                 "to": mode.value if mode else None,
             },
+        )
+    return operator
+
+
+async def reset_two_factor(actor: Operator, operator_id: int | None, now: datetime) -> Operator:
+    """Delete an operator's authenticator, pending enrollment and recovery codes.
+
+    Their sessions and login challenges end too. Under REQUIRED, their next login sends the
+    setup email again.
+    """
+    require_administrator(actor)
+    async with in_transaction():
+        operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
+        await Authenticator.filter(operator_id=operator.id).delete()
+        await RecoveryCode.filter(operator_id=operator.id).delete()
+        await OneTimeToken.filter(
+            operator_id=operator.id, purpose=TokenPurpose.LOGIN_CHALLENGE
+        ).delete()
+        await sessions.revoke_operator_sessions(operator.id)
+        await audit.record(
+            AuditEventKind.TWO_FACTOR_RESET,
+            account_id=actor.account_id,
+            actor_id=actor.id,
+            target_id=operator.id,
+            now=now,
         )
     return operator

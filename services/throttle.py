@@ -43,11 +43,12 @@ def code_key(operator_id: int) -> str:
     return f"code:{operator_id}"
 
 
-async def begin_attempt(key: str, now: datetime) -> None:
+async def begin_attempt(key: str, now: datetime) -> datetime | None:
     """Count one attempt against ``key`` as failed until ``succeeded`` says otherwise.
 
     Raises TOO_MANY_ATTEMPTS, without counting, while the key is locked. The attempt that
-    reaches the limit sets the lock at once, so attempts running beside it are refused.
+    reaches the limit sets the lock at once, so attempts running beside it are refused;
+    it returns that lock's end (None when this attempt, should it fail, locks nothing).
     """
     async with in_transaction():
         await Throttle.bulk_create([Throttle(key=key)], ignore_conflicts=True)
@@ -62,8 +63,12 @@ async def begin_attempt(key: str, now: datetime) -> None:
             await row.save(update_fields=["failures", "locked_until"])
     if locked_until is not None:
         raise too_many_attempts(locked_until)
+    return row.locked_until
 
 
 async def succeeded(key: str) -> None:
-    """Forget the failures counted against ``key``: the attempt was right."""
-    await Throttle.filter(key=key).delete()
+    """Forget the failures counted against ``key``: the attempt was right.
+
+    The row is kept (reset, not deleted) so that concurrent attempts always find it.
+    """
+    await Throttle.filter(key=key).update(failures=0, locked_until=None)

@@ -33,11 +33,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+REPLACES_EARLIER = frozenset(
+    {TokenPurpose.SETUP_FROM_EMAIL, TokenPurpose.SETUP_FROM_INVITATION, TokenPurpose.INVITATION}
+)
+"""Purposes for which a new token voids the operator's earlier ones (a newer link wins).
+Login challenges do not: each login, on any device, has its own."""
+
+
 async def issue(operator_id: int, purpose: TokenPurpose, now: datetime) -> str:
-    """Issue a one-time token, replacing the operator's earlier tokens of the same purpose."""
+    """Issue a one-time token; for links, it replaces the operator's earlier ones."""
     token = new_token()
     async with in_transaction():
-        await OneTimeToken.filter(operator_id=operator_id, purpose=purpose).delete()
+        if purpose in REPLACES_EARLIER:
+            await OneTimeToken.filter(operator_id=operator_id, purpose=purpose).delete()
         await OneTimeToken.create(
             operator_id=operator_id,
             purpose=purpose,
@@ -48,18 +56,25 @@ async def issue(operator_id: int, purpose: TokenPurpose, now: datetime) -> str:
     return token
 
 
-async def find(token: str, purposes: tuple[TokenPurpose, ...], now: datetime) -> OneTimeToken:
+async def find(
+    token: str, purposes: tuple[TokenPurpose, ...], now: datetime, field: tuple[str, ...]
+) -> OneTimeToken:
     """Return the live token row for ``token``, or raise TOKEN_INVALID / TOKEN_EXPIRED."""
     row = await OneTimeToken.get_or_none(token_hash=hash_token(token), purpose__in=purposes)
     if row is None:
-        raise DomainError(ErrorCode.TOKEN_INVALID, "This link or token is not valid.")
+        raise token_invalid(field)
     if row.expires_at <= now:
-        raise DomainError(ErrorCode.TOKEN_EXPIRED, "This link or token has expired.")
+        raise DomainError(ErrorCode.TOKEN_EXPIRED, "This link or token has expired.", field=field)
     return row
 
 
-async def consume(row: OneTimeToken) -> None:
+async def consume(row: OneTimeToken, field: tuple[str, ...]) -> None:
     """Use up ``row`` exactly once; a second, concurrent use is refused as TOKEN_INVALID."""
     deleted = await OneTimeToken.filter(id=row.id).delete()
     if deleted != 1:
-        raise DomainError(ErrorCode.TOKEN_INVALID, "This link or token is not valid.")
+        raise token_invalid(field)
+
+
+def token_invalid(field: tuple[str, ...]) -> DomainError:
+    """Return the error for an unknown or used token."""
+    return DomainError(ErrorCode.TOKEN_INVALID, "This link or token is not valid.", field=field)

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from tortoise.contrib.test import truncate_all_models
 
 from services.clock import FrozenClock
+from services.encryption import generate_key
 from services.passwords import Argon2Parameters
 from tests.support import CountingHasher, GraphQLClient
 from twofa.app import create_app
@@ -78,10 +79,21 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
+@pytest.fixture(scope="session")
+def encryption_key() -> str:
+    """The run's Fernet key for TOTP secrets."""
+    return generate_key()
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, encryption_key: str) -> Settings:
     """Settings of the app under test."""
-    return Settings(database_url=database_url, public_url="https://twofa.test")
+    return Settings(
+        database_url=database_url,
+        public_url="https://twofa.test",
+        totp_issuer="Acme Cloud",
+        encryption_keys=(encryption_key,),
+    )
 
 
 @pytest.fixture

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import io
+import struct
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
+import zxingcpp
+from PIL import Image
 
 from models import Account, Operator, OperatorRole, OperatorStatus, TwoFactorMode
 from schema.ids import encode_id
@@ -165,3 +173,82 @@ def gid(operator: Operator) -> str:
 async def session_for(operator: Operator, clock: Clock) -> str:
     """Issue a session directly, for tests that are not about logging in."""
     return await issue_session(operator.id, clock.now())
+
+
+def totp_code(secret: str, when: datetime) -> str:
+    """The RFC 6238 code (SHA1, 6 digits, 30 s) of a base32 secret at ``when``.
+
+    Written here from the RFCs, independently of the library the product uses.
+    """
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    counter = int(when.timestamp()) // 30
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
+def read_qr_png(data_uri: str) -> str:
+    """Decode the QR code in a ``data:image/png;base64,`` URI back to its text."""
+    prefix = "data:image/png;base64,"
+    assert data_uri.startswith(prefix)
+    image = Image.open(io.BytesIO(base64.b64decode(data_uri[len(prefix) :])))
+    results = zxingcpp.read_barcodes(image)
+    assert len(results) == 1
+    text: str = results[0].text
+    return text
+
+
+START_ENROLLMENT = """
+mutation ($setupToken: String) {
+  startTwoFactorEnrollment(input: {setupToken: $setupToken}) {
+    enrollment { secret otpauthUri qrCodePng qrCodeSvg expiresAt }
+    userErrors { code field message }
+  }
+}
+"""
+CONFIRM_ENROLLMENT = """
+mutation ($code: String!, $setupToken: String) {
+  confirmTwoFactorEnrollment(input: {code: $code, setupToken: $setupToken}) {
+    operator { email recoveryCodesRemaining effectiveTwoFactorPolicy { state codeRequiredAtLogin } }
+    recoveryCodes sessionToken
+    userErrors { code field message lockedUntil }
+  }
+}
+"""
+VERIFY = """
+mutation ($challenge: String!, $code: String!) {
+  verifyTwoFactorCode(input: {challengeToken: $challenge, code: $code}) {
+    sessionToken viewer { email }
+    userErrors { code field message lockedUntil }
+  }
+}
+"""
+
+
+@dataclass
+class Enrolled:
+    """An operator's confirmed authenticator, as the test knows it."""
+
+    secret: str
+    recovery_codes: list[str]
+
+
+async def enroll(gql: GraphQLClient, token: str, clock: Clock) -> Enrolled:
+    """Set up an authenticator through GraphQL for the session's operator."""
+    started = (await gql.data(START_ENROLLMENT, token=token))["startTwoFactorEnrollment"]
+    assert started["userErrors"] == [], started
+    secret = started["enrollment"]["secret"]
+    confirmed = await gql.data(
+        CONFIRM_ENROLLMENT, {"code": totp_code(secret, clock.now())}, token=token
+    )
+    payload = confirmed["confirmTwoFactorEnrollment"]
+    assert payload["userErrors"] == [], payload
+    return Enrolled(secret=secret, recovery_codes=payload["recoveryCodes"])
+
+
+async def verify(gql: GraphQLClient, challenge: str, code: str) -> dict[str, Any]:
+    """Run ``verifyTwoFactorCode`` and return its payload."""
+    data = await gql.data(VERIFY, {"challenge": challenge, "code": code})
+    payload: dict[str, Any] = data["verifyTwoFactorCode"]
+    return payload

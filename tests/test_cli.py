@@ -17,9 +17,11 @@ from tests.support import PASSWORD, GraphQLClient
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def twofa(*args: str, database_url: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m twofa ARGS`` against ``database_url``."""
-    env = {**os.environ, "DATABASE_URL": database_url}
+def twofa(
+    *args: str, database_url: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m twofa ARGS`` against ``database_url``, with extra environment."""
+    env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     return subprocess.run(  # noqa: S603 - our own command with fixed arguments
         [sys.executable, "-m", "twofa", *args],
         cwd=cwd,

@@ -19,6 +19,7 @@ from services.clock import Clock, SystemClock
 from services.passwords import PasswordHasher
 from twofa.database import tortoise_config
 from twofa.graphql_view import GraphQLView
+from twofa.keys import secret_box
 from twofa.settings import Settings
 
 
@@ -34,7 +35,10 @@ def create_app(
     """
     settings = settings or Settings.from_env()
     deps = Dependencies(
-        settings=settings, clock=clock or SystemClock(), hasher=hasher or PasswordHasher()
+        settings=settings,
+        clock=clock or SystemClock(),
+        hasher=hasher or PasswordHasher(),
+        box=secret_box(settings),
     )
 
     @asynccontextmanager

@@ -18,9 +18,11 @@ from schema.ids import encode_id
 from services.accounts import create_account
 from services.clock import SystemClock
 from services.errors import DomainError
+from services.key_rotation import rotate_secrets
 from services.passwords import PasswordHasher
 from twofa.database import apply_migrations, tortoise_config
 from twofa.demo import DEMO_EMAIL, seed_demo_account
+from twofa.keys import secret_box
 from twofa.settings import ConfigurationError, Settings
 
 DEMO_LOGIN_FILE = Path("data/demo-login.json")
@@ -65,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("seed-demo", help="create a demo account if there is no account")
     demo.set_defaults(handler=_seed_demo)
+
+    rotate = commands.add_parser(
+        "rotate-keys", help="re-encrypt stored secrets under the first of ENCRYPTION_KEYS"
+    )
+    rotate.set_defaults(handler=_rotate_keys)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
@@ -123,6 +130,13 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         "Demo administrator (GraphiQL at http://127.0.0.1:8000/graphql):\n"
         f"  email:    {login['email']}\n  password: {login['password']}"
     )
+    return 0
+
+
+def _rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
+    box = secret_box(settings)
+    count = _with_database(settings, lambda: rotate_secrets(box))
+    print(f"Re-encrypted {count} secret(s) under the first key.")
     return 0
 
 

@@ -60,6 +60,13 @@ class OperatorNode(relay.Node):
         account = await info.context.loaders.account.load(self.account_id)
         return AccountNode.from_model(account)
 
+    @strawberry.field(
+        description="Unused recovery codes left; 0 without a configured authenticator."
+    )
+    async def recovery_codes_remaining(self, info: Info) -> int:
+        """Count the operator's unused recovery codes (batched per request)."""
+        return await info.context.loaders.recovery_codes_remaining.load(self.id)
+
     @strawberry.field(description="The two-factor policy that applies to the operator now.")
     async def effective_two_factor_policy(self, info: Info) -> EffectiveTwoFactorPolicy:
         """Combine account default, override, SSO flag and state (batched per request)."""

@@ -1,0 +1,1 @@
+"""Email: templates, the outbox written with each change, and the SMTP sender."""

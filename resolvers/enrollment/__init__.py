@@ -1,0 +1,1 @@
+"""Resolvers of enrollment and of the operator's own authenticator settings."""

@@ -1,0 +1,24 @@
+"""``disableTwoFactor``: the operator removes their own authenticator (mode OPTIONAL)."""
+
+from __future__ import annotations
+
+from resolvers.errors import returns_user_errors
+from schema.context import Info
+from schema.mutations.two_factor import DisableTwoFactorInput, DisableTwoFactorPayload
+from schema.types.operator import OperatorNode
+from services import self_service
+
+
+@returns_user_errors(DisableTwoFactorPayload)
+async def disable_two_factor(info: Info, input: DisableTwoFactorInput) -> DisableTwoFactorPayload:
+    """Disable the caller's two-factor authentication, proven with a current code."""
+    context = info.context
+    operator = await self_service.disable(
+        context.require_viewer(),
+        input.code,
+        box=context.deps.box,
+        hasher=context.deps.hasher,
+        now=context.now(),
+    )
+    context.loaders.forget_operator(operator.id)
+    return DisableTwoFactorPayload(operator=OperatorNode.from_model(operator))

@@ -1,0 +1,166 @@
+"""Setting up an authenticator: start (a fresh pending secret), then confirm with a code.
+
+Both steps work for a signed-in operator (their settings) and for the bearer of a setup
+token (the email link sent at login, or invitation acceptance); confirming with a setup
+token consumes it and logs the operator in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models import Authenticator, OneTimeToken, Operator, TokenPurpose, TwoFactorMode
+from services import audit, qr, recovery_codes, sessions, tokens, totp
+from services.audit import AuditEventKind
+from services.encryption import SecretBox
+from services.errors import DomainError, ErrorCode
+from services.operators import policy_of
+from services.passwords import PasswordHasher
+from services.policy import PolicySource, TwoFactorState
+from services.second_factor import counted_attempt, invalid_code
+
+PENDING_LIFETIME = timedelta(minutes=15)
+"""How long a started enrollment waits for its first code."""
+SETUP_TOKEN_FIELD = ("input", "setupToken")
+SETUP_PURPOSES = (TokenPurpose.SETUP_FROM_EMAIL, TokenPurpose.SETUP_FROM_INVITATION)
+
+
+@dataclass(frozen=True)
+class EnrollmentStart:
+    """What the operator needs to add the secret to an authenticator app."""
+
+    secret: str
+    otpauth_uri: str
+    qr_code_png: str
+    qr_code_svg: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class EnrollmentDone:
+    """The confirmed enrollment: recovery codes to show once, and a session if one was issued."""
+
+    operator: Operator
+    recovery_codes: list[str]
+    session_token: str | None
+
+
+async def operator_for_setup_token(token: str, now: datetime) -> tuple[Operator, OneTimeToken]:
+    """Return the operator a live setup token stands for, and the token's row."""
+    row = await tokens.find(token, SETUP_PURPOSES, now, SETUP_TOKEN_FIELD)
+    return await Operator.get(id=row.operator_id), row
+
+
+async def _ensure_may_enroll(operator: Operator, now: datetime) -> None:
+    policy = await policy_of(operator, now)
+    if policy.source is PolicySource.SINGLE_SIGN_ON or policy.mode is TwoFactorMode.DISABLED:
+        raise DomainError(
+            ErrorCode.NOT_ALLOWED_BY_POLICY,
+            "Two-factor authentication is not used for this operator.",
+        )
+    if policy.state is TwoFactorState.CONFIGURED:
+        raise DomainError(
+            ErrorCode.ALREADY_CONFIGURED,
+            "Two-factor authentication is already set up. Reset it first to set it up again.",
+        )
+
+
+async def start(
+    operator: Operator, *, box: SecretBox, issuer: str, now: datetime
+) -> EnrollmentStart:
+    """Create a fresh pending secret (replacing any pending one) and describe it."""
+    await _ensure_may_enroll(operator, now)
+    secret = totp.new_secret()
+    expires_at = now + PENDING_LIFETIME
+    try:
+        async with in_transaction():
+            await Authenticator.filter(operator_id=operator.id, confirmed_at__isnull=True).delete()
+            await Authenticator.create(
+                operator_id=operator.id,
+                secret_encrypted=box.encrypt(secret),
+                pending_expires_at=expires_at,
+                created_at=now,
+            )
+            await audit.record(
+                AuditEventKind.ENROLLMENT_STARTED,
+                account_id=operator.account_id,
+                actor_id=operator.id,
+                target_id=operator.id,
+                now=now,
+            )
+    except IntegrityError as error:  # confirmed concurrently: one authenticator per operator
+        raise DomainError(
+            ErrorCode.ALREADY_CONFIGURED, "Two-factor authentication is already set up."
+        ) from error
+    uri = totp.provisioning_uri(secret, email=operator.email, issuer=issuer)
+    return EnrollmentStart(
+        secret=secret,
+        otpauth_uri=uri,
+        qr_code_png=qr.png_data_uri(uri),
+        qr_code_svg=qr.svg_markup(uri),
+        expires_at=expires_at,
+    )
+
+
+async def confirm(
+    operator: Operator,
+    code: str,
+    *,
+    box: SecretBox,
+    hasher: PasswordHasher,
+    now: datetime,
+    current_session_id: int | None = None,
+    setup_token: OneTimeToken | None = None,
+) -> EnrollmentDone:
+    """Activate the pending secret with a code from it.
+
+    The code's step counts as used, ten recovery codes replace any old ones, and every other
+    session of the operator ends. With a setup token, the token is consumed and a new
+    session is returned: the operator is logged in.
+    """
+    await _ensure_may_enroll(operator, now)
+    pending = await Authenticator.get_or_none(
+        operator_id=operator.id, confirmed_at__isnull=True, pending_expires_at__gt=now
+    )
+    if pending is None:
+        raise DomainError(
+            ErrorCode.NO_PENDING_ENROLLMENT,
+            "No setup is in progress, or it expired. Start again.",
+        )
+
+    async def verify() -> int:
+        secret = box.decrypt(pending.secret_encrypted)
+        result = totp.match(secret, code.strip().replace(" ", ""), now=now, last_used_step=0)
+        if result.step is None:
+            raise invalid_code()
+        return result.step
+
+    step = await counted_attempt(operator, now, verify)
+    codes, hashes = await recovery_codes.generate(hasher)
+    async with in_transaction():
+        activated = await Authenticator.filter(id=pending.id, confirmed_at__isnull=True).update(
+            confirmed_at=now, pending_expires_at=None, last_used_step=step
+        )
+        if activated != 1:
+            raise DomainError(
+                ErrorCode.ALREADY_CONFIGURED, "Two-factor authentication is already set up."
+            )
+        await recovery_codes.store(operator.id, hashes)
+        await sessions.revoke_operator_sessions(operator.id, keep_session_id=current_session_id)
+        session_token = None
+        if setup_token is not None:
+            await tokens.consume(setup_token, SETUP_TOKEN_FIELD)
+            session_token = await sessions.issue_session(operator.id, now)
+        await audit.record(
+            AuditEventKind.ENROLLMENT_CONFIRMED,
+            account_id=operator.account_id,
+            actor_id=operator.id,
+            target_id=operator.id,
+            now=now,
+            details={"via": setup_token.purpose.value if setup_token else "SETTINGS"},
+        )
+    return EnrollmentDone(operator=operator, recovery_codes=codes, session_token=session_token)

@@ -1,0 +1,72 @@
+"""What operators do to their own configured authenticator: disable it, renew recovery codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from models import Authenticator, Operator, RecoveryCode, TwoFactorMode
+from services import audit, recovery_codes, second_factor
+from services.audit import AuditEventKind
+from services.encryption import SecretBox
+from services.errors import DomainError, ErrorCode
+from services.operators import policy_of
+from services.passwords import PasswordHasher
+from services.policy import TwoFactorState
+
+
+async def _ensure_configured(operator: Operator, now: datetime) -> TwoFactorMode:
+    policy = await policy_of(operator, now)
+    if policy.state is not TwoFactorState.CONFIGURED:
+        raise DomainError(
+            ErrorCode.NOT_CONFIGURED, "Two-factor authentication is not set up for you."
+        )
+    return policy.mode
+
+
+async def disable(
+    operator: Operator, code: str, *, box: SecretBox, hasher: PasswordHasher, now: datetime
+) -> Operator:
+    """Remove the operator's authenticator and recovery codes, proven with a current code.
+
+    Allowed only when their mode is OPTIONAL: under REQUIRED they would have to set it up
+    again at once, and under DISABLED it is not asked for anyway.
+    """
+    mode = await _ensure_configured(operator, now)
+    if mode is not TwoFactorMode.OPTIONAL:
+        raise DomainError(
+            ErrorCode.NOT_ALLOWED_BY_POLICY,
+            "Your account's policy does not let you turn off two-factor authentication.",
+        )
+    await second_factor.check(operator, code, box=box, hasher=hasher, now=now)
+    async with in_transaction():
+        await Authenticator.filter(operator_id=operator.id).delete()
+        await RecoveryCode.filter(operator_id=operator.id).delete()
+        await audit.record(
+            AuditEventKind.TWO_FACTOR_DISABLED,
+            account_id=operator.account_id,
+            actor_id=operator.id,
+            target_id=operator.id,
+            now=now,
+        )
+    return operator
+
+
+async def regenerate_recovery_codes(
+    operator: Operator, code: str, *, box: SecretBox, hasher: PasswordHasher, now: datetime
+) -> list[str]:
+    """Replace the operator's recovery codes with ten new ones, proven with a current code."""
+    await _ensure_configured(operator, now)
+    await second_factor.check(operator, code, box=box, hasher=hasher, now=now)
+    codes, hashes = await recovery_codes.generate(hasher)
+    async with in_transaction():
+        await recovery_codes.store(operator.id, hashes)
+        await audit.record(
+            AuditEventKind.RECOVERY_CODES_REGENERATED,
+            account_id=operator.account_id,
+            actor_id=operator.id,
+            target_id=operator.id,
+            now=now,
+        )
+    return codes

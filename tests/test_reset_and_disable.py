@@ -1,0 +1,101 @@
+"""The administrator's reset and the operator's own disable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models import AuditEvent, Authenticator, RecoveryCode, TwoFactorMode
+from services.clock import FrozenClock
+from services.passwords import PasswordHasher
+from tests.support import GraphQLClient, enroll, gid, make_team, session_for, totp_code, verify
+
+RESET = """mutation ($id: ID!) { resetOperatorTwoFactor(input: {operatorId: $id}) {
+  operator { email recoveryCodesRemaining effectiveTwoFactorPolicy { state setupRequired } }
+  userErrors { code field } } }"""
+DISABLE = """mutation ($code: String!) { disableTwoFactor(input: {code: $code}) {
+  operator { effectiveTwoFactorPolicy { state } } userErrors { code field message } } }"""
+VIEWER = "{ viewer { email } }"
+
+
+async def test_reset_removes_everything_and_required_login_sends_setup_again(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    basic_session = await session_for(team.basic, clock)
+    await enroll(gql, basic_session, clock)
+    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    admin = await session_for(team.admin, clock)
+
+    data = await gql.data(RESET, {"id": gid(team.basic)}, token=admin)
+    payload = data["resetOperatorTwoFactor"]
+    assert payload["userErrors"] == []
+    assert payload["operator"]["recoveryCodesRemaining"] == 0
+    assert payload["operator"]["effectiveTwoFactorPolicy"] == {
+        "state": "NOT_CONFIGURED",
+        "setupRequired": True,
+    }
+    assert not await Authenticator.filter(operator_id=team.basic.id).exists()
+    assert not await RecoveryCode.filter(operator_id=team.basic.id).exists()
+    assert (await gql.data(VIEWER, token=basic_session))["viewer"] is None  # sessions revoked
+    assert (await verify(gql, challenge, "123456"))["userErrors"][0]["code"] == "TOKEN_INVALID"
+    assert (await gql.login(team.basic.email))["outcome"] == "TWO_FACTOR_SETUP_EMAIL_SENT"
+    event = await AuditEvent.get(kind="TWO_FACTOR_RESET")
+    assert (event.actor_id, event.target_id) == (team.admin.id, team.basic.id)
+
+
+async def test_reset_follows_the_authorization_rules(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    other = await make_team(hasher, clock, name="Other", domain="other.example")
+    await enroll(gql, await session_for(other.basic, clock), clock)
+    admin = await session_for(team.admin, clock)
+    foreign = await gql.data(RESET, {"id": gid(other.basic)}, token=admin)
+    assert foreign["resetOperatorTwoFactor"]["userErrors"] == [
+        {"code": "NOT_FOUND", "field": ["input", "operatorId"]}
+    ]
+    assert await Authenticator.filter(operator_id=other.basic.id).exists()
+    basic = await gql.execute(
+        RESET, {"id": gid(team.admin)}, token=await session_for(team.basic, clock)
+    )
+    assert basic["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    anonymous = await gql.execute(RESET, {"id": gid(team.admin)})
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_operator_disables_their_own_two_factor_under_optional(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.basic, clock)
+    enrolled = await enroll(gql, token, clock)
+    clock.advance(timedelta(seconds=60))
+    wrong = await gql.data(DISABLE, {"code": "000000"}, token=token)
+    assert wrong["disableTwoFactor"]["userErrors"][0]["code"] == "INVALID_CODE"
+    assert await Authenticator.filter(operator_id=team.basic.id).exists()
+    ok = await gql.data(DISABLE, {"code": totp_code(enrolled.secret, clock.now())}, token=token)
+    assert ok["disableTwoFactor"] == {
+        "operator": {"effectiveTwoFactorPolicy": {"state": "NOT_CONFIGURED"}},
+        "userErrors": [],
+    }
+    assert not await RecoveryCode.filter(operator_id=team.basic.id).exists()
+    assert (await gql.login(team.basic.email))["outcome"] == "AUTHENTICATED"
+    assert await AuditEvent.filter(kind="TWO_FACTOR_DISABLED", actor_id=team.basic.id).exists()
+    nothing = await gql.data(DISABLE, {"code": "123456"}, token=token)
+    assert nothing["disableTwoFactor"]["userErrors"][0]["code"] == "NOT_CONFIGURED"
+
+
+async def test_disable_is_refused_under_required(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    token = await session_for(team.basic, clock)
+    enrolled = await enroll(gql, token, clock)
+    clock.advance(timedelta(seconds=60))
+    data = await gql.data(DISABLE, {"code": totp_code(enrolled.secret, clock.now())}, token=token)
+    assert data["disableTwoFactor"]["userErrors"][0]["code"] == "NOT_ALLOWED_BY_POLICY"
+    assert await Authenticator.filter(
+        operator_id=team.basic.id, confirmed_at__isnull=False
+    ).exists()
+    anonymous = await gql.execute(DISABLE, {"code": "123456"})
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

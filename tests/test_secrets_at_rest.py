@@ -1,0 +1,88 @@
+"""Secrets at rest: nothing in the database can be replayed, and keys rotate."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import InvalidToken
+from starlette.applications import Starlette
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+
+from models import Authenticator, TwoFactorMode
+from services.clock import FrozenClock
+from services.encryption import SecretBox, generate_key
+from services.passwords import PasswordHasher
+from tests.support import PASSWORD, GraphQLClient, enroll, make_team, session_for
+from tests.test_cli import twofa
+from twofa.keys import key_file_for, secret_box
+from twofa.settings import ConfigurationError, Settings
+
+
+async def all_stored_text() -> str:
+    """Every row of every table, as one string."""
+    connection = get_connection("default")
+    assert Tortoise.apps is not None
+    dump = []
+    for model in Tortoise.apps.get_models_iterable():
+        rows = await connection.execute_query_dict(f'SELECT * FROM "{model._meta.db_table}"')  # noqa: S608
+        dump.append(repr(rows))
+    return "\n".join(dump)
+
+
+async def test_no_secret_code_token_or_password_is_stored_in_plain(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    token = await session_for(team.basic, clock)
+    enrolled = await enroll(gql, token, clock)
+    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    stored = await all_stored_text()
+    secrets_seen = [enrolled.secret, token, challenge, PASSWORD, *enrolled.recovery_codes]
+    secrets_seen += [code.replace("-", "") for code in enrolled.recovery_codes]
+    for value in secrets_seen:
+        assert value not in stored
+    assert enrolled.secret.lower() not in stored.lower()
+
+
+async def test_rotate_keys_re_encrypts_under_the_first_key(
+    app: Starlette,
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    database_url: str,
+    encryption_key: str,
+) -> None:
+    team = await make_team(hasher, clock)
+    enrolled = await enroll(gql, await session_for(team.basic, clock), clock)
+    new_key = generate_key()
+    result = twofa(
+        "rotate-keys",
+        database_url=database_url,
+        env={"ENCRYPTION_KEYS": f"{new_key},{encryption_key}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Re-encrypted 1 secret" in result.stdout
+    stored = (await Authenticator.get(operator_id=team.basic.id)).secret_encrypted
+    assert SecretBox([new_key]).decrypt(stored) == enrolled.secret
+    with pytest.raises(InvalidToken):
+        SecretBox([encryption_key]).decrypt(stored)
+
+
+def test_sqlite_without_keys_gets_a_private_key_file_kept_across_starts(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite://{tmp_path}/db/twofa.sqlite3")
+    first = secret_box(settings)
+    key_file = key_file_for(settings.database_url)
+    assert key_file is not None and key_file.exists()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    token = first.encrypt("JBSWY3DPEHPK3PXP")
+    assert secret_box(settings).decrypt(token) == "JBSWY3DPEHPK3PXP"
+
+
+def test_postgresql_requires_encryption_keys_and_bad_keys_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="ENCRYPTION_KEYS is required"):
+        secret_box(Settings(database_url="postgres://postgres@127.0.0.1:5432/test"))
+    with pytest.raises(ConfigurationError, match="not a Fernet key"):
+        secret_box(Settings(database_url="sqlite://:memory:", encryption_keys=("short",)))
