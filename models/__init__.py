@@ -5,6 +5,7 @@ from models.audit import AuditEvent
 from models.authenticator import Authenticator, RecoveryCode
 from models.enums import OperatorRole, OperatorStatus, TokenPurpose, TwoFactorMode
 from models.operator import Operator
+from models.outbox import OutboxMessage
 from models.session import Session
 from models.throttle import Throttle
 from models.token import OneTimeToken
@@ -17,6 +18,7 @@ __all__ = [
     "Operator",
     "OperatorRole",
     "OperatorStatus",
+    "OutboxMessage",
     "RecoveryCode",
     "Session",
     "Throttle",

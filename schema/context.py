@@ -10,6 +10,7 @@ import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mail.outbox import Outbox
 from models import Operator, Session
 from schema.errors import unauthenticated
 from schema.loaders import Loaders
@@ -21,12 +22,13 @@ from twofa.settings import Settings
 
 @dataclass(frozen=True)
 class Dependencies:
-    """What the application hands every request: settings, time, hashing and encryption."""
+    """What the application hands every request: settings, time, hashing, encryption, mail."""
 
     settings: Settings
     clock: Clock
     hasher: PasswordHasher
     box: SecretBox
+    outbox: Outbox
 
 
 @dataclass

@@ -8,6 +8,7 @@ import strawberry
 
 from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
 from services.errors import ErrorCode
+from services.invitations import AcceptOutcome
 from services.login import LoginOutcome
 from services.policy import PolicySource, TwoFactorState
 
@@ -85,6 +86,16 @@ _register(
     },
 )
 _register(
+    AcceptOutcome,
+    "AcceptInvitationOutcome",
+    "What accepting an invitation led to.",
+    {
+        "AUTHENTICATED": "Logged in: the payload carries a session token.",
+        "TWO_FACTOR_SETUP_REQUIRED": "Two-factor authentication is required: set it up with "
+        "the payload's setupToken; confirming logs the operator in.",
+    },
+)
+_register(
     ErrorCode,
     "UserErrorCode",
     "Stable code of an expected failure; branch on it, not on the message.",
@@ -108,7 +119,10 @@ _register(
     },
 )
 
+AcceptInvitationOutcome = AcceptOutcome
+
 __all__ = [
+    "AcceptInvitationOutcome",
     "ErrorCode",
     "LoginOutcome",
     "OperatorRole",

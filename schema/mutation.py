@@ -12,6 +12,8 @@ from resolvers.enrollment.confirm_two_factor_enrollment import confirm_two_facto
 from resolvers.enrollment.disable_two_factor import disable_two_factor
 from resolvers.enrollment.regenerate_recovery_codes import regenerate_recovery_codes
 from resolvers.enrollment.start_two_factor_enrollment import start_two_factor_enrollment
+from resolvers.invitations.accept_invitation import accept_invitation
+from resolvers.invitations.invite_operator import invite_operator
 from resolvers.policy.clear_operator_two_factor_override import (
     clear_operator_two_factor_override,
 )
@@ -84,4 +86,16 @@ class Mutation:
         resolver=regenerate_recovery_codes,
         permission_classes=SIGNED_IN,
         description="Replace your recovery codes with ten new ones, proven with a current code.",
+    )
+    invite_operator = strawberry.mutation(
+        resolver=invite_operator,
+        permission_classes=ADMINISTRATORS,
+        description="Invite someone into your account: creates an INVITED operator and emails "
+        "them a link valid for 7 days (administrators). Inviting again sends a new link.",
+    )
+    accept_invitation = strawberry.mutation(
+        resolver=accept_invitation,
+        description="Accept an invitation: set the password (at least 12 characters) and "
+        "activate the operator. Logs them in, or asks for two-factor setup first when their "
+        "account requires it.",
     )

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from mail.messages import MailKind
+from mail.outbox import Outbox
 from models import (
     Account,
     Authenticator,
@@ -17,6 +19,7 @@ from models import (
 )
 from services import audit, sessions
 from services.audit import AuditEventKind
+from services.notifications import notify
 from services.operators import operator_in_account, require_administrator
 
 OPERATOR_ID_FIELD = ("input", "operatorId")
@@ -64,7 +67,9 @@ async def set_override(
     return operator
 
 
-async def reset_two_factor(actor: Operator, operator_id: int | None, now: datetime) -> Operator:
+async def reset_two_factor(
+    actor: Operator, operator_id: int | None, *, outbox: Outbox, now: datetime
+) -> Operator:
     """Delete an operator's authenticator, pending enrollment and recovery codes.
 
     Their sessions and login challenges end too. Under REQUIRED, their next login sends the
@@ -85,5 +90,8 @@ async def reset_two_factor(actor: Operator, operator_id: int | None, now: dateti
             actor_id=actor.id,
             target_id=operator.id,
             now=now,
+        )
+        await notify(
+            MailKind.TWO_FACTOR_RESET, operator, outbox=outbox, now=now, admin_name=actor.name
         )
     return operator

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from mail.outbox import Outbox
 from models import Operator, TokenPurpose
 from services import audit, second_factor, sessions, tokens
 from services.audit import AuditEventKind
@@ -16,7 +17,13 @@ CHALLENGE_FIELD = ("input", "challengeToken")
 
 
 async def verify_login_code(
-    challenge_token: str, code: str, *, box: SecretBox, hasher: PasswordHasher, now: datetime
+    challenge_token: str,
+    code: str,
+    *,
+    box: SecretBox,
+    hasher: PasswordHasher,
+    outbox: Outbox,
+    now: datetime,
 ) -> tuple[Operator, str]:
     """Check the code for a login challenge; return the operator and a new session token.
 
@@ -27,7 +34,9 @@ async def verify_login_code(
         challenge_token, (TokenPurpose.LOGIN_CHALLENGE,), now, CHALLENGE_FIELD
     )
     operator = await Operator.get(id=challenge.operator_id)
-    method = await second_factor.check(operator, code, box=box, hasher=hasher, now=now)
+    method = await second_factor.check(
+        operator, code, box=box, hasher=hasher, outbox=outbox, now=now
+    )
     async with in_transaction():
         await tokens.consume(challenge, CHALLENGE_FIELD)
         session_token = await sessions.issue_session(operator.id, now)

@@ -13,11 +13,14 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from mail.messages import MailKind
+from mail.outbox import Outbox
 from models import Authenticator, OneTimeToken, Operator, TokenPurpose, TwoFactorMode
 from services import audit, qr, recovery_codes, sessions, tokens, totp
 from services.audit import AuditEventKind
 from services.encryption import SecretBox
 from services.errors import DomainError, ErrorCode
+from services.notifications import notify
 from services.operators import policy_of
 from services.passwords import PasswordHasher
 from services.policy import PolicySource, TwoFactorState
@@ -112,6 +115,7 @@ async def confirm(
     *,
     box: SecretBox,
     hasher: PasswordHasher,
+    outbox: Outbox,
     now: datetime,
     current_session_id: int | None = None,
     setup_token: OneTimeToken | None = None,
@@ -163,4 +167,5 @@ async def confirm(
             now=now,
             details={"via": setup_token.purpose.value if setup_token else "SETTINGS"},
         )
+        await notify(MailKind.TWO_FACTOR_ENABLED, operator, outbox=outbox, now=now)
     return EnrollmentDone(operator=operator, recovery_codes=codes, session_token=session_token)

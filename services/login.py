@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tortoise.transactions import in_transaction
 
-from models import Operator, OperatorStatus, TokenPurpose, TwoFactorMode
+from mail.messages import MailKind
+from mail.outbox import SETUP_PATH, Outbox
+from models import OneTimeToken, Operator, OperatorStatus, TokenPurpose, TwoFactorMode
 from services import audit, sessions, throttle, tokens
 from services.audit import AuditEventKind
 from services.errors import DomainError, ErrorCode
+from services.notifications import notify
 from services.operators import policy_of
 from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
@@ -37,9 +40,13 @@ class LoginResult:
 
 
 INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
+SETUP_EMAIL_PAUSE = timedelta(minutes=1)
+"""Shortest time between two setup emails to one operator."""
 
 
-async def login(email: str, password: str, *, hasher: PasswordHasher, now: datetime) -> LoginResult:
+async def login(
+    email: str, password: str, *, hasher: PasswordHasher, outbox: Outbox, now: datetime
+) -> LoginResult:
     """Check email and password, then decide between a session, a code step or a setup email.
 
     Unknown emails, wrong passwords and invited operators get one error and cost one argon2
@@ -71,10 +78,10 @@ async def login(email: str, password: str, *, hasher: PasswordHasher, now: datet
             ErrorCode.SINGLE_SIGN_ON_OPERATOR,
             "This operator signs in through single sign-on, not with a password.",
         )
-    return await _second_step(operator, now)
+    return await _second_step(operator, outbox, now)
 
 
-async def _second_step(operator: Operator, now: datetime) -> LoginResult:
+async def _second_step(operator: Operator, outbox: Outbox, now: datetime) -> LoginResult:
     """Apply rows 2 to 5 of the login table to an operator whose password was right."""
     policy = await policy_of(operator, now)
     if policy.mode is TwoFactorMode.DISABLED:
@@ -85,7 +92,7 @@ async def _second_step(operator: Operator, now: datetime) -> LoginResult:
             LoginOutcome.TWO_FACTOR_CODE_REQUIRED, operator, challenge_token=challenge
         )
     if policy.mode is TwoFactorMode.REQUIRED:
-        await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_EMAIL, now)
+        await _send_setup_link(operator, outbox, now)
         return LoginResult(LoginOutcome.TWO_FACTOR_SETUP_EMAIL_SENT, operator)
     return await _authenticated(operator, now)
 
@@ -102,3 +109,27 @@ async def _authenticated(operator: Operator, now: datetime) -> LoginResult:
             details={"method": "password"},
         )
     return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
+
+
+async def _send_setup_link(operator: Operator, outbox: Outbox, now: datetime) -> None:
+    """Email a fresh setup link (replacing older ones), unless one went out a moment ago.
+
+    The pause keeps someone who knows the password from flooding the mailbox; the link
+    sent a moment ago is still valid.
+    """
+    recent = await OneTimeToken.exists(
+        operator_id=operator.id,
+        purpose=TokenPurpose.SETUP_FROM_EMAIL,
+        created_at__gt=now - SETUP_EMAIL_PAUSE,
+    )
+    if recent:
+        return
+    async with in_transaction():
+        token = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_EMAIL, now)
+        await notify(
+            MailKind.TWO_FACTOR_SETUP,
+            operator,
+            outbox=outbox,
+            now=now,
+            link=outbox.link(SETUP_PATH, token),
+        )

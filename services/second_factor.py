@@ -7,11 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
+from tortoise.transactions import in_transaction
+
+from mail.messages import MailKind
+from mail.outbox import Outbox
 from models import Authenticator, Operator
 from services import audit, recovery_codes, throttle, totp
 from services.audit import AuditEventKind
 from services.encryption import SecretBox
 from services.errors import DomainError, ErrorCode
+from services.notifications import notify
 from services.passwords import PasswordHasher
 
 T = TypeVar("T")
@@ -73,7 +78,13 @@ async def counted_attempt(
 
 
 async def check(
-    operator: Operator, code: str, *, box: SecretBox, hasher: PasswordHasher, now: datetime
+    operator: Operator,
+    code: str,
+    *,
+    box: SecretBox,
+    hasher: PasswordHasher,
+    outbox: Outbox,
+    now: datetime,
 ) -> Method:
     """Accept ``code`` as the operator's second factor, or raise (the attempt is counted).
 
@@ -90,16 +101,15 @@ async def check(
         if authenticator is None:
             raise invalid_code()
         if totp.looks_like_totp(code):
-            await accept_totp(authenticator, code, box=box, now=now)
+            try:
+                await accept_totp(authenticator, code, box=box, now=now)
+            except DomainError as error:
+                if error.code is ErrorCode.CODE_ALREADY_USED:
+                    await notify(MailKind.REUSED_CODE_REFUSED, operator, outbox=outbox, now=now)
+                raise
             return Method.TOTP
         if await recovery_codes.redeem(operator.id, code, hasher=hasher, now=now):
-            await audit.record(
-                AuditEventKind.RECOVERY_CODE_USED,
-                account_id=operator.account_id,
-                actor_id=operator.id,
-                target_id=operator.id,
-                now=now,
-            )
+            await _recovery_code_used(operator, outbox, now)
             return Method.RECOVERY_CODE
         raise invalid_code()
 
@@ -125,3 +135,23 @@ async def accept_totp(
     ).update(last_used_step=result.step)
     if recorded != 1:
         raise code_already_used()
+
+
+async def _recovery_code_used(operator: Operator, outbox: Outbox, now: datetime) -> None:
+    remaining = await recovery_codes.remaining_by_operator([operator.id])
+    async with in_transaction():
+        await audit.record(
+            AuditEventKind.RECOVERY_CODE_USED,
+            account_id=operator.account_id,
+            actor_id=operator.id,
+            target_id=operator.id,
+            now=now,
+            details={"remaining": remaining[operator.id]},
+        )
+        await notify(
+            MailKind.RECOVERY_CODE_USED,
+            operator,
+            outbox=outbox,
+            now=now,
+            remaining=str(remaining[operator.id]),
+        )

@@ -6,11 +6,14 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from mail.messages import MailKind
+from mail.outbox import Outbox
 from models import Authenticator, Operator, RecoveryCode, TwoFactorMode
 from services import audit, recovery_codes, second_factor
 from services.audit import AuditEventKind
 from services.encryption import SecretBox
 from services.errors import DomainError, ErrorCode
+from services.notifications import notify
 from services.operators import policy_of
 from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
@@ -26,7 +29,13 @@ async def _ensure_configured(operator: Operator, now: datetime) -> TwoFactorMode
 
 
 async def disable(
-    operator: Operator, code: str, *, box: SecretBox, hasher: PasswordHasher, now: datetime
+    operator: Operator,
+    code: str,
+    *,
+    box: SecretBox,
+    hasher: PasswordHasher,
+    outbox: Outbox,
+    now: datetime,
 ) -> Operator:
     """Remove the operator's authenticator and recovery codes, proven with a current code.
 
@@ -39,7 +48,7 @@ async def disable(
             ErrorCode.NOT_ALLOWED_BY_POLICY,
             "Your account's policy does not let you turn off two-factor authentication.",
         )
-    await second_factor.check(operator, code, box=box, hasher=hasher, now=now)
+    await second_factor.check(operator, code, box=box, hasher=hasher, outbox=outbox, now=now)
     async with in_transaction():
         await Authenticator.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
@@ -50,15 +59,22 @@ async def disable(
             target_id=operator.id,
             now=now,
         )
+        await notify(MailKind.TWO_FACTOR_DISABLED, operator, outbox=outbox, now=now)
     return operator
 
 
 async def regenerate_recovery_codes(
-    operator: Operator, code: str, *, box: SecretBox, hasher: PasswordHasher, now: datetime
+    operator: Operator,
+    code: str,
+    *,
+    box: SecretBox,
+    hasher: PasswordHasher,
+    outbox: Outbox,
+    now: datetime,
 ) -> list[str]:
     """Replace the operator's recovery codes with ten new ones, proven with a current code."""
     await _ensure_configured(operator, now)
-    await second_factor.check(operator, code, box=box, hasher=hasher, now=now)
+    await second_factor.check(operator, code, box=box, hasher=hasher, outbox=outbox, now=now)
     codes, hashes = await recovery_codes.generate(hasher)
     async with in_transaction():
         await recovery_codes.store(operator.id, hashes)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -19,7 +20,8 @@ from tortoise.contrib.test import truncate_all_models
 from services.clock import FrozenClock
 from services.encryption import generate_key
 from services.passwords import Argon2Parameters
-from tests.support import CountingHasher, GraphQLClient
+from tests.smtp import MailSink, SmtpServer
+from tests.support import PUBLIC_URL, CountingHasher, GraphQLClient
 from twofa.app import create_app
 from twofa.database import apply_migrations
 from twofa.settings import Settings
@@ -85,23 +87,52 @@ def encryption_key() -> str:
     return generate_key()
 
 
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on a loopback port for the whole run."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def settings(database_url: str, encryption_key: str) -> Settings:
-    """Settings of the app under test."""
+def mail(smtp_server: SmtpServer) -> MailSink:
+    """What the SMTP server receives during this test."""
+    smtp_server.sink.clear()
+    return smtp_server.sink
+
+
+@pytest.fixture
+def settings(database_url: str, encryption_key: str, smtp_server: SmtpServer) -> Settings:
+    """Settings of the app under test: the test database, SMTP to the test server."""
     return Settings(
         database_url=database_url,
-        public_url="https://twofa.test",
+        public_url=PUBLIC_URL,
         totp_issuer="Acme Cloud",
         encryption_keys=(encryption_key,),
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server.port,
+        smtp_tls="none",
+        mail_from="twofa@acme-cloud.example",
     )
 
 
 @pytest.fixture
 async def app(
-    settings: Settings, clock: FrozenClock, hasher: CountingHasher
+    settings: Settings, clock: FrozenClock, hasher: CountingHasher, mail: MailSink
 ) -> AsyncIterator[Starlette]:
     """The application with its lifespan running, on an emptied database."""
-    application = create_app(settings, clock=clock, hasher=hasher)
+    async with running_app(settings, clock, hasher) as application:
+        yield application
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, clock: FrozenClock, hasher: CountingHasher
+) -> AsyncIterator[Starlette]:
+    """Start the app (database, mail sender) on an emptied database."""
+    application = create_app(settings, clock=clock, hasher=hasher, mail_poll_seconds=0.02)
     async with application.router.lifespan_context(application):
         await truncate_all_models()
         yield application

@@ -24,6 +24,7 @@ from services.sessions import issue_session
 from services.validation import email_key
 
 PASSWORD = "correct horse battery staple"
+PUBLIC_URL = "https://twofa.test"
 
 
 class CountingHasher(PasswordHasher):

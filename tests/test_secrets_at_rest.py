@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from starlette.applications import Starlette
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 
-from models import Authenticator, TwoFactorMode
+from mail.outbox import Outbox
+from models import Authenticator, OutboxMessage, TwoFactorMode
 from services.clock import FrozenClock
 from services.encryption import SecretBox, generate_key
 from services.passwords import PasswordHasher
@@ -45,6 +47,27 @@ async def test_no_secret_code_token_or_password_is_stored_in_plain(
     for value in secrets_seen:
         assert value not in stored
     assert enrolled.secret.lower() not in stored.lower()
+
+
+async def test_queued_mail_does_not_show_its_link_token(
+    app: Starlette,
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    encryption_key: str,
+) -> None:
+    app.state.outbox_sender.stop()
+    await asyncio.sleep(0.1)  # let the sender's last round finish
+    team = await make_team(hasher, clock)
+    await gql.data(
+        'mutation { inviteOperator(input: {email: "new@acme.example", name: "New"}) { userErrors { code } } }',
+        token=await session_for(team.admin, clock),
+    )
+    queued = await OutboxMessage.get()
+    email = Outbox(SecretBox([encryption_key]), "https://twofa.test").read(queued)
+    token = email.text.split("?token=", 1)[1].split()[0]
+    stored = await all_stored_text()
+    assert token not in stored and "new@acme.example" in stored
 
 
 async def test_rotate_keys_re_encrypts_under_the_first_key(

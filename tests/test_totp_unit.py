@@ -53,7 +53,16 @@ def test_steps_up_to_the_last_used_one_are_refused_as_already_used() -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["", "12345", "1234567", "12345a", "\uff11\uff12\uff13\uff14\uff15\uff16", "123 456", "\x00" * 6]
+    "code",
+    [
+        "",
+        "12345",
+        "1234567",
+        "12345a",
+        "\uff11\uff12\uff13\uff14\uff15\uff16",
+        "123 456",
+        "\x00" * 6,
+    ],
 )
 def test_malformed_codes_are_invalid(code: str) -> None:
     assert totp.match(SECRET, code, now=NOW, last_used_step=0).verdict is totp.Verdict.INVALID

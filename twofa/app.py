@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,9 @@ from starlette.routing import Route
 from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
+from mail.outbox import Outbox
+from mail.sender import OutboxSender
+from mail.transport import transport_for
 from schema.context import Dependencies
 from services.clock import Clock, SystemClock
 from services.passwords import PasswordHasher
@@ -28,25 +32,37 @@ def create_app(
     *,
     clock: Clock | None = None,
     hasher: PasswordHasher | None = None,
+    mail_poll_seconds: float = 1.0,
 ) -> Starlette:
-    """Build the app: ``/graphql`` and ``/healthz``, with the database opened in the lifespan.
+    """Build the app: ``/graphql`` and ``/healthz``, with the database and the mail sender.
 
+    The lifespan opens the database and runs the outbox sender in the background.
     ``clock`` and ``hasher`` are injected so that tests can move time and use cheap hashes.
     """
     settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
+    box = secret_box(settings)
+    outbox = Outbox(box, settings.public_url)
     deps = Dependencies(
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock,
         hasher=hasher or PasswordHasher(),
-        box=secret_box(settings),
+        box=box,
+        outbox=outbox,
     )
+    sender = OutboxSender(outbox, transport_for(settings), clock, poll_seconds=mail_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-            yield
+            sending = asyncio.create_task(sender.run(), name="outbox-sender")
+            try:
+                yield
+            finally:
+                sender.stop()
+                await sending
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", GraphQLView(deps), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -62,6 +78,8 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    app.state.outbox_sender = sender
+    return app
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -14,7 +14,7 @@ async def login(info: Info, input: LoginInput) -> LoginPayload:
     """Check the credentials and report what the login led to."""
     deps = info.context.deps
     result = await login_service.login(
-        input.email, input.password, hasher=deps.hasher, now=deps.clock.now()
+        input.email, input.password, hasher=deps.hasher, outbox=deps.outbox, now=deps.clock.now()
     )
     return LoginPayload(
         outcome=result.outcome,

@@ -20,6 +20,7 @@ async def verify_two_factor_code(
         input.code,
         box=context.deps.box,
         hasher=context.deps.hasher,
+        outbox=context.deps.outbox,
         now=context.now(),
     )
     context.loaders.forget_operator(operator.id)

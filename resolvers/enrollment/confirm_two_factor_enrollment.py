@@ -25,6 +25,7 @@ async def confirm_two_factor_enrollment(
         input.code,
         box=context.deps.box,
         hasher=context.deps.hasher,
+        outbox=context.deps.outbox,
         now=context.now(),
         current_session_id=context.session.id if context.session and not setup_token else None,
         setup_token=setup_token,

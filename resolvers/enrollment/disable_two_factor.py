@@ -18,6 +18,7 @@ async def disable_two_factor(info: Info, input: DisableTwoFactorInput) -> Disabl
         input.code,
         box=context.deps.box,
         hasher=context.deps.hasher,
+        outbox=context.deps.outbox,
         now=context.now(),
     )
     context.loaders.forget_operator(operator.id)

@@ -20,7 +20,12 @@ async def regenerate_recovery_codes(
     context = info.context
     operator = context.require_viewer()
     codes = await self_service.regenerate_recovery_codes(
-        operator, input.code, box=context.deps.box, hasher=context.deps.hasher, now=context.now()
+        operator,
+        input.code,
+        box=context.deps.box,
+        hasher=context.deps.hasher,
+        outbox=context.deps.outbox,
+        now=context.now(),
     )
     context.loaders.forget_operator(operator.id)
     return RegenerateRecoveryCodesPayload(

@@ -17,7 +17,10 @@ async def reset_operator_two_factor(
     """Reset the two-factor setup of an operator in the caller's account."""
     context = info.context
     operator = await reset_two_factor(
-        context.require_viewer(), decode_id(input.operator_id, "Operator"), context.now()
+        context.require_viewer(),
+        decode_id(input.operator_id, "Operator"),
+        outbox=context.deps.outbox,
+        now=context.now(),
     )
     context.loaders.forget_operator(operator.id)
     return ResetOperatorTwoFactorPayload(operator=OperatorNode.from_model(operator))

@@ -1,0 +1,71 @@
+"""Inputs and payloads of inviting operators and accepting invitations."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.enums import AcceptInvitationOutcome, OperatorRole
+from schema.errors import UserError
+from schema.types.operator import OperatorNode
+
+
+@strawberry.input(description="Who to invite into the administrator's account.")
+class InviteOperatorInput:
+    """Arguments of ``inviteOperator``."""
+
+    email: str = strawberry.field(description="Their email; the invitation link goes there.")
+    name: str = strawberry.field(
+        description="Their display name (they may change it on accepting)."
+    )
+    role: OperatorRole = strawberry.field(
+        default=OperatorRole.BASIC, description="What they may do."
+    )
+    uses_single_sign_on: bool = strawberry.field(
+        default=False, description="They will sign in through single sign-on (TOTP never applies)."
+    )
+
+
+@strawberry.type(description="Result of `inviteOperator`.")
+class InviteOperatorPayload:
+    """What ``inviteOperator`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The invited operator, with status INVITED."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the invitation was refused, if it was."
+    )
+
+
+@strawberry.input(description="The invitation link's token and the new operator's password.")
+class AcceptInvitationInput:
+    """Arguments of ``acceptInvitation``."""
+
+    invitation_token: str = strawberry.field(description="The token from the invitation link.")
+    password: str = strawberry.field(description="The password to set, at least 12 characters.")
+    name: str | None = strawberry.field(
+        default=None, description="Display name, if it should differ from the invitation's."
+    )
+
+
+@strawberry.type(description="Result of `acceptInvitation`.")
+class AcceptInvitationPayload:
+    """What ``acceptInvitation`` answers."""
+
+    outcome: AcceptInvitationOutcome | None = strawberry.field(
+        default=None, description="Logged in, or two-factor setup comes first; null on failure."
+    )
+    session_token: str | None = strawberry.field(
+        default=None, description="Bearer token, with outcome AUTHENTICATED."
+    )
+    setup_token: str | None = strawberry.field(
+        default=None,
+        description="With TWO_FACTOR_SETUP_REQUIRED: pass it to startTwoFactorEnrollment and "
+        "confirmTwoFactorEnrollment (valid 30 minutes); confirming logs the operator in.",
+    )
+    viewer: OperatorNode | None = strawberry.field(
+        default=None, description="The operator who accepted."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why accepting failed, if it did."
+    )

@@ -1,0 +1,145 @@
+"""Inviting operators by email, and accepting an invitation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from mail.messages import MailKind
+from mail.outbox import INVITATION_PATH, Outbox
+from models import Operator, OperatorRole, OperatorStatus, TokenPurpose, TwoFactorMode
+from services import audit, sessions, tokens
+from services.audit import AuditEventKind
+from services.errors import DomainError, ErrorCode
+from services.notifications import notify
+from services.operators import policy_of, require_administrator
+from services.passwords import PasswordHasher
+from services.validation import check_new_password, clean_email, clean_name, email_key
+
+EMAIL_FIELD = ("input", "email")
+TOKEN_FIELD = ("input", "invitationToken")
+
+
+class AcceptOutcome(StrEnum):
+    """Where accepting an invitation leaves the operator."""
+
+    AUTHENTICATED = "AUTHENTICATED"
+    TWO_FACTOR_SETUP_REQUIRED = "TWO_FACTOR_SETUP_REQUIRED"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """An accepted invitation: a session, or a setup token when 2FA must be set up first."""
+
+    outcome: AcceptOutcome
+    operator: Operator
+    session_token: str | None = None
+    setup_token: str | None = None
+
+
+def _email_taken() -> DomainError:
+    return DomainError(
+        ErrorCode.EMAIL_TAKEN, "An operator with this email already exists.", field=EMAIL_FIELD
+    )
+
+
+async def invite(
+    actor: Operator,
+    *,
+    email: str,
+    name: str,
+    role: OperatorRole,
+    uses_single_sign_on: bool,
+    outbox: Outbox,
+    now: datetime,
+) -> Operator:
+    """Create an INVITED operator in the actor's account and email them an invitation link.
+
+    Inviting an email that is still INVITED in the same account updates that invitation and
+    sends a new link (the old one stops working); any other existing email is EMAIL_TAKEN.
+    """
+    require_administrator(actor)
+    email = clean_email(email, EMAIL_FIELD)
+    name = clean_name(name, ("input", "name"))
+    try:
+        async with in_transaction():
+            operator = await Operator.get_or_none(email_key=email_key(email))
+            resent = operator is not None
+            if operator is None:
+                operator = await Operator.create(
+                    account_id=actor.account_id,
+                    email=email,
+                    email_key=email_key(email),
+                    name=name,
+                    role=role,
+                    status=OperatorStatus.INVITED,
+                    uses_single_sign_on=uses_single_sign_on,
+                    created_at=now,
+                )
+            elif (
+                operator.account_id != actor.account_id
+                or operator.status is not OperatorStatus.INVITED
+            ):
+                raise _email_taken()
+            else:
+                operator.email, operator.name, operator.role = email, name, role
+                operator.uses_single_sign_on = uses_single_sign_on
+                await operator.save(update_fields=["email", "name", "role", "uses_single_sign_on"])
+            token = await tokens.issue(operator.id, TokenPurpose.INVITATION, now)
+            await audit.record(
+                AuditEventKind.INVITATION_SENT,
+                account_id=actor.account_id,
+                actor_id=actor.id,
+                target_id=operator.id,
+                now=now,
+                details={"role": role.value, "resent": resent},
+            )
+            await notify(
+                MailKind.INVITATION,
+                operator,
+                outbox=outbox,
+                now=now,
+                inviter_name=actor.name,
+                link=outbox.link(INVITATION_PATH, token),
+            )
+    except IntegrityError as error:  # the email was taken concurrently
+        raise _email_taken() from error
+    return operator
+
+
+async def accept(
+    token: str, password: str, name: str | None, *, hasher: PasswordHasher, now: datetime
+) -> Accepted:
+    """Set the invited operator's password (and name), activate them, and log them in.
+
+    When their effective mode is REQUIRED they get a 30-minute setup token instead of a
+    session: setting up two-factor authentication is part of accepting.
+    """
+    invitation = await tokens.find(token, (TokenPurpose.INVITATION,), now, TOKEN_FIELD)
+    check_new_password(password, ("input", "password"))
+    display_name = clean_name(name, ("input", "name")) if name is not None else None
+    password_hash = await hasher.hash(password)
+    async with in_transaction():
+        await tokens.consume(invitation, TOKEN_FIELD)
+        operator = await Operator.get(id=invitation.operator_id)
+        operator.password_hash = password_hash
+        operator.status = OperatorStatus.ACTIVE
+        operator.name = display_name or operator.name
+        await operator.save(update_fields=["password_hash", "status", "name"])
+        await audit.record(
+            AuditEventKind.INVITATION_ACCEPTED,
+            account_id=operator.account_id,
+            actor_id=operator.id,
+            target_id=operator.id,
+            now=now,
+        )
+        policy = await policy_of(operator, now)
+        if policy.mode is TwoFactorMode.REQUIRED and policy.setup_required:
+            setup = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_INVITATION, now)
+            return Accepted(AcceptOutcome.TWO_FACTOR_SETUP_REQUIRED, operator, setup_token=setup)
+        session_token = await sessions.issue_session(operator.id, now)
+    return Accepted(AcceptOutcome.AUTHENTICATED, operator, session_token=session_token)

@@ -1,0 +1,220 @@
+"""Invitations end to end: the email, the link, the password, two-factor setup, logged in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models import AuditEvent, Operator, OperatorStatus, TwoFactorMode
+from services.clock import FrozenClock
+from services.passwords import PasswordHasher
+from tests.smtp import MailSink, html_of, link_token, text_of
+from tests.support import (
+    CONFIRM_ENROLLMENT,
+    PUBLIC_URL,
+    START_ENROLLMENT,
+    GraphQLClient,
+    make_team,
+    read_qr_png,
+    session_for,
+    totp_code,
+)
+
+INVITE = """
+mutation ($email: String!, $name: String!, $role: OperatorRole, $sso: Boolean) {
+  inviteOperator(input: {email: $email, name: $name, role: $role, usesSingleSignOn: $sso}) {
+    operator { id email name role status usesSingleSignOn }
+    userErrors { code field message }
+  }
+}
+"""
+ACCEPT = """
+mutation ($token: String!, $password: String!, $name: String) {
+  acceptInvitation(input: {invitationToken: $token, password: $password, name: $name}) {
+    outcome sessionToken setupToken viewer { email name status }
+    userErrors { code field message }
+  }
+}
+"""
+NEW_PASSWORD = "a long new password 42"
+INVITATION_URL = f"{PUBLIC_URL}/invitations/accept"
+
+
+async def invite(
+    gql: GraphQLClient, token: str, email: str = "new@acme.example", **extra: object
+) -> dict:  # type: ignore[type-arg]
+    data = await gql.data(INVITE, {"email": email, "name": "New Person", **extra}, token=token)
+    payload: dict = data["inviteOperator"]  # type: ignore[type-arg]
+    return payload
+
+
+async def test_invitation_with_required_two_factor_ends_logged_in(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    admin = await session_for(team.admin, clock)
+    invited = await invite(gql, admin)
+    assert invited["userErrors"] == []
+    assert invited["operator"]["status"] == "INVITED"
+
+    [message] = await mail.wait_for(1)
+    assert message["To"] == "new@acme.example"
+    assert message["From"] == "twofa@acme-cloud.example"
+    assert message["Subject"] == "You are invited to Acme"
+    assert "Ada Admin invited you" in text_of(message)
+    assert "Ada Admin invited you" in html_of(message)
+    token = link_token(message, INVITATION_URL)
+
+    weak = (await gql.data(ACCEPT, {"token": token, "password": "short"}))["acceptInvitation"]
+    assert weak["userErrors"] == [
+        {
+            "code": "WEAK_PASSWORD",
+            "field": ["input", "password"],
+            "message": "Use a password of at least 12 characters.",
+        }
+    ]
+    accepted = (
+        await gql.data(ACCEPT, {"token": token, "password": NEW_PASSWORD, "name": "Nia New"})
+    )["acceptInvitation"]
+    assert accepted["outcome"] == "TWO_FACTOR_SETUP_REQUIRED"
+    assert accepted["sessionToken"] is None and accepted["setupToken"]
+    assert accepted["viewer"] == {
+        "email": "new@acme.example",
+        "name": "Nia New",
+        "status": "ACTIVE",
+    }
+    again = (await gql.data(ACCEPT, {"token": token, "password": NEW_PASSWORD}))["acceptInvitation"]
+    assert again["userErrors"][0]["code"] == "TOKEN_INVALID"
+
+    setup = accepted["setupToken"]
+    started = (await gql.data(START_ENROLLMENT, {"setupToken": setup}))["startTwoFactorEnrollment"]
+    secret = started["enrollment"]["secret"]
+    assert read_qr_png(started["enrollment"]["qrCodePng"]).startswith(
+        "otpauth://totp/Acme%20Cloud:new%40acme.example?"
+    )
+    confirmed = (
+        await gql.data(
+            CONFIRM_ENROLLMENT, {"code": totp_code(secret, clock.now()), "setupToken": setup}
+        )
+    )["confirmTwoFactorEnrollment"]
+    assert confirmed["userErrors"] == []
+    assert len(confirmed["recoveryCodes"]) == 10
+    viewer = await gql.data(
+        "{ viewer { email effectiveTwoFactorPolicy { state } } }", token=confirmed["sessionToken"]
+    )
+    assert viewer["viewer"] == {
+        "email": "new@acme.example",
+        "effectiveTwoFactorPolicy": {"state": "CONFIGURED"},
+    }
+    enabled = (await mail.wait_for(2))[1]
+    assert (enabled["To"], enabled["Subject"]) == (
+        "new@acme.example",
+        "Two-factor authentication is on",
+    )
+    # The setup token is used up; a password login now asks for a code.
+    reuse = (await gql.data(START_ENROLLMENT, {"setupToken": setup}))["startTwoFactorEnrollment"]
+    assert reuse["userErrors"][0]["code"] == "TOKEN_INVALID"
+    assert (await gql.login("new@acme.example", NEW_PASSWORD))[
+        "outcome"
+    ] == "TWO_FACTOR_CODE_REQUIRED"
+    kinds = [
+        e.kind
+        for e in await AuditEvent.filter(
+            target_id=(await Operator.get(email_key="new@acme.example")).id
+        ).order_by("id")
+    ]
+    assert kinds[:2] == ["INVITATION_SENT", "INVITATION_ACCEPTED"]
+
+
+async def test_invitation_under_optional_logs_in_directly(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock)
+    await invite(gql, await session_for(team.admin, clock), role="ADMINISTRATOR")
+    token = link_token((await mail.wait_for(1))[0], INVITATION_URL)
+    accepted = (await gql.data(ACCEPT, {"token": token, "password": NEW_PASSWORD}))[
+        "acceptInvitation"
+    ]
+    assert accepted["outcome"] == "AUTHENTICATED" and accepted["setupToken"] is None
+    viewer = await gql.data("{ viewer { role name } }", token=accepted["sessionToken"])
+    assert viewer["viewer"] == {"role": "ADMINISTRATOR", "name": "New Person"}
+
+
+async def test_inviting_again_replaces_the_link_and_invitations_expire(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    first = await invite(gql, admin)
+    second = await invite(gql, admin, email="NEW@acme.example")
+    assert second["userErrors"] == [] and second["operator"]["id"] == first["operator"]["id"]
+    old, new = (link_token(m, INVITATION_URL) for m in await mail.wait_for(2))
+    stale = (await gql.data(ACCEPT, {"token": old, "password": NEW_PASSWORD}))["acceptInvitation"]
+    assert stale["userErrors"][0]["code"] == "TOKEN_INVALID"
+    clock.advance(timedelta(days=7))
+    expired = (await gql.data(ACCEPT, {"token": new, "password": NEW_PASSWORD}))["acceptInvitation"]
+    assert expired["userErrors"] == [
+        {
+            "code": "TOKEN_EXPIRED",
+            "field": ["input", "invitationToken"],
+            "message": "This link or token has expired.",
+        }
+    ]
+    assert (await Operator.get(email_key="new@acme.example")).status is OperatorStatus.INVITED
+
+
+async def test_invitation_setup_token_lasts_thirty_minutes(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    await invite(gql, await session_for(team.admin, clock))
+    token = link_token((await mail.wait_for(1))[0], INVITATION_URL)
+    setup = (await gql.data(ACCEPT, {"token": token, "password": NEW_PASSWORD}))[
+        "acceptInvitation"
+    ]["setupToken"]
+    clock.advance(timedelta(minutes=30))
+    late = (await gql.data(START_ENROLLMENT, {"setupToken": setup}))["startTwoFactorEnrollment"]
+    assert late["userErrors"][0]["code"] == "TOKEN_EXPIRED"
+
+
+async def test_taken_emails_and_bad_input_are_refused(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock)
+    other = await make_team(hasher, clock, name="Other", domain="other.example")
+    admin = await session_for(team.admin, clock)
+    for email in ("BASIC@acme.example", other.basic.email):
+        taken = await invite(gql, admin, email=email)
+        assert taken["userErrors"] == [
+            {
+                "code": "EMAIL_TAKEN",
+                "field": ["input", "email"],
+                "message": "An operator with this email already exists.",
+            }
+        ]
+    bad = await invite(gql, admin, email="not an email")
+    assert bad["userErrors"][0]["code"] == "INVALID_INPUT"
+    assert bad["userErrors"][0]["field"] == ["input", "email"]
+    blank = await gql.data(INVITE, {"email": "x@acme.example", "name": "   "}, token=admin)
+    assert blank["inviteOperator"]["userErrors"][0]["field"] == ["input", "name"]
+    basic = await gql.execute(
+        INVITE, {"email": "y@acme.example", "name": "Y"}, token=await session_for(team.basic, clock)
+    )
+    assert basic["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    anonymous = await gql.execute(INVITE, {"email": "y@acme.example", "name": "Y"})
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert await Operator.filter(account_id=team.account.id).count() == 2
+    assert mail.messages == []
+
+
+async def test_names_cannot_inject_markup_into_emails(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock)
+    await gql.data(
+        INVITE,
+        {"email": "eve@acme.example", "name": '<img src=x onerror="alert(1)">'},
+        token=await session_for(team.admin, clock),
+    )
+    [message] = await mail.wait_for(1)
+    assert "<img" not in html_of(message)
+    assert "&lt;img src=x" in html_of(message)

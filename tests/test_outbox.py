@@ -1,0 +1,131 @@
+"""The outbox: mail survives an SMTP outage, is retried with back-off, and is sent once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from mail.messages import MailKind, compose
+from mail.outbox import Outbox
+from mail.sender import OutboxSender, claim, retry_delay
+from mail.transport import SmtpTransport
+from models import OutboxMessage
+from services.clock import FrozenClock
+from services.encryption import SecretBox
+from services.passwords import PasswordHasher
+from tests.conftest import running_app
+from tests.smtp import MailSink, SmtpServer, free_port
+from tests.support import CountingHasher, GraphQLClient, make_team, session_for
+from twofa.settings import Settings
+
+T = TypeVar("T")
+INVITE = """mutation ($email: String!) { inviteOperator(input: {email: $email, name: "N"}) {
+  operator { status } userErrors { code } } }"""
+
+
+@pytest.mark.parametrize(
+    ("attempts", "seconds"), [(1, 10), (2, 20), (3, 40), (9, 2560), (10, 3600), (40, 3600)]
+)
+def test_retry_delay_doubles_up_to_an_hour(attempts: int, seconds: int) -> None:
+    assert retry_delay(attempts) == timedelta(seconds=seconds)
+
+
+async def test_mail_waits_out_an_smtp_outage_and_is_delivered_once(
+    settings: Settings, clock: FrozenClock, hasher: CountingHasher
+) -> None:
+    down = SmtpServer(port=free_port())  # nothing listens on this port yet
+    settings = Settings(**{**settings.__dict__, "smtp_port": down.port})
+    async with running_app(settings, clock, hasher) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            gql = GraphQLClient(http)
+            team = await make_team(hasher, clock)
+            invited = await gql.data(
+                INVITE, {"email": "new@acme.example"}, token=await session_for(team.admin, clock)
+            )
+            assert invited["inviteOperator"] == {
+                "operator": {"status": "INVITED"},
+                "userErrors": [],
+            }
+
+            # The app's sender tries, fails, and schedules a retry.
+            message = await eventually(lambda: OutboxMessage.get_or_none(attempts__gte=1))
+            assert message.sent_at is None
+            assert message.last_error and "Connect" in message.last_error
+            assert message.next_attempt_at == clock.now() + timedelta(seconds=10)
+
+            down.start()
+            try:
+                await asyncio.sleep(0.2)
+                assert down.sink.messages == []  # not due yet: back-off
+                clock.advance(timedelta(seconds=10))
+                [received] = await down.sink.wait_for(1)
+                assert received["To"] == "new@acme.example"
+                await asyncio.sleep(0.2)  # more rounds of the sender send nothing more
+                assert len(down.sink.messages) == 1
+                delivered = await OutboxMessage.get()
+                assert delivered.sent_at is not None and delivered.content_encrypted == ""
+            finally:
+                down.stop()
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 10.0) -> T:
+    """Poll ``probe`` until it returns something."""
+    deadline = time.monotonic() + within
+    while (found := await probe()) is None:
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+    return found
+
+
+async def test_two_senders_deliver_each_message_exactly_once(
+    app: Starlette, settings: Settings, clock: FrozenClock, mail: MailSink, encryption_key: str
+) -> None:
+    app.state.outbox_sender.stop()  # only the two senders below deliver
+    outbox = Outbox(SecretBox([encryption_key]), settings.public_url)
+    for n in range(40):
+        email = compose(
+            MailKind.TWO_FACTOR_ENABLED,
+            f"op{n}@acme.example",
+            {"name": f"N{n}", "account_name": "Acme"},
+        )
+        await outbox.enqueue(email, clock.now())
+    first = OutboxSender(outbox, SmtpTransport(settings), clock)
+    second = OutboxSender(outbox, SmtpTransport(settings), clock)
+    counts = [0, 0]
+    for _ in range(10):
+        results = await asyncio.gather(first.run_once(), second.run_once())
+        counts = [counts[0] + results[0], counts[1] + results[1]]
+    messages = await mail.wait_for(40)
+    assert sorted(m["To"] for m in messages) == sorted(f"op{n}@acme.example" for n in range(40))
+    assert sum(counts) == 40
+    assert await OutboxMessage.filter(sent_at__isnull=True).count() == 0
+    assert await claim(clock.now()) == []
+
+
+async def test_claims_are_leases_that_lapse(
+    app: Starlette,
+    settings: Settings,
+    clock: FrozenClock,
+    encryption_key: str,
+    hasher: PasswordHasher,
+) -> None:
+    app.state.outbox_sender.stop()
+    outbox = Outbox(SecretBox([encryption_key]), settings.public_url)
+    await outbox.enqueue(
+        compose(
+            MailKind.TWO_FACTOR_DISABLED, "a@acme.example", {"name": "A", "account_name": "Acme"}
+        ),
+        clock.now(),
+    )
+    assert len(await claim(clock.now())) == 1
+    assert await claim(clock.now()) == []  # held by the first claim
+    clock.advance(timedelta(minutes=2, seconds=1))
+    assert len(await claim(clock.now())) == 1  # a sender that died let go

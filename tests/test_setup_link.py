@@ -1,0 +1,95 @@
+"""The email link sent when a required operator logs in without 2FA, and why a stolen
+password alone cannot enroll an authenticator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models import Authenticator, Session, TwoFactorMode
+from services.clock import FrozenClock
+from services.passwords import PasswordHasher
+from tests.smtp import MailSink, link_token, text_of
+from tests.support import (
+    CONFIRM_ENROLLMENT,
+    PUBLIC_URL,
+    START_ENROLLMENT,
+    GraphQLClient,
+    make_team,
+    totp_code,
+)
+
+SETUP_URL = f"{PUBLIC_URL}/two-factor/setup"
+
+
+async def test_login_emails_a_link_that_leads_to_enrollment_and_a_session(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    login = await gql.login(team.basic.email)
+    assert login["outcome"] == "TWO_FACTOR_SETUP_EMAIL_SENT"
+    [message] = await mail.wait_for(1)
+    assert message["To"] == team.basic.email
+    assert message["Subject"] == "Set up two-factor authentication for Acme"
+    assert "24 hours" in text_of(message)
+    setup = link_token(message, SETUP_URL)
+
+    started = (await gql.data(START_ENROLLMENT, {"setupToken": setup}))["startTwoFactorEnrollment"]
+    secret = started["enrollment"]["secret"]
+    confirmed = (
+        await gql.data(
+            CONFIRM_ENROLLMENT, {"code": totp_code(secret, clock.now()), "setupToken": setup}
+        )
+    )["confirmTwoFactorEnrollment"]
+    assert confirmed["userErrors"] == [] and confirmed["sessionToken"]
+    viewer = await gql.data("{ viewer { email } }", token=confirmed["sessionToken"])
+    assert viewer["viewer"]["email"] == team.basic.email
+    # Single use: the link cannot set up another authenticator.
+    again = (await gql.data(START_ENROLLMENT, {"setupToken": setup}))["startTwoFactorEnrollment"]
+    assert again["userErrors"][0]["code"] == "TOKEN_INVALID"
+
+
+async def test_a_newer_link_replaces_older_ones_and_links_expire(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    await gql.login(team.basic.email)
+    await gql.login(team.basic.email)  # within a minute: no second email
+    clock.advance(timedelta(minutes=1))
+    await gql.login(team.basic.email)
+    first, second = (link_token(m, SETUP_URL) for m in await mail.wait_for(2))
+    assert len(mail.messages) == 2
+    stale = (await gql.data(START_ENROLLMENT, {"setupToken": first}))["startTwoFactorEnrollment"]
+    assert stale["userErrors"][0]["code"] == "TOKEN_INVALID"
+    clock.advance(timedelta(hours=24))
+    expired = (await gql.data(START_ENROLLMENT, {"setupToken": second}))["startTwoFactorEnrollment"]
+    assert expired["userErrors"][0]["code"] == "TOKEN_EXPIRED"
+
+
+async def test_a_stolen_password_alone_cannot_enroll_an_authenticator(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    # Everything the thief gets back from logging in:
+    body = (
+        await gql.post(
+            "mutation ($e: String!, $p: String!) { login(input: {email: $e, password: $p}) "
+            "{ outcome sessionToken challengeToken viewer { id } userErrors { code } } }",
+            {"e": team.basic.email, "p": "correct horse battery staple"},
+        )
+    ).json()
+    login = body["data"]["login"]
+    assert login["outcome"] == "TWO_FACTOR_SETUP_EMAIL_SENT"
+    assert login["sessionToken"] is None and login["challengeToken"] is None
+    # Nothing they hold starts an enrollment: no session, and the challenge is not a setup token.
+    anonymous = await gql.execute(START_ENROLLMENT)
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    for guess in (login["viewer"]["id"], "", "x" * 43):
+        refused = (await gql.data(START_ENROLLMENT, {"setupToken": guess}))[
+            "startTwoFactorEnrollment"
+        ]
+        assert refused["userErrors"][0]["code"] == "TOKEN_INVALID"
+    assert not await Authenticator.filter(operator_id=team.basic.id).exists()
+    assert not await Session.filter(operator_id=team.basic.id).exists()
+    # The link went to the operator's mailbox only.
+    [message] = await mail.wait_for(1)
+    assert message["To"] == team.basic.email
