@@ -7,10 +7,13 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from models import OperatorRole
 from schema.context import Info
 from schema.ids import parse_id
 from schema.types.account import AccountNode
+from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
+from services.audit import visible_event
 from services.operators import visible_account, visible_operator
 
 
@@ -27,8 +30,8 @@ async def node(
     """Return the object with global id ``id`` if the caller may read it, else None.
 
     The rules are those of the direct fields: an operator sees themselves and their account;
-    an administrator also sees every operator of their account. Malformed, unknown and
-    foreign ids all answer null.
+    an administrator also sees every operator and audit event of the account. Malformed,
+    unknown and foreign ids all answer null.
     """
     viewer = info.context.viewer
     parsed = parse_id(id)
@@ -41,4 +44,7 @@ async def node(
     if type_name == "Account":
         account = await visible_account(viewer, key)
         return AccountNode.from_model(account) if account is not None else None
+    if type_name == "AuditEvent" and viewer.role is OperatorRole.ADMINISTRATOR:
+        event = await visible_event(viewer.account_id, key)
+        return AuditEventNode.from_model(event) if event is not None else None
     return None

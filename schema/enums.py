@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
+from services.audit import AuditEventKind
 from services.errors import ErrorCode
 from services.invitations import AcceptOutcome
 from services.login import LoginOutcome
@@ -119,10 +120,34 @@ _register(
     },
 )
 
+_register(
+    AuditEventKind,
+    "AuditEventKind",
+    "What an audit event records.",
+    {
+        "ACCOUNT_DEFAULT_CHANGED": "An administrator changed the account's two-factor default.",
+        "OVERRIDE_SET": "An administrator set an operator's override.",
+        "OVERRIDE_CLEARED": "An administrator cleared an operator's override.",
+        "TWO_FACTOR_RESET": "An administrator reset an operator's two-factor setup.",
+        "ENROLLMENT_STARTED": "An operator started setting up an authenticator.",
+        "ENROLLMENT_CONFIRMED": "An operator confirmed their authenticator.",
+        "TWO_FACTOR_DISABLED": "An operator turned off their own two-factor authentication.",
+        "RECOVERY_CODES_REGENERATED": "An operator replaced their recovery codes.",
+        "LOGIN_SUCCEEDED": "An operator logged in (details say how).",
+        "LOGIN_FAILED": "A login with this operator's email failed.",
+        "CODE_REJECTED": "A two-factor code was refused (details say why).",
+        "LOCKED_OUT": "Repeated failures locked the operator's attempts for a while.",
+        "RECOVERY_CODE_USED": "A recovery code was used instead of a TOTP code.",
+        "INVITATION_SENT": "An administrator invited (or re-invited) an operator.",
+        "INVITATION_ACCEPTED": "An invited operator accepted and set their password.",
+    },
+)
+
 AcceptInvitationOutcome = AcceptOutcome
 
 __all__ = [
     "AcceptInvitationOutcome",
+    "AuditEventKind",
     "ErrorCode",
     "LoginOutcome",
     "OperatorRole",

@@ -7,7 +7,7 @@ from contextlib import suppress
 
 from strawberry.dataloader import DataLoader
 
-from models import Account
+from models import Account, Operator
 from services.clock import Clock
 from services.operators import accounts_by_id, states_by_operator
 from services.policy import TwoFactorState
@@ -22,12 +22,17 @@ class Loaders:
         self.account = DataLoader[int, Account](load_fn=self._load_accounts)
         self.two_factor_state = DataLoader[int, TwoFactorState](load_fn=self._load_states)
         self.recovery_codes_remaining = DataLoader[int, int](load_fn=self._load_remaining)
+        self.operator = DataLoader[int, Operator | None](load_fn=self._load_operators)
 
     def forget_operator(self, operator_id: int) -> None:
         """Drop what was cached about an operator's two-factor setup (after a change)."""
         for loader in (self.two_factor_state, self.recovery_codes_remaining):
             with suppress(KeyError):  # DataLoader.clear raises for keys it never loaded
                 loader.clear(operator_id)
+
+    async def _load_operators(self, ids: list[int]) -> Sequence[Operator | None]:
+        found = {operator.id: operator for operator in await Operator.filter(id__in=ids)}
+        return [found.get(operator_id) for operator_id in ids]
 
     async def _load_accounts(self, ids: list[int]) -> Sequence[Account]:
         found = await accounts_by_id(ids)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from strawberry.relay.utils import from_base64, to_base64
 
 from schema.errors import invalid_argument
@@ -12,13 +14,13 @@ MAX_PAGE_SIZE = 100
 """Most items one page may hold."""
 
 
-def page_size(first: int | None) -> int:
-    """Return the number of items to load for ``first``, refusing values out of range."""
-    if first is None:
+def page_size(value: int | None, name: str) -> int:
+    """Return how many items ``first`` or ``last`` asks for, refusing values out of range."""
+    if value is None:
         return DEFAULT_PAGE_SIZE
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise invalid_argument(f"first must be between 0 and {MAX_PAGE_SIZE}.")
-    return first
+    if not 0 <= value <= MAX_PAGE_SIZE:
+        raise invalid_argument(f"{name} must be between 0 and {MAX_PAGE_SIZE}.")
+    return value
 
 
 def encode_cursor(kind: str, key: int) -> str:
@@ -27,7 +29,7 @@ def encode_cursor(kind: str, key: int) -> str:
 
 
 def decode_cursor(kind: str, cursor: str | None) -> int | None:
-    """Return the key inside a cursor of ``kind`` (None: from the start), refusing others."""
+    """Return the key inside a cursor of ``kind`` (None: no cursor), refusing others."""
     if cursor is None:
         return None
     try:
@@ -37,3 +39,27 @@ def decode_cursor(kind: str, cursor: str | None) -> int | None:
         return int(key)
     except ValueError as error:
         raise invalid_argument("The cursor is not valid for this list.") from error
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which slice of a keyset-ordered list a Relay page asks for."""
+
+    after_id: int | None
+    before_id: int | None
+    limit: int
+    from_end: bool
+
+    @classmethod
+    def of(
+        cls, kind: str, first: int | None, after: str | None, last: int | None, before: str | None
+    ) -> Window:
+        """Read the four Relay arguments; ``last`` pages backwards from ``before`` (or the end)."""
+        if first is not None and last is not None:
+            raise invalid_argument("Pass first or last, not both.")
+        return cls(
+            after_id=decode_cursor(kind, after),
+            before_id=decode_cursor(kind, before),
+            limit=page_size(last if last is not None else first, "last" if last else "first"),
+            from_end=last is not None,
+        )

@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.account import AccountNode
+from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
 
 logger = logging.getLogger("twofa.graphql")
@@ -46,7 +47,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[AccountNode, OperatorNode],
+        types=[AccountNode, OperatorNode, AuditEventNode],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: MaskErrors(should_mask_error=is_internal),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,6 +28,41 @@ class AuditEventKind(StrEnum):
     RECOVERY_CODE_USED = "RECOVERY_CODE_USED"
     INVITATION_SENT = "INVITATION_SENT"
     INVITATION_ACCEPTED = "INVITATION_ACCEPTED"
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Conditions on listed events; None means any."""
+
+    kinds: tuple[AuditEventKind, ...] | None = None
+    actor_id: int | None = None
+    target_id: int | None = None
+
+
+async def events_page(
+    account_id: int, where: AuditFilter | None, *, before_id: int | None, limit: int
+) -> tuple[list[AuditEvent], bool]:
+    """Return up to ``limit`` of the account's events older than ``before_id``, newest first.
+
+    The flag says whether older events follow.
+    """
+    query = AuditEvent.filter(account_id=account_id)
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    if where is not None:
+        if where.kinds is not None:
+            query = query.filter(kind__in=[kind.value for kind in where.kinds])
+        if where.actor_id is not None:
+            query = query.filter(actor_id=where.actor_id)
+        if where.target_id is not None:
+            query = query.filter(target_id=where.target_id)
+    rows = await query.order_by("-id").limit(limit + 1)
+    return rows[:limit], len(rows) > limit
+
+
+async def visible_event(viewer_account_id: int, event_id: int) -> AuditEvent | None:
+    """Return the event if it belongs to the given account, else None."""
+    return await AuditEvent.get_or_none(id=event_id, account_id=viewer_account_id)
 
 
 async def record(

@@ -55,7 +55,7 @@ async def login(
     """
     key = email_key(email)
     throttle_key = throttle.password_key(key[:MAX_EMAIL_LENGTH])
-    await throttle.begin_attempt(throttle_key, now)
+    lock_if_failed = await throttle.begin_attempt(throttle_key, now)
     operator = None
     if len(key) <= MAX_EMAIL_LENGTH:
         operator = await Operator.get_or_none(email_key=key)
@@ -64,13 +64,7 @@ async def login(
     )
     if operator is None or not password_ok or operator.status is OperatorStatus.INVITED:
         if operator is not None:
-            await audit.record(
-                AuditEventKind.LOGIN_FAILED,
-                account_id=operator.account_id,
-                target_id=operator.id,
-                now=now,
-                details={"reason": "invalid_credentials"},
-            )
+            await _record_failure(operator, lock_if_failed, now)
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
     await throttle.succeeded(throttle_key)
     if operator.uses_single_sign_on:
@@ -133,3 +127,23 @@ async def _send_setup_link(operator: Operator, outbox: Outbox, now: datetime) ->
             now=now,
             link=outbox.link(SETUP_PATH, token),
         )
+
+
+async def _record_failure(operator: Operator, locked_until: datetime | None, now: datetime) -> None:
+    """Audit a failed password for a known operator, and the lock it set, if any."""
+    async with in_transaction():
+        await audit.record(
+            AuditEventKind.LOGIN_FAILED,
+            account_id=operator.account_id,
+            target_id=operator.id,
+            now=now,
+            details={"reason": "invalid_credentials"},
+        )
+        if locked_until is not None:
+            await audit.record(
+                AuditEventKind.LOCKED_OUT,
+                account_id=operator.account_id,
+                target_id=operator.id,
+                now=now,
+                details={"factor": "password", "lockedUntil": locked_until.isoformat()},
+            )

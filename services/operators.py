@@ -73,25 +73,6 @@ async def policies_of(operators: Sequence[Operator], now: datetime) -> dict[int,
     }
 
 
-async def operators_page(
-    account_id: int, *, after_id: int | None, limit: int
-) -> tuple[list[Operator], bool]:
-    """Return up to ``limit`` operators of an account after ``after_id``, and whether more follow.
-
-    Keyset paging on the primary key: each page costs the same however deep it is.
-    """
-    query = Operator.filter(account_id=account_id)
-    if after_id is not None:
-        query = query.filter(id__gt=after_id)
-    rows = await query.order_by("id").limit(limit + 1)
-    return rows[:limit], len(rows) > limit
-
-
-async def count_operators(account_id: int) -> int:
-    """Return how many operators an account has."""
-    return await Operator.filter(account_id=account_id).count()
-
-
 async def visible_operator(viewer: Operator, operator_id: int) -> Operator | None:
     """Return the operator if ``viewer`` may read it, else None (exactly like a missing id).
 

@@ -70,7 +70,7 @@ async def counted_attempt(
                 account_id=operator.account_id,
                 target_id=operator.id,
                 now=now,
-                details={"lockedUntil": lock_if_failed.isoformat()},
+                details={"factor": "code", "lockedUntil": lock_if_failed.isoformat()},
             )
         raise
     await throttle.succeeded(key)

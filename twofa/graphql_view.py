@@ -1,16 +1,27 @@
-"""The ``/graphql`` endpoint: Strawberry's ASGI view with twofa's request context."""
+"""The ``/graphql`` endpoint: Strawberry's ASGI view with twofa's request context.
+
+Besides building the context (the bearer token names the viewer), it speaks the
+GraphQL-over-HTTP media types: a client that accepts ``application/graphql-response+json``
+gets it, and then a request that could not run at all (unparsable, invalid, bad variables)
+is answered 400 without a ``data`` entry. Plain ``application/json`` clients keep 200.
+"""
 
 from __future__ import annotations
+
+from typing import cast
 
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 
 from schema.context import Context, Dependencies
 from schema.schema import schema
 from services.sessions import authenticate
 
 BEARER_PREFIX = "bearer "
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -22,6 +33,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context, authenticating the ``Authorization: Bearer`` token."""
+        response.media_type = negotiate(request.headers.get("accept"))
         session = viewer = None
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
@@ -31,6 +43,57 @@ class GraphQLView(GraphQL[Context, None]):
         return Context(
             request=request, response=response, deps=self.deps, session=session, viewer=viewer
         )
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """Answer in the negotiated media type, with ``Cache-Control: no-store``."""
+        media_type = sub_response.media_type or JSON
+        if (
+            media_type == GRAPHQL_RESPONSE
+            and isinstance(response_data, dict)
+            and is_request_error(response_data)
+        ):
+            response_data = cast(
+                GraphQLHTTPResponse, {key: v for key, v in response_data.items() if key != "data"}
+            )
+            sub_response.status_code = 400
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = f"{media_type}; charset=utf-8"
+        response.headers["cache-control"] = "no-store"
+        return response
+
+
+def negotiate(accept: str | None) -> str:
+    """Pick the response media type from an Accept header (JSON unless the newer one wins)."""
+    if not accept:
+        return JSON
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        weights[media.strip().lower()] = quality
+    if weights.get(GRAPHQL_RESPONSE, 0.0) > 0 and weights[GRAPHQL_RESPONSE] >= weights.get(
+        JSON, 0.0
+    ):
+        return GRAPHQL_RESPONSE
+    return JSON
+
+
+def is_request_error(result: GraphQLHTTPResponse) -> bool:
+    """Tell whether a result failed before execution: no data and no error with a path."""
+    errors = result.get("errors") or []
+    located = any(isinstance(error, dict) and error.get("path") for error in errors)
+    return result.get("data") is None and bool(errors) and not located
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.errors import returns_user_errors
 from schema.context import Info
+from schema.mutations import INPUT
 from schema.mutations.auth import LoginInput, LoginPayload
 from schema.types.operator import OperatorNode
 from services import login as login_service
 
 
 @returns_user_errors(LoginPayload)
-async def login(info: Info, input: LoginInput) -> LoginPayload:
+async def login(info: Info, input: Annotated[LoginInput, INPUT]) -> LoginPayload:
     """Check the credentials and report what the login led to."""
     deps = info.context.deps
     result = await login_service.login(

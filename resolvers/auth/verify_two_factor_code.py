@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.errors import returns_user_errors
 from schema.context import Info
+from schema.mutations import INPUT
 from schema.mutations.auth import VerifyTwoFactorCodeInput, VerifyTwoFactorCodePayload
 from schema.types.operator import OperatorNode
 from services.challenge import verify_login_code
@@ -11,7 +14,7 @@ from services.challenge import verify_login_code
 
 @returns_user_errors(VerifyTwoFactorCodePayload)
 async def verify_two_factor_code(
-    info: Info, input: VerifyTwoFactorCodeInput
+    info: Info, input: Annotated[VerifyTwoFactorCodeInput, INPUT]
 ) -> VerifyTwoFactorCodePayload:
     """Exchange a challenge token and a right code for a session."""
     context = info.context

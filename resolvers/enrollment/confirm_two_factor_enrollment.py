@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.enrollment.enrolling_operator import enrolling_operator
 from resolvers.errors import returns_user_errors
 from schema.context import Info
+from schema.mutations import INPUT
 from schema.mutations.two_factor import (
     ConfirmTwoFactorEnrollmentInput,
     ConfirmTwoFactorEnrollmentPayload,
@@ -15,7 +18,7 @@ from services import enrollment
 
 @returns_user_errors(ConfirmTwoFactorEnrollmentPayload)
 async def confirm_two_factor_enrollment(
-    info: Info, input: ConfirmTwoFactorEnrollmentInput
+    info: Info, input: Annotated[ConfirmTwoFactorEnrollmentInput, INPUT]
 ) -> ConfirmTwoFactorEnrollmentPayload:
     """Confirm enrollment; with a setup token this also logs the operator in."""
     context = info.context

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.errors import returns_user_errors
 from schema.context import Info
+from schema.mutations import INPUT
 from schema.mutations.two_factor import DisableTwoFactorInput, DisableTwoFactorPayload
 from schema.types.operator import OperatorNode
 from services import self_service
 
 
 @returns_user_errors(DisableTwoFactorPayload)
-async def disable_two_factor(info: Info, input: DisableTwoFactorInput) -> DisableTwoFactorPayload:
+async def disable_two_factor(
+    info: Info, input: Annotated[DisableTwoFactorInput, INPUT]
+) -> DisableTwoFactorPayload:
     """Disable the caller's two-factor authentication, proven with a current code."""
     context = info.context
     operator = await self_service.disable(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.errors import returns_user_errors
 from schema.context import Info
+from schema.mutations import INPUT
 from schema.mutations.two_factor import (
     RegenerateRecoveryCodesInput,
     RegenerateRecoveryCodesPayload,
@@ -14,7 +17,7 @@ from services import self_service
 
 @returns_user_errors(RegenerateRecoveryCodesPayload)
 async def regenerate_recovery_codes(
-    info: Info, input: RegenerateRecoveryCodesInput
+    info: Info, input: Annotated[RegenerateRecoveryCodesInput, INPUT]
 ) -> RegenerateRecoveryCodesPayload:
     """Replace the caller's recovery codes, proven with a current code."""
     context = info.context

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.enrollment.enrolling_operator import enrolling_operator
 from resolvers.errors import returns_user_errors
 from schema.context import Info
+from schema.mutations import INPUT
 from schema.mutations.two_factor import (
     StartTwoFactorEnrollmentInput,
     StartTwoFactorEnrollmentPayload,
@@ -15,7 +18,7 @@ from services import enrollment
 
 @returns_user_errors(StartTwoFactorEnrollmentPayload)
 async def start_two_factor_enrollment(
-    info: Info, input: StartTwoFactorEnrollmentInput
+    info: Info, input: Annotated[StartTwoFactorEnrollmentInput, INPUT]
 ) -> StartTwoFactorEnrollmentPayload:
     """Start (or restart) enrollment for the token's or the session's operator."""
     context = info.context

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.errors import returns_user_errors
 from schema.context import Info
+from schema.mutations import INPUT
 from schema.mutations.invitations import AcceptInvitationInput, AcceptInvitationPayload
 from schema.types.operator import OperatorNode
 from services import invitations
 
 
 @returns_user_errors(AcceptInvitationPayload)
-async def accept_invitation(info: Info, input: AcceptInvitationInput) -> AcceptInvitationPayload:
+async def accept_invitation(
+    info: Info, input: Annotated[AcceptInvitationInput, INPUT]
+) -> AcceptInvitationPayload:
     """Activate the invited operator; log them in or hand them a setup token."""
     context = info.context
     accepted = await invitations.accept(

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.errors import returns_user_errors
 from schema.context import Info
+from schema.mutations import INPUT
 from schema.mutations.invitations import InviteOperatorInput, InviteOperatorPayload
 from schema.types.operator import OperatorNode
 from services import invitations
 
 
 @returns_user_errors(InviteOperatorPayload)
-async def invite_operator(info: Info, input: InviteOperatorInput) -> InviteOperatorPayload:
+async def invite_operator(
+    info: Info, input: Annotated[InviteOperatorInput, INPUT]
+) -> InviteOperatorPayload:
     """Create the invited operator and queue the invitation email."""
     context = info.context
     operator = await invitations.invite(

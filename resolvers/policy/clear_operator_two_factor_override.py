@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.errors import returns_user_errors
 from schema.context import Info
 from schema.ids import decode_id
+from schema.mutations import INPUT
 from schema.mutations.policy import (
     ClearOperatorTwoFactorOverrideInput,
     ClearOperatorTwoFactorOverridePayload,
@@ -15,7 +18,7 @@ from services.administration import set_override
 
 @returns_user_errors(ClearOperatorTwoFactorOverridePayload)
 async def clear_operator_two_factor_override(
-    info: Info, input: ClearOperatorTwoFactorOverrideInput
+    info: Info, input: Annotated[ClearOperatorTwoFactorOverrideInput, INPUT]
 ) -> ClearOperatorTwoFactorOverridePayload:
     """Remove the override of an operator in the caller's account."""
     context = info.context

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.errors import returns_user_errors
 from schema.context import Info
 from schema.ids import decode_id
+from schema.mutations import INPUT
 from schema.mutations.two_factor import ResetOperatorTwoFactorInput, ResetOperatorTwoFactorPayload
 from schema.types.operator import OperatorNode
 from services.administration import reset_two_factor
@@ -12,7 +15,7 @@ from services.administration import reset_two_factor
 
 @returns_user_errors(ResetOperatorTwoFactorPayload)
 async def reset_operator_two_factor(
-    info: Info, input: ResetOperatorTwoFactorInput
+    info: Info, input: Annotated[ResetOperatorTwoFactorInput, INPUT]
 ) -> ResetOperatorTwoFactorPayload:
     """Reset the two-factor setup of an operator in the caller's account."""
     context = info.context

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from resolvers.errors import returns_user_errors
 from schema.context import Info
+from schema.mutations import INPUT
 from schema.mutations.policy import (
     SetAccountTwoFactorDefaultInput,
     SetAccountTwoFactorDefaultPayload,
@@ -14,7 +17,7 @@ from services.administration import set_account_default
 
 @returns_user_errors(SetAccountTwoFactorDefaultPayload)
 async def set_account_two_factor_default(
-    info: Info, input: SetAccountTwoFactorDefaultInput
+    info: Info, input: Annotated[SetAccountTwoFactorDefaultInput, INPUT]
 ) -> SetAccountTwoFactorDefaultPayload:
     """Set the default of the caller's account."""
     context = info.context

@@ -1,0 +1,84 @@
+"""The audit log: ``AuditEvent`` nodes and their connection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from models import AuditEvent
+from schema.context import Info
+from schema.enums import AuditEventKind
+
+if TYPE_CHECKING:
+    from schema.types.operator import OperatorNode
+
+OperatorRef = Annotated["OperatorNode", strawberry.lazy("schema.types.operator")]
+
+
+@strawberry.type(name="AuditEvent", description="A change or security event in an account.")
+class AuditEventNode(relay.Node):
+    """The GraphQL view of an audit log entry."""
+
+    id: relay.NodeID[int]
+    kind: AuditEventKind = strawberry.field(description="What happened.")
+    occurred_at: datetime = strawberry.field(description="When it happened.")
+    details: JSON = strawberry.field(
+        description="Non-secret facts about the event, e.g. the old and new mode."
+    )
+    actor_id: strawberry.Private[int | None]
+    target_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, event: AuditEvent) -> AuditEventNode:
+        """Build the GraphQL object from the stored event."""
+        return cls(
+            id=event.id,
+            kind=AuditEventKind(event.kind),
+            occurred_at=event.created_at,
+            details=JSON(event.details),
+            actor_id=event.actor_id,
+            target_id=event.target_id,
+        )
+
+    @strawberry.field(description="Who acted; null for an anonymous caller or a removed operator.")
+    async def actor(self, info: Info) -> OperatorRef | None:
+        """Load the acting operator (batched per request)."""
+        return await _operator(info, self.actor_id)
+
+    @strawberry.field(description="The operator the event is about, if any.")
+    async def target(self, info: Info) -> OperatorRef | None:
+        """Load the operator the event concerns (batched per request)."""
+        return await _operator(info, self.target_id)
+
+
+async def _operator(info: Info, operator_id: int | None) -> OperatorNode | None:
+    from schema.types.operator import OperatorNode
+
+    if operator_id is None:
+        return None
+    operator = await info.context.loaders.operator.load(operator_id)
+    return OperatorNode.from_model(operator) if operator is not None else None
+
+
+@strawberry.type(name="AuditEventConnection", description="A page of audit events, newest first.")
+class AuditEventConnection(relay.Connection[AuditEventNode]):
+    """A Relay connection over audit events."""
+
+
+@strawberry.input(description="Conditions on the audit events to list; all must hold.")
+class AuditEventFilter:
+    """Filter of ``Account.auditEvents``."""
+
+    kinds: list[AuditEventKind] | None = strawberry.field(
+        default=None, description="Only events of these kinds."
+    )
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only events done by this operator."
+    )
+    target_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only events about this operator."
+    )

@@ -1,0 +1,216 @@
+"""The audit log: one entry per kind of event, with actor and target, readable by admins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models import TwoFactorMode
+from services.audit import AuditEventKind
+from services.clock import FrozenClock
+from services.passwords import PasswordHasher
+from tests.smtp import MailSink, link_token
+from tests.support import (
+    PUBLIC_URL,
+    GraphQLClient,
+    enroll,
+    gid,
+    make_team,
+    session_for,
+    totp_code,
+    verify,
+)
+
+EVENTS = """
+query ($first: Int, $after: String, $filter: AuditEventFilter) {
+  viewer { account { auditEvents(first: $first, after: $after, filter: $filter) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id kind occurredAt details actor { email } target { email } } }
+  } } }
+}
+"""
+
+
+async def mutate(
+    gql: GraphQLClient, document: str, token: str | None = None, **variables: object
+) -> None:
+    body = await gql.execute(f"mutation {document}", dict(variables), token=token)
+    assert "errors" not in body, body
+
+
+async def test_every_kind_of_event_is_recorded_with_actor_and_target(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    basic_email, target = team.basic.email, gid(team.basic)
+
+    await mutate(
+        gql,
+        "{ setAccountTwoFactorDefault(input: {mode: OPTIONAL}) { userErrors { code } } }",
+        admin,
+    )
+    await mutate(
+        gql,
+        "($id: ID!) { setOperatorTwoFactorOverride(input: {operatorId: $id, mode: REQUIRED}) { userErrors { code } } }",
+        admin,
+        id=target,
+    )
+    await mutate(
+        gql,
+        "($id: ID!) { clearOperatorTwoFactorOverride(input: {operatorId: $id}) { userErrors { code } } }",
+        admin,
+        id=target,
+    )
+    await mutate(
+        gql,
+        '{ inviteOperator(input: {email: "new@acme.example", name: "New"}) { userErrors { code } } }',
+        admin,
+    )
+    invitation = link_token((await mail.wait_for(1))[0], f"{PUBLIC_URL}/invitations/accept")
+    await mutate(
+        gql,
+        '($t: String!) { acceptInvitation(input: {invitationToken: $t, password: "a long password 123"}) { userErrors { code } } }',
+        t=invitation,
+    )
+
+    enrolled = await enroll(gql, await session_for(team.basic, clock), clock)  # started + confirmed
+    clock.advance(timedelta(minutes=1))
+    assert (await gql.login(basic_email, "wrong password, long enough"))["userErrors"]
+    challenge = (await gql.login(basic_email))["challengeToken"]
+    assert (await verify(gql, challenge, totp_code(enrolled.secret, clock.now())))[
+        "sessionToken"
+    ]  # login succeeded
+    challenge = (await gql.login(basic_email))["challengeToken"]
+    for _ in range(5):
+        await verify(gql, challenge, "000000")  # code rejected, then locked out
+    clock.advance(timedelta(seconds=30))
+    session = (await verify(gql, challenge, enrolled.recovery_codes[0]))[
+        "sessionToken"
+    ]  # recovery code used
+    clock.advance(timedelta(minutes=1))
+    await mutate(
+        gql,
+        "($c: String!) { regenerateRecoveryCodes(input: {code: $c}) { userErrors { code } } }",
+        session,
+        c=totp_code(enrolled.secret, clock.now()),
+    )
+    clock.advance(timedelta(minutes=1))
+    await mutate(
+        gql,
+        "($c: String!) { disableTwoFactor(input: {code: $c}) { userErrors { code } } }",
+        session,
+        c=totp_code(enrolled.secret, clock.now()),
+    )
+    await mutate(
+        gql,
+        "($id: ID!) { resetOperatorTwoFactor(input: {operatorId: $id}) { userErrors { code } } }",
+        admin,
+        id=target,
+    )
+
+    data = await gql.data(EVENTS, {"first": 100}, token=admin)
+    events = [edge["node"] for edge in data["viewer"]["account"]["auditEvents"]["edges"]]
+    assert {event["kind"] for event in events} == {kind.value for kind in AuditEventKind}
+    occurred = [event["occurredAt"] for event in events]
+    assert occurred == sorted(occurred, reverse=True)  # newest first
+
+    def one(kind: str) -> dict:  # type: ignore[type-arg]
+        found = [event for event in events if event["kind"] == kind]
+        assert found, kind
+        return found[0]
+
+    assert one("OVERRIDE_SET")["actor"] == {"email": team.admin.email}
+    assert one("OVERRIDE_SET")["target"] == {"email": basic_email}
+    assert one("OVERRIDE_SET")["details"] == {"from": None, "to": "REQUIRED"}
+    assert one("TWO_FACTOR_RESET")["actor"] == {"email": team.admin.email}
+    assert one("INVITATION_ACCEPTED")["target"] == {"email": "new@acme.example"}
+    assert (
+        one("LOGIN_FAILED")["target"] == {"email": basic_email}
+        and one("LOGIN_FAILED")["actor"] is None
+    )
+    assert one("LOCKED_OUT")["details"]["factor"] == "code"
+    assert one("CODE_REJECTED")["details"] == {"reason": "INVALID_CODE"}
+    assert one("LOGIN_SUCCEEDED")["details"]["method"] in {"password", "totp", "recovery_code"}
+    for event in events:
+        text = str(event["details"])
+        assert enrolled.secret not in text and not any(
+            code in text for code in enrolled.recovery_codes
+        )
+
+
+async def test_audit_log_pages_filters_and_stays_inside_the_account(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    other = await make_team(hasher, clock, name="Other", domain="other.example")
+    admin = await session_for(team.admin, clock)
+    for mode in ("REQUIRED", "DISABLED", "OPTIONAL", "REQUIRED", "DISABLED"):
+        await mutate(
+            gql,
+            f"{{ setAccountTwoFactorDefault(input: {{mode: {mode}}}) {{ userErrors {{ code }} }} }}",
+            admin,
+        )
+    await mutate(
+        gql,
+        "($id: ID!) { setOperatorTwoFactorOverride(input: {operatorId: $id, mode: REQUIRED}) { userErrors { code } } }",
+        admin,
+        id=gid(team.basic),
+    )
+    await mutate(
+        gql,
+        "{ setAccountTwoFactorDefault(input: {mode: REQUIRED}) { userErrors { code } } }",
+        await session_for(other.admin, clock),
+    )
+
+    seen, after = [], None
+    while True:
+        data = await gql.data(
+            EVENTS,
+            {"first": 2, "after": after, "filter": {"kinds": ["ACCOUNT_DEFAULT_CHANGED"]}},
+            token=admin,
+        )
+        connection = data["viewer"]["account"]["auditEvents"]
+        seen += [edge["node"]["details"]["to"] for edge in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert seen == [
+        "DISABLED",
+        "REQUIRED",
+        "OPTIONAL",
+        "DISABLED",
+        "REQUIRED",
+    ]  # only ours, newest first
+
+    about_basic = await gql.data(EVENTS, {"filter": {"targetId": gid(team.basic)}}, token=admin)
+    assert [
+        e["node"]["kind"] for e in about_basic["viewer"]["account"]["auditEvents"]["edges"]
+    ] == ["OVERRIDE_SET"]
+    nobody = await gql.data(EVENTS, {"filter": {"actorId": "garbage"}}, token=admin)
+    assert nobody["viewer"]["account"]["auditEvents"]["edges"] == []
+
+    event_id = about_basic["viewer"]["account"]["auditEvents"]["edges"][0]["node"]["id"]
+    node = "query ($id: ID!) { node(id: $id) { ... on AuditEvent { kind } } }"
+    assert (await gql.data(node, {"id": event_id}, token=admin))["node"] == {"kind": "OVERRIDE_SET"}
+    assert (await gql.data(node, {"id": event_id}, token=await session_for(team.basic, clock)))[
+        "node"
+    ] is None
+    assert (await gql.data(node, {"id": event_id}, token=await session_for(other.admin, clock)))[
+        "node"
+    ] is None
+    basic = await gql.execute(EVENTS, {}, token=await session_for(team.basic, clock))
+    assert basic["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_password_lockout_is_audited(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.OPTIONAL)
+    for _ in range(5):
+        await gql.login(team.basic.email, "wrong password, long enough")
+    data = await gql.data(
+        EVENTS, {"filter": {"kinds": ["LOCKED_OUT"]}}, token=await session_for(team.admin, clock)
+    )
+    [edge] = data["viewer"]["account"]["auditEvents"]["edges"]
+    assert edge["node"]["details"]["factor"] == "password"
+    assert edge["node"]["target"] == {"email": team.basic.email}

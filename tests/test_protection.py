@@ -1,0 +1,136 @@
+"""Protective limits of the endpoint: depth, aliases, tokens, batching, masked errors."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from services.clock import FrozenClock
+from services.passwords import PasswordHasher
+from tests.conftest import running_app
+from tests.support import CountingHasher, GraphQLClient, gid, make_team, session_for
+from twofa.settings import Settings
+
+
+def first_error(body: dict) -> str:  # type: ignore[type-arg]
+    assert body.get("data") is None, body
+    message: str = body["errors"][0]["message"]
+    return message
+
+
+async def test_queries_deeper_than_the_limit_are_refused(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    nested = "name"
+    for _ in range(6):
+        nested = f"account {{ operators {{ edges {{ node {{ {nested} }} }} }} }}"
+    response = await gql.post(
+        f"{{ viewer {{ {nested} }} }}", token=await session_for(team.admin, clock)
+    )
+    assert "exceeds maximum operation depth" in first_error(response.json())
+
+
+async def test_more_aliases_than_the_limit_are_refused(gql: GraphQLClient) -> None:
+    fields = " ".join(f"a{n}: viewer {{ id }}" for n in range(31))
+    response = await gql.post(f"{{ {fields} }}")
+    assert "aliases" in first_error(response.json()).lower()
+
+
+async def test_documents_with_too_many_tokens_are_refused(gql: GraphQLClient) -> None:
+    response = await gql.post("{ viewer { " + "id " * 2100 + "} }")
+    assert "token" in first_error(response.json()).lower()
+
+
+async def test_batched_requests_are_not_accepted(gql: GraphQLClient) -> None:
+    response = await gql.http.post("/graphql", json=[{"query": "{ viewer { id } }"}] * 2)
+    assert response.status_code == 400
+
+
+async def test_mutations_over_get_are_refused(gql: GraphQLClient) -> None:
+    response = await gql.http.get(
+        "/graphql", params={"query": "mutation { logout { userErrors { code } } }"}
+    )
+    assert response.status_code in {400, 405}
+
+
+async def test_unexpected_errors_are_masked_and_logged(
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    team = await make_team(hasher, clock)
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("connection to db.internal:5432 failed, password=hunter2")
+
+    monkeypatch.setattr("resolvers.query.visible_operator", broken)
+    with caplog.at_level(logging.ERROR):
+        response = await gql.post(
+            "query ($id: ID!) { node(id: $id) { id } }",
+            {"id": gid(team.basic)},
+            token=await session_for(team.admin, clock),
+        )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert "hunter2" not in response.text and "db.internal" not in response.text
+    assert "Traceback" not in response.text
+    assert any(
+        "hunter2" in (record.exc_text or "") + record.getMessage() for record in caplog.records
+    )
+
+
+async def test_graphql_response_media_type_is_served_when_asked_for(gql: GraphQLClient) -> None:
+    accept = {"Accept": "application/graphql-response+json, application/json;q=0.9"}
+    ok = await gql.post("{ viewer { id } }", headers=accept)
+    assert ok.status_code == 200
+    assert ok.headers["content-type"].startswith("application/graphql-response+json")
+    assert ok.json() == {"data": {"viewer": None}}
+    invalid = await gql.post("{ viewer { nope } }", headers=accept)
+    assert invalid.status_code == 400 and "data" not in invalid.json()
+    legacy = await gql.post("{ viewer { nope } }")
+    assert legacy.status_code == 200 and legacy.headers["content-type"].startswith(
+        "application/json"
+    )
+    assert ok.headers["cache-control"] == "no-store"
+
+
+async def test_cors_allows_only_the_configured_origins(gql: GraphQLClient) -> None:
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    response = await gql.http.options("/graphql", headers=preflight)
+    assert "access-control-allow-origin" not in response.headers
+
+
+async def test_cors_answers_configured_origins(
+    settings: Settings, clock: FrozenClock, hasher: CountingHasher
+) -> None:
+    allowed = Settings(**{**settings.__dict__, "cors_origins": ("https://console.acme.example",)})
+    async with (
+        running_app(allowed, clock, hasher) as app,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        preflight = await http.options(
+            "/graphql",
+            headers={
+                "Origin": "https://console.acme.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == "https://console.acme.example"
+        refused = await http.options(
+            "/graphql",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert refused.status_code == 400
+
+
+async def test_healthz_reports_the_database(gql: GraphQLClient) -> None:
+    response = await gql.http.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})

@@ -1,0 +1,71 @@
+"""The schema partners read: the specified contract, descriptions everywhere, and a
+checked-in SDL equal to what the server introspects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    build_client_schema,
+    build_schema,
+    find_breaking_changes,
+    get_introspection_query,
+    lexicographic_sort_schema,
+    print_schema,
+)
+
+from schema.schema import schema
+from tests.support import GraphQLClient
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
+
+
+def test_the_specified_contract_is_served_without_breaking_changes() -> None:
+    contract = build_schema((ROOT / "tests" / "contract.graphql").read_text())
+    served = schema._schema
+    assert find_breaking_changes(contract, served) == []
+
+
+def test_every_type_field_argument_and_enum_value_has_a_description() -> None:
+    missing = []
+    for name, named in schema._schema.type_map.items():
+        if name.startswith("__") or name in BUILT_IN:
+            continue
+        if not named.description:
+            missing.append(name)
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in named.fields.items():
+                if not field.description:
+                    missing.append(f"{name}.{field_name}")
+                missing += [
+                    f"{name}.{field_name}({arg})"
+                    for arg, value in field.args.items()
+                    if not value.description
+                ]
+        if isinstance(named, GraphQLInputObjectType):
+            missing += [f"{name}.{f}" for f, value in named.fields.items() if not value.description]
+        if isinstance(named, GraphQLEnumType):
+            missing += [f"{name}.{v}" for v, value in named.values.items() if not value.description]
+    assert missing == []
+
+
+async def test_checked_in_sdl_equals_the_live_introspection(gql: GraphQLClient) -> None:
+    introspected = build_client_schema(
+        await gql.data(get_introspection_query(descriptions=True, specified_by_url=True))
+    )
+    checked_in = build_schema((ROOT / "schema.graphql").read_text())
+    assert print_schema(lexicographic_sort_schema(introspected)) == print_schema(
+        lexicographic_sort_schema(checked_in)
+    )
+
+
+def test_deprecations_are_only_marked_with_the_directive() -> None:
+    for name, named in schema._schema.type_map.items():
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
+            for field_name, field in named.fields.items():
+                assert "deprecated" not in (field.description or "").lower(), f"{name}.{field_name}"
