@@ -72,8 +72,8 @@ async def reset_two_factor(
 ) -> Operator:
     """Delete an operator's authenticator, pending enrollment and recovery codes.
 
-    Their sessions and login challenges end too. Under REQUIRED, their next login sends the
-    setup email again.
+    Their sessions, login challenges and setup links end too. Under REQUIRED, their next
+    login sends the setup email again.
     """
     require_administrator(actor)
     async with in_transaction():
@@ -81,7 +81,7 @@ async def reset_two_factor(
         await Authenticator.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
         await OneTimeToken.filter(
-            operator_id=operator.id, purpose=TokenPurpose.LOGIN_CHALLENGE
+            operator_id=operator.id, purpose__not=TokenPurpose.INVITATION
         ).delete()
         await sessions.revoke_operator_sessions(operator.id)
         await audit.record(

@@ -25,6 +25,7 @@ from services.operators import policy_of
 from services.passwords import PasswordHasher
 from services.policy import PolicySource, TwoFactorState
 from services.second_factor import counted_attempt, invalid_code
+from services.setup_link import send_setup_link
 
 PENDING_LIFETIME = timedelta(minutes=15)
 """How long a started enrollment waits for its first code."""
@@ -58,7 +59,16 @@ async def operator_for_setup_token(token: str, now: datetime) -> tuple[Operator,
     return await Operator.get(id=row.operator_id), row
 
 
-async def _ensure_may_enroll(operator: Operator, now: datetime) -> None:
+async def _ensure_may_enroll(
+    operator: Operator, now: datetime, *, with_setup_token: bool, outbox: Outbox
+) -> None:
+    """Refuse enrollment that the operator's policy does not allow.
+
+    An operator who *must* set up 2FA may do so only with a setup token, which proves
+    control of their mailbox: a session got with the password alone (before the policy
+    became REQUIRED) must not bind an authenticator, or a password thief could bind theirs.
+    Such a request gets a fresh setup email instead.
+    """
     policy = await policy_of(operator, now)
     if policy.source is PolicySource.SINGLE_SIGN_ON or policy.mode is TwoFactorMode.DISABLED:
         raise DomainError(
@@ -70,17 +80,32 @@ async def _ensure_may_enroll(operator: Operator, now: datetime) -> None:
             ErrorCode.ALREADY_CONFIGURED,
             "Two-factor authentication is already set up. Reset it first to set it up again.",
         )
+    if policy.setup_required and not with_setup_token:
+        await send_setup_link(operator, outbox, now)
+        raise DomainError(
+            ErrorCode.NOT_ALLOWED_BY_POLICY,
+            "Two-factor authentication is required for you: set it up from the link in the "
+            "email we sent you.",
+        )
 
 
 async def start(
-    operator: Operator, *, box: SecretBox, issuer: str, now: datetime
+    operator: Operator,
+    *,
+    box: SecretBox,
+    outbox: Outbox,
+    issuer: str,
+    now: datetime,
+    with_setup_token: bool,
 ) -> EnrollmentStart:
     """Create a fresh pending secret (replacing any pending one) and describe it."""
-    await _ensure_may_enroll(operator, now)
+    await _ensure_may_enroll(operator, now, with_setup_token=with_setup_token, outbox=outbox)
     secret = totp.new_secret()
     expires_at = now + PENDING_LIFETIME
     try:
         async with in_transaction():
+            # Lock the operator so that concurrent starts replace one another in turn.
+            await Operator.filter(id=operator.id).select_for_update().first()
             await Authenticator.filter(operator_id=operator.id, confirmed_at__isnull=True).delete()
             await Authenticator.create(
                 operator_id=operator.id,
@@ -126,7 +151,7 @@ async def confirm(
     session of the operator ends. With a setup token, the token is consumed and a new
     session is returned: the operator is logged in.
     """
-    await _ensure_may_enroll(operator, now)
+    await _ensure_may_enroll(operator, now, with_setup_token=setup_token is not None, outbox=outbox)
     pending = await Authenticator.get_or_none(
         operator_id=operator.id, confirmed_at__isnull=True, pending_expires_at__gt=now
     )
@@ -159,6 +184,8 @@ async def confirm(
         if setup_token is not None:
             await tokens.consume(setup_token, SETUP_TOKEN_FIELD)
             session_token = await sessions.issue_session(operator.id, now)
+        # Outstanding setup links are done with: nothing is left to set up.
+        await OneTimeToken.filter(operator_id=operator.id, purpose__in=SETUP_PURPOSES).delete()
         await audit.record(
             AuditEventKind.ENROLLMENT_CONFIRMED,
             account_id=operator.account_id,

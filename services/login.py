@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from tortoise.transactions import in_transaction
 
-from mail.messages import MailKind
-from mail.outbox import SETUP_PATH, Outbox
-from models import OneTimeToken, Operator, OperatorStatus, TokenPurpose, TwoFactorMode
+from mail.outbox import Outbox
+from models import Operator, OperatorStatus, TokenPurpose, TwoFactorMode
 from services import audit, sessions, throttle, tokens
 from services.audit import AuditEventKind
 from services.errors import DomainError, ErrorCode
-from services.notifications import notify
 from services.operators import policy_of
 from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
+from services.setup_link import send_setup_link
 from services.validation import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, email_key
 
 
@@ -40,8 +39,6 @@ class LoginResult:
 
 
 INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
-SETUP_EMAIL_PAUSE = timedelta(minutes=1)
-"""Shortest time between two setup emails to one operator."""
 
 
 async def login(
@@ -86,7 +83,7 @@ async def _second_step(operator: Operator, outbox: Outbox, now: datetime) -> Log
             LoginOutcome.TWO_FACTOR_CODE_REQUIRED, operator, challenge_token=challenge
         )
     if policy.mode is TwoFactorMode.REQUIRED:
-        await _send_setup_link(operator, outbox, now)
+        await send_setup_link(operator, outbox, now)
         return LoginResult(LoginOutcome.TWO_FACTOR_SETUP_EMAIL_SENT, operator)
     return await _authenticated(operator, now)
 
@@ -103,30 +100,6 @@ async def _authenticated(operator: Operator, now: datetime) -> LoginResult:
             details={"method": "password"},
         )
     return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
-
-
-async def _send_setup_link(operator: Operator, outbox: Outbox, now: datetime) -> None:
-    """Email a fresh setup link (replacing older ones), unless one went out a moment ago.
-
-    The pause keeps someone who knows the password from flooding the mailbox; the link
-    sent a moment ago is still valid.
-    """
-    recent = await OneTimeToken.exists(
-        operator_id=operator.id,
-        purpose=TokenPurpose.SETUP_FROM_EMAIL,
-        created_at__gt=now - SETUP_EMAIL_PAUSE,
-    )
-    if recent:
-        return
-    async with in_transaction():
-        token = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_EMAIL, now)
-        await notify(
-            MailKind.TWO_FACTOR_SETUP,
-            operator,
-            outbox=outbox,
-            now=now,
-            link=outbox.link(SETUP_PATH, token),
-        )
 
 
 async def _record_failure(operator: Operator, locked_until: datetime | None, now: datetime) -> None:

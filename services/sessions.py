@@ -24,10 +24,13 @@ async def issue_session(operator_id: int, now: datetime) -> str:
 
 
 async def authenticate(token: str, now: datetime) -> tuple[Session, Operator] | None:
-    """Return the live session and its active operator for a bearer token, or None."""
+    """Return the live session and its active operator for a bearer token, or None.
+
+    One statement: the operator and their account come joined (``operator.account``).
+    """
     session = (
         await Session.filter(token_hash=hash_token(token), expires_at__gt=now)
-        .select_related("operator")
+        .select_related("operator__account")
         .first()
     )
     if session is None or session.operator.status is not OperatorStatus.ACTIVE:

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import io
-import logging
 import struct
 from dataclasses import dataclass
 from datetime import datetime
@@ -256,24 +255,7 @@ async def verify(gql: GraphQLClient, challenge: str, code: str) -> dict[str, Any
     return payload
 
 
-class StatementCounter(logging.Handler):
-    """Counts the SQL statements Tortoise sends while it is installed (a context manager)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.statements: list[str] = []
-        self._logger = logging.getLogger("tortoise.db_client")
-        self._previous_level = self._logger.level
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == "%s: %s" and record.args:
-            self.statements.append(str(record.args[0]))
-
-    def __enter__(self) -> StatementCounter:
-        self._logger.addHandler(self)
-        self._logger.setLevel(logging.DEBUG)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._logger.removeHandler(self)
-        self._logger.setLevel(self._previous_level)
+async def set_default(team: Team, mode: TwoFactorMode) -> None:
+    """Change the team account's default directly (for set-up, not under test)."""
+    team.account.two_factor_default = mode
+    await team.account.save(update_fields=["two_factor_default"])

@@ -15,7 +15,8 @@ from services.clock import FrozenClock
 from services.operators import policies_of
 from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
-from tests.support import GraphQLClient, StatementCounter, add_operator, make_team, session_for
+from tests.support import GraphQLClient, add_operator, make_team, session_for
+from twofa.sql_log import StatementCounter
 
 PAGE = """
 query ($first: Int, $after: String, $last: Int, $before: String, $filter: OperatorFilter) {
@@ -185,9 +186,9 @@ async def test_a_page_costs_the_same_statements_for_10_and_100_operators(
     )
     large = await statements_for_a_page(gql, admin)
     assert small == large
-    # The session lookup and the viewer's account, then the page itself in three statements:
-    # policy rows, operators, total count (the nodes' account is the loader's cached one).
-    assert large == 5
+    # The session (joined with the viewer and their account), then the page itself in three
+    # statements: policy rows, operators, total count (the nodes' account is already loaded).
+    assert large == 4
 
 
 async def test_summary_counts_operators_by_mode_and_state(
@@ -214,7 +215,7 @@ async def test_summary_counts_operators_by_mode_and_state(
                  byModeAndState { mode state count } } } } }""",
             token=admin,
         )
-    assert len(counter.statements) == 3  # the session, the viewer's account, the summary
+    assert len(counter.statements) == 2  # the session (with viewer and account), the summary
     summary = data["viewer"]["account"]["twoFactorSummary"]
     assert summary["totalOperators"] == 5
     assert summary["setupRequired"] == 2  # basic (not configured) and p (pending)

@@ -7,7 +7,16 @@ from datetime import timedelta
 from models import AuditEvent, Authenticator, RecoveryCode, TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.support import GraphQLClient, enroll, gid, make_team, session_for, totp_code, verify
+from tests.support import (
+    GraphQLClient,
+    enroll,
+    gid,
+    make_team,
+    session_for,
+    set_default,
+    totp_code,
+    verify,
+)
 
 RESET = """mutation ($id: ID!) { resetOperatorTwoFactor(input: {operatorId: $id}) {
   operator { email recoveryCodesRemaining effectiveTwoFactorPolicy { state setupRequired } }
@@ -20,9 +29,10 @@ VIEWER = "{ viewer { email } }"
 async def test_reset_removes_everything_and_required_login_sends_setup_again(
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    team = await make_team(hasher, clock)
     basic_session = await session_for(team.basic, clock)
     await enroll(gql, basic_session, clock)
+    await set_default(team, TwoFactorMode.REQUIRED)
     challenge = (await gql.login(team.basic.email))["challengeToken"]
     admin = await session_for(team.admin, clock)
 
@@ -88,9 +98,10 @@ async def test_operator_disables_their_own_two_factor_under_optional(
 async def test_disable_is_refused_under_required(
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    team = await make_team(hasher, clock)
     token = await session_for(team.basic, clock)
     enrolled = await enroll(gql, token, clock)
+    await set_default(team, TwoFactorMode.REQUIRED)
     clock.advance(timedelta(seconds=60))
     data = await gql.data(DISABLE, {"code": totp_code(enrolled.secret, clock.now())}, token=token)
     assert data["disableTwoFactor"]["userErrors"][0]["code"] == "NOT_ALLOWED_BY_POLICY"

@@ -93,3 +93,27 @@ async def test_a_stolen_password_alone_cannot_enroll_an_authenticator(
     # The link went to the operator's mailbox only.
     [message] = await mail.wait_for(1)
     assert message["To"] == team.basic.email
+
+
+async def test_a_password_session_from_before_required_cannot_enroll(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    team = await make_team(hasher, clock)  # OPTIONAL: the password alone gives a session
+    thief = await gql.session(team.basic.email)
+    victim = await gql.session(team.basic.email)
+    admin = await gql.session(team.admin.email)
+    await gql.data(
+        "mutation { setAccountTwoFactorDefault(input: {mode: REQUIRED}) { userErrors { code } } }",
+        token=admin,
+    )
+
+    for document, variables in ((START_ENROLLMENT, {}), (CONFIRM_ENROLLMENT, {"code": "123456"})):
+        payload = next(iter((await gql.data(document, variables, token=thief)).values()))
+        assert payload["userErrors"][0]["code"] == "NOT_ALLOWED_BY_POLICY"
+        assert "link in the email" in payload["userErrors"][0]["message"]
+    assert not await Authenticator.filter(operator_id=team.basic.id).exists()
+    # The operator gets the link instead (once, despite two refused requests), and the
+    # victim's own session is untouched.
+    [message] = await mail.wait_for(1)
+    assert message["To"] == team.basic.email and link_token(message, SETUP_URL)
+    assert (await gql.data("{ viewer { email } }", token=victim))["viewer"] is not None

@@ -40,9 +40,12 @@ class GraphQLView(GraphQL[Context, None]):
             found = await authenticate(token, self.deps.clock.now())
             if found is not None:
                 session, viewer = found
-        return Context(
+        context = Context(
             request=request, response=response, deps=self.deps, session=session, viewer=viewer
         )
+        if viewer is not None:
+            context.loaders.account.prime(viewer.account_id, viewer.account)
+        return context
 
     def create_response(
         self,

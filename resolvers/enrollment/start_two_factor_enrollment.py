@@ -22,12 +22,14 @@ async def start_two_factor_enrollment(
 ) -> StartTwoFactorEnrollmentPayload:
     """Start (or restart) enrollment for the token's or the session's operator."""
     context = info.context
-    operator, _ = await enrolling_operator(context, input.setup_token)
+    operator, setup_token = await enrolling_operator(context, input.setup_token)
     started = await enrollment.start(
         operator,
         box=context.deps.box,
+        outbox=context.deps.outbox,
         issuer=context.deps.settings.totp_issuer,
         now=context.now(),
+        with_setup_token=setup_token is not None,
     )
     context.loaders.forget_operator(operator.id)
     return StartTwoFactorEnrollmentPayload(enrollment=TwoFactorEnrollment.from_domain(started))

@@ -1,0 +1,40 @@
+"""The setup link emailed to an operator who must set up two-factor authentication."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from mail.messages import MailKind
+from mail.outbox import SETUP_PATH, Outbox
+from models import OneTimeToken, Operator, TokenPurpose
+from services import tokens
+from services.notifications import notify
+
+SETUP_EMAIL_PAUSE = timedelta(minutes=1)
+"""Shortest time between two setup emails to one operator."""
+
+
+async def send_setup_link(operator: Operator, outbox: Outbox, now: datetime) -> None:
+    """Email a fresh setup link (replacing older ones), unless one went out a moment ago.
+
+    The pause keeps someone who knows the password from flooding the mailbox; the link
+    sent a moment ago is still valid.
+    """
+    recent = await OneTimeToken.exists(
+        operator_id=operator.id,
+        purpose=TokenPurpose.SETUP_FROM_EMAIL,
+        created_at__gt=now - SETUP_EMAIL_PAUSE,
+    )
+    if recent:
+        return
+    async with in_transaction():
+        token = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_EMAIL, now)
+        await notify(
+            MailKind.TWO_FACTOR_SETUP,
+            operator,
+            outbox=outbox,
+            now=now,
+            link=outbox.link(SETUP_PATH, token),
+        )
