@@ -12,6 +12,7 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 
 from aiosmtplib import SMTPException
+from cryptography.fernet import InvalidToken
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -30,6 +31,8 @@ FIRST_RETRY = timedelta(seconds=10)
 """Delay after the first failed attempt; each further failure doubles it."""
 LONGEST_RETRY = timedelta(hours=1)
 """The cap on the delay between attempts."""
+MAX_ATTEMPTS = 20
+"""Failed attempts after which a message is given up (about 14 hours of retrying)."""
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -38,7 +41,9 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _claimable(now: datetime) -> Q:
-    return Q(sent_at__isnull=True) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    return Q(sent_at__isnull=True, given_up_at__isnull=True) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
 
 
 async def claim(now: datetime, limit: int = BATCH_SIZE) -> list[OutboxMessage]:
@@ -76,7 +81,11 @@ class OutboxSender:
         """Deliver the messages due now; return how many were delivered."""
         delivered = 0
         for message in await claim(self._clock.now()):
-            delivered += await self._deliver(message)
+            try:
+                delivered += await self._deliver(message)
+            except Exception as error:  # one bad message must not stop the others
+                logger.exception("Mail %s failed unexpectedly", message.id)
+                await self._failed(message, error)
         return delivered
 
     async def run(self) -> None:
@@ -94,26 +103,46 @@ class OutboxSender:
         self._stopping.set()
 
     async def _deliver(self, message: OutboxMessage) -> int:
-        email = self._outbox.read(message)
+        try:
+            email = self._outbox.read(message)
+        except InvalidToken:
+            await self._give_up(message, "cannot decrypt: its key is no longer configured")
+            return 0
         try:
             await self._transport.deliver(email)
         except (SMTPException, OSError, TimeoutError) as error:
-            attempts = message.attempts + 1
-            await OutboxMessage.filter(id=message.id).update(
-                attempts=attempts,
-                next_attempt_at=self._clock.now() + retry_delay(attempts),
-                claimed_until=None,
-                last_error=f"{type(error).__name__}: {error}"[:500],
-            )
-            logger.warning(
-                "Mail %s (%s) not delivered, attempt %d: %s",
-                message.id,
-                message.kind,
-                attempts,
-                type(error).__name__,
-            )
+            await self._failed(message, error)
             return 0
         await OutboxMessage.filter(id=message.id).update(
             sent_at=self._clock.now(), claimed_until=None, content_encrypted="", last_error=None
         )
         return 1
+
+    async def _failed(self, message: OutboxMessage, error: Exception) -> None:
+        """Count a failed attempt; retry later with back-off, or give up after the last."""
+        attempts = message.attempts + 1
+        reason = f"{type(error).__name__}: {error}"[:500]
+        logger.warning(
+            "Mail %s (%s) not delivered, attempt %d: %s",
+            message.id, message.kind, attempts, type(error).__name__,
+        )  # fmt: skip
+        if attempts >= MAX_ATTEMPTS:
+            await self._give_up(message, reason, attempts=attempts)
+            return
+        await OutboxMessage.filter(id=message.id).update(
+            attempts=attempts,
+            next_attempt_at=self._clock.now() + retry_delay(attempts),
+            claimed_until=None,
+            last_error=reason,
+        )
+
+    async def _give_up(
+        self, message: OutboxMessage, reason: str, *, attempts: int | None = None
+    ) -> None:
+        logger.error("Mail %s (%s) given up: %s", message.id, message.kind, reason)
+        await OutboxMessage.filter(id=message.id).update(
+            attempts=attempts if attempts is not None else message.attempts,
+            given_up_at=self._clock.now(),
+            claimed_until=None,
+            last_error=reason,
+        )

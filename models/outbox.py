@@ -23,6 +23,9 @@ class OutboxMessage(Model):
         null=True, description="A sender holds the message until then, others leave it alone."
     )
     sent_at = fields.DatetimeField(null=True, description="When the SMTP server accepted it.")
+    given_up_at = fields.DatetimeField(
+        null=True, description="When delivery was abandoned after too many failures."
+    )
     last_error = fields.CharField(
         max_length=500, null=True, description="Why the latest attempt failed, for operators."
     )

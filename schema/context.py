@@ -51,6 +51,14 @@ class Context:
             raise unauthenticated()
         return self.viewer
 
+    def end_session(self) -> None:
+        """Forget the caller's session once it is revoked.
+
+        Later fields of the same request then run as an anonymous caller.
+        """
+        self.session = None
+        self.viewer = None
+
     def now(self) -> datetime:
         """Return the current instant from the application's clock."""
         return self.deps.clock.now()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from strawberry.relay import GlobalID
 
+MAX_KEY = 2**31 - 1
+"""Largest primary key (the tables use 32-bit integer keys); larger ids exist nowhere."""
+
 
 def decode_id(global_id: str, type_name: str) -> int | None:
     """Return the key inside ``global_id`` if it names an object of ``type_name``, else None.
@@ -24,7 +27,7 @@ def parse_id(global_id: str) -> tuple[str, int] | None:
         key = int(decoded.node_id)
     except (ValueError, TypeError):
         return None
-    if key < 1 or key > 2**63 - 1:
+    if not 1 <= key <= MAX_KEY:
         return None
     return decoded.type_name, key
 

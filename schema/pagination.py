@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from strawberry.relay.utils import from_base64, to_base64
 
 from schema.errors import invalid_argument
+from schema.ids import MAX_KEY
 
 DEFAULT_PAGE_SIZE = 50
 """Items per page when the client does not say."""
@@ -34,9 +35,10 @@ def decode_cursor(kind: str, cursor: str | None) -> int | None:
         return None
     try:
         cursor_kind, key = from_base64(cursor)
-        if cursor_kind != kind:
+        value = int(key)
+        if cursor_kind != kind or not 0 <= value <= MAX_KEY:
             raise ValueError(cursor_kind)
-        return int(key)
+        return value
     except ValueError as error:
         raise invalid_argument("The cursor is not valid for this list.") from error
 

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from models import Authenticator
+from models import Authenticator, OutboxMessage
 from services.encryption import SecretBox
 
 
 async def rotate_secrets(box: SecretBox) -> int:
-    """Re-encrypt every TOTP secret under the box's first key; return how many were.
+    """Re-encrypt every TOTP secret and every queued email under the box's first key.
 
-    After this, keys other than the first can be removed from ENCRYPTION_KEYS.
+    Returns how many values were re-encrypted. After this, keys other than the first can be
+    removed from ENCRYPTION_KEYS.
     """
     async with in_transaction():
         authenticators = await Authenticator.all().select_for_update()
         for authenticator in authenticators:
             authenticator.secret_encrypted = box.rotate(authenticator.secret_encrypted)
             await authenticator.save(update_fields=["secret_encrypted"])
-    return len(authenticators)
+        queued = await OutboxMessage.filter(
+            sent_at__isnull=True, given_up_at__isnull=True
+        ).select_for_update()
+        for message in queued:
+            message.content_encrypted = box.rotate(message.content_encrypted)
+            await message.save(update_fields=["content_encrypted"])
+    return len(authenticators) + len(queued)

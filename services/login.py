@@ -17,7 +17,7 @@ from services.operators import policy_of
 from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
 from services.setup_link import send_setup_link
-from services.validation import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, email_key
+from services.validation import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, email_key, is_storable
 
 
 class LoginOutcome(StrEnum):
@@ -51,10 +51,10 @@ async def login(
     is counted against the email typed, known or not.
     """
     key = email_key(email)
-    throttle_key = throttle.password_key(key[:MAX_EMAIL_LENGTH])
+    throttle_key = throttle.password_key(key)
     lock_if_failed = await throttle.begin_attempt(throttle_key, now)
     operator = None
-    if len(key) <= MAX_EMAIL_LENGTH:
+    if len(key) <= MAX_EMAIL_LENGTH and is_storable(key):
         operator = await Operator.get_or_none(email_key=key)
     password_ok = len(password) <= MAX_PASSWORD_LENGTH and await hasher.verify(
         operator.password_hash if operator else None, password
@@ -64,6 +64,9 @@ async def login(
             await _record_failure(operator, lock_if_failed, now)
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
     await throttle.succeeded(throttle_key)
+    if operator.password_hash and hasher.needs_rehash(operator.password_hash):
+        operator.password_hash = await hasher.hash(password)
+        await operator.save(update_fields=["password_hash"])
     if operator.uses_single_sign_on:
         raise DomainError(
             ErrorCode.SINGLE_SIGN_ON_OPERATOR,

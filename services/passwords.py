@@ -37,7 +37,14 @@ class PasswordHasher:
 
     async def hash(self, secret: str) -> str:
         """Return the argon2id hash of ``secret`` (salted, encoded with its parameters)."""
-        return await asyncio.to_thread(self._argon2.hash, secret)
+        return await asyncio.to_thread(self._argon2.hash, _utf8(secret))
+
+    def needs_rehash(self, hashed: str) -> bool:
+        """Tell whether ``hashed`` was made with other parameters than the current ones."""
+        try:
+            return self._argon2.check_needs_rehash(hashed)
+        except InvalidHashError:
+            return True
 
     async def verify(self, hashed: str | None, secret: str) -> bool:
         """Tell whether ``secret`` matches ``hashed``.
@@ -49,7 +56,12 @@ class PasswordHasher:
 
     def _verify(self, hashed: str | None, secret: str) -> bool:
         try:
-            matched = self._argon2.verify(hashed or self._dummy_hash, secret)
+            matched = self._argon2.verify(hashed or self._dummy_hash, _utf8(secret))
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
         return matched and hashed is not None
+
+
+def _utf8(text: str) -> bytes:
+    """Encode any Python string, lone surrogates included (they are valid JSON escapes)."""
+    return text.encode("utf-8", "surrogatepass")

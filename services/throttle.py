@@ -7,6 +7,7 @@ guesses past the limit. A success clears the counter.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
@@ -34,8 +35,12 @@ def lock_duration(failures: int) -> timedelta | None:
 
 
 def password_key(email_key: str) -> str:
-    """Throttle key for password guesses against one login email (known or not)."""
-    return f"password:{email_key}"
+    """Throttle key for password guesses against one login email (known or not).
+
+    The email is hashed: anyone can type anything there, and the key must be storable.
+    """
+    digest = hashlib.sha256(email_key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"password:{digest}"
 
 
 def code_key(operator_id: int) -> str:

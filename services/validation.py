@@ -19,6 +19,17 @@ _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def is_storable(text: str) -> bool:
+    """Tell whether ``text`` can be stored as UTF-8 text: no NUL, no lone surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def email_key(email: str) -> str:
     """Return the case-insensitive key an email address is unique and looked up by."""
     return email.strip().lower()
@@ -27,7 +38,7 @@ def email_key(email: str) -> str:
 def clean_email(email: str, field: tuple[str, ...]) -> str:
     """Return ``email`` trimmed, or raise INVALID_INPUT when it is not an address."""
     email = email.strip()
-    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+    if len(email) > MAX_EMAIL_LENGTH or not is_storable(email) or not _EMAIL.match(email):
         raise DomainError(ErrorCode.INVALID_INPUT, "Enter a valid email address.", field=field)
     return email
 
@@ -35,7 +46,7 @@ def clean_email(email: str, field: tuple[str, ...]) -> str:
 def clean_name(name: str, field: tuple[str, ...]) -> str:
     """Return ``name`` trimmed, or raise INVALID_INPUT when empty, too long or unprintable."""
     name = name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH or _CONTROL.search(name):
+    if not name or len(name) > MAX_NAME_LENGTH or _CONTROL.search(name) or not is_storable(name):
         raise DomainError(
             ErrorCode.INVALID_INPUT,
             f"Enter a name of 1 to {MAX_NAME_LENGTH} printable characters.",
@@ -52,7 +63,7 @@ def check_new_password(password: str, field: tuple[str, ...]) -> None:
             f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.",
             field=field,
         )
-    if len(password) > MAX_PASSWORD_LENGTH or "\x00" in password:
+    if len(password) > MAX_PASSWORD_LENGTH or not is_storable(password):
         raise DomainError(
             ErrorCode.INVALID_INPUT,
             f"Use a password of at most {MAX_PASSWORD_LENGTH} characters, without NUL.",

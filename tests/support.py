@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import io
+import json
 import struct
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,12 +53,12 @@ class GraphQLClient:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request and return the raw HTTP response."""
-        all_headers = dict(headers or {})
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
         if token is not None:
             all_headers["Authorization"] = f"Bearer {token}"
-        return await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
-        )
+        # ASCII JSON, as browsers send it: lone surrogates travel as \ud800 escapes.
+        body = json.dumps({"query": query, "variables": variables or {}})
+        return await self.http.post("/graphql", content=body, headers=all_headers)
 
     async def execute(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None

@@ -177,15 +177,21 @@ async def test_basic_operators_are_forbidden_and_anonymous_callers_unauthenticat
     assert await AuditEvent.all().count() == 0
 
 
-async def test_an_administrator_of_another_account_cannot_change_ours(
+async def test_an_administrator_changes_only_their_own_account(
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
     ours = await make_team(hasher, clock)
     theirs = await make_team(hasher, clock, name="Other", domain="other.example")
     other_admin = await session_for(theirs.admin, clock)
-    await gql.data(SET_DEFAULT, {"mode": "DISABLED"}, token=other_admin)
+    data = await gql.data(SET_DEFAULT, {"mode": "DISABLED"}, token=other_admin)
+    assert data["setAccountTwoFactorDefault"]["account"] == {"twoFactorDefault": "DISABLED"}
     await ours.account.refresh_from_db()
-    assert ours.account.two_factor_default is TwoFactorMode.OPTIONAL
+    await theirs.account.refresh_from_db()
+    assert (ours.account.two_factor_default, theirs.account.two_factor_default) == (
+        TwoFactorMode.OPTIONAL,
+        TwoFactorMode.DISABLED,
+    )
+    assert await AuditEvent.filter(account_id=ours.account.id).count() == 0
 
 
 async def test_administrator_can_override_themselves_and_other_admins(

@@ -80,8 +80,10 @@ async def test_rotate_keys_re_encrypts_under_the_first_key(
     database_url: str,
     encryption_key: str,
 ) -> None:
+    app.state.outbox_sender.stop()
+    await asyncio.sleep(0.1)
     team = await make_team(hasher, clock)
-    enrolled = await enroll(gql, await session_for(team.basic, clock), clock)
+    enrolled = await enroll(gql, await session_for(team.basic, clock), clock)  # queues a mail
     new_key = generate_key()
     result = twofa(
         "rotate-keys",
@@ -89,11 +91,15 @@ async def test_rotate_keys_re_encrypts_under_the_first_key(
         env={"ENCRYPTION_KEYS": f"{new_key},{encryption_key}"},
     )
     assert result.returncode == 0, result.stderr
-    assert "Re-encrypted 1 secret" in result.stdout
+    assert "Re-encrypted 2 secret(s) and queued email(s)" in result.stdout
     stored = (await Authenticator.get(operator_id=team.basic.id)).secret_encrypted
     assert SecretBox([new_key]).decrypt(stored) == enrolled.secret
     with pytest.raises(InvalidToken):
         SecretBox([encryption_key]).decrypt(stored)
+    queued = await OutboxMessage.get()
+    assert "Two-factor authentication is on" in SecretBox([new_key]).decrypt(
+        queued.content_encrypted
+    )
 
 
 def test_sqlite_without_keys_gets_a_private_key_file_kept_across_starts(tmp_path: Path) -> None:

@@ -136,7 +136,7 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 def _rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     box = secret_box(settings)
     count = _with_database(settings, lambda: rotate_secrets(box))
-    print(f"Re-encrypted {count} secret(s) under the first key.")
+    print(f"Re-encrypted {count} secret(s) and queued email(s) under the first key.")
     return 0
 
 

@@ -14,4 +14,5 @@ async def logout(info: Info) -> LogoutPayload:
     if session is None:
         raise unauthenticated()
     await revoke_session(session.id)
+    info.context.end_session()
     return LogoutPayload()

@@ -26,4 +26,6 @@ async def reset_operator_two_factor(
         now=context.now(),
     )
     context.loaders.forget_operator(operator.id)
+    if context.viewer is not None and operator.id == context.viewer.id:
+        context.end_session()  # an administrator who resets themselves is logged out
     return ResetOperatorTwoFactorPayload(operator=OperatorNode.from_model(operator))

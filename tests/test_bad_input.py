@@ -1,0 +1,207 @@
+"""Bad input for every mutation: each gets a clear userErrors entry (or a GraphQL validation
+error for wrong types and missing arguments), never an unexpected error, and writes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+
+from services.clock import FrozenClock
+from services.passwords import PasswordHasher
+from tests.smtp import MailSink, link_token
+from tests.support import (
+    PUBLIC_URL,
+    GraphQLClient,
+    enroll,
+    gid,
+    make_team,
+    session_for,
+)
+
+BAD_TEXT = {
+    "empty": "",
+    "blank": "   ",
+    "huge": "x" * 10_000,
+    "nul": "abc\x00def",
+    "lone surrogate": "\ud800abc",
+    "control": "a\x07\x1bb",
+}
+BAD_IDS = {
+    "malformed": "not an id",
+    "wrong type": "QWNjb3VudDox",  # Account:1
+    "huge key": "T3BlcmF0b3I6OTk5OTk5OTk5OTk5OQ==",  # Operator:9999999999999
+    "negative key": "T3BlcmF0b3I6LTE=",  # Operator:-1
+    "empty": "",
+}
+# Tables whose content is state; throttle counters and the audit log record attempts by design.
+STATE_TABLES = (
+    "accounts", "operators", "authenticators", "recovery_codes", "sessions", "one_time_tokens",
+    "outbox_messages",
+)  # fmt: skip
+
+
+@dataclass
+class World:
+    """Valid values to start every case from."""
+
+    admin: str
+    basic: str
+    configured: str
+    challenge: str
+    invitation: str
+    basic_id: str
+    foreign_id: str
+
+
+async def snapshot() -> list[Any]:
+    connection = get_connection("default")
+    rows = []
+    for table in STATE_TABLES:
+        rows.append(await connection.execute_query_dict(f'SELECT * FROM "{table}" ORDER BY id'))  # noqa: S608
+    return rows
+
+
+@pytest.fixture
+async def world(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> World:
+    team = await make_team(hasher, clock)
+    other = await make_team(hasher, clock, name="Other", domain="other.example")
+    admin = await session_for(team.admin, clock)
+    configured = await session_for(other.basic, clock)
+    await enroll(gql, configured, clock)
+    challenge = (await gql.login(other.basic.email))["challengeToken"]
+    await gql.data(
+        'mutation { inviteOperator(input: {email: "inv@acme.example", name: "Inv"}) { userErrors { code } } }',
+        token=admin,
+    )
+    invitation = link_token((await mail.wait_for(2))[-1], f"{PUBLIC_URL}/invitations/accept")
+    assert Tortoise.apps is not None
+    return World(
+        admin=admin, basic=await session_for(team.basic, clock), configured=configured,
+        challenge=challenge, invitation=invitation, basic_id=gid(team.basic), foreign_id=gid(other.basic),
+    )  # fmt: skip
+
+
+# mutation name -> (input type, who calls, valid input, fields to spoil, expected codes)
+CASES: dict[str, tuple[str, str, dict[str, Any], str, set[str]]] = {
+    "login": ("LoginInput", "nobody", {"email": "basic@acme.example", "password": "correct horse battery staple"}, "text", {"INVALID_CREDENTIALS", "TOO_MANY_ATTEMPTS"}),
+    "verifyTwoFactorCode": ("VerifyTwoFactorCodeInput", "nobody", {"challengeToken": "<challenge>", "code": "123456"}, "text", {"INVALID_CODE", "TOKEN_INVALID", "TOO_MANY_ATTEMPTS", "CODE_ALREADY_USED"}),
+    "setOperatorTwoFactorOverride": ("SetOperatorTwoFactorOverrideInput", "admin", {"operatorId": "<basic>", "mode": "REQUIRED"}, "id", {"NOT_FOUND"}),
+    "clearOperatorTwoFactorOverride": ("ClearOperatorTwoFactorOverrideInput", "admin", {"operatorId": "<basic>"}, "id", {"NOT_FOUND"}),
+    "resetOperatorTwoFactor": ("ResetOperatorTwoFactorInput", "admin", {"operatorId": "<basic>"}, "id", {"NOT_FOUND"}),
+    "startTwoFactorEnrollment": ("StartTwoFactorEnrollmentInput", "nobody", {"setupToken": "x"}, "text", {"TOKEN_INVALID"}),
+    "confirmTwoFactorEnrollment": ("ConfirmTwoFactorEnrollmentInput", "basic", {"code": "123456"}, "text", {"NO_PENDING_ENROLLMENT", "TOKEN_INVALID", "INVALID_CODE"}),
+    "disableTwoFactor": ("DisableTwoFactorInput", "configured", {"code": "123456"}, "text", {"INVALID_CODE", "TOO_MANY_ATTEMPTS"}),
+    "regenerateRecoveryCodes": ("RegenerateRecoveryCodesInput", "configured", {"code": "123456"}, "text", {"INVALID_CODE", "TOO_MANY_ATTEMPTS"}),
+    "inviteOperator": ("InviteOperatorInput", "admin", {"email": "new@acme.example", "name": "New"}, "text", {"INVALID_INPUT", "EMAIL_TAKEN"}),
+    "acceptInvitation": ("AcceptInvitationInput", "nobody", {"invitationToken": "<invitation>", "password": "a long password 123", "name": "Zoë"}, "text", {"TOKEN_INVALID", "WEAK_PASSWORD", "INVALID_INPUT"}),
+}  # fmt: skip
+
+
+def resolve(value: Any, world: World) -> Any:
+    return {
+        "<challenge>": world.challenge, "<basic>": world.basic_id, "<invitation>": world.invitation,
+    }.get(value, value)  # fmt: skip
+
+
+@pytest.mark.parametrize("mutation", sorted(CASES))
+async def test_bad_values_get_user_errors_and_write_nothing(
+    gql: GraphQLClient, world: World, mutation: str
+) -> None:
+    input_type, caller, valid, kind, expected = CASES[mutation]
+    token = {
+        "nobody": None,
+        "admin": world.admin,
+        "basic": world.basic,
+        "configured": world.configured,
+    }[caller]
+    document = f"mutation ($input: {input_type}!) {{ {mutation}(input: $input) {{ userErrors {{ code field message }} }} }}"
+    spoilable = [name for name, value in valid.items() if isinstance(value, str) and name != "mode"]
+    bad_values = BAD_IDS if kind == "id" else BAD_TEXT
+    if mutation in {
+        "setOperatorTwoFactorOverride",
+        "clearOperatorTwoFactorOverride",
+        "resetOperatorTwoFactor",
+    }:
+        bad_values = {**bad_values, "foreign": world.foreign_id}
+    for field in spoilable:
+        for label, bad in bad_values.items():
+            before = await snapshot()
+            variables = {"input": {**{k: resolve(v, world) for k, v in valid.items()}, field: bad}}
+            response = await gql.post(document, variables, token=token)
+            case = f"{mutation}.{field} = {label}"
+            assert response.status_code == 200, case
+            body = response.json()
+            assert "errors" not in body, f"{case}: {body}"
+            errors = body["data"][mutation]["userErrors"]
+            assert errors, f"{case} was accepted"
+            assert {e["code"] for e in errors} <= expected, f"{case}: {errors}"
+            assert all(e["message"] for e in errors)
+            assert await snapshot() == before, f"{case} wrote something"
+
+
+@pytest.mark.parametrize(
+    ("document", "variables"),
+    [
+        ('mutation { login(input: {email: "a@b.c"}) { outcome } }', {}),  # missing argument
+        ('mutation { login(input: {email: null, password: "p"}) { outcome } }', {}),  # null
+        ('mutation { login(input: {email: 5, password: "p"}) { outcome } }', {}),  # wrong type
+        (
+            "mutation ($m: TwoFactorMode!) { setAccountTwoFactorDefault(input: {mode: $m}) { userErrors { code } } }",
+            {"m": "SOMETIMES"},
+        ),
+        (
+            "mutation ($m: TwoFactorMode!) { setAccountTwoFactorDefault(input: {mode: $m}) { userErrors { code } } }",
+            {},
+        ),
+        (
+            'mutation { inviteOperator(input: {email: "a@b.example", name: "A", role: OWNER}) { userErrors { code } } }',
+            {},
+        ),
+    ],
+)
+async def test_missing_null_and_wrong_type_arguments_are_validation_errors(
+    gql: GraphQLClient, world: World, document: str, variables: dict[str, Any]
+) -> None:
+    before = await snapshot()
+    response = await gql.post(document, variables, token=world.admin)
+    body = response.json()
+    assert response.status_code == 200
+    assert body.get("data") is None
+    assert body["errors"] and body["errors"][0]["message"] != "Unexpected error."
+    assert await snapshot() == before
+
+
+async def test_huge_ids_and_cursors_are_null_or_refused_not_crashes(
+    gql: GraphQLClient, world: World
+) -> None:
+    for bad in BAD_IDS.values():
+        body = await gql.execute(
+            "query ($id: ID!) { node(id: $id) { id } }", {"id": bad}, token=world.admin
+        )
+        assert body == {"data": {"node": None}}
+    huge_cursor = "T3BlcmF0b3I6OTk5OTk5OTk5OTk5OTk5OTk5OTk5"  # Operator:999999999999999999999
+    body = await gql.execute(
+        "query ($c: String) { viewer { account { operators(after: $c) { totalCount } } } }",
+        {"c": huge_cursor},
+        token=world.admin,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_logout_ends_the_session_for_the_rest_of_the_request(
+    gql: GraphQLClient, world: World
+) -> None:
+    body = await gql.execute(
+        "mutation { logout { userErrors { code } } setAccountTwoFactorDefault(input: {mode: DISABLED}) { userErrors { code } } }",
+        token=world.admin,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert body["errors"][0]["path"] == ["setAccountTwoFactorDefault"]
+    account = await gql.data("{ viewer { account { twoFactorDefault } } }", token=world.basic)
+    assert account["viewer"]["account"]["twoFactorDefault"] == "OPTIONAL"
