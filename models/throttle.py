@@ -16,6 +16,9 @@ class Throttle(Model):
         description="What is being guessed at, e.g. a login email or an operator's codes.",
     )
     failures = fields.IntField(default=0, description="Failed attempts since the last success.")
+    last_failure_at = fields.DatetimeField(
+        null=True, description="When the latest failure was counted (for windowed counters)."
+    )
     locked_until = fields.DatetimeField(
         null=True, description="Attempts before this instant are refused unseen."
     )

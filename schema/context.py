@@ -59,6 +59,12 @@ class Context:
         self.session = None
         self.viewer = None
 
+    @property
+    def client_address(self) -> str | None:
+        """The caller's IP address (the proxy's, unless uvicorn trusts forwarded headers)."""
+        client = self.request.client
+        return client.host if client is not None else None
+
     def now(self) -> datetime:
         """Return the current instant from the application's clock."""
         return self.deps.clock.now()

@@ -53,6 +53,10 @@ def forbidden() -> ApiError:
     return ApiError("Your role does not allow this.", "FORBIDDEN")
 
 
+UNAVAILABLE_MESSAGE = "The service is temporarily unavailable. Try again shortly."
+"""What clients are told while the database cannot be reached."""
+
+
 def invalid_argument(message: str) -> ApiError:
     """Return the error for a query argument out of range (mutations use ``userErrors``)."""
     return ApiError(message, ErrorCode.INVALID_INPUT.value)

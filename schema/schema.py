@@ -16,11 +16,13 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from schema.errors import UNAVAILABLE_MESSAGE
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.account import AccountNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
+from twofa.database import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger("twofa.graphql")
 
@@ -30,6 +32,21 @@ MAX_ALIASES = 30
 """Most aliases one document may use (every aliased attempt is still counted and throttled)."""
 MAX_TOKENS = 2000
 """Most lexical tokens one document may have."""
+
+
+class MaskInternalErrors(MaskErrors):
+    """Masks unexpected errors; an unreachable database is said so, with a code to retry on."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        """Return the client's version of an internal error (no message or stack of ours)."""
+        if isinstance(error.original_error, DATABASE_UNAVAILABLE):
+            return GraphQLError(
+                UNAVAILABLE_MESSAGE,
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": "SERVICE_UNAVAILABLE"},
+            )
+        return super().anonymise_error(error)
 
 
 def is_internal(error: GraphQLError) -> bool:
@@ -50,7 +67,7 @@ def build_schema() -> strawberry.Schema:
         types=[AccountNode, OperatorNode, AuditEventNode],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            lambda: MaskErrors(should_mask_error=is_internal),
+            lambda: MaskInternalErrors(should_mask_error=is_internal),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=256),
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),

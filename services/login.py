@@ -42,15 +42,25 @@ INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
 
 
 async def login(
-    email: str, password: str, *, hasher: PasswordHasher, outbox: Outbox, now: datetime
+    email: str,
+    password: str,
+    *,
+    hasher: PasswordHasher,
+    outbox: Outbox,
+    now: datetime,
+    client_address: str | None = None,
 ) -> LoginResult:
     """Check email and password, then decide between a session, a code step or a setup email.
 
     Unknown emails, wrong passwords and invited operators get one error and cost one argon2
     verification each, so neither the message nor the time tells them apart. Every attempt
-    is counted against the email typed, known or not.
+    is counted against the email typed, known or not, and every failure against the client
+    address, so that spraying one password over many emails is slowed down too.
     """
     key = email_key(email)
+    address_key = throttle.address_key(client_address) if client_address else None
+    if address_key is not None:
+        await throttle.ensure_not_locked(address_key, now)
     throttle_key = throttle.password_key(key)
     lock_if_failed = await throttle.begin_attempt(throttle_key, now)
     operator = None
@@ -60,6 +70,8 @@ async def login(
         operator.password_hash if operator else None, password
     )
     if operator is None or not password_ok or operator.status is OperatorStatus.INVITED:
+        if address_key is not None:
+            await throttle.count_failure(address_key, now)
         if operator is not None:
             await _record_failure(operator, lock_if_failed, now)
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)

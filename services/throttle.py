@@ -23,14 +23,21 @@ LONGEST_LOCK = timedelta(minutes=15)
 """The cap on a lock's length."""
 
 
-def lock_duration(failures: int) -> timedelta | None:
+ADDRESS_FREE_FAILURES = 20
+"""Failed logins from one client address before it is locked (any emails)."""
+ADDRESS_WINDOW = timedelta(minutes=15)
+"""A client address's failure count starts over after this long without a failure."""
+
+
+def lock_duration(failures: int, free: int = FREE_ATTEMPTS) -> timedelta | None:
     """Return how long ``failures`` consecutive failures lock for (None: not locked).
 
-    The fifth failure locks for 30 s, the sixth for 60 s, and so on, capped at 15 minutes.
+    With the default ``free`` of 5, the fifth failure locks for 30 s, the sixth for 60 s,
+    and so on, capped at 15 minutes.
     """
-    if failures < FREE_ATTEMPTS:
+    if failures < free:
         return None
-    doublings = min(failures - FREE_ATTEMPTS, 10)
+    doublings = min(failures - free, 10)
     return min(FIRST_LOCK * (1 << doublings), LONGEST_LOCK)
 
 
@@ -41,6 +48,11 @@ def password_key(email_key: str) -> str:
     """
     digest = hashlib.sha256(email_key.encode("utf-8", "surrogatepass")).hexdigest()
     return f"password:{digest}"
+
+
+def address_key(address: str) -> str:
+    """Throttle key for failed logins from one client address."""
+    return f"address:{address}"
 
 
 def code_key(operator_id: int) -> str:
@@ -77,3 +89,28 @@ async def succeeded(key: str) -> None:
     The row is kept (reset, not deleted) so that concurrent attempts always find it.
     """
     await Throttle.filter(key=key).update(failures=0, locked_until=None)
+
+
+async def ensure_not_locked(key: str, now: datetime) -> None:
+    """Raise TOO_MANY_ATTEMPTS while ``key`` is locked; count nothing."""
+    row = await Throttle.get_or_none(key=key)
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        raise too_many_attempts(row.locked_until)
+
+
+async def count_failure(key: str, now: datetime) -> None:
+    """Count one failure against a windowed key (a client address); lock past the limit.
+
+    Unlike ``begin_attempt`` a success does not clear it, or an attacker could mix in a
+    login of their own account; it starts over after ADDRESS_WINDOW without failures.
+    """
+    async with in_transaction():
+        await Throttle.bulk_create([Throttle(key=key)], ignore_conflicts=True)
+        row = await Throttle.filter(key=key).select_for_update().get()
+        if row.last_failure_at is None or row.last_failure_at <= now - ADDRESS_WINDOW:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        duration = lock_duration(row.failures, free=ADDRESS_FREE_FAILURES)
+        row.locked_until = now + duration if duration is not None else row.locked_until
+        await row.save(update_fields=["failures", "last_failure_at", "locked_until"])

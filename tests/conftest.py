@@ -135,7 +135,13 @@ async def running_app(
     application = create_app(settings, clock=clock, hasher=hasher, mail_poll_seconds=0.02)
     async with application.router.lifespan_context(application):
         await truncate_all_models()
-        yield application
+        try:
+            yield application
+        finally:
+            # Leave nothing behind for the next test's mail sender to deliver.
+            application.state.outbox_sender.stop()
+            await application.state.outbox_task
+            await truncate_all_models()
 
 
 @pytest.fixture

@@ -134,3 +134,58 @@ async def test_cors_answers_configured_origins(
 async def test_healthz_reports_the_database(gql: GraphQLClient) -> None:
     response = await gql.http.get("/healthz")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_request_bodies_over_the_limit_get_413(gql: GraphQLClient) -> None:
+    huge = '{"query": "{ viewer { id } }", "variables": {"pad": "' + "x" * (1024 * 1024) + '"}}'
+    response = await gql.http.post(
+        "/graphql", content=huge, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(20):  # no Content-Length: the streamed body is counted
+            yield b" " * 100_000
+
+    streamed = await gql.http.post(
+        "/graphql", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
+
+
+async def test_a_cross_site_form_post_is_refused(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    # What a malicious page's <form method=post> can send: form-encoded or plain text,
+    # with cookies perhaps but never an Authorization header. Neither is accepted.
+    team = await make_team(hasher, clock)
+    query = (
+        "mutation { setAccountTwoFactorDefault(input: {mode: DISABLED}) { userErrors { code } } }"
+    )
+    for content_type, body in (
+        ("application/x-www-form-urlencoded", f"query={query}"),
+        ("text/plain", '{"query": "' + query + '"}'),
+        (
+            "multipart/form-data; boundary=x",
+            f'--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n{query}\r\n--x--\r\n',
+        ),
+    ):
+        response = await gql.http.post(
+            "/graphql",
+            content=body,
+            headers={"Content-Type": content_type, "Origin": "https://evil.example"},
+        )
+        assert response.status_code in {400, 415}, content_type
+    await team.account.refresh_from_db()
+    assert team.account.two_factor_default.value == "OPTIONAL"
+
+
+async def test_every_response_carries_the_security_headers(gql: GraphQLClient) -> None:
+    for response in (
+        await gql.post("{ viewer { id } }"),
+        await gql.http.get("/"),
+        await gql.http.get("/healthz"),
+    ):
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+from starlette.applications import Starlette
+
 from models import AuditEvent
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
@@ -133,3 +136,31 @@ async def test_aliased_password_guesses_are_each_counted(
     data = await gql.data(f"mutation {{ {guesses} }}")
     codes = [data[f"l{n}"]["userErrors"][0]["code"] for n in range(8)]
     assert codes == ["INVALID_CREDENTIALS"] * 5 + ["TOO_MANY_ATTEMPTS"] * 3
+
+
+async def test_failed_logins_from_one_address_lock_that_address_for_any_email(
+    app: Starlette, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+
+    def client(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://twofa.test")
+
+    async with client("203.0.113.7") as sprayer_http, client("198.51.100.9") as colleague_http:
+        sprayer, colleague = GraphQLClient(sprayer_http), GraphQLClient(colleague_http)
+        for n in range(20):  # one password sprayed over twenty emails: no email is locked
+            failed = await sprayer.login(f"user{n}@acme.example", "Summer2026!Summer")
+            assert failed["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+        locked = await sprayer.login(team.basic.email)  # even the right password now
+        assert locked["userErrors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+        assert (
+            locked["userErrors"][0]["lockedUntil"]
+            == (clock.now() + timedelta(seconds=30)).isoformat()
+        )
+        assert (await colleague.login(team.basic.email))["outcome"] == "AUTHENTICATED"
+        clock.advance(timedelta(minutes=16))  # the lock and the window have passed
+        assert (await sprayer.login(team.basic.email))["outcome"] == "AUTHENTICATED"
+        assert (await sprayer.login("user0@acme.example", "again wrong"))["userErrors"][0][
+            "code"
+        ] == "INVALID_CREDENTIALS"

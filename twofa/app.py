@@ -11,7 +11,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -25,6 +26,7 @@ from twofa.database import tortoise_config
 from twofa.graphql_view import GraphQLView
 from twofa.keys import secret_box
 from twofa.settings import Settings
+from twofa.web import CONSOLE_DIR, CONSOLE_PATHS, HttpGuard, console_page
 
 
 def create_app(
@@ -34,7 +36,7 @@ def create_app(
     hasher: PasswordHasher | None = None,
     mail_poll_seconds: float = 1.0,
 ) -> Starlette:
-    """Build the app: ``/graphql`` and ``/healthz``, with the database and the mail sender.
+    """Build the app: ``/graphql``, ``/healthz`` and the console, with database and mail.
 
     The lifespan opens the database and runs the outbox sender in the background.
     ``clock`` and ``hasher`` are injected so that tests can move time and use cheap hashes.
@@ -56,6 +58,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             sending = asyncio.create_task(sender.run(), name="outbox-sender")
+            app.state.outbox_task = sending
             try:
                 yield
             finally:
@@ -66,15 +69,18 @@ def create_app(
         routes=[
             Route("/graphql", GraphQLView(deps), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *(Route(path, console_page, methods=["GET"]) for path in CONSOLE_PATHS),
+            Mount("/console", StaticFiles(directory=CONSOLE_DIR), name="console"),
         ],
         middleware=[
+            Middleware(HttpGuard),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type"],
                 max_age=600,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

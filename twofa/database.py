@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError, OperationalError
 from tortoise.migrations.api.migrate import migrate
 
 MODEL_MODULES = ["models"]
@@ -13,9 +16,16 @@ MIGRATIONS_MODULE = "models.migrations"
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
-    """Return the Tortoise config for ``database_url`` with twofa's models and migrations."""
+    """Return the Tortoise config for ``database_url`` with twofa's models and migrations.
+
+    SQLite connections use ``twofa.sqlite_engine``, whose transactions begin immediately,
+    so that several processes can share one database file.
+    """
+    connection: str | dict[str, Any] = database_url
+    if database_url.startswith("sqlite://"):
+        connection = {**expand_db_url(database_url), "engine": "twofa.sqlite_engine"}
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,
@@ -57,3 +67,17 @@ async def apply_migrations(database_url: str) -> None:
 MIGRATIONS_AUTHORING_CONFIG = tortoise_config("sqlite://:memory:")
 """Config for ``tortoise makemigrations`` (``make migration``): it compares the models with
 the migration files, not with a live database."""
+
+
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    DBConnectionError,
+    OperationalError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    ConnectionError,
+    TimeoutError,
+)
+"""Errors that mean the database cannot be reached right now (not a bug in a query)."""

@@ -8,16 +8,22 @@ is answered 400 without a ``data`` entry. Plain ``application/json`` clients kee
 
 from __future__ import annotations
 
+import logging
 from typing import cast
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
 from schema.context import Context, Dependencies
+from schema.errors import UNAVAILABLE_MESSAGE
 from schema.schema import schema
 from services.sessions import authenticate
+from twofa.database import DATABASE_UNAVAILABLE
+
+logger = logging.getLogger("twofa.graphql")
 
 BEARER_PREFIX = "bearer "
 JSON = "application/json"
@@ -37,7 +43,11 @@ class GraphQLView(GraphQL[Context, None]):
         session = viewer = None
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
-            found = await authenticate(token, self.deps.clock.now())
+            try:
+                found = await authenticate(token, self.deps.clock.now())
+            except DATABASE_UNAVAILABLE as error:
+                logger.error("Database unavailable while authenticating: %r", error)
+                raise HTTPException(503, UNAVAILABLE_MESSAGE) from error
             if found is not None:
                 session, viewer = found
         context = Context(

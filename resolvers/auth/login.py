@@ -17,7 +17,12 @@ async def login(info: Info, input: Annotated[LoginInput, INPUT]) -> LoginPayload
     """Check the credentials and report what the login led to."""
     deps = info.context.deps
     result = await login_service.login(
-        input.email, input.password, hasher=deps.hasher, outbox=deps.outbox, now=deps.clock.now()
+        input.email,
+        input.password,
+        hasher=deps.hasher,
+        outbox=deps.outbox,
+        now=deps.clock.now(),
+        client_address=info.context.client_address,
     )
     return LoginPayload(
         outcome=result.outcome,

@@ -1,0 +1,240 @@
+"""Scale-out: two real ``twofa serve`` processes on one database behave as one service.
+
+Data is set up in-process through the ORM; everything under test goes over HTTP to the two
+servers, which share nothing but the database (and the SMTP server their outbox senders use).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tortoise import Tortoise
+from tortoise.contrib.test import truncate_all_models
+
+from models import Authenticator, Operator, OutboxMessage
+from services.clock import SystemClock
+from tests.smtp import MailSink, SmtpServer, free_port
+from tests.support import (
+    LOGIN,
+    PASSWORD,
+    PUBLIC_URL,
+    VERIFY,
+    CountingHasher,
+    GraphQLClient,
+    enroll,
+    make_team,
+    session_for,
+    totp_code,
+)
+from tests.test_cli import ROOT
+from tests.test_invitations import INVITE
+from twofa.database import tortoise_config
+
+CLOCK = SystemClock()
+"""The servers run on the system clock, so the data set up here does too."""
+SENDER_POLL_SECONDS = 1.0
+"""How often a served app's outbox sender looks for due mail (create_app's default)."""
+
+
+def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, f"{base} exited:\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"{base} did not start:\n{log.read_text()}"
+        time.sleep(0.1)
+
+
+class SlowSink(MailSink):
+    """Takes a while over each message, so that one sender polls while the other delivers."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(0.1)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    """A slow SMTP server that only the two served processes send to."""
+    server = SmtpServer()
+    server.sink = SlowSink()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def servers(
+    database_url: str,
+    encryption_key: str,
+    smtp: SmtpServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str]]:
+    """Two ``twofa serve`` processes on the test database; yields their base URLs."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ENCRYPTION_KEYS": encryption_key,
+        "PUBLIC_URL": PUBLIC_URL,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp.port),
+        "SMTP_TLS": "none",
+    }
+    logs = tmp_path_factory.mktemp("servers")
+    started: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+    try:
+        for name in ("a", "b"):
+            port, log = free_port(), logs / f"{name}.log"
+            with log.open("wb") as output:
+                process = subprocess.Popen(  # noqa: S603 - our own command with fixed arguments
+                    [sys.executable, "-m", "twofa", "serve", "--port", str(port)],
+                    cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            started.append((f"http://127.0.0.1:{port}", process, log))
+        for base, process, log in started:
+            _wait_healthy(base, process, log)
+        yield started[0][0], started[1][0]
+    finally:
+        for _, process, _ in started:
+            process.terminate()
+        for _, process, _ in started:
+            process.wait(timeout=15)
+
+
+@pytest.fixture
+async def nodes(
+    servers: tuple[str, str], database_url: str, smtp: SmtpServer
+) -> AsyncIterator[tuple[GraphQLClient, GraphQLClient]]:
+    """GraphQL clients of servers A and B, with the ORM open here on emptied tables."""
+    await Tortoise.init(config=tortoise_config(database_url))
+    try:
+        await truncate_all_models()
+        smtp.sink.clear()
+        async with (
+            httpx.AsyncClient(base_url=servers[0], timeout=30) as a,
+            httpx.AsyncClient(base_url=servers[1], timeout=30) as b,
+        ):
+            yield GraphQLClient(a), GraphQLClient(b)
+    finally:
+        await Tortoise.close_connections()
+
+
+def code_of_step(secret: str, step: int) -> str:
+    """The TOTP code of ``secret`` for time step ``step``."""
+    return totp_code(secret, datetime.fromtimestamp(step * 30, UTC))
+
+
+async def fresh_code(secret: str, operator: Operator) -> str:
+    """A code the servers accept now: this step's, or the next one's if enrollment used it."""
+    authenticator = await Authenticator.get(operator_id=operator.id, confirmed_at__isnull=False)
+    now_step = int(time.time()) // 30
+    step = max(now_step, authenticator.last_used_step + 1)
+    assert step <= now_step + 1, (step, now_step)
+    return code_of_step(secret, step)
+
+
+def wrong_code(secret: str) -> str:
+    """A six-digit code that matches none of the steps the servers may try in this test."""
+    now_step = int(time.time()) // 30
+    near = {code_of_step(secret, step) for step in range(now_step - 2, now_step + 4)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in near)
+
+
+async def challenge(gql: GraphQLClient, email: str) -> str:
+    """Log in with the password on ``gql``'s server and return the challenge token."""
+    payload = (await gql.data(LOGIN, {"email": email, "password": PASSWORD}))["login"]
+    assert payload["outcome"] == "TWO_FACTOR_CODE_REQUIRED", payload
+    token: str = payload["challengeToken"]
+    return token
+
+
+async def test_one_code_sent_to_both_servers_at_once_is_accepted_once(
+    nodes: tuple[GraphQLClient, GraphQLClient], hasher: CountingHasher
+) -> None:
+    a, b = nodes
+    team = await make_team(hasher, CLOCK)
+    enrolled = await enroll(a, await session_for(team.basic, CLOCK), CLOCK)
+    challenges = [await challenge(a, team.basic.email), await challenge(b, team.basic.email)]
+    code = await fresh_code(enrolled.secret, team.basic)
+
+    first, second = await asyncio.gather(
+        a.data(VERIFY, {"challenge": challenges[0], "code": code}),
+        b.data(VERIFY, {"challenge": challenges[1], "code": code}),
+    )
+
+    payloads = [first["verifyTwoFactorCode"], second["verifyTwoFactorCode"]]
+    accepted = [p for p in payloads if p["sessionToken"] is not None]
+    refused = [p for p in payloads if p["sessionToken"] is None]
+    assert len(accepted) == 1, payloads
+    assert accepted[0]["userErrors"] == []
+    assert accepted[0]["viewer"] == {"email": team.basic.email}
+    assert len(refused) == 1, payloads
+    assert [e["code"] for e in refused[0]["userErrors"]] in (
+        ["CODE_ALREADY_USED"],
+        ["TOO_MANY_ATTEMPTS"],
+    ), refused
+    authenticator = await Authenticator.get(operator_id=team.basic.id)
+    assert code_of_step(enrolled.secret, authenticator.last_used_step) == code
+
+
+async def test_failures_on_one_server_lock_the_operator_on_the_other(
+    nodes: tuple[GraphQLClient, GraphQLClient], hasher: CountingHasher
+) -> None:
+    a, b = nodes
+    team = await make_team(hasher, CLOCK)
+    enrolled = await enroll(a, await session_for(team.basic, CLOCK), CLOCK)
+    token = await challenge(a, team.basic.email)
+    wrong = wrong_code(enrolled.secret)
+    for _ in range(5):
+        failed = (await a.data(VERIFY, {"challenge": token, "code": wrong}))["verifyTwoFactorCode"]
+        assert [e["code"] for e in failed["userErrors"]] == ["INVALID_CODE"], failed
+    step_before = (await Authenticator.get(operator_id=team.basic.id)).last_used_step
+
+    right = await fresh_code(enrolled.secret, team.basic)
+    locked = (await b.data(VERIFY, {"challenge": token, "code": right}))["verifyTwoFactorCode"]
+
+    assert locked["sessionToken"] is None, locked
+    [error] = locked["userErrors"]
+    assert error["code"] == "TOO_MANY_ATTEMPTS", locked
+    locked_until = datetime.fromisoformat(error["lockedUntil"])
+    assert 0 < (locked_until - datetime.now(UTC)).total_seconds() <= 30
+    assert (await Authenticator.get(operator_id=team.basic.id)).last_used_step == step_before
+
+
+async def test_mail_queued_on_either_server_is_delivered_exactly_once(
+    nodes: tuple[GraphQLClient, GraphQLClient], hasher: CountingHasher, smtp: SmtpServer
+) -> None:
+    team = await make_team(hasher, CLOCK)
+    admin = await session_for(team.admin, CLOCK)
+    recipients = [f"invitee{n}@acme.example" for n in range(10)]
+    for n, email in enumerate(recipients):
+        invited = await nodes[n % 2].data(
+            INVITE, {"email": email, "name": f"Invitee {n}"}, token=admin
+        )
+        assert invited["inviteOperator"]["userErrors"] == [], invited
+
+    deadline = time.monotonic() + 20
+    while await OutboxMessage.filter(recipient__in=recipients, sent_at__isnull=True).exists():
+        assert time.monotonic() < deadline, "the invitations were not all sent"
+        await asyncio.sleep(0.05)
+    # A second sender that took the same message would deliver it within its round: wait one.
+    await asyncio.sleep(SENDER_POLL_SECONDS)
+
+    received = [m["To"] for m in smtp.sink.messages if m["To"] in recipients]
+    assert sorted(received) == sorted(recipients)
+    rows = await OutboxMessage.filter(recipient__in=recipients).values_list("kind", "attempts")
+    assert sorted(rows) == [("invitation", 0)] * len(recipients)

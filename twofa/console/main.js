@@ -1,0 +1,99 @@
+// Entry point: takes an email link's token, maps routes to pages, keeps the navigation
+// in line with who is logged in, and moves the focus to each new page's heading.
+
+import { ApiError, graphql, session } from "./api.js";
+import { announce, h, heading } from "./forms.js";
+import { accountPage, auditPage, operatorPage, operatorsPage } from "./pages/admin.js";
+import { invitationPage } from "./pages/invitation.js";
+import { loginPage } from "./pages/login.js";
+import { logout, settingsPage } from "./pages/settings.js";
+import { setupPage } from "./pages/setup.js";
+import { navigate, route, start, takeLinkToken, takeNotice } from "./router.js";
+
+// First of all: read the token of /two-factor/setup?token=… or /invitations/accept?token=…
+// and replace that URL in the history. The token stays in memory only.
+const linkToken = takeLinkToken();
+
+const nav = document.getElementById("nav");
+const app = document.getElementById("app");
+
+/** Pages that need a session (and maybe the administrator role); the nav shows who is in. */
+function signedIn(page, { admin = false } = {}) {
+  return async (params, path) => {
+    // An expired or revoked session reads as viewer: null.
+    const viewer = session.token ? (await graphql("query Me { viewer { name role } }")).viewer : null;
+    if (!viewer) {
+      navigate("/login", session.token ? "Your session has ended. Please log in again." : "");
+      session.clear();
+      return null;
+    }
+    showNav(viewer, path);
+    if (admin && viewer.role !== "ADMINISTRATOR") {
+      return h("section", {}, heading("Administrators only"), h("p", {}, "Your role does not give access to this page."));
+    }
+    return page(params);
+  };
+}
+
+/** Pages for anyone: no navigation. */
+function open(page) {
+  return (params) => {
+    nav.replaceChildren();
+    return page(params);
+  };
+}
+
+/** Pages of an email link, which need its token. */
+function withLinkToken(page) {
+  return open(() =>
+    linkToken ? page(linkToken) : h("section", { class: "narrow" }, heading("Link needed"), h("p", {}, "Open the link from your email again to continue.")),
+  );
+}
+
+function showNav(viewer, path) {
+  const link = (href, text) => h("li", {}, h("a", { href: `#${href}`, "aria-current": path.startsWith(href) && "page" }, text));
+  nav.replaceChildren(
+    h(
+      "ul",
+      {},
+      link("/settings", "Your settings"),
+      viewer.role === "ADMINISTRATOR" && [link("/account", "Account"), link("/operators", "Operators"), link("/audit", "Audit log")],
+      h("li", {}, h("button", { type: "button", class: "link", onclick: logout }, "Log out")),
+    ),
+  );
+}
+
+route("/", () => navigate(session.token ? "/settings" : "/login"));
+route("/login", open(loginPage));
+route("/setup-link", withLinkToken((setupToken) => setupPage({ setupToken })));
+route("/invitation", withLinkToken(invitationPage));
+route("/settings", signedIn(settingsPage));
+route("/setup", signedIn(() => setupPage()));
+route("/account", signedIn(accountPage, { admin: true }));
+route("/operators", signedIn(operatorsPage, { admin: true }));
+route("/operators/:id", signedIn(operatorPage, { admin: true }));
+route("/audit", signedIn(auditPage, { admin: true }));
+
+// A top-level UNAUTHENTICATED error (see api.js) sends the operator back to login.
+window.addEventListener("twofa:unauthenticated", () => navigate("/login", "Your session has ended. Please log in again."));
+
+let latest = 0;
+start(async (render, params, path) => {
+  const ticket = ++latest;
+  announce("");
+  let content;
+  try {
+    content = await render(params, path);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.code === "UNAUTHENTICATED") return;
+    content = h("section", {}, heading("Something went wrong"), h("p", { class: "problem" }, error.message));
+  }
+  if (ticket !== latest || !content) return; // the operator moved on, or the page redirected
+  app.replaceChildren(content);
+  const title = app.querySelector("h1");
+  document.title = `${title.textContent} · twofa`;
+  title.focus();
+  const notice = takeNotice();
+  if (notice) announce(notice);
+});

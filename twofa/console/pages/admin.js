@@ -1,0 +1,335 @@
+// Administrator pages: the account default, the operators (list, invite, one operator's
+// override and reset) and the audit log. The API answers FORBIDDEN to other roles.
+
+import { graphql, mutate, POLICY, USER_ERRORS } from "../api.js";
+import { announce, dateTime, field, form, h, heading, MODES, modeRadios, policyWords, safely, STATES } from "../forms.js";
+import { navigate } from "../router.js";
+
+const PAGE_SIZE = 20;
+
+// ---- Account settings ------------------------------------------------------------
+
+const ACCOUNT = `query Account {
+  viewer { account { name twoFactorDefault twoFactorSummary { totalOperators setupRequired } } }
+}`;
+
+const SET_DEFAULT = `mutation SetDefault($mode: TwoFactorMode!) {
+  setAccountTwoFactorDefault(input: { mode: $mode }) { account { twoFactorDefault } ${USER_ERRORS} }
+}`;
+
+export async function accountPage() {
+  const { account } = (await graphql(ACCOUNT)).viewer;
+  const summary = account.twoFactorSummary;
+  return h(
+    "section",
+    { class: "narrow" },
+    heading("Account settings"),
+    h("p", {}, `${account.name} has ${plural(summary.totalOperators, "operator")}; ${summary.setupRequired} still to set up two-factor authentication.`),
+    form(
+      {
+        submitLabel: "Save",
+        submit: async ({ mode }) => {
+          const result = await mutate(SET_DEFAULT, { mode });
+          if (!result.userErrors.length) navigate("/account", `Saved: two-factor authentication is ${MODES[mode].label.toLowerCase()} by default.`);
+          return result.userErrors;
+        },
+      },
+      modeRadios({ legend: "Two-factor authentication for operators without an override", checked: account.twoFactorDefault }),
+    ),
+  );
+}
+
+// ---- Operators -------------------------------------------------------------------
+
+const OPERATORS = `query Operators($first: Int, $after: String, $last: Int, $before: String, $filter: OperatorFilter) {
+  viewer { account { operators(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { node { id name email role status ${POLICY} } }
+  } } }
+}`;
+
+const INVITE = `mutation Invite($email: String!, $name: String!, $role: OperatorRole!) {
+  inviteOperator(input: { email: $email, name: $name, role: $role }) { operator { email } ${USER_ERRORS} }
+}`;
+
+export async function operatorsPage() {
+  let filter = null;
+  const list = h("div", { class: "list" });
+
+  // Relay paging: Next asks for the `first` after the page's end, Previous for the `last` before its start.
+  const load = async (window = { first: PAGE_SIZE }) => {
+    const { operators } = (await graphql(OPERATORS, { ...window, filter })).viewer.account;
+    const { pageInfo } = operators;
+    const turn = (next) => safely(async () => {
+      await load(next);
+      list.querySelector(".count").focus();
+    });
+    list.replaceChildren(
+      h("p", { class: "count", tabIndex: -1 }, `${plural(operators.totalCount, "operator")}${filter ? " still to set up two-factor authentication" : ""}.`),
+      operators.edges.length ? operatorTable(operators.edges.map((edge) => edge.node)) : null,
+      h(
+        "div",
+        { class: "actions pager" },
+        h("button", { type: "button", disabled: !pageInfo.hasPreviousPage, onclick: turn({ last: PAGE_SIZE, before: pageInfo.startCursor }) }, "Previous"),
+        h("button", { type: "button", disabled: !pageInfo.hasNextPage, onclick: turn({ first: PAGE_SIZE, after: pageInfo.endCursor }) }, "Next"),
+      ),
+    );
+  };
+
+  const needsSetup = h("input", {
+    type: "checkbox",
+    id: "needs-setup",
+    onchange: safely(async () => {
+      filter = needsSetup.checked ? { setupRequired: true } : null;
+      await load();
+    }),
+  });
+
+  await load();
+  return h(
+    "section",
+    {},
+    heading("Operators"),
+    h("div", { class: "choice" }, needsSetup, h("label", { for: "needs-setup" }, "Needs setup: only operators who still have to set up two-factor authentication")),
+    list,
+    h("h2", {}, "Invite an operator"),
+    form(
+      {
+        submitLabel: "Send invitation",
+        submit: async (values, formElement) => {
+          const result = await mutate(INVITE, values);
+          if (result.operator) {
+            formElement.reset();
+            announce(`Invitation sent to ${result.operator.email}.`);
+            await load();
+          }
+          return result.userErrors;
+        },
+      },
+      field({ label: "Email", name: "email", type: "email", autocomplete: "off", required: true }),
+      field({ label: "Name", name: "name", autocomplete: "off", required: true }),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "invite-role" }, "Role"),
+        h("select", { id: "invite-role", name: "role" }, h("option", { value: "BASIC" }, "Basic"), h("option", { value: "ADMINISTRATOR" }, "Administrator")),
+      ),
+    ),
+  );
+}
+
+function operatorTable(operators) {
+  const cell = (label, ...content) => h("td", { "data-label": label }, ...content);
+  return h(
+    "table",
+    { class: "operators" },
+    h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Status", "Two-factor"].map((title) => h("th", { scope: "col" }, title)))),
+    h(
+      "tbody",
+      {},
+      operators.map((operator) => {
+        const policy = operator.effectiveTwoFactorPolicy;
+        return h(
+          "tr",
+          {},
+          cell("Name", h("a", { href: `#/operators/${encodeURIComponent(operator.id)}` }, operator.name)),
+          cell("Email", operator.email),
+          cell("Role", words(operator.role)),
+          cell("Status", words(operator.status)),
+          cell(
+            "Two-factor",
+            `${policyWords(policy, { self: false })}; ${STATES[policy.state]}`,
+            policy.setupRequired && h("span", { class: "badge" }, "Needs setup"),
+          ),
+        );
+      }),
+    ),
+  );
+}
+
+// ---- One operator ----------------------------------------------------------------
+
+const OPERATOR = `query Operator($id: ID!) {
+  node(id: $id) {
+    ... on Operator { id name email role status usesSingleSignOn twoFactorOverride recoveryCodesRemaining ${POLICY} }
+  }
+}`;
+
+const SET_OVERRIDE = `mutation SetOverride($operatorId: ID!, $mode: TwoFactorMode!) {
+  setOperatorTwoFactorOverride(input: { operatorId: $operatorId, mode: $mode }) { operator { id } ${USER_ERRORS} }
+}`;
+
+const CLEAR_OVERRIDE = `mutation ClearOverride($operatorId: ID!) {
+  clearOperatorTwoFactorOverride(input: { operatorId: $operatorId }) { operator { id } ${USER_ERRORS} }
+}`;
+
+const RESET = `mutation Reset($operatorId: ID!) {
+  resetOperatorTwoFactor(input: { operatorId: $operatorId }) { operator { id } ${USER_ERRORS} }
+}`;
+
+export async function operatorPage({ id }) {
+  const operator = (await graphql(OPERATOR, { id })).node;
+  if (!operator) return h("section", {}, heading("Operator not found"), h("p", {}, h("a", { href: "#/operators" }, "Back to the operators")));
+  const policy = operator.effectiveTwoFactorPolicy;
+  const reload = (notice) => navigate(`/operators/${encodeURIComponent(id)}`, notice);
+
+  const modes = modeRadios({ legend: "Mode for this operator", checked: operator.twoFactorOverride ?? policy.accountDefault, disabled: !operator.twoFactorOverride });
+  const overrideBox = h("input", {
+    type: "checkbox",
+    id: "override",
+    name: "override",
+    checked: operator.twoFactorOverride !== null,
+    onchange: () => {
+      modes.disabled = !overrideBox.checked;
+    },
+  });
+  const overrideForm = form(
+    {
+      submitLabel: "Save",
+      submit: async ({ override, mode }) => {
+        const result = override
+          ? await mutate(SET_OVERRIDE, { operatorId: id, mode })
+          : await mutate(CLEAR_OVERRIDE, { operatorId: id });
+        if (result.operator) reload(override ? `Saved: ${MODES[mode].label.toLowerCase()} for ${operator.name}.` : `Saved: ${operator.name} follows the account default.`);
+        return result.userErrors;
+      },
+    },
+    h("div", { class: "choice" }, overrideBox, h("label", { for: "override" }, "Override two-factor authentication settings")),
+    modes,
+  );
+
+  // Resetting is destructive, so it asks for confirmation first.
+  const resetArea = h("div", {});
+  const askReset = () => {
+    const cancel = h("button", { type: "button", onclick: showReset }, "Cancel");
+    resetArea.replaceChildren(
+      h(
+        "div",
+        { class: "confirm", role: "group", "aria-label": "Confirm reset" },
+        h("p", {}, h("strong", {}, `Reset two-factor authentication for ${operator.name}?`)),
+        h(
+          "div",
+          { class: "actions" },
+          h(
+            "button",
+            {
+              type: "button",
+              class: "danger",
+              onclick: safely(async () => {
+                const result = await mutate(RESET, { operatorId: id });
+                if (result.userErrors.length) announce(result.userErrors[0].message, "error");
+                else reload(`Two-factor authentication was reset for ${operator.name}.`);
+              }),
+            },
+            "Yes, reset",
+          ),
+          cancel,
+        ),
+      ),
+    );
+    cancel.focus();
+  };
+  function showReset() {
+    resetArea.replaceChildren(h("button", { type: "button", onclick: askReset }, "Reset two-factor authentication"));
+  }
+  showReset();
+
+  return h(
+    "section",
+    { class: "narrow" },
+    h("p", {}, h("a", { href: "#/operators" }, "← Operators")),
+    heading(operator.name),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "Email"),
+      h("dd", {}, operator.email),
+      h("dt", {}, "Role"),
+      h("dd", {}, words(operator.role)),
+      h("dt", {}, "Status"),
+      h("dd", {}, words(operator.status)),
+      h("dt", {}, "Two-factor policy"),
+      h("dd", {}, policyWords(policy, { self: false }), policy.setupRequired && h("span", { class: "badge" }, "Needs setup")),
+      h("dt", {}, "Authenticator"),
+      h("dd", {}, STATES[policy.state]),
+      h("dt", {}, "Recovery codes left"),
+      h("dd", {}, String(operator.recoveryCodesRemaining)),
+    ),
+    h("h2", {}, "Override two-factor authentication settings"),
+    operator.usesSingleSignOn && h("p", { class: "hint" }, "This operator signs in with single sign-on, so no code is ever asked, whatever is set here."),
+    overrideForm,
+    h("h2", {}, "Reset two-factor authentication"),
+    h(
+      "p",
+      {},
+      `Removes ${operator.name}'s authenticator, unfinished setup and recovery codes, and logs them out everywhere.`,
+      policy.mode === "REQUIRED" ? " At their next login they get an email to set it up again." : "",
+    ),
+    resetArea,
+  );
+}
+
+// ---- Audit log -------------------------------------------------------------------
+
+const AUDIT = `query Audit($after: String) {
+  viewer { account { auditEvents(first: ${PAGE_SIZE}, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id kind occurredAt details actor { id name } target { id name } } }
+  } } }
+}`;
+
+const EVENT_WORDS = {
+  ACCOUNT_DEFAULT_CHANGED: "Account default changed",
+  OVERRIDE_SET: "Override set",
+  OVERRIDE_CLEARED: "Override cleared",
+  TWO_FACTOR_RESET: "Two-factor authentication reset",
+  ENROLLMENT_STARTED: "Setup started",
+  ENROLLMENT_CONFIRMED: "Two-factor authentication set up",
+  TWO_FACTOR_DISABLED: "Two-factor authentication turned off",
+  RECOVERY_CODES_REGENERATED: "New recovery codes",
+  LOGIN_SUCCEEDED: "Logged in",
+  LOGIN_FAILED: "Login failed",
+  CODE_REJECTED: "Code refused",
+  LOCKED_OUT: "Locked after failed attempts",
+  RECOVERY_CODE_USED: "Recovery code used",
+  INVITATION_SENT: "Invitation sent",
+  INVITATION_ACCEPTED: "Invitation accepted",
+};
+
+export async function auditPage() {
+  const events = h("ol", { class: "events" });
+  const more = h("button", { type: "button", onclick: safely(() => load(true)) }, "More");
+
+  // Newest first; "More" appends the next (older) page and moves the focus to it.
+  let after = null;
+  const load = async (focus = false) => {
+    const { auditEvents } = (await graphql(AUDIT, { after })).viewer.account;
+    const items = auditEvents.edges.map(({ node }) => eventItem(node));
+    events.append(...items);
+    after = auditEvents.pageInfo.endCursor;
+    more.hidden = !auditEvents.pageInfo.hasNextPage;
+    if (focus) items[0]?.focus();
+  };
+  await load();
+  return h("section", {}, heading("Audit log"), events, h("div", { class: "actions" }, more));
+}
+
+function eventItem(event) {
+  const details = Object.entries(event.details).map(([key, value]) => `${key}: ${value ?? "none"}`);
+  return h(
+    "li",
+    { tabIndex: -1 },
+    h("time", { dateTime: event.occurredAt }, dateTime(event.occurredAt)),
+    " ",
+    h("strong", {}, EVENT_WORDS[event.kind] ?? event.kind),
+    event.actor && ` by ${event.actor.name}`,
+    event.target && event.target.id !== event.actor?.id && ` · about ${event.target.name}`,
+    details.length > 0 && h("span", { class: "details" }, details.join(", ")),
+  );
+}
+
+// ---- Words -----------------------------------------------------------------------
+
+const plural = (count, noun) => `${count} ${noun}${count === 1 ? "" : "s"}`;
+const words = (value) => value.charAt(0) + value.slice(1).toLowerCase();

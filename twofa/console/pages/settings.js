@@ -1,0 +1,111 @@
+// The signed-in operator's own settings: their two-factor status and where it comes
+// from, setup, turning it off (only under OPTIONAL), new recovery codes, log out.
+
+import { graphql, mutate, POLICY, session, USER_ERRORS } from "../api.js";
+import { codeField, form, h, heading, policyWords, STATES } from "../forms.js";
+import { navigate } from "../router.js";
+import { recoveryCodes } from "./setup.js";
+
+const VIEWER = `query Settings {
+  viewer { name email recoveryCodesRemaining account { name } ${POLICY} }
+}`;
+
+const DISABLE = `mutation Disable($code: String!) {
+  disableTwoFactor(input: { code: $code }) { ${USER_ERRORS} }
+}`;
+
+const LOGOUT = `mutation Logout { logout { ${USER_ERRORS} } }`;
+
+const REGENERATE = `mutation Regenerate($code: String!) {
+  regenerateRecoveryCodes(input: { code: $code }) { recoveryCodes ${USER_ERRORS} }
+}`;
+
+export async function settingsPage() {
+  const { viewer } = await graphql(VIEWER);
+  const policy = viewer.effectiveTwoFactorPolicy;
+  const configured = policy.state === "CONFIGURED";
+  const page = h("section", { class: "narrow" });
+  const sections = [
+    heading("Your settings"),
+    h("p", {}, `${viewer.name} · ${viewer.email} · ${viewer.account.name}`),
+    h("h2", {}, "Two-factor authentication"),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "Policy"),
+      h("dd", {}, policyWords(policy)),
+      h("dt", {}, "Your authenticator"),
+      h("dd", {}, STATES[policy.state]),
+      configured && h("dt", {}, "Recovery codes left"),
+      configured && h("dd", {}, String(viewer.recoveryCodesRemaining)),
+    ),
+    policy.setupRequired && h("p", { class: "problem" }, "You must set up two-factor authentication."),
+    configured && policy.mode === "DISABLED" && h("p", {}, "Your authenticator is kept, but no code is asked at login."),
+    policy.canEnroll &&
+      h(
+        "p",
+        {},
+        h("a", { class: "button primary", href: "#/setup" }, policy.state === "PENDING" ? "Scan QR code" : "Set up two-factor authentication"),
+      ),
+  ];
+
+  if (configured) {
+    sections.push(
+      h(
+        "details",
+        {},
+        h("summary", {}, "Get new recovery codes"),
+        h("p", {}, "Your old recovery codes stop working."),
+        form(
+          {
+            submitLabel: "Get new codes",
+            submit: async ({ code }) => {
+              const result = await mutate(REGENERATE, { code });
+              if (result.recoveryCodes) {
+                page.replaceChildren(...recoveryCodes(result.recoveryCodes, () => navigate("/settings")));
+                page.querySelector("h1").focus();
+              }
+              return result.userErrors;
+            },
+          },
+          codeField({ label: "Current code", recovery: true }),
+        ),
+      ),
+    );
+  }
+  if (configured && policy.mode === "OPTIONAL") {
+    sections.push(
+      h(
+        "details",
+        {},
+        h("summary", {}, "Turn off two-factor authentication"),
+        h("p", {}, "Your authenticator and recovery codes are removed; login then asks only for your password."),
+        form(
+          {
+            submitLabel: "Turn off",
+            submit: async ({ code }) => {
+              const result = await mutate(DISABLE, { code });
+              if (!result.userErrors.length) navigate("/settings", "Two-factor authentication is off.");
+              return result.userErrors;
+            },
+          },
+          codeField({ label: "Current code", recovery: true }),
+        ),
+      ),
+    );
+  }
+  sections.push(h("h2", {}, "Session"), h("p", {}, h("button", { type: "button", onclick: logout }, "Log out")));
+  page.append(...sections.filter(Boolean));
+  return page;
+}
+
+/** End the session on the server (it cannot fail) and forget the token. */
+export async function logout() {
+  try {
+    await mutate(LOGOUT);
+  } catch {
+    // An expired session is logged out already.
+  }
+  session.clear();
+  navigate("/login", "You are logged out.");
+}

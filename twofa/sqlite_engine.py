@@ -1,0 +1,96 @@
+"""Tortoise's SQLite client, fixed for several processes and for a database that goes away.
+
+- Tortoise begins SQLite transactions with a plain (deferred) ``BEGIN``. A transaction that
+  reads and then writes fails at once with "database is locked" when another process wrote
+  in between, without waiting for the busy timeout. ``BEGIN IMMEDIATE`` takes the write
+  lock up front, waiting as long as the busy timeout allows, so each transaction runs whole.
+- Tortoise keeps its connection lock when opening the database file (or ``BEGIN``) fails,
+  which hangs every later query of the process. Here a failed start releases the lock, so
+  the service recovers when the file can be opened again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from tortoise.backends.base.client import (
+    ConnectionWrapper,
+    TransactionalDBClient,
+    TransactionContext,
+)
+from tortoise.backends.sqlite.client import (
+    SqliteClient,
+    SqliteTransactionContext,
+    SqliteTransactionWrapper,
+)
+from tortoise.connection import get_connections
+from tortoise.exceptions import TransactionManagementError
+
+
+class ReleasingConnectionWrapper(ConnectionWrapper[Any]):
+    """Tortoise's connection lock holder, except that a failed connect releases the lock."""
+
+    async def __aenter__(self) -> Any:
+        await self._lock.acquire()
+        try:
+            await self.ensure_connection()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self.connection
+
+
+class ReleasingTransactionContext(SqliteTransactionContext):
+    """Tortoise's transaction context, except that a failed start releases the lock."""
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            self.token = get_connections().set(self.connection_name, self.connection)
+            try:
+                await self.connection.begin()
+            except BaseException:
+                get_connections().reset(self.token)
+                raise
+        except BaseException:
+            self._trxlock.release()
+            raise
+        return self.connection  # type: ignore[no-any-return]
+
+
+class ImmediateTransactionWrapper(SqliteTransactionWrapper):
+    """A transaction that starts with ``BEGIN IMMEDIATE``."""
+
+    def acquire_connection(self) -> ConnectionWrapper[Any]:
+        """Hold the transaction's connection, releasing the lock if that fails."""
+        return ReleasingConnectionWrapper(self._lock, self)
+
+    async def begin(self) -> None:
+        """Start the transaction, holding SQLite's write lock from the start."""
+        try:
+            await self._connection.commit()
+            await self._connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise TransactionManagementError(exc) from exc
+
+
+class ImmediateSqliteClient(SqliteClient):
+    """Tortoise's SQLite client with immediate transactions and locks that are released."""
+
+    def acquire_connection(self) -> ConnectionWrapper[Any]:
+        """Hold the connection, releasing the lock if opening the file fails."""
+        return ReleasingConnectionWrapper(self._lock, self)
+
+    def _in_transaction(self) -> TransactionContext:
+        return ReleasingTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+
+
+client_class = ImmediateSqliteClient
+"""What Tortoise instantiates for a connection whose engine is this module."""
+
+
+def get_client_class(db_info: dict[str, Any]) -> type[ImmediateSqliteClient]:
+    """Return the client class for a connection (Tortoise's engine interface)."""
+    return ImmediateSqliteClient

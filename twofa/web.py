@@ -1,0 +1,110 @@
+"""The HTTP layer around the API: console pages, security headers, limits, access log.
+
+The access log never writes query strings: the console's links carry tokens there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONSOLE_DIR = Path(__file__).resolve().parent / "console"
+"""Static files of the reference console (plain HTML, CSS and JavaScript modules)."""
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest request body accepted (GraphQL documents are small): 1 MiB."""
+CONSOLE_PATHS = ("/", "/two-factor/setup", "/invitations/accept")
+"""Paths that serve the console's page; it reads the rest of the route from the URL."""
+
+access_logger = logging.getLogger("twofa.access")
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+}
+"""Headers on every response; no-referrer keeps link tokens out of Referer headers."""
+
+
+async def console_page(request: Request) -> Response:
+    """Serve the console's single page, never cached (its URL may carry a token)."""
+    return FileResponse(CONSOLE_DIR / "index.html", headers={"cache-control": "no-store"})
+
+
+class HttpGuard:
+    """ASGI middleware: security headers, the body size limit (413) and the access log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI connection."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            await self._too_large(scope, receive, send)
+            self._log(scope, 413, started)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise BodyTooLarge
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [
+                    (name.encode(), value.encode())
+                    for name, value in SECURITY_HEADERS.items()
+                    if name.encode() not in present
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except BodyTooLarge:
+            status = 413
+            await self._too_large(scope, receive, send)
+        finally:
+            self._log(scope, status, started)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = PlainTextResponse("Request body too large.", status_code=413)
+        await response(scope, receive, send)
+
+    def _log(self, scope: Scope, status: int, started: float) -> None:
+        client = scope.get("client")
+        access_logger.info(
+            '%s "%s %s" %d %.1fms',
+            client[0] if client else "-",
+            scope["method"],
+            scope["path"],  # never the query string: links carry tokens there
+            status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+class BodyTooLarge(Exception):
+    """Raised inside the app when the streamed body passes the limit."""
