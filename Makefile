@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format schema check-schema migration clean
+.PHONY: install run test lint format schema check-schema migration bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,10 @@ migration: install ## write a migration for model changes: make migration name=w
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+bench: install ## load benchmarks on SQLite and PostgreSQL (needs wrk: installed here if missing)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run
+
+soak: install ## 20 clients of mixed traffic on PostgreSQL, then consistency checks
+	$(BIN)/python -m bench.soak

@@ -7,6 +7,7 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -15,6 +16,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from schema.errors import UNAVAILABLE_MESSAGE
 from schema.mutation import Mutation
@@ -49,6 +51,14 @@ class MaskInternalErrors(MaskErrors):
         return super().anonymise_error(error)
 
 
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+"""The depth and alias rules, built once: the validation cache is keyed on the rule
+classes, and the limiter extensions would build new ones for every request."""
+
+
 def is_internal(error: GraphQLError) -> bool:
     """Tell whether an error came from an unexpected exception and must be masked.
 
@@ -59,9 +69,23 @@ def is_internal(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+class TwofaSchema(strawberry.Schema):
+    """The schema, logging only unexpected errors.
+
+    Errors meant for the client (validation, UNAUTHENTICATED, FORBIDDEN, bad arguments) are
+    answers, not incidents: logging them with a traceback would bury the real ones.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log the internal errors among ``errors``, with their tracebacks."""
+        super().process_errors([e for e in errors if is_internal(e)], execution_context)
+
+
 def build_schema() -> strawberry.Schema:
     """Assemble the schema with depth, alias and token limits, caches and error masking."""
-    return strawberry.Schema(
+    return TwofaSchema(
         query=Query,
         mutation=Mutation,
         types=[AccountNode, OperatorNode, AuditEventNode],
@@ -70,8 +94,7 @@ def build_schema() -> strawberry.Schema:
             lambda: MaskInternalErrors(should_mask_error=is_internal),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: AddValidationRules(LIMIT_RULES),
             lambda: ValidationCache(maxsize=256),
         ],
     )

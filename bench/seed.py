@@ -1,0 +1,95 @@
+"""Data for the benchmarks: accounts of several sizes and operators ready to log in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pyotp
+from tortoise.transactions import in_transaction
+
+from models import Account, Authenticator, Operator, OperatorRole, OperatorStatus, TwoFactorMode
+from services.clock import SystemClock
+from services.encryption import SecretBox
+from services.passwords import PasswordHasher
+from services.sessions import issue_session
+
+PASSWORD = "benchmark password 2026"  # noqa: S105 - the seeded operators' password
+SECRET = pyotp.random_base32()
+"""One TOTP secret for every login operator (each keeps its own last used step)."""
+
+
+@dataclass
+class Seeded:
+    """What the load runs need: tokens, ids and the login operators."""
+
+    viewer_token: str = ""
+    page_tokens: dict[int, str] = field(default_factory=dict)
+    login_emails: list[str] = field(default_factory=list)
+
+
+async def _account(name: str, default: TwoFactorMode) -> Account:
+    return await Account.create(name=name, two_factor_default=default, created_at=datetime.now(UTC))
+
+
+def _operator(account: Account, email: str, password_hash: str, role: OperatorRole) -> Operator:
+    return Operator(
+        account_id=account.id, email=email, email_key=email, name=email.split("@")[0],
+        role=role, status=OperatorStatus.ACTIVE, password_hash=password_hash,
+        created_at=datetime.now(UTC),
+    )  # fmt: skip
+
+
+async def seed(
+    box: SecretBox, hasher: PasswordHasher, *, sizes: tuple[int, ...], logins: int
+) -> Seeded:
+    """Create the benchmark's accounts; the caller has the ORM open on an empty database."""
+    seeded = Seeded()
+    password_hash = await hasher.hash(PASSWORD)  # shared: hashing thousands would take minutes
+    now = SystemClock().now()
+    viewer_account = await _account("Viewer", TwoFactorMode.REQUIRED)
+    viewer = _operator(viewer_account, "viewer@bench.example", password_hash, OperatorRole.BASIC)
+    await viewer.save()
+    await Authenticator.create(
+        operator=viewer, secret_encrypted=box.encrypt(SECRET), confirmed_at=now, created_at=now
+    )
+    seeded.viewer_token = await issue_session(viewer.id, now)
+
+    for size in sizes:
+        account = await _account(f"Size {size}", TwoFactorMode.REQUIRED)
+        async with in_transaction():
+            await Operator.bulk_create(
+                [
+                    _operator(account, f"op{n}@size{size}.example", password_hash,
+                              OperatorRole.ADMINISTRATOR if n == 0 else OperatorRole.BASIC)
+                    for n in range(size)
+                ],
+                batch_size=1000,
+            )  # fmt: skip
+        admin = await Operator.get(email_key=f"op0@size{size}.example")
+        seeded.page_tokens[size] = await issue_session(admin.id, now)
+
+    login_account = await _account("Logins", TwoFactorMode.REQUIRED)
+    seeded.login_emails = [f"login{n}@bench.example" for n in range(logins)]
+    async with in_transaction():
+        await Operator.bulk_create(
+            [
+                _operator(login_account, email, password_hash, OperatorRole.BASIC)
+                for email in seeded.login_emails
+            ],
+            batch_size=1000,
+        )
+        operators = await Operator.filter(account_id=login_account.id)
+        await Authenticator.bulk_create(
+            [
+                Authenticator(
+                    operator_id=op.id,
+                    secret_encrypted=box.encrypt(SECRET),
+                    confirmed_at=now,
+                    created_at=now,
+                )
+                for op in operators
+            ],
+            batch_size=1000,
+        )
+    return seeded
