@@ -46,4 +46,4 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_events"
-        indexes = (("account_id", "id"),)
+        indexes = (("account_id", "id"), ("account_id", "target_id"), ("account_id", "actor_id"))

@@ -51,3 +51,4 @@ class RecoveryCode(Model):
 
     class Meta:
         table = "recovery_codes"
+        indexes = (("operator_id", "used_at"),)

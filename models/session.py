@@ -27,3 +27,4 @@ class Session(Model):
 
     class Meta:
         table = "sessions"
+        indexes = (("operator_id", "expires_at"),)
