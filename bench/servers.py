@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,8 +37,10 @@ def uvicorn(
     ]  # fmt: skip
     if factory:
         command.append("--factory")
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115
+    # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
     process = subprocess.Popen(  # noqa: S603 - fixed command line
-        command, cwd=ROOT, env={**os.environ, **(env or {})}, stderr=subprocess.PIPE
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -49,10 +52,14 @@ def uvicorn(
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                stderr = process.stderr.read().decode() if process.stderr else ""
-                raise SystemExit(f"{target} did not start:\n{stderr}")
+                raise SystemExit(f"{target} did not start:\n{Path(log.name).read_text()}")
             time.sleep(0.1)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
+        errors = Path(log.name).read_text()
+        if "Traceback" in errors:
+            print(f"{target} logged errors (see {log.name}):\n{errors[-3000:]}")
+        else:
+            Path(log.name).unlink()

@@ -9,7 +9,7 @@ import logging
 import time
 from pathlib import Path
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,7 +40,10 @@ async def console_page(request: Request) -> Response:
 
 
 class HttpGuard:
-    """ASGI middleware: security headers, the body size limit (413) and the access log."""
+    """ASGI middleware: security headers, the body size limit (413) and the access log.
+
+    A client that disconnects while sending its request is logged as 499, not as an error.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -87,6 +90,8 @@ class HttpGuard:
         except BodyTooLarge:
             status = 413
             await self._too_large(scope, receive, send)
+        except ClientDisconnect:
+            status = 499  # the client left before sending its whole request: nobody to answer
         finally:
             self._log(scope, status, started)
 
