@@ -1,5 +1,15 @@
 // Entry point: takes an email link's token, maps routes to pages, keeps the navigation
 // in line with who is logged in, and moves the focus to each new page's heading.
+//
+// The modules, for a frontend developer finding their way:
+//   api.js        POST /graphql, the session token in sessionStorage, top-level errors
+//   router.js     hash routes (#/operators/:id) and the tokens of email links
+//   forms.js      building elements, forms with userErrors next to their fields, words
+//   pages/login.js       email + password, then a code or the "check your email" notice
+//   pages/setup.js       QR code or key, first code, recovery codes (Copy / Download)
+//   pages/invitation.js  password for an invitation, then setup when required
+//   pages/settings.js    the operator's own 2FA status, disable, new recovery codes, log out
+//   pages/admin.js       account default, operators (list, invite, override, reset), audit log
 
 import { ApiError, graphql, session } from "./api.js";
 import { announce, h, heading } from "./forms.js";

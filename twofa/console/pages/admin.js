@@ -55,7 +55,7 @@ const INVITE = `mutation Invite($email: String!, $name: String!, $role: Operator
 
 export async function operatorsPage() {
   let filter = null;
-  const list = h("div", { class: "list" });
+  const list = h("div", {});
 
   // Relay paging: Next asks for the `first` after the page's end, Previous for the `last` before its start.
   const load = async (window = { first: PAGE_SIZE }) => {
