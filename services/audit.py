@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from models import AuditEvent
+from models import AuditEvent, Operator
 
 
 class AuditEventKind(StrEnum):
@@ -82,4 +82,18 @@ async def record(
         kind=kind.value,
         details=details or {},
         created_at=now,
+    )
+
+
+async def record_own(
+    kind: AuditEventKind, operator: Operator, now: datetime, details: dict[str, Any] | None = None
+) -> None:
+    """Append an event an operator caused about themselves (actor and target alike)."""
+    await record(
+        kind,
+        account_id=operator.account_id,
+        actor_id=operator.id,
+        target_id=operator.id,
+        now=now,
+        details=details,
     )

@@ -8,9 +8,9 @@ from tortoise.transactions import in_transaction
 
 from mail.outbox import Outbox
 from models import Operator, TokenPurpose
-from services import audit, second_factor, sessions, tokens
-from services.audit import AuditEventKind
+from services import second_factor, tokens
 from services.encryption import SecretBox
+from services.login import start_session
 from services.passwords import PasswordHasher
 
 CHALLENGE_FIELD = ("input", "challengeToken")
@@ -39,13 +39,5 @@ async def verify_login_code(
     )
     async with in_transaction():
         await tokens.consume(challenge, CHALLENGE_FIELD)
-        session_token = await sessions.issue_session(operator.id, now)
-        await audit.record(
-            AuditEventKind.LOGIN_SUCCEEDED,
-            account_id=operator.account_id,
-            actor_id=operator.id,
-            target_id=operator.id,
-            now=now,
-            details={"method": method.value},
-        )
+        session_token = await start_session(operator, now, method=method.value)
     return operator, session_token

@@ -113,13 +113,7 @@ async def start(
                 pending_expires_at=expires_at,
                 created_at=now,
             )
-            await audit.record(
-                AuditEventKind.ENROLLMENT_STARTED,
-                account_id=operator.account_id,
-                actor_id=operator.id,
-                target_id=operator.id,
-                now=now,
-            )
+            await audit.record_own(AuditEventKind.ENROLLMENT_STARTED, operator, now)
     except IntegrityError as error:  # confirmed concurrently: one authenticator per operator
         raise DomainError(
             ErrorCode.ALREADY_CONFIGURED, "Two-factor authentication is already set up."
@@ -186,12 +180,10 @@ async def confirm(
             session_token = await sessions.issue_session(operator.id, now)
         # Outstanding setup links are done with: nothing is left to set up.
         await OneTimeToken.filter(operator_id=operator.id, purpose__in=SETUP_PURPOSES).delete()
-        await audit.record(
+        await audit.record_own(
             AuditEventKind.ENROLLMENT_CONFIRMED,
-            account_id=operator.account_id,
-            actor_id=operator.id,
-            target_id=operator.id,
-            now=now,
+            operator,
+            now,
             details={"via": setup_token.purpose.value if setup_token else "SETTINGS"},
         )
         await notify(MailKind.TWO_FACTOR_ENABLED, operator, outbox=outbox, now=now)

@@ -130,13 +130,7 @@ async def accept(
         operator.status = OperatorStatus.ACTIVE
         operator.name = display_name or operator.name
         await operator.save(update_fields=["password_hash", "status", "name"])
-        await audit.record(
-            AuditEventKind.INVITATION_ACCEPTED,
-            account_id=operator.account_id,
-            actor_id=operator.id,
-            target_id=operator.id,
-            now=now,
-        )
+        await audit.record_own(AuditEventKind.INVITATION_ACCEPTED, operator, now)
         policy = await policy_of(operator, now)
         if policy.mode is TwoFactorMode.REQUIRED and policy.setup_required:
             setup = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_INVITATION, now)

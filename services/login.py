@@ -104,17 +104,18 @@ async def _second_step(operator: Operator, outbox: Outbox, now: datetime) -> Log
 
 
 async def _authenticated(operator: Operator, now: datetime) -> LoginResult:
+    token = await start_session(operator, now, method="password")
+    return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
+
+
+async def start_session(operator: Operator, now: datetime, *, method: str) -> str:
+    """Log the operator in: issue a session and audit how they proved who they are."""
     async with in_transaction():
         token = await sessions.issue_session(operator.id, now)
-        await audit.record(
-            AuditEventKind.LOGIN_SUCCEEDED,
-            account_id=operator.account_id,
-            actor_id=operator.id,
-            target_id=operator.id,
-            now=now,
-            details={"method": "password"},
+        await audit.record_own(
+            AuditEventKind.LOGIN_SUCCEEDED, operator, now, details={"method": method}
         )
-    return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
+    return token
 
 
 async def _record_failure(operator: Operator, locked_until: datetime | None, now: datetime) -> None:

@@ -140,12 +140,10 @@ async def accept_totp(
 async def _recovery_code_used(operator: Operator, outbox: Outbox, now: datetime) -> None:
     remaining = await recovery_codes.remaining_by_operator([operator.id])
     async with in_transaction():
-        await audit.record(
+        await audit.record_own(
             AuditEventKind.RECOVERY_CODE_USED,
-            account_id=operator.account_id,
-            actor_id=operator.id,
-            target_id=operator.id,
-            now=now,
+            operator,
+            now,
             details={"remaining": remaining[operator.id]},
         )
         await notify(

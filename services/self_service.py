@@ -52,13 +52,7 @@ async def disable(
     async with in_transaction():
         await Authenticator.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
-        await audit.record(
-            AuditEventKind.TWO_FACTOR_DISABLED,
-            account_id=operator.account_id,
-            actor_id=operator.id,
-            target_id=operator.id,
-            now=now,
-        )
+        await audit.record_own(AuditEventKind.TWO_FACTOR_DISABLED, operator, now)
         await notify(MailKind.TWO_FACTOR_DISABLED, operator, outbox=outbox, now=now)
     return operator
 
@@ -78,11 +72,5 @@ async def regenerate_recovery_codes(
     codes, hashes = await recovery_codes.generate(hasher)
     async with in_transaction():
         await recovery_codes.store(operator.id, hashes)
-        await audit.record(
-            AuditEventKind.RECOVERY_CODES_REGENERATED,
-            account_id=operator.account_id,
-            actor_id=operator.id,
-            target_id=operator.id,
-            now=now,
-        )
+        await audit.record_own(AuditEventKind.RECOVERY_CODES_REGENERATED, operator, now)
     return codes

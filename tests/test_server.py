@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.smtp import free_port
 from tests.support import PASSWORD
 from tests.test_cli import ROOT, twofa
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback that is free right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
