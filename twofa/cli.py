@@ -134,7 +134,7 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     login = json.loads(DEMO_LOGIN_FILE.read_text())
     print(
-        "Demo administrator (GraphiQL at http://127.0.0.1:8000/graphql):\n"
+        "Demo administrator (console at http://127.0.0.1:8000/, GraphiQL at /graphql):\n"
         f"  email:    {login['email']}\n  password: {login['password']}"
     )
     return 0
