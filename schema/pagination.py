@@ -62,6 +62,8 @@ class Window:
         return cls(
             after_id=decode_cursor(kind, after),
             before_id=decode_cursor(kind, before),
-            limit=page_size(last if last is not None else first, "last" if last else "first"),
+            limit=page_size(
+                last if last is not None else first, "last" if last is not None else "first"
+            ),
             from_end=last is not None,
         )

@@ -10,11 +10,10 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from models import Account, Operator, OperatorRole
+from models import Account, Operator, OperatorRole, TwoFactorMode
 from schema.ids import decode_id
+from tests.servers import ROOT
 from tests.support import PASSWORD, GraphQLClient
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def twofa(
@@ -55,6 +54,7 @@ async def test_create_account_prints_global_ids_and_the_admin_can_log_in(
     account = await Account.get(id=decode_id(ids["accountId"], "Account"))
     admin = await Operator.get(id=decode_id(ids["operatorId"], "Operator"))
     assert account.name == "Initech"
+    assert account.two_factor_default is TwoFactorMode.OPTIONAL  # a new account starts OPTIONAL
     assert (admin.account_id, admin.role, admin.name) == (
         account.id,
         OperatorRole.ADMINISTRATOR,

@@ -7,13 +7,9 @@ servers, which share nothing but the database (and the SMTP server their outbox 
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +19,8 @@ from tortoise.contrib.test import truncate_all_models
 
 from models import Authenticator, Operator, OutboxMessage
 from services.clock import SystemClock
-from tests.smtp import MailSink, SmtpServer, free_port
+from tests.servers import twofa_server
+from tests.smtp import MailSink, SmtpServer
 from tests.support import (
     LOGIN,
     PASSWORD,
@@ -36,7 +33,6 @@ from tests.support import (
     session_for,
     totp_code,
 )
-from tests.test_cli import ROOT
 from tests.test_invitations import INVITE
 from twofa.database import tortoise_config
 
@@ -44,19 +40,6 @@ CLOCK = SystemClock()
 """The servers run on the system clock, so the data set up here does too."""
 SENDER_POLL_SECONDS = 1.0
 """How often a served app's outbox sender looks for due mail (create_app's default)."""
-
-
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, f"{base} exited:\n{log.read_text()}"
-        assert time.monotonic() < deadline, f"{base} did not start:\n{log.read_text()}"
-        time.sleep(0.1)
 
 
 class SlowSink(MailSink):
@@ -86,7 +69,6 @@ def servers(
 ) -> Iterator[tuple[str, str]]:
     """Two ``twofa serve`` processes on the test database; yields their base URLs."""
     env = {
-        **os.environ,
         "DATABASE_URL": database_url,
         "ENCRYPTION_KEYS": encryption_key,
         "PUBLIC_URL": PUBLIC_URL,
@@ -95,24 +77,11 @@ def servers(
         "SMTP_TLS": "none",
     }
     logs = tmp_path_factory.mktemp("servers")
-    started: list[tuple[str, subprocess.Popen[bytes], Path]] = []
-    try:
-        for name in ("a", "b"):
-            port, log = free_port(), logs / f"{name}.log"
-            with log.open("wb") as output:
-                process = subprocess.Popen(  # noqa: S603 - our own command with fixed arguments
-                    [sys.executable, "-m", "twofa", "serve", "--port", str(port)],
-                    cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            started.append((f"http://127.0.0.1:{port}", process, log))
-        for base, process, log in started:
-            _wait_healthy(base, process, log)
-        yield started[0][0], started[1][0]
-    finally:
-        for _, process, _ in started:
-            process.terminate()
-        for _, process, _ in started:
-            process.wait(timeout=15)
+    with (
+        twofa_server(env, logs / "a.log") as first,
+        twofa_server(env, logs / "b.log") as second,
+    ):
+        yield first, second
 
 
 @pytest.fixture

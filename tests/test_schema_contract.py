@@ -62,10 +62,3 @@ async def test_checked_in_sdl_equals_the_live_introspection(gql: GraphQLClient) 
     assert print_schema(lexicographic_sort_schema(introspected)) == print_schema(
         lexicographic_sort_schema(checked_in)
     )
-
-
-def test_deprecations_are_only_marked_with_the_directive() -> None:
-    for name, named in schema._schema.type_map.items():
-        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
-            for field_name, field in named.fields.items():
-                assert "deprecated" not in (field.description or "").lower(), f"{name}.{field_name}"

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.smtp import free_port
+from tests.servers import twofa_server
 from tests.support import PASSWORD
-from tests.test_cli import ROOT, twofa
+from tests.test_cli import twofa
 
 
 @pytest.fixture
@@ -27,30 +23,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         "--admin-password", PASSWORD, database_url=url,
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own command with fixed arguments
-        [sys.executable, "-m", "twofa", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+    with twofa_server({"DATABASE_URL": url}, tmp_path / "server.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_served_app_logs_in_and_reads_the_viewer(server: str) -> None:

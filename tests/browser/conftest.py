@@ -7,11 +7,8 @@ They skip (with the reason) when /usr/bin/chromium or the playwright package is 
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,9 +21,10 @@ import httpx
 import pytest
 
 from services.encryption import generate_key
+from tests.servers import ROOT, twofa_server
 from tests.smtp import SmtpServer, free_port, link_token
 from tests.support import PASSWORD
-from tests.test_cli import ROOT, twofa
+from tests.test_cli import twofa
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -130,7 +128,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
         "DATABASE_URL": database_url,
         "PUBLIC_URL": url,
         "SMTP_HOST": "127.0.0.1",
@@ -139,30 +136,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "ENCRYPTION_KEYS": generate_key(),
         "TOTP_ISSUER": "Console Test",
     }
-    log_path = folder / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own command with fixed arguments
-            [sys.executable, "-m", "twofa", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "server did not start:\n" + log_path.read_text()
-            time.sleep(0.1)
-        yield Server(url=url, database_url=database_url, mail=mail)
+        with twofa_server(env, folder / "server.log", port=port):
+            yield Server(url=url, database_url=database_url, mail=mail)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
         mail.stop()
 
 
