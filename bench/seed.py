@@ -12,7 +12,7 @@ from models import Account, Authenticator, Operator, OperatorRole, OperatorStatu
 from services.clock import SystemClock
 from services.encryption import SecretBox
 from services.passwords import PasswordHasher
-from services.sessions import issue_session
+from services.sessions import AuthenticationMethod, start_session
 
 PASSWORD = "benchmark password 2026"  # noqa: S105 - the seeded operators' password
 SECRET = pyotp.random_base32()
@@ -53,7 +53,7 @@ async def seed(
     await Authenticator.create(
         operator=viewer, secret_encrypted=box.encrypt(SECRET), confirmed_at=now, created_at=now
     )
-    seeded.viewer_token = await issue_session(viewer.id, now)
+    seeded.viewer_token = await start_session(viewer, now, method=AuthenticationMethod.TOTP)
 
     for size in sizes:
         account = await _account(f"Size {size}", TwoFactorMode.REQUIRED)
@@ -67,7 +67,9 @@ async def seed(
                 batch_size=1000,
             )  # fmt: skip
         admin = await Operator.get(email_key=f"op0@size{size}.example")
-        seeded.page_tokens[size] = await issue_session(admin.id, now)
+        seeded.page_tokens[size] = await start_session(
+            admin, now, method=AuthenticationMethod.PASSWORD
+        )
 
     login_account = await _account("Logins", TwoFactorMode.REQUIRED)
     seeded.login_emails = [f"login{n}@bench.example" for n in range(logins)]

@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import quote
 
 from mail.messages import Email
 from models import OutboxMessage
-from services.encryption import SecretBox
 
 SETUP_PATH = "/two-factor/setup"
 """Where the two-factor setup link of an email points."""
 INVITATION_PATH = "/invitations/accept"
 """Where an invitation link points."""
+LINK_PATHS = (SETUP_PATH, INVITATION_PATH)
+"""Every path an emailed link opens (the console serves each of them)."""
+
+
+class Cipher(Protocol):
+    """Encrypts queued messages at rest (they carry link tokens)."""
+
+    def encrypt(self, plaintext: str) -> str:
+        """Return the ciphertext of ``plaintext``."""
+        ...
+
+    def decrypt(self, token: str) -> str:
+        """Return the plaintext of a ciphertext made by ``encrypt``."""
+        ...
 
 
 class Outbox:
     """Writes rendered emails to the outbox table, encrypted, for the sender to deliver."""
 
-    def __init__(self, box: SecretBox, public_url: str) -> None:
+    def __init__(self, box: Cipher, public_url: str) -> None:
         self._box = box
         self._public_url = public_url.rstrip("/")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
 
@@ -19,7 +20,6 @@ from tortoise.transactions import in_transaction
 from mail.outbox import Outbox
 from mail.transport import Transport
 from models import OutboxMessage
-from services.clock import Clock
 
 logger = logging.getLogger("twofa.mail")
 
@@ -69,18 +69,22 @@ class OutboxSender:
     """Delivers the outbox through a transport, forever or one batch at a time."""
 
     def __init__(
-        self, outbox: Outbox, transport: Transport, clock: Clock, poll_seconds: float = 1.0
+        self,
+        outbox: Outbox,
+        transport: Transport,
+        now: Callable[[], datetime],
+        poll_seconds: float = 1.0,
     ) -> None:
         self._outbox = outbox
         self._transport = transport
-        self._clock = clock
+        self._now = now
         self._poll_seconds = poll_seconds
         self._stopping = asyncio.Event()
 
     async def run_once(self) -> int:
         """Deliver the messages due now; return how many were delivered."""
         delivered = 0
-        for message in await claim(self._clock.now()):
+        for message in await claim(self._now()):
             try:
                 delivered += await self._deliver(message)
             except Exception as error:  # one bad message must not stop the others
@@ -114,7 +118,7 @@ class OutboxSender:
             await self._failed(message, error)
             return 0
         await OutboxMessage.filter(id=message.id).update(
-            sent_at=self._clock.now(), claimed_until=None, content_encrypted="", last_error=None
+            sent_at=self._now(), claimed_until=None, content_encrypted="", last_error=None
         )
         return 1
 
@@ -131,7 +135,7 @@ class OutboxSender:
             return
         await OutboxMessage.filter(id=message.id).update(
             attempts=attempts,
-            next_attempt_at=self._clock.now() + retry_delay(attempts),
+            next_attempt_at=self._now() + retry_delay(attempts),
             claimed_until=None,
             last_error=reason,
         )
@@ -142,7 +146,7 @@ class OutboxSender:
         logger.error("Mail %s (%s) given up: %s", message.id, message.kind, reason)
         await OutboxMessage.filter(id=message.id).update(
             attempts=attempts if attempts is not None else message.attempts,
-            given_up_at=self._clock.now(),
+            given_up_at=self._now(),
             claimed_until=None,
             last_error=reason,
         )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Protocol
 
 import aiosmtplib
 
 from mail.messages import Email
-from twofa.settings import Settings
 
 logger = logging.getLogger("twofa.mail")
 
@@ -24,26 +24,41 @@ class Transport(Protocol):
         ...
 
 
-class SmtpTransport:
-    """Sends through the configured SMTP server (SMTP_HOST and friends)."""
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to hand mail over: the SMTP_* and MAIL_FROM settings."""
 
-    def __init__(self, settings: Settings) -> None:
-        if settings.smtp_host is None:
-            raise ValueError("SmtpTransport needs SMTP_HOST")
-        self._settings = settings
-        self._host = settings.smtp_host
+    host: str
+    """SMTP server name or address."""
+    port: int = 587
+    """SMTP server port."""
+    username: str | None = None
+    """Login name, if the server wants one."""
+    password: str | None = None
+    """Password, if the server wants one."""
+    tls: str = "starttls"
+    """Transport security: ``none``, ``starttls`` or ``tls``."""
+    mail_from: str = "twofa@localhost"
+    """Sender address of every email."""
+
+
+class SmtpTransport:
+    """Sends through an SMTP server."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self._config = config
 
     async def deliver(self, email: Email) -> None:
         """Send ``email``; raise ``aiosmtplib.SMTPException`` or ``OSError`` on failure."""
-        settings = self._settings
+        config = self._config
         await aiosmtplib.send(
-            email.to_message(settings.mail_from),
-            hostname=self._host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            use_tls=settings.smtp_tls == "tls",
-            start_tls=settings.smtp_tls == "starttls",
+            email.to_message(config.mail_from),
+            hostname=config.host,
+            port=config.port,
+            username=config.username,
+            password=config.password,
+            use_tls=config.tls == "tls",
+            start_tls=config.tls == "starttls",
             timeout=SMTP_TIMEOUT_SECONDS,
         )
 
@@ -64,8 +79,8 @@ class LogTransport:
         )
 
 
-def transport_for(settings: Settings) -> Transport:
-    """Return SMTP delivery when SMTP_HOST is set, else the log."""
-    if settings.smtp_host is None:
+def transport_for(config: SmtpConfig | None) -> Transport:
+    """Return SMTP delivery when a server is configured, else the log."""
+    if config is None:
         return LogTransport()
-    return SmtpTransport(settings)
+    return SmtpTransport(config)

@@ -7,14 +7,13 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from models import OperatorRole
 from schema.context import Info
 from schema.ids import parse_id
 from schema.types.account import AccountNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
 from services.audit import visible_event
-from services.operators import visible_account, visible_operator
+from services.operators import is_administrator, visible_account, visible_operator
 
 
 def viewer(info: Info) -> OperatorNode | None:
@@ -44,7 +43,7 @@ async def node(
     if type_name == "Account":
         account = await visible_account(viewer, key)
         return AccountNode.from_model(account) if account is not None else None
-    if type_name == "AuditEvent" and viewer.role is OperatorRole.ADMINISTRATOR:
+    if type_name == "AuditEvent" and is_administrator(viewer):
         event = await visible_event(viewer.account_id, key)
         return AuditEventNode.from_model(event) if event is not None else None
     return None

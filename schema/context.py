@@ -10,25 +10,10 @@ import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mail.outbox import Outbox
 from models import Operator, Session
 from schema.errors import unauthenticated
 from schema.loaders import Loaders
-from services.clock import Clock
-from services.encryption import SecretBox
-from services.passwords import PasswordHasher
-from twofa.settings import Settings
-
-
-@dataclass(frozen=True)
-class Dependencies:
-    """What the application hands every request: settings, time, hashing, encryption, mail."""
-
-    settings: Settings
-    clock: Clock
-    hasher: PasswordHasher
-    box: SecretBox
-    outbox: Outbox
+from services.dependencies import Dependencies
 
 
 @dataclass

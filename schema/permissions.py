@@ -6,9 +6,9 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from models import OperatorRole
 from schema.context import Info
 from schema.errors import ApiError
+from services.operators import is_administrator
 
 
 class IsAuthenticated(BasePermission):
@@ -36,4 +36,12 @@ class IsAdministrator(BasePermission):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         """Tell whether the caller administers their account."""
         viewer = info.context.viewer
-        return viewer is not None and viewer.role is OperatorRole.ADMINISTRATOR
+        return viewer is not None and is_administrator(viewer)
+
+
+ANYONE: list[type[BasePermission]] = []
+"""Fields anyone may call (login, token-carrying flows); the resolver checks the rest."""
+SIGNED_IN: list[type[BasePermission]] = [IsAuthenticated]
+"""Fields that need a valid session."""
+ADMINISTRATORS: list[type[BasePermission]] = [IsAuthenticated, IsAdministrator]
+"""Fields that need a session of an administrator."""

@@ -24,7 +24,7 @@ from schema.query import Query
 from schema.types.account import AccountNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
-from twofa.database import DATABASE_UNAVAILABLE
+from services.errors import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger("twofa.graphql")
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from mail.outbox import Outbox
 from models import (
     Account,
     Authenticator,
@@ -19,15 +16,17 @@ from models import (
 )
 from services import audit, sessions
 from services.audit import AuditEventKind
+from services.dependencies import Dependencies
 from services.notifications import notify
 from services.operators import operator_in_account, require_administrator
 
 OPERATOR_ID_FIELD = ("input", "operatorId")
 
 
-async def set_account_default(actor: Operator, mode: TwoFactorMode, now: datetime) -> Account:
+async def set_account_default(deps: Dependencies, actor: Operator, mode: TwoFactorMode) -> Account:
     """Set the actor's account-wide two-factor default and log the change."""
     require_administrator(actor)
+    now = deps.now()
     async with in_transaction():
         account = await Account.filter(id=actor.account_id).select_for_update().get()
         previous = account.two_factor_default
@@ -44,10 +43,11 @@ async def set_account_default(actor: Operator, mode: TwoFactorMode, now: datetim
 
 
 async def set_override(
-    actor: Operator, operator_id: int | None, mode: TwoFactorMode | None, now: datetime
+    deps: Dependencies, actor: Operator, operator_id: int | None, mode: TwoFactorMode | None
 ) -> Operator:
     """Set (``mode``) or clear (None) an operator's override, within the actor's account."""
     require_administrator(actor)
+    now = deps.now()
     async with in_transaction():
         operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
         previous = operator.two_factor_override
@@ -68,7 +68,7 @@ async def set_override(
 
 
 async def reset_two_factor(
-    actor: Operator, operator_id: int | None, *, outbox: Outbox, now: datetime
+    deps: Dependencies, actor: Operator, operator_id: int | None
 ) -> Operator:
     """Delete an operator's authenticator, pending enrollment and recovery codes.
 
@@ -76,6 +76,7 @@ async def reset_two_factor(
     login sends the setup email again.
     """
     require_administrator(actor)
+    now = deps.now()
     async with in_transaction():
         operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
         await Authenticator.filter(operator_id=operator.id).delete()
@@ -91,7 +92,5 @@ async def reset_two_factor(
             target_id=operator.id,
             now=now,
         )
-        await notify(
-            MailKind.TWO_FACTOR_RESET, operator, outbox=outbox, now=now, admin_name=actor.name
-        )
+        await notify(deps, MailKind.TWO_FACTOR_RESET, operator, now, admin_name=actor.name)
     return operator

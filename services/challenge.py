@@ -2,42 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from tortoise.transactions import in_transaction
-
-from mail.outbox import Outbox
 from models import Operator, TokenPurpose
-from services import second_factor, tokens
-from services.encryption import SecretBox
-from services.login import start_session
-from services.passwords import PasswordHasher
+from services import second_factor, sessions, tokens
+from services.dependencies import Dependencies
+from services.sessions import AuthenticationMethod
 
 CHALLENGE_FIELD = ("input", "challengeToken")
 
 
 async def verify_login_code(
-    challenge_token: str,
-    code: str,
-    *,
-    box: SecretBox,
-    hasher: PasswordHasher,
-    outbox: Outbox,
-    now: datetime,
+    deps: Dependencies, challenge_token: str, code: str
 ) -> tuple[Operator, str]:
     """Check the code for a login challenge; return the operator and a new session token.
 
+    Spending the code, consuming the challenge and issuing the session are one transaction.
     The challenge is consumed only by a right code, so a typo can be corrected within the
     challenge's five minutes; wrong codes count towards the operator's lock.
     """
+    now = deps.now()
     challenge = await tokens.find(
         challenge_token, (TokenPurpose.LOGIN_CHALLENGE,), now, CHALLENGE_FIELD
     )
     operator = await Operator.get(id=challenge.operator_id)
-    method = await second_factor.check(
-        operator, code, box=box, hasher=hasher, outbox=outbox, now=now
-    )
-    async with in_transaction():
+
+    async def log_in(method: AuthenticationMethod) -> str:
         await tokens.consume(challenge, CHALLENGE_FIELD)
-        session_token = await start_session(operator, now, method=method.value)
+        return await sessions.start_session(operator, now, method=method)
+
+    session_token = await second_factor.check(deps, operator, code, now, then=log_in)
     return operator, session_token

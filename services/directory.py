@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.connection import get_connection
 
 from models.enums import OperatorRole, TwoFactorMode
-from services.policy import TwoFactorState
+from services.policy import TwoFactorState, requires_setup
 
 _POLICY_VIEW = """
 SELECT o.id AS id, o.role AS role,
@@ -76,9 +76,22 @@ class _Query:
             if where.role is not None:
                 conditions.append(f"role = {self.param(where.role.value)}")
             if where.setup_required is not None:
-                required = "(mode = 'REQUIRED' AND state <> 'CONFIGURED')"
+                required = self.setup_required_condition()
                 conditions.append(required if where.setup_required else f"NOT {required}")
         return f"SELECT * FROM ({sql}) policy WHERE {' AND '.join(conditions)}"  # noqa: S608
+
+    def setup_required_condition(self) -> str:
+        """Return the SQL condition "must still set up 2FA", derived from ``requires_setup``.
+
+        It lists the (mode, state) pairs the Python rule marks, so the two cannot disagree.
+        """
+        pairs = [
+            f"(mode = {self.param(mode.value)} AND state = {self.param(state.value)})"
+            for mode in TwoFactorMode
+            for state in TwoFactorState
+            if requires_setup(mode, state)
+        ]
+        return f"({' OR '.join(pairs)})"
 
     async def rows(self, sql: str) -> list[dict[str, Any]]:
         return await self.connection.execute_query_dict(sql, self.values)

@@ -14,23 +14,27 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from mail.outbox import Outbox
 from models import Authenticator, OneTimeToken, Operator, TokenPurpose, TwoFactorMode
 from services import audit, qr, recovery_codes, sessions, tokens, totp
 from services.audit import AuditEventKind
-from services.encryption import SecretBox
+from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.notifications import notify
 from services.operators import policy_of
-from services.passwords import PasswordHasher
 from services.policy import PolicySource, TwoFactorState
 from services.second_factor import counted_attempt, invalid_code
+from services.sessions import AuthenticationMethod
 from services.setup_link import send_setup_link
 
 PENDING_LIFETIME = timedelta(minutes=15)
 """How long a started enrollment waits for its first code."""
 SETUP_TOKEN_FIELD = ("input", "setupToken")
 SETUP_PURPOSES = (TokenPurpose.SETUP_FROM_EMAIL, TokenPurpose.SETUP_FROM_INVITATION)
+SESSION_METHODS = {
+    TokenPurpose.SETUP_FROM_EMAIL: AuthenticationMethod.SETUP_LINK,
+    TokenPurpose.SETUP_FROM_INVITATION: AuthenticationMethod.INVITATION,
+}
+"""How the operator proved who they are when a setup token's confirmation logs them in."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ async def operator_for_setup_token(token: str, now: datetime) -> tuple[Operator,
 
 
 async def _ensure_may_enroll(
-    operator: Operator, now: datetime, *, with_setup_token: bool, outbox: Outbox
+    deps: Dependencies, operator: Operator, now: datetime, *, with_setup_token: bool
 ) -> None:
     """Refuse enrollment that the operator's policy does not allow.
 
@@ -81,7 +85,7 @@ async def _ensure_may_enroll(
             "Two-factor authentication is already set up. Reset it first to set it up again.",
         )
     if policy.setup_required and not with_setup_token:
-        await send_setup_link(operator, outbox, now)
+        await send_setup_link(deps, operator, now)
         raise DomainError(
             ErrorCode.NOT_ALLOWED_BY_POLICY,
             "Two-factor authentication is required for you: set it up from the link in the "
@@ -90,16 +94,11 @@ async def _ensure_may_enroll(
 
 
 async def start(
-    operator: Operator,
-    *,
-    box: SecretBox,
-    outbox: Outbox,
-    issuer: str,
-    now: datetime,
-    with_setup_token: bool,
+    deps: Dependencies, operator: Operator, *, with_setup_token: bool
 ) -> EnrollmentStart:
     """Create a fresh pending secret (replacing any pending one) and describe it."""
-    await _ensure_may_enroll(operator, now, with_setup_token=with_setup_token, outbox=outbox)
+    now = deps.now()
+    await _ensure_may_enroll(deps, operator, now, with_setup_token=with_setup_token)
     secret = totp.new_secret()
     expires_at = now + PENDING_LIFETIME
     try:
@@ -109,7 +108,7 @@ async def start(
             await Authenticator.filter(operator_id=operator.id, confirmed_at__isnull=True).delete()
             await Authenticator.create(
                 operator_id=operator.id,
-                secret_encrypted=box.encrypt(secret),
+                secret_encrypted=deps.box.encrypt(secret),
                 pending_expires_at=expires_at,
                 created_at=now,
             )
@@ -118,7 +117,7 @@ async def start(
         raise DomainError(
             ErrorCode.ALREADY_CONFIGURED, "Two-factor authentication is already set up."
         ) from error
-    uri = totp.provisioning_uri(secret, email=operator.email, issuer=issuer)
+    uri = totp.provisioning_uri(secret, email=operator.email, issuer=deps.totp_issuer)
     return EnrollmentStart(
         secret=secret,
         otpauth_uri=uri,
@@ -129,13 +128,10 @@ async def start(
 
 
 async def confirm(
+    deps: Dependencies,
     operator: Operator,
     code: str,
     *,
-    box: SecretBox,
-    hasher: PasswordHasher,
-    outbox: Outbox,
-    now: datetime,
     current_session_id: int | None = None,
     setup_token: OneTimeToken | None = None,
 ) -> EnrollmentDone:
@@ -145,7 +141,8 @@ async def confirm(
     session of the operator ends. With a setup token, the token is consumed and a new
     session is returned: the operator is logged in.
     """
-    await _ensure_may_enroll(operator, now, with_setup_token=setup_token is not None, outbox=outbox)
+    now = deps.now()
+    await _ensure_may_enroll(deps, operator, now, with_setup_token=setup_token is not None)
     pending = await Authenticator.get_or_none(
         operator_id=operator.id, confirmed_at__isnull=True, pending_expires_at__gt=now
     )
@@ -156,14 +153,14 @@ async def confirm(
         )
 
     async def verify() -> int:
-        secret = box.decrypt(pending.secret_encrypted)
+        secret = deps.box.decrypt(pending.secret_encrypted)
         result = totp.match(secret, code.strip().replace(" ", ""), now=now, last_used_step=0)
         if result.step is None:
             raise invalid_code()
         return result.step
 
     step = await counted_attempt(operator, now, verify)
-    codes, hashes = await recovery_codes.generate(hasher)
+    codes, hashes = await recovery_codes.generate(deps.hasher)
     async with in_transaction():
         activated = await Authenticator.filter(id=pending.id, confirmed_at__isnull=True).update(
             confirmed_at=now, pending_expires_at=None, last_used_step=step
@@ -177,7 +174,9 @@ async def confirm(
         session_token = None
         if setup_token is not None:
             await tokens.consume(setup_token, SETUP_TOKEN_FIELD)
-            session_token = await sessions.issue_session(operator.id, now)
+            session_token = await sessions.start_session(
+                operator, now, method=SESSION_METHODS[setup_token.purpose]
+            )
         # Outstanding setup links are done with: nothing is left to set up.
         await OneTimeToken.filter(operator_id=operator.id, purpose__in=SETUP_PURPOSES).delete()
         await audit.record_own(
@@ -186,5 +185,5 @@ async def confirm(
             now,
             details={"via": setup_token.purpose.value if setup_token else "SETTINGS"},
         )
-        await notify(MailKind.TWO_FACTOR_ENABLED, operator, outbox=outbox, now=now)
+        await notify(deps, MailKind.TWO_FACTOR_ENABLED, operator, now)
     return EnrollmentDone(operator=operator, recovery_codes=codes, session_token=session_token)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+import asyncpg
+from tortoise.exceptions import DBConnectionError, OperationalError
+
 
 class ErrorCode(StrEnum):
     """Stable codes of expected failures; clients branch on these, never on messages."""
@@ -60,3 +63,17 @@ def too_many_attempts(locked_until: datetime) -> DomainError:
 
 class Forbidden(Exception):
     """The caller is signed in but their role does not allow the action."""
+
+
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    DBConnectionError,
+    OperationalError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    ConnectionError,
+    TimeoutError,
+)
+"""Errors that mean the database cannot be reached right now (not a bug in a query)."""

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from mail.outbox import INVITATION_PATH, Outbox
+from mail.outbox import INVITATION_PATH
 from models import Operator, OperatorRole, OperatorStatus, TokenPurpose, TwoFactorMode
 from services import audit, sessions, tokens
 from services.audit import AuditEventKind
+from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.notifications import notify
 from services.operators import policy_of, require_administrator
-from services.passwords import PasswordHasher
+from services.sessions import AuthenticationMethod
 from services.validation import check_new_password, clean_email, clean_name, email_key
 
 EMAIL_FIELD = ("input", "email")
@@ -48,14 +48,13 @@ def _email_taken() -> DomainError:
 
 
 async def invite(
+    deps: Dependencies,
     actor: Operator,
     *,
     email: str,
     name: str,
     role: OperatorRole,
     uses_single_sign_on: bool,
-    outbox: Outbox,
-    now: datetime,
 ) -> Operator:
     """Create an INVITED operator in the actor's account and email them an invitation link.
 
@@ -63,6 +62,7 @@ async def invite(
     sends a new link (the old one stops working); any other existing email is EMAIL_TAKEN.
     """
     require_administrator(actor)
+    now = deps.now()
     email = clean_email(email, EMAIL_FIELD)
     name = clean_name(name, ("input", "name"))
     try:
@@ -99,30 +99,29 @@ async def invite(
                 details={"role": role.value, "resent": resent},
             )
             await notify(
+                deps,
                 MailKind.INVITATION,
                 operator,
-                outbox=outbox,
-                now=now,
+                now,
                 inviter_name=actor.name,
-                link=outbox.link(INVITATION_PATH, token),
+                link=deps.outbox.link(INVITATION_PATH, token),
             )
     except IntegrityError as error:  # the email was taken concurrently
         raise _email_taken() from error
     return operator
 
 
-async def accept(
-    token: str, password: str, name: str | None, *, hasher: PasswordHasher, now: datetime
-) -> Accepted:
+async def accept(deps: Dependencies, token: str, password: str, name: str | None) -> Accepted:
     """Set the invited operator's password (and name), activate them, and log them in.
 
     When their effective mode is REQUIRED they get a 30-minute setup token instead of a
     session: setting up two-factor authentication is part of accepting.
     """
+    now = deps.now()
     invitation = await tokens.find(token, (TokenPurpose.INVITATION,), now, TOKEN_FIELD)
     check_new_password(password, ("input", "password"))
     display_name = clean_name(name, ("input", "name")) if name is not None else None
-    password_hash = await hasher.hash(password)
+    password_hash = await deps.hasher.hash(password)
     async with in_transaction():
         await tokens.consume(invitation, TOKEN_FIELD)
         operator = await Operator.get(id=invitation.operator_id)
@@ -135,5 +134,7 @@ async def accept(
         if policy.mode is TwoFactorMode.REQUIRED and policy.setup_required:
             setup = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_INVITATION, now)
             return Accepted(AcceptOutcome.TWO_FACTOR_SETUP_REQUIRED, operator, setup_token=setup)
-        session_token = await sessions.issue_session(operator.id, now)
+        session_token = await sessions.start_session(
+            operator, now, method=AuthenticationMethod.INVITATION
+        )
     return Accepted(AcceptOutcome.AUTHENTICATED, operator, session_token=session_token)

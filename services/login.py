@@ -8,14 +8,14 @@ from enum import StrEnum
 
 from tortoise.transactions import in_transaction
 
-from mail.outbox import Outbox
 from models import Operator, OperatorStatus, TokenPurpose, TwoFactorMode
 from services import audit, sessions, throttle, tokens
 from services.audit import AuditEventKind
+from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.operators import policy_of
-from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
+from services.sessions import AuthenticationMethod
 from services.setup_link import send_setup_link
 from services.validation import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, email_key, is_storable
 
@@ -42,13 +42,7 @@ INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
 
 
 async def login(
-    email: str,
-    password: str,
-    *,
-    hasher: PasswordHasher,
-    outbox: Outbox,
-    now: datetime,
-    client_address: str | None = None,
+    deps: Dependencies, email: str, password: str, *, client_address: str | None = None
 ) -> LoginResult:
     """Check email and password, then decide between a session, a code step or a setup email.
 
@@ -57,6 +51,7 @@ async def login(
     is counted against the email typed, known or not, and every failure against the client
     address, so that spraying one password over many emails is slowed down too.
     """
+    now, hasher = deps.now(), deps.hasher
     key = email_key(email)
     address_key = throttle.address_key(client_address) if client_address else None
     if address_key is not None:
@@ -84,10 +79,10 @@ async def login(
             ErrorCode.SINGLE_SIGN_ON_OPERATOR,
             "This operator signs in through single sign-on, not with a password.",
         )
-    return await _second_step(operator, outbox, now)
+    return await _second_step(deps, operator, now)
 
 
-async def _second_step(operator: Operator, outbox: Outbox, now: datetime) -> LoginResult:
+async def _second_step(deps: Dependencies, operator: Operator, now: datetime) -> LoginResult:
     """Apply rows 2 to 5 of the login table to an operator whose password was right."""
     policy = await policy_of(operator, now)
     if policy.mode is TwoFactorMode.DISABLED:
@@ -98,24 +93,14 @@ async def _second_step(operator: Operator, outbox: Outbox, now: datetime) -> Log
             LoginOutcome.TWO_FACTOR_CODE_REQUIRED, operator, challenge_token=challenge
         )
     if policy.mode is TwoFactorMode.REQUIRED:
-        await send_setup_link(operator, outbox, now)
+        await send_setup_link(deps, operator, now)
         return LoginResult(LoginOutcome.TWO_FACTOR_SETUP_EMAIL_SENT, operator)
     return await _authenticated(operator, now)
 
 
 async def _authenticated(operator: Operator, now: datetime) -> LoginResult:
-    token = await start_session(operator, now, method="password")
+    token = await sessions.start_session(operator, now, method=AuthenticationMethod.PASSWORD)
     return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
-
-
-async def start_session(operator: Operator, now: datetime, *, method: str) -> str:
-    """Log the operator in: issue a session and audit how they proved who they are."""
-    async with in_transaction():
-        token = await sessions.issue_session(operator.id, now)
-        await audit.record_own(
-            AuditEventKind.LOGIN_SUCCEEDED, operator, now, details={"method": method}
-        )
-    return token
 
 
 async def _record_failure(operator: Operator, locked_until: datetime | None, now: datetime) -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from mail.messages import MailKind, compose
-from mail.outbox import Outbox
 from models import Account, Operator
+from services.dependencies import Dependencies
 
 
 async def notify(
-    kind: MailKind, operator: Operator, *, outbox: Outbox, now: datetime, **values: str
+    deps: Dependencies, kind: MailKind, operator: Operator, now: datetime, **values: str
 ) -> None:
     """Queue the email of ``kind`` to ``operator``; call inside the change's transaction."""
     account = await Account.get(id=operator.account_id)
     email = compose(
         kind, operator.email, {"name": operator.name, "account_name": account.name, **values}
     )
-    await outbox.enqueue(email, now)
+    await deps.outbox.enqueue(email, now)

@@ -10,9 +10,19 @@ from services.errors import Forbidden, not_found
 from services.policy import EffectivePolicy, TwoFactorState, authenticator_state, effective_policy
 
 
+def is_administrator(operator: Operator) -> bool:
+    """Tell whether ``operator`` administers their account: the one place this is decided."""
+    return operator.role is OperatorRole.ADMINISTRATOR
+
+
+def administers(operator: Operator, account_id: int) -> bool:
+    """Tell whether ``operator`` is an administrator of the account ``account_id``."""
+    return is_administrator(operator) and operator.account_id == account_id
+
+
 def require_administrator(actor: Operator) -> None:
     """Raise Forbidden unless ``actor`` administers their account."""
-    if actor.role is not OperatorRole.ADMINISTRATOR:
+    if not is_administrator(actor):
         raise Forbidden("Only administrators may do this.")
 
 
@@ -80,7 +90,7 @@ async def visible_operator(viewer: Operator, operator_id: int) -> Operator | Non
     """
     if operator_id == viewer.id:
         return await Operator.get_or_none(id=operator_id)
-    if viewer.role is not OperatorRole.ADMINISTRATOR:
+    if not is_administrator(viewer):
         return None
     return await Operator.get_or_none(id=operator_id, account_id=viewer.account_id)
 

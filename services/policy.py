@@ -65,10 +65,18 @@ def effective_policy(
         account_default=account_default,
         override=override,
         state=state,
-        setup_required=mode is TwoFactorMode.REQUIRED and not configured,
+        setup_required=requires_setup(mode, state),
         can_enroll=mode is not TwoFactorMode.DISABLED and not configured,
         code_required_at_login=mode is not TwoFactorMode.DISABLED and configured,
     )
+
+
+def requires_setup(mode: TwoFactorMode, state: TwoFactorState) -> bool:
+    """Tell whether an operator with this effective mode and state must still set up 2FA.
+
+    The one statement of the rule: the SQL filter and the compliance summary derive from it.
+    """
+    return mode is TwoFactorMode.REQUIRED and state is not TwoFactorState.CONFIGURED
 
 
 def authenticator_state(

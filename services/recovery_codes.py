@@ -49,20 +49,21 @@ async def store(operator_id: int, hashes: Iterable[str]) -> None:
     )
 
 
-async def redeem(operator_id: int, code: str, *, hasher: PasswordHasher, now: datetime) -> bool:
-    """Use one of the operator's unused codes; True when ``code`` was one and is now spent.
-
-    Marking it used is a conditional update, so two concurrent uses of one code cannot both
-    succeed.
-    """
+async def find_unused(operator_id: int, code: str, *, hasher: PasswordHasher) -> int | None:
+    """Return the id of the operator's unused code that ``code`` is, or None."""
     canonical = normalize(code)
     if canonical is None:
-        return False
+        return None
     for row in await RecoveryCode.filter(operator_id=operator_id, used_at__isnull=True):
         if await hasher.verify(row.code_hash, canonical):
-            spent = await RecoveryCode.filter(id=row.id, used_at__isnull=True).update(used_at=now)
-            return spent == 1
-    return False
+            return row.id
+    return None
+
+
+async def spend(code_id: int, now: datetime) -> bool:
+    """Mark a code used; False when it already was (a concurrent use won)."""
+    spent = await RecoveryCode.filter(id=code_id, used_at__isnull=True).update(used_at=now)
+    return spent == 1
 
 
 async def remaining_by_operator(operator_ids: Iterable[int]) -> dict[int, int]:

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from enum import StrEnum
 from typing import TypeVar
 
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from mail.outbox import Outbox
 from models import Authenticator, Operator
 from services import audit, recovery_codes, throttle, totp
 from services.audit import AuditEventKind
-from services.encryption import SecretBox
+from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.notifications import notify
-from services.passwords import PasswordHasher
+from services.sessions import AuthenticationMethod
 
 T = TypeVar("T")
 CODE_FIELD = ("input", "code")
-
-
-class Method(StrEnum):
-    """Which kind of second factor was accepted."""
-
-    TOTP = "totp"
-    RECOVERY_CODE = "recovery_code"
 
 
 def invalid_code() -> DomainError:
@@ -77,79 +68,96 @@ async def counted_attempt(
     return result
 
 
+async def accepted(method: AuthenticationMethod) -> AuthenticationMethod:
+    """Return the accepted method: a ``then`` for ``check`` when the code alone is the point."""
+    return method
+
+
 async def check(
+    deps: Dependencies,
     operator: Operator,
     code: str,
-    *,
-    box: SecretBox,
-    hasher: PasswordHasher,
-    outbox: Outbox,
     now: datetime,
-) -> Method:
-    """Accept ``code`` as the operator's second factor, or raise (the attempt is counted).
+    then: Callable[[AuthenticationMethod], Awaitable[T]],
+) -> T:
+    """Accept ``code`` as the operator's second factor and run ``then`` with it, atomically.
 
     A six-digit code is checked against the configured authenticator (±1 step, later than
     the last accepted step, recorded with a compare-and-set); anything else is tried as a
-    recovery code.
+    recovery code. Spending the code, its audit event and ``then`` (consuming a login
+    challenge, disabling 2FA, ...) commit together or not at all. The attempt is counted
+    either way.
     """
     code = code.strip().replace(" ", "")
 
-    async def verify() -> Method:
+    async def verify() -> T:
         authenticator = await Authenticator.get_or_none(
             operator_id=operator.id, confirmed_at__isnull=False
         )
         if authenticator is None:
             raise invalid_code()
         if totp.looks_like_totp(code):
-            try:
-                await accept_totp(authenticator, code, box=box, now=now)
-            except DomainError as error:
-                if error.code is ErrorCode.CODE_ALREADY_USED:
-                    await notify(MailKind.REUSED_CODE_REFUSED, operator, outbox=outbox, now=now)
-                raise
-            return Method.TOTP
-        if await recovery_codes.redeem(operator.id, code, hasher=hasher, now=now):
-            await _recovery_code_used(operator, outbox, now)
-            return Method.RECOVERY_CODE
-        raise invalid_code()
+            return await _with_totp(deps, operator, authenticator, code, now, then)
+        return await _with_recovery_code(deps, operator, code, now, then)
 
     return await counted_attempt(operator, now, verify)
 
 
-async def accept_totp(
-    authenticator: Authenticator, code: str, *, box: SecretBox, now: datetime
-) -> None:
-    """Accept a TOTP code of a configured authenticator and record its step, atomically.
+async def _with_totp(
+    deps: Dependencies,
+    operator: Operator,
+    authenticator: Authenticator,
+    code: str,
+    now: datetime,
+    then: Callable[[AuthenticationMethod], Awaitable[T]],
+) -> T:
+    """Record the TOTP code's step and run ``then`` in one transaction.
 
     The step is recorded only if it is later than the last one, in one conditional UPDATE,
-    so of concurrent requests with the same code (in any process) exactly one succeeds.
+    so of concurrent requests with the same code (in any process) exactly one succeeds. A
+    refused reuse is reported to the operator by email.
     """
-    secret = box.decrypt(authenticator.secret_encrypted)
+    secret = deps.box.decrypt(authenticator.secret_encrypted)
     result = totp.match(secret, code, now=now, last_used_step=authenticator.last_used_step)
     if result.verdict is totp.Verdict.INVALID:
         raise invalid_code()
-    if result.verdict is totp.Verdict.ALREADY_USED or result.step is None:
-        raise code_already_used()
-    recorded = await Authenticator.filter(
-        id=authenticator.id, last_used_step__lt=result.step
-    ).update(last_used_step=result.step)
-    if recorded != 1:
-        raise code_already_used()
+    try:
+        if result.verdict is totp.Verdict.ALREADY_USED or result.step is None:
+            raise code_already_used()
+        async with in_transaction():
+            recorded = await Authenticator.filter(
+                id=authenticator.id, last_used_step__lt=result.step
+            ).update(last_used_step=result.step)
+            if recorded != 1:
+                raise code_already_used()
+            return await then(AuthenticationMethod.TOTP)
+    except DomainError as error:
+        if error.code is ErrorCode.CODE_ALREADY_USED:
+            await notify(deps, MailKind.REUSED_CODE_REFUSED, operator, now)
+        raise
 
 
-async def _recovery_code_used(operator: Operator, outbox: Outbox, now: datetime) -> None:
-    remaining = await recovery_codes.remaining_by_operator([operator.id])
+async def _with_recovery_code(
+    deps: Dependencies,
+    operator: Operator,
+    code: str,
+    now: datetime,
+    then: Callable[[AuthenticationMethod], Awaitable[T]],
+) -> T:
+    """Spend a recovery code, audit and report its use, and run ``then``, in one transaction.
+
+    The hash comparison runs before the transaction opens, so no connection is held while
+    hashing; the spend itself is a conditional update, so one code works once.
+    """
+    code_id = await recovery_codes.find_unused(operator.id, code, hasher=deps.hasher)
+    if code_id is None:
+        raise invalid_code()
     async with in_transaction():
+        if not await recovery_codes.spend(code_id, now):
+            raise invalid_code()
+        remaining = (await recovery_codes.remaining_by_operator([operator.id]))[operator.id]
         await audit.record_own(
-            AuditEventKind.RECOVERY_CODE_USED,
-            operator,
-            now,
-            details={"remaining": remaining[operator.id]},
+            AuditEventKind.RECOVERY_CODE_USED, operator, now, details={"remaining": remaining}
         )
-        await notify(
-            MailKind.RECOVERY_CODE_USED,
-            operator,
-            outbox=outbox,
-            now=now,
-            remaining=str(remaining[operator.id]),
-        )
+        await notify(deps, MailKind.RECOVERY_CODE_USED, operator, now, remaining=str(remaining))
+        return await then(AuthenticationMethod.RECOVERY_CODE)

@@ -7,16 +7,15 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from mail.outbox import Outbox
 from models import Authenticator, Operator, RecoveryCode, TwoFactorMode
 from services import audit, recovery_codes, second_factor
 from services.audit import AuditEventKind
-from services.encryption import SecretBox
+from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.notifications import notify
 from services.operators import policy_of
-from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
+from services.sessions import AuthenticationMethod
 
 
 async def _ensure_configured(operator: Operator, now: datetime) -> TwoFactorMode:
@@ -28,48 +27,37 @@ async def _ensure_configured(operator: Operator, now: datetime) -> TwoFactorMode
     return policy.mode
 
 
-async def disable(
-    operator: Operator,
-    code: str,
-    *,
-    box: SecretBox,
-    hasher: PasswordHasher,
-    outbox: Outbox,
-    now: datetime,
-) -> Operator:
+async def disable(deps: Dependencies, operator: Operator, code: str) -> Operator:
     """Remove the operator's authenticator and recovery codes, proven with a current code.
 
     Allowed only when their mode is OPTIONAL: under REQUIRED they would have to set it up
     again at once, and under DISABLED it is not asked for anyway.
     """
+    now = deps.now()
     mode = await _ensure_configured(operator, now)
     if mode is not TwoFactorMode.OPTIONAL:
         raise DomainError(
             ErrorCode.NOT_ALLOWED_BY_POLICY,
             "Your account's policy does not let you turn off two-factor authentication.",
         )
-    await second_factor.check(operator, code, box=box, hasher=hasher, outbox=outbox, now=now)
-    async with in_transaction():
+
+    async def remove(_: AuthenticationMethod) -> None:
         await Authenticator.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
         await audit.record_own(AuditEventKind.TWO_FACTOR_DISABLED, operator, now)
-        await notify(MailKind.TWO_FACTOR_DISABLED, operator, outbox=outbox, now=now)
+        await notify(deps, MailKind.TWO_FACTOR_DISABLED, operator, now)
+
+    await second_factor.check(deps, operator, code, now, then=remove)
     return operator
 
 
-async def regenerate_recovery_codes(
-    operator: Operator,
-    code: str,
-    *,
-    box: SecretBox,
-    hasher: PasswordHasher,
-    outbox: Outbox,
-    now: datetime,
-) -> list[str]:
+async def regenerate_recovery_codes(deps: Dependencies, operator: Operator, code: str) -> list[str]:
     """Replace the operator's recovery codes with ten new ones, proven with a current code."""
+    now = deps.now()
     await _ensure_configured(operator, now)
-    await second_factor.check(operator, code, box=box, hasher=hasher, outbox=outbox, now=now)
-    codes, hashes = await recovery_codes.generate(hasher)
+    await second_factor.check(deps, operator, code, now, then=second_factor.accepted)
+    # Hashed only after the code was right, so wrong codes cannot make the server hash.
+    codes, hashes = await recovery_codes.generate(deps.hasher)
     async with in_transaction():
         await recovery_codes.store(operator.id, hashes)
         await audit.record_own(AuditEventKind.RECOVERY_CODES_REGENERATED, operator, now)

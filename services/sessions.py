@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
+
+from tortoise.transactions import in_transaction
 
 from models import Operator, OperatorStatus, Session
+from services import audit
+from services.audit import AuditEventKind
 from services.tokens import hash_token, new_token
 
 SESSION_LIFETIME = timedelta(hours=12)
 """How long a session token is accepted after login."""
 
 
-async def issue_session(operator_id: int, now: datetime) -> str:
-    """Start a session for the operator and return its bearer token (shown once)."""
+class AuthenticationMethod(StrEnum):
+    """How an operator proved who they are when a session was issued."""
+
+    PASSWORD = "password"  # noqa: S105 (a method name, not a secret)
+    TOTP = "totp"
+    RECOVERY_CODE = "recovery_code"
+    SETUP_LINK = "setup_link"
+    INVITATION = "invitation"
+
+
+async def start_session(operator: Operator, now: datetime, *, method: AuthenticationMethod) -> str:
+    """Log the operator in: issue a session, audit how they proved who they are.
+
+    Every session is issued here, so every login leaves a LOGIN_SUCCEEDED event. Returns
+    the bearer token, which is shown once and stored only as a hash.
+    """
     token = new_token()
-    await Session.create(
-        operator_id=operator_id,
-        token_hash=hash_token(token),
-        created_at=now,
-        expires_at=now + SESSION_LIFETIME,
-    )
+    async with in_transaction():
+        await Session.create(
+            operator_id=operator.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+        await audit.record_own(
+            AuditEventKind.LOGIN_SUCCEEDED, operator, now, details={"method": method.value}
+        )
     return token
 
 

@@ -7,16 +7,17 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from mail.outbox import SETUP_PATH, Outbox
+from mail.outbox import SETUP_PATH
 from models import OneTimeToken, Operator, TokenPurpose
 from services import tokens
+from services.dependencies import Dependencies
 from services.notifications import notify
 
 SETUP_EMAIL_PAUSE = timedelta(minutes=1)
 """Shortest time between two setup emails to one operator."""
 
 
-async def send_setup_link(operator: Operator, outbox: Outbox, now: datetime) -> None:
+async def send_setup_link(deps: Dependencies, operator: Operator, now: datetime) -> None:
     """Email a fresh setup link (replacing older ones), unless one went out a moment ago.
 
     The pause keeps someone who knows the password from flooding the mailbox; the link
@@ -32,9 +33,9 @@ async def send_setup_link(operator: Operator, outbox: Outbox, now: datetime) -> 
     async with in_transaction():
         token = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_EMAIL, now)
         await notify(
+            deps,
             MailKind.TWO_FACTOR_SETUP,
             operator,
-            outbox=outbox,
-            now=now,
-            link=outbox.link(SETUP_PATH, token),
+            now,
+            link=deps.outbox.link(SETUP_PATH, token),
         )

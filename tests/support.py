@@ -21,7 +21,7 @@ from schema.ids import encode_id
 from services.accounts import create_account
 from services.clock import Clock
 from services.passwords import PasswordHasher
-from services.sessions import issue_session
+from services.sessions import AuthenticationMethod, start_session
 from services.validation import email_key
 
 PASSWORD = "correct horse battery staple"
@@ -174,7 +174,7 @@ def gid(operator: Operator) -> str:
 
 async def session_for(operator: Operator, clock: Clock) -> str:
     """Issue a session directly, for tests that are not about logging in."""
-    return await issue_session(operator.id, clock.now())
+    return await start_session(operator, clock.now(), method=AuthenticationMethod.PASSWORD)
 
 
 def totp_code(secret: str, when: datetime) -> str:

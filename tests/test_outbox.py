@@ -97,8 +97,10 @@ async def test_two_senders_deliver_each_message_exactly_once(
             {"name": f"N{n}", "account_name": "Acme"},
         )
         await outbox.enqueue(email, clock.now())
-    first = OutboxSender(outbox, SmtpTransport(settings), clock)
-    second = OutboxSender(outbox, SmtpTransport(settings), clock)
+    smtp = settings.smtp()
+    assert smtp is not None
+    first = OutboxSender(outbox, SmtpTransport(smtp), clock.now)
+    second = OutboxSender(outbox, SmtpTransport(smtp), clock.now)
     counts = [0, 0]
     for _ in range(10):
         results = await asyncio.gather(first.run_once(), second.run_once())

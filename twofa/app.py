@@ -19,8 +19,8 @@ from tortoise.contrib.starlette import RegisterTortoise
 from mail.outbox import Outbox
 from mail.sender import OutboxSender
 from mail.transport import transport_for
-from schema.context import Dependencies
 from services.clock import Clock, SystemClock
+from services.dependencies import Dependencies
 from services.passwords import PasswordHasher
 from twofa.database import tortoise_config
 from twofa.graphql_view import GraphQLView
@@ -46,13 +46,15 @@ def create_app(
     box = secret_box(settings)
     outbox = Outbox(box, settings.public_url)
     deps = Dependencies(
-        settings=settings,
         clock=clock,
         hasher=hasher or PasswordHasher(),
         box=box,
         outbox=outbox,
+        totp_issuer=settings.totp_issuer,
     )
-    sender = OutboxSender(outbox, transport_for(settings), clock, poll_seconds=mail_poll_seconds)
+    sender = OutboxSender(
+        outbox, transport_for(settings.smtp()), clock.now, poll_seconds=mail_poll_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
-from tortoise.exceptions import DBConnectionError, OperationalError
 from tortoise.migrations.api.migrate import migrate
 
 MODEL_MODULES = ["models"]
@@ -67,17 +65,3 @@ async def apply_migrations(database_url: str) -> None:
 MIGRATIONS_AUTHORING_CONFIG = tortoise_config("sqlite://:memory:")
 """Config for ``tortoise makemigrations`` (``make migration``): it compares the models with
 the migration files, not with a live database."""
-
-
-DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
-    DBConnectionError,
-    OperationalError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.InternalClientError,
-    ConnectionError,
-    TimeoutError,
-)
-"""Errors that mean the database cannot be reached right now (not a bug in a query)."""

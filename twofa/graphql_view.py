@@ -17,11 +17,12 @@ from starlette.responses import Response
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
-from schema.context import Context, Dependencies
+from schema.context import Context
 from schema.errors import UNAVAILABLE_MESSAGE
 from schema.schema import schema
+from services.dependencies import Dependencies
+from services.errors import DATABASE_UNAVAILABLE
 from services.sessions import authenticate
-from twofa.database import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger("twofa.graphql")
 

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mail.transport import SmtpConfig
+
 DEFAULT_DATABASE_URL = "sqlite://data/twofa.sqlite3"
 SMTP_TLS_MODES = ("none", "starttls", "tls")
 
@@ -40,6 +42,19 @@ class Settings:
     """Fernet keys; the first encrypts, all decrypt. Empty: a key file beside the SQLite file."""
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     """Origins allowed to call the API from a browser."""
+
+    def smtp(self) -> SmtpConfig | None:
+        """Return the SMTP server to send through, or None to write mail to the log."""
+        if self.smtp_host is None:
+            return None
+        return SmtpConfig(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            username=self.smtp_username,
+            password=self.smtp_password,
+            tls=self.smtp_tls,
+            mail_from=self.mail_from,
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -13,11 +13,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mail.outbox import LINK_PATHS
+
 CONSOLE_DIR = Path(__file__).resolve().parent / "console"
 """Static files of the reference console (plain HTML, CSS and JavaScript modules)."""
 MAX_BODY_BYTES = 1024 * 1024
 """Largest request body accepted (GraphQL documents are small): 1 MiB."""
-CONSOLE_PATHS = ("/", "/two-factor/setup", "/invitations/accept")
+CONSOLE_PATHS = ("/", *LINK_PATHS)
 """Paths that serve the console's page; it reads the rest of the route from the URL."""
 
 access_logger = logging.getLogger("twofa.access")

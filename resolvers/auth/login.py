@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.errors import returns_user_errors
+from resolvers.mutation import INPUT, mutation
+from schema.auth.login import LoginInput, LoginPayload
 from schema.context import Info
-from schema.mutations import INPUT
-from schema.mutations.auth import LoginInput, LoginPayload
+from schema.permissions import ANYONE
 from schema.types.operator import OperatorNode
 from services import login as login_service
 
 
-@returns_user_errors(LoginPayload)
+@mutation(
+    LoginPayload,
+    description="Log in with email and password. Depending on the operator's policy this "
+    "gives a session, asks for a code, or emails a two-factor setup link.",
+    permissions=ANYONE,
+)
 async def login(info: Info, input: Annotated[LoginInput, INPUT]) -> LoginPayload:
     """Check the credentials and report what the login led to."""
-    deps = info.context.deps
+    context = info.context
     result = await login_service.login(
-        input.email,
-        input.password,
-        hasher=deps.hasher,
-        outbox=deps.outbox,
-        now=deps.clock.now(),
-        client_address=info.context.client_address,
+        context.deps, input.email, input.password, client_address=context.client_address
     )
     return LoginPayload(
         outcome=result.outcome,

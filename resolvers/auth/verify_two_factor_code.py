@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.errors import returns_user_errors
+from resolvers.mutation import INPUT, mutation
+from schema.auth.verify_two_factor_code import (
+    VerifyTwoFactorCodeInput,
+    VerifyTwoFactorCodePayload,
+)
 from schema.context import Info
-from schema.mutations import INPUT
-from schema.mutations.auth import VerifyTwoFactorCodeInput, VerifyTwoFactorCodePayload
+from schema.permissions import ANYONE
 from schema.types.operator import OperatorNode
 from services.challenge import verify_login_code
 
 
-@returns_user_errors(VerifyTwoFactorCodePayload)
+@mutation(
+    VerifyTwoFactorCodePayload,
+    description="Second step of login: a TOTP or recovery code for the challenge token. "
+    "Every attempt counts towards the operator's lock.",
+    permissions=ANYONE,
+)
 async def verify_two_factor_code(
     info: Info, input: Annotated[VerifyTwoFactorCodeInput, INPUT]
 ) -> VerifyTwoFactorCodePayload:
     """Exchange a challenge token and a right code for a session."""
     context = info.context
     operator, session_token = await verify_login_code(
-        input.challenge_token,
-        input.code,
-        box=context.deps.box,
-        hasher=context.deps.hasher,
-        outbox=context.deps.outbox,
-        now=context.now(),
+        context.deps, input.challenge_token, input.code
     )
     context.loaders.forget_operator(operator.id)
     return VerifyTwoFactorCodePayload(

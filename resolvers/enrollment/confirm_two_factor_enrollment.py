@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.enrollment.enrolling_operator import enrolling_operator
-from resolvers.errors import returns_user_errors
+from resolvers.enrollment import enrolling_operator
+from resolvers.mutation import INPUT, mutation
 from schema.context import Info
-from schema.mutations import INPUT
-from schema.mutations.two_factor import (
+from schema.enrollment.confirm_two_factor_enrollment import (
     ConfirmTwoFactorEnrollmentInput,
     ConfirmTwoFactorEnrollmentPayload,
 )
+from schema.permissions import ANYONE
 from schema.types.operator import OperatorNode
 from services import enrollment
 
 
-@returns_user_errors(ConfirmTwoFactorEnrollmentPayload)
+@mutation(
+    ConfirmTwoFactorEnrollmentPayload,
+    description="Finish setting up an authenticator with its first code; returns the "
+    "recovery codes once. With a setupToken, also logs the operator in.",
+    permissions=ANYONE,
+)
 async def confirm_two_factor_enrollment(
     info: Info, input: Annotated[ConfirmTwoFactorEnrollmentInput, INPUT]
 ) -> ConfirmTwoFactorEnrollmentPayload:
@@ -24,12 +29,9 @@ async def confirm_two_factor_enrollment(
     context = info.context
     operator, setup_token = await enrolling_operator(context, input.setup_token)
     done = await enrollment.confirm(
+        context.deps,
         operator,
         input.code,
-        box=context.deps.box,
-        hasher=context.deps.hasher,
-        outbox=context.deps.outbox,
-        now=context.now(),
         current_session_id=context.session.id if context.session and not setup_token else None,
         setup_token=setup_token,
     )

@@ -4,32 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.errors import returns_user_errors
+from resolvers.mutation import INPUT, mutation
 from schema.context import Info
-from schema.mutations import INPUT
-from schema.mutations.two_factor import (
+from schema.enrollment.regenerate_recovery_codes import (
     RegenerateRecoveryCodesInput,
     RegenerateRecoveryCodesPayload,
 )
+from schema.permissions import SIGNED_IN
 from schema.types.operator import OperatorNode
 from services import self_service
 
 
-@returns_user_errors(RegenerateRecoveryCodesPayload)
+@mutation(
+    RegenerateRecoveryCodesPayload,
+    description="Replace your recovery codes with ten new ones, proven with a current code.",
+    permissions=SIGNED_IN,
+)
 async def regenerate_recovery_codes(
     info: Info, input: Annotated[RegenerateRecoveryCodesInput, INPUT]
 ) -> RegenerateRecoveryCodesPayload:
     """Replace the caller's recovery codes, proven with a current code."""
     context = info.context
     operator = context.require_viewer()
-    codes = await self_service.regenerate_recovery_codes(
-        operator,
-        input.code,
-        box=context.deps.box,
-        hasher=context.deps.hasher,
-        outbox=context.deps.outbox,
-        now=context.now(),
-    )
+    codes = await self_service.regenerate_recovery_codes(context.deps, operator, input.code)
     context.loaders.forget_operator(operator.id)
     return RegenerateRecoveryCodesPayload(
         recovery_codes=codes, operator=OperatorNode.from_model(operator)

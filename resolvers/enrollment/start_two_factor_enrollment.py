@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.enrollment.enrolling_operator import enrolling_operator
-from resolvers.errors import returns_user_errors
+from resolvers.enrollment import enrolling_operator
+from resolvers.mutation import INPUT, mutation
 from schema.context import Info
-from schema.mutations import INPUT
-from schema.mutations.two_factor import (
+from schema.enrollment.start_two_factor_enrollment import (
     StartTwoFactorEnrollmentInput,
     StartTwoFactorEnrollmentPayload,
 )
+from schema.permissions import ANYONE
 from schema.types.enrollment import TwoFactorEnrollment
 from services import enrollment
 
 
-@returns_user_errors(StartTwoFactorEnrollmentPayload)
+@mutation(
+    StartTwoFactorEnrollmentPayload,
+    description="Start setting up an authenticator: returns a fresh secret and its QR code. "
+    "Needs a session or a setupToken.",
+    permissions=ANYONE,
+)
 async def start_two_factor_enrollment(
     info: Info, input: Annotated[StartTwoFactorEnrollmentInput, INPUT]
 ) -> StartTwoFactorEnrollmentPayload:
@@ -24,12 +29,7 @@ async def start_two_factor_enrollment(
     context = info.context
     operator, setup_token = await enrolling_operator(context, input.setup_token)
     started = await enrollment.start(
-        operator,
-        box=context.deps.box,
-        outbox=context.deps.outbox,
-        issuer=context.deps.settings.totp_issuer,
-        now=context.now(),
-        with_setup_token=setup_token is not None,
+        context.deps, operator, with_setup_token=setup_token is not None
     )
     context.loaders.forget_operator(operator.id)
     return StartTwoFactorEnrollmentPayload(enrollment=TwoFactorEnrollment.from_domain(started))

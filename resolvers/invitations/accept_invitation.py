@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.errors import returns_user_errors
+from resolvers.mutation import INPUT, mutation
 from schema.context import Info
-from schema.mutations import INPUT
-from schema.mutations.invitations import AcceptInvitationInput, AcceptInvitationPayload
+from schema.invitations.accept_invitation import AcceptInvitationInput, AcceptInvitationPayload
+from schema.permissions import ANYONE
 from schema.types.operator import OperatorNode
 from services import invitations
 
 
-@returns_user_errors(AcceptInvitationPayload)
+@mutation(
+    AcceptInvitationPayload,
+    description="Accept an invitation: set the password (at least 12 characters) and "
+    "activate the operator. Logs them in, or asks for two-factor setup first when their "
+    "account requires it.",
+    permissions=ANYONE,
+)
 async def accept_invitation(
     info: Info, input: Annotated[AcceptInvitationInput, INPUT]
 ) -> AcceptInvitationPayload:
     """Activate the invited operator; log them in or hand them a setup token."""
     context = info.context
     accepted = await invitations.accept(
-        input.invitation_token,
-        input.password,
-        input.name,
-        hasher=context.deps.hasher,
-        now=context.now(),
+        context.deps, input.invitation_token, input.password, input.name
     )
     context.loaders.forget_operator(accepted.operator.id)
     return AcceptInvitationPayload(

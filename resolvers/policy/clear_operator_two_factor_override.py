@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.errors import returns_user_errors
+from resolvers.mutation import INPUT, mutation
 from schema.context import Info
 from schema.ids import decode_id
-from schema.mutations import INPUT
-from schema.mutations.policy import (
+from schema.permissions import ADMINISTRATORS
+from schema.policy.clear_operator_two_factor_override import (
     ClearOperatorTwoFactorOverrideInput,
     ClearOperatorTwoFactorOverridePayload,
 )
@@ -16,13 +16,17 @@ from schema.types.operator import OperatorNode
 from services.administration import set_override
 
 
-@returns_user_errors(ClearOperatorTwoFactorOverridePayload)
+@mutation(
+    ClearOperatorTwoFactorOverridePayload,
+    description="Let an operator follow the account default again (administrators).",
+    permissions=ADMINISTRATORS,
+)
 async def clear_operator_two_factor_override(
     info: Info, input: Annotated[ClearOperatorTwoFactorOverrideInput, INPUT]
 ) -> ClearOperatorTwoFactorOverridePayload:
     """Remove the override of an operator in the caller's account."""
     context = info.context
     operator = await set_override(
-        context.require_viewer(), decode_id(input.operator_id, "Operator"), None, context.now()
+        context.deps, context.require_viewer(), decode_id(input.operator_id, "Operator"), None
     )
     return ClearOperatorTwoFactorOverridePayload(operator=OperatorNode.from_model(operator))

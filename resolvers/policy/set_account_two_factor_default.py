@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.errors import returns_user_errors
+from resolvers.mutation import INPUT, mutation
 from schema.context import Info
-from schema.mutations import INPUT
-from schema.mutations.policy import (
+from schema.permissions import ADMINISTRATORS
+from schema.policy.set_account_two_factor_default import (
     SetAccountTwoFactorDefaultInput,
     SetAccountTwoFactorDefaultPayload,
 )
@@ -15,12 +15,16 @@ from schema.types.account import AccountNode
 from services.administration import set_account_default
 
 
-@returns_user_errors(SetAccountTwoFactorDefaultPayload)
+@mutation(
+    SetAccountTwoFactorDefaultPayload,
+    description="Set the account-wide two-factor mode (administrators).",
+    permissions=ADMINISTRATORS,
+)
 async def set_account_two_factor_default(
     info: Info, input: Annotated[SetAccountTwoFactorDefaultInput, INPUT]
 ) -> SetAccountTwoFactorDefaultPayload:
     """Set the default of the caller's account."""
     context = info.context
-    account = await set_account_default(context.require_viewer(), input.mode, context.now())
+    account = await set_account_default(context.deps, context.require_viewer(), input.mode)
     context.loaders.account.prime(account.id, account, force=True)
     return SetAccountTwoFactorDefaultPayload(account=AccountNode.from_model(account))

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+import resolvers.types.audit
 from models import AuditEvent
-from schema.context import Info
 from schema.enums import AuditEventKind
-
-if TYPE_CHECKING:
-    from schema.types.operator import OperatorNode
-
-OperatorRef = Annotated["OperatorNode", strawberry.lazy("schema.types.operator")]
 
 
 @strawberry.type(name="AuditEvent", description="A change or security event in an account.")
@@ -44,24 +38,14 @@ class AuditEventNode(relay.Node):
             target_id=event.target_id,
         )
 
-    @strawberry.field(description="Who acted; null for an anonymous caller or a removed operator.")
-    async def actor(self, info: Info) -> OperatorRef | None:
-        """Load the acting operator (batched per request)."""
-        return await _operator(info, self.actor_id)
-
-    @strawberry.field(description="The operator the event is about, if any.")
-    async def target(self, info: Info) -> OperatorRef | None:
-        """Load the operator the event concerns (batched per request)."""
-        return await _operator(info, self.target_id)
-
-
-async def _operator(info: Info, operator_id: int | None) -> OperatorNode | None:
-    from schema.types.operator import OperatorNode
-
-    if operator_id is None:
-        return None
-    operator = await info.context.loaders.operator.load(operator_id)
-    return OperatorNode.from_model(operator) if operator is not None else None
+    actor = strawberry.field(
+        resolver=resolvers.types.audit.actor,
+        description="Who acted; null for an anonymous caller or a removed operator.",
+    )
+    target = strawberry.field(
+        resolver=resolvers.types.audit.target,
+        description="The operator the event is about, if any.",
+    )
 
 
 @strawberry.type(name="AuditEventConnection", description="A page of audit events, newest first.")

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
 import strawberry
 from strawberry import relay
 
+import resolvers.types.operator
 from models import Operator
-from schema.context import Info
 from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode
-from schema.types.policy import EffectiveTwoFactorPolicy
-from services.policy import effective_policy
-
-if TYPE_CHECKING:
-    from schema.types.account import AccountNode
 
 
 @strawberry.type(name="Operator", description="A person who signs in to an account.")
@@ -50,33 +43,15 @@ class OperatorNode(relay.Node):
             account_id=operator.account_id,
         )
 
-    @strawberry.field(description="The account the operator belongs to.")
-    async def account(
-        self, info: Info
-    ) -> Annotated[AccountNode, strawberry.lazy("schema.types.account")]:
-        """Load the operator's account (batched per request)."""
-        from schema.types.account import AccountNode
-
-        account = await info.context.loaders.account.load(self.account_id)
-        return AccountNode.from_model(account)
-
-    @strawberry.field(
-        description="Unused recovery codes left; 0 without a configured authenticator."
+    account = strawberry.field(
+        resolver=resolvers.types.operator.account,
+        description="The account the operator belongs to.",
     )
-    async def recovery_codes_remaining(self, info: Info) -> int:
-        """Count the operator's unused recovery codes (batched per request)."""
-        return await info.context.loaders.recovery_codes_remaining.load(self.id)
-
-    @strawberry.field(description="The two-factor policy that applies to the operator now.")
-    async def effective_two_factor_policy(self, info: Info) -> EffectiveTwoFactorPolicy:
-        """Combine account default, override, SSO flag and state (batched per request)."""
-        account = await info.context.loaders.account.load(self.account_id)
-        state = await info.context.loaders.two_factor_state.load(self.id)
-        return EffectiveTwoFactorPolicy.from_domain(
-            effective_policy(
-                account_default=account.two_factor_default,
-                override=self.two_factor_override,
-                uses_single_sign_on=self.uses_single_sign_on,
-                state=state,
-            )
-        )
+    recovery_codes_remaining = strawberry.field(
+        resolver=resolvers.types.operator.recovery_codes_remaining,
+        description="Unused recovery codes left; 0 without a configured authenticator.",
+    )
+    effective_two_factor_policy = strawberry.field(
+        resolver=resolvers.types.operator.effective_two_factor_policy,
+        description="The two-factor policy that applies to the operator now.",
+    )

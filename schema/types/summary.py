@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.enums import TwoFactorMode, TwoFactorState
+from services.policy import requires_setup
 
 
 @strawberry.type(description="How many operators have one effective mode and state.")
@@ -63,10 +64,7 @@ class TwoFactorSummary:
         return cls(
             total_operators=sum(cell.count for cell in cells),
             setup_required=sum(
-                cell.count
-                for cell in cells
-                if cell.mode is TwoFactorMode.REQUIRED
-                and cell.state is not TwoFactorState.CONFIGURED
+                cell.count for cell in cells if requires_setup(cell.mode, cell.state)
             ),
             by_mode=[
                 TwoFactorModeCount(mode=mode, count=sum(c.count for c in cells if c.mode is mode))

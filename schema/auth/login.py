@@ -1,4 +1,4 @@
-"""Inputs and payloads of login, code verification and logout."""
+"""Input and payload of `login`: email and password."""
 
 from __future__ import annotations
 
@@ -35,38 +35,4 @@ class LoginPayload:
     )
     user_errors: list[UserError] = strawberry.field(
         default_factory=list, description="Why the login failed, if it did."
-    )
-
-
-@strawberry.type(description="Result of `logout`.")
-class LogoutPayload:
-    """What ``logout`` answers."""
-
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Always empty: logging out cannot fail."
-    )
-
-
-@strawberry.input(description="The second step of a login: a code for the challenge.")
-class VerifyTwoFactorCodeInput:
-    """Arguments of ``verifyTwoFactorCode``."""
-
-    challenge_token: str = strawberry.field(description="The challengeToken from login.")
-    code: str = strawberry.field(
-        description="A 6-digit code from the authenticator app, or an unused recovery code."
-    )
-
-
-@strawberry.type(description="Result of `verifyTwoFactorCode`.")
-class VerifyTwoFactorCodePayload:
-    """What ``verifyTwoFactorCode`` answers."""
-
-    session_token: str | None = strawberry.field(
-        default=None, description="Bearer token of the new session, when the code was right."
-    )
-    viewer: OperatorNode | None = strawberry.field(
-        default=None, description="The operator now logged in."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        default_factory=list, description="Why the code was refused, if it was."
     )

@@ -1,0 +1,147 @@
+"""Field resolvers of ``Account``: its operators, audit log and compliance summary.
+
+Each is for administrators of that account only; anyone else gets the top-level FORBIDDEN.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from models import Operator
+from schema.context import Info
+from schema.errors import forbidden
+from schema.ids import decode_id
+from schema.pagination import Window, encode_cursor
+from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEventNode
+from schema.types.operator import OperatorNode
+from schema.types.operator_list import OperatorConnection, OperatorFilter
+from schema.types.summary import TwoFactorSummary
+from services import audit, directory
+from services.operators import administers
+
+if TYPE_CHECKING:
+    from schema.types.account import AccountNode
+
+OPERATOR_CURSOR = "Operator"
+EVENT_CURSOR = "AuditEvent"
+
+
+def _ensure_administrator_here(root: AccountNode, info: Info) -> None:
+    viewer = info.context.viewer
+    if viewer is None or not administers(viewer, root.id):
+        raise forbidden()
+
+
+async def operators(
+    root: AccountNode,
+    info: Info,
+    first: Annotated[
+        int | None, strawberry.argument(description="Page size from the start or `after`.")
+    ] = None,
+    after: Annotated[
+        str | None, strawberry.argument(description="Cursor to continue after.")
+    ] = None,
+    last: Annotated[
+        int | None, strawberry.argument(description="Page size from the end or `before`.")
+    ] = None,
+    before: Annotated[
+        str | None, strawberry.argument(description="Cursor to continue before.")
+    ] = None,
+    filter: Annotated[
+        OperatorFilter | None, strawberry.argument(description="Which operators to list.")
+    ] = None,
+) -> OperatorConnection:
+    """Return one page of the account's operators (a fixed number of SQL statements)."""
+    _ensure_administrator_here(root, info)
+    window = Window.of(OPERATOR_CURSOR, first, after, last, before)
+    where = filter.to_domain() if filter is not None else None
+    now = info.context.now()
+    rows, more = await directory.operator_page(
+        root.id,
+        now,
+        where,
+        after_id=window.after_id,
+        before_id=window.before_id,
+        limit=window.limit,
+        from_end=window.from_end,
+    )
+    found = {op.id: op for op in await Operator.filter(id__in=[row.id for row in rows])}
+    for row in rows:
+        info.context.loaders.two_factor_state.prime(row.id, row.state)
+    edges = [
+        relay.Edge(
+            cursor=encode_cursor(OPERATOR_CURSOR, row.id),
+            node=OperatorNode.from_model(found[row.id]),
+        )
+        for row in rows
+    ]
+    return OperatorConnection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=more if not window.from_end else window.before_id is not None,
+            has_previous_page=more if window.from_end else window.after_id is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        account_id=root.id,
+        where=where,
+        as_of=now,
+    )
+
+
+async def audit_events(
+    root: AccountNode,
+    info: Info,
+    first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = None,
+    after: Annotated[
+        str | None, strawberry.argument(description="Cursor to continue after (older).")
+    ] = None,
+    filter: Annotated[
+        AuditEventFilter | None, strawberry.argument(description="Which events to list.")
+    ] = None,
+) -> AuditEventConnection:
+    """Return one page of the audit log."""
+    _ensure_administrator_here(root, info)
+    window = Window.of(EVENT_CURSOR, first, after, None, None)
+    events, more = await audit.events_page(
+        root.id, _audit_filter(filter), before_id=window.after_id, limit=window.limit
+    )
+    edges = [
+        relay.Edge(cursor=encode_cursor(EVENT_CURSOR, e.id), node=AuditEventNode.from_model(e))
+        for e in events
+    ]
+    return AuditEventConnection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=more,
+            has_previous_page=window.after_id is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
+async def two_factor_summary(root: AccountNode, info: Info) -> TwoFactorSummary:
+    """Count the account's operators by policy in one SQL statement."""
+    _ensure_administrator_here(root, info)
+    return TwoFactorSummary.from_counts(await directory.policy_counts(root.id, info.context.now()))
+
+
+def _audit_filter(value: AuditEventFilter | None) -> audit.AuditFilter | None:
+    """Translate the GraphQL filter; an operator id that is malformed matches nothing."""
+    if value is None:
+        return None
+    return audit.AuditFilter(
+        kinds=tuple(value.kinds) if value.kinds is not None else None,
+        actor_id=_operator_key(value.actor_id),
+        target_id=_operator_key(value.target_id),
+    )
+
+
+def _operator_key(global_id: str | None) -> int | None:
+    if global_id is None:
+        return None
+    return decode_id(global_id, "Operator") or 0  # 0 is no operator's id

@@ -1,0 +1,50 @@
+"""Listing an account's operators: the filter and the connection with its total count."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+import resolvers.types.operator_list
+from schema.enums import OperatorRole, TwoFactorMode, TwoFactorState
+from schema.types.operator import OperatorNode
+from services import directory
+
+
+@strawberry.input(description="Conditions on the operators to list; all must hold.")
+class OperatorFilter:
+    """Filter of ``Account.operators``."""
+
+    mode: TwoFactorMode | None = strawberry.field(
+        default=None, description="Only operators whose effective mode is this."
+    )
+    state: TwoFactorState | None = strawberry.field(
+        default=None, description="Only operators in this two-factor state."
+    )
+    setup_required: bool | None = strawberry.field(
+        default=None,
+        description="true: only operators who still have to set up 2FA; false: only the others.",
+    )
+    role: OperatorRole | None = strawberry.field(default=None, description="Only this role.")
+
+    def to_domain(self) -> directory.OperatorFilter:
+        """Return the filter the directory service applies in SQL."""
+        return directory.OperatorFilter(
+            mode=self.mode, state=self.state, setup_required=self.setup_required, role=self.role
+        )
+
+
+@strawberry.type(name="OperatorConnection", description="A page of an account's operators.")
+class OperatorConnection(relay.Connection[OperatorNode]):
+    """A Relay connection over operators, with the total count of the filtered list."""
+
+    account_id: strawberry.Private[int]
+    where: strawberry.Private[directory.OperatorFilter | None]
+    as_of: strawberry.Private[datetime]
+
+    total_count = strawberry.field(
+        resolver=resolvers.types.operator_list.total_count,
+        description="How many operators the whole filtered list has.",
+    )

@@ -1,0 +1,35 @@
+"""The domain layer's dependencies, handed to every service as one object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mail.outbox import Outbox
+from services.clock import Clock
+from services.encryption import SecretBox
+from services.passwords import PasswordHasher
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What the domain rules need from outside: time, hashing, encryption and mail.
+
+    The application builds one at start; tests build theirs with a frozen clock and cheap
+    hash parameters.
+    """
+
+    clock: Clock
+    """Where "now" comes from (a ``FrozenClock`` in tests)."""
+    hasher: PasswordHasher
+    """Hashes and verifies passwords and recovery codes."""
+    box: SecretBox
+    """Encrypts TOTP secrets at rest."""
+    outbox: Outbox
+    """Queues emails inside the transaction of the change they report."""
+    totp_issuer: str = "twofa"
+    """Issuer shown in authenticator apps."""
+
+    def now(self) -> datetime:
+        """Return the current instant from the clock."""
+        return self.clock.now()
