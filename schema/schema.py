@@ -1,4 +1,28 @@
-"""The executable schema, with its protective extensions."""
+"""The executable schema, with its protective extensions.
+
+The depth and alias limits lean on Strawberry internals, hence the ``strawberry-graphql~=``
+pin in ``pyproject.toml`` (re-read ``strawberry/extensions/query_depth_limiter.py``,
+``max_aliases.py``, ``add_validation_rules.py`` and ``validation_cache.py`` before raising
+it):
+
+- ``QueryDepthLimiter`` and ``MaxAliasesLimiter`` are ``AddValidationRules`` subclasses
+  whose constructor builds a new rule class (``create_validator``) and keeps it in the
+  ``validation_rules`` attribute; ``LIMIT_RULES`` reads that attribute once, at import.
+- ``ValidationCache`` memoises ``validate_document(schema, document, rules)`` with
+  ``rules`` the tuple ``execution_context.validation_rules``, which
+  ``AddValidationRules.on_operation`` extends before validation runs. Rule classes hash by
+  identity, so only rule classes built once give cache hits.
+
+Why: extensions are instantiated per request, so ``QueryDepthLimiter(...)`` and
+``MaxAliasesLimiter(...)`` in the extension list would build new rule classes for every
+request and the validation cache would never hit. Upstream:
+strawberry-graphql/strawberry#4635 (``QueryDepthLimiter`` creates a new rule class per
+request; open). ``MaxAliasesLimiter`` builds its rule the same way in 0.341.2.
+
+``MaskInternalErrors`` also overrides ``MaskErrors.anonymise_error``, a method the extension
+calls for each masked error, rather than one of its options (``should_mask_error``,
+``error_message``).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,20 @@
-"""Counting the SQL statements Tortoise sends: for query-count tests and benchmarks."""
+"""Counting the SQL statements Tortoise sends: for query-count tests and benchmarks.
+
+Tortoise has no hook or event for executed queries (upstream: tortoise/tortoise-orm#591,
+"Database event hooks", open since 2020; the answer there points to model signals, which
+see saves and deletes, not statements). So this reads Tortoise's debug log, an internal
+format, hence the ``tortoise-orm~=`` pin in ``pyproject.toml``:
+
+- every statement is logged on the ``tortoise.db_client`` logger (``tortoise.log``);
+- each ``execute_query``, ``execute_query_dict``, ``execute_insert`` and ``execute_many``
+  of the SQLite and asyncpg clients logs it as ``log.debug("%s: %s", query, values)``, so
+  a record whose ``msg`` is ``"%s: %s"`` carries the SQL as its first argument. Other
+  records (connections opened and closed, ``execute_script``'s bare SQL, which only schema
+  generation uses) are not counted.
+
+If a Tortoise release changes that call, the counts drop to zero and the query-count tests
+fail rather than pass silently.
+"""
 
 from __future__ import annotations
 

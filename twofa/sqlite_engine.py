@@ -4,9 +4,29 @@
   reads and then writes fails at once with "database is locked" when another process wrote
   in between, without waiting for the busy timeout. ``BEGIN IMMEDIATE`` takes the write
   lock up front, waiting as long as the busy timeout allows, so each transaction runs whole.
+  Upstream: tortoise/tortoise-orm#1675 (asks for IMMEDIATE transactions on SQLite; open and
+  unanswered, Tortoise has no option for it).
 - Tortoise keeps its connection lock when opening the database file (or ``BEGIN``) fails,
   which hangs every later query of the process. Here a failed start releases the lock, so
-  the service recovers when the file can be opened again.
+  the service recovers when the file can be opened again. Upstream: no upstream issue found
+  as of November 2026; reported behaviour: in 1.1.9 ``ConnectionWrapper.__aenter__`` and
+  ``SqliteTransactionContext.__aenter__`` acquire their ``asyncio.Lock`` and then connect
+  (and ``BEGIN``) with nothing releasing it on an exception. tortoise/tortoise-orm#1655,
+  about the same ``__aenter__``, is a different bug (a race when it connected first).
+
+Tortoise internals this relies on, hence the ``tortoise-orm~=`` pin in ``pyproject.toml``
+(re-read ``tortoise/backends/sqlite/client.py`` and ``tortoise/backends/base/client.py``
+before raising it):
+
+- the undocumented classes ``SqliteTransactionContext``, ``SqliteTransactionWrapper`` and
+  ``ConnectionWrapper``, subclassed with their ``__aenter__`` and ``begin`` rewritten from
+  the 1.1.9 bodies;
+- their private state: ``_lock`` and ``_connection`` of the client and of the transaction
+  wrapper, ``_trxlock``, ``token`` and ``connection_name`` of the transaction context, and
+  ``ensure_connection()``;
+- the private hook ``SqliteClient._in_transaction()`` that builds the transaction context;
+- the engine module interface (``client_class`` / ``get_client_class``) that
+  ``tortoise.connection`` looks up in the module named by a connection's ``engine``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,29 @@
 """The HTTP layer around the API: console pages, security headers, limits, access log.
 
 The access log never writes query strings: the console's links carry tokens there.
+
+The request body limit is ours rather than Starlette's ``max_body_size`` (added in 1.6.0 by
+Kludex/starlette#3431, as ``RequestBodyLimitMiddleware``). Checked against 1.10.0 under
+uvicorn: on ``/graphql``, which reads its body, Starlette's answers 413 to a declared
+Content-Length over the limit before reading any of it, and to a chunked body as soon as it
+passes the limit, as this guard does. It does not cover the other paths the same way:
+
+- A declared Content-Length over the limit is only acted on when the endpoint reads the
+  body or starts its response; an endpoint that reads nothing runs first (a GET query
+  executes, ``/healthz`` queries the database), then its response is swapped for a 413.
+  Placed where ``Starlette(max_body_size=...)`` puts it, outside our middleware, the access
+  log records the endpoint's 200, not the 413 the client got.
+- On endpoints that answer with a ``FileResponse`` (the console pages, ``/console`` files),
+  that swap collides with the response's disconnect listener, which calls ``receive()``: both
+  errors escape as an ``ExceptionGroup`` and uvicorn logs "Exception in ASGI application"
+  with a traceback for every such request, which anyone can send. No upstream issue found
+  as of November 2026; reported behaviour: ``RequestBodyLimitResponder`` catches
+  ``_RequestBodyTooLarge`` and ``_RequestBodyLimitResponseSent`` but not the two together
+  in a group.
+
+``HttpGuard`` refuses a declared oversized body before the app runs, on every path, and
+counts a streamed one as it is read. It uses no Starlette internals; tests in
+``tests/test_request_limits.py`` pin these cases down.
 """
 
 from __future__ import annotations
