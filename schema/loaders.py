@@ -9,7 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from models import Account, Operator
 from services.clock import Clock
-from services.operators import accounts_by_id, states_by_operator
+from services.operators import accounts_by_id, operators_by_id, states_by_operator
 from services.policy import TwoFactorState
 from services.recovery_codes import remaining_by_operator
 
@@ -31,7 +31,7 @@ class Loaders:
                 loader.clear(operator_id)
 
     async def _load_operators(self, ids: list[int]) -> Sequence[Operator | None]:
-        found = {operator.id: operator for operator in await Operator.filter(id__in=ids)}
+        found = await operators_by_id(ids)
         return [found.get(operator_id) for operator_id in ids]
 
     async def _load_accounts(self, ids: list[int]) -> Sequence[Account]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
 
 from schema.errors import invalid_argument
@@ -67,3 +70,15 @@ class Window:
             ),
             from_end=last is not None,
         )
+
+
+def page_info(
+    edges: Sequence[relay.Edge[Any]], *, has_next_page: bool, has_previous_page: bool
+) -> relay.PageInfo:
+    """Return the ``pageInfo`` of a page holding ``edges``."""
+    return relay.PageInfo(
+        has_next_page=has_next_page,
+        has_previous_page=has_previous_page,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )

@@ -57,6 +57,11 @@ async def states_by_operator(
     return states
 
 
+async def operators_by_id(operator_ids: Iterable[int]) -> dict[int, Operator]:
+    """Return the operators with the given ids, in one query (missing ids are left out)."""
+    return {operator.id: operator for operator in await Operator.filter(id__in=list(operator_ids))}
+
+
 async def accounts_by_id(account_ids: Iterable[int]) -> dict[int, Account]:
     """Return the accounts with the given ids, in one query."""
     return {account.id: account for account in await Account.filter(id__in=list(account_ids))}

@@ -119,3 +119,28 @@ async def test_concurrent_verifications_of_one_code_have_exactly_one_winner(
     losers = {p["userErrors"][0]["code"] for p in payloads if not p["sessionToken"]}
     assert losers <= {"CODE_ALREADY_USED", "TOO_MANY_ATTEMPTS"}
     assert await Session.filter(operator_id=team.basic.id).count() == sessions_before + 1
+
+
+async def test_one_challenge_gives_one_session_and_spends_only_the_winning_code(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """A TOTP code and a recovery code race for one challenge: the loser spends nothing."""
+    team, enrolled = await enrolled_basic(gql, hasher, clock)
+    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    sessions_before = await Session.filter(operator_id=team.basic.id).count()
+    totp, recovery = totp_code(enrolled.secret, clock.now()), enrolled.recovery_codes[0]
+    by_totp, by_recovery = await asyncio.gather(
+        verify(gql, challenge, totp), verify(gql, challenge, recovery)
+    )
+    assert [bool(by_totp["sessionToken"]), bool(by_recovery["sessionToken"])].count(True) == 1
+    loser = by_recovery if by_totp["sessionToken"] else by_totp
+    assert loser["userErrors"][0]["code"] == "TOKEN_INVALID"
+    assert await Session.filter(operator_id=team.basic.id).count() == sessions_before + 1
+    recovery_spent = bool(by_recovery["sessionToken"])
+    used = await AuditEvent.filter(kind="RECOVERY_CODE_USED", target_id=team.basic.id).count()
+    assert used == int(recovery_spent)
+    # The loser's code is still good: a TOTP step that lost was not recorded, a recovery
+    # code that lost was not spent.
+    loser_code = recovery if by_totp["sessionToken"] else totp
+    retry = await verify(gql, (await gql.login(team.basic.email))["challengeToken"], loser_code)
+    assert retry["userErrors"] == [] and retry["sessionToken"]

@@ -10,17 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from models import Operator
 from schema.context import Info
 from schema.errors import forbidden
 from schema.ids import decode_id
-from schema.pagination import Window, encode_cursor
+from schema.pagination import Window, encode_cursor, page_info
 from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEventNode
 from schema.types.operator import OperatorNode
 from schema.types.operator_list import OperatorConnection, OperatorFilter
 from schema.types.summary import TwoFactorSummary
 from services import audit, directory
-from services.operators import administers
+from services.operators import administers, operators_by_id
 
 if TYPE_CHECKING:
     from schema.types.account import AccountNode
@@ -68,7 +67,7 @@ async def operators(
         limit=window.limit,
         from_end=window.from_end,
     )
-    found = {op.id: op for op in await Operator.filter(id__in=[row.id for row in rows])}
+    found = await operators_by_id(row.id for row in rows)
     for row in rows:
         info.context.loaders.two_factor_state.prime(row.id, row.state)
     edges = [
@@ -80,11 +79,10 @@ async def operators(
     ]
     return OperatorConnection(
         edges=edges,
-        page_info=relay.PageInfo(
+        page_info=page_info(
+            edges,
             has_next_page=more if not window.from_end else window.before_id is not None,
             has_previous_page=more if window.from_end else window.after_id is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
         ),
         account_id=root.id,
         where=where,
@@ -115,11 +113,8 @@ async def audit_events(
     ]
     return AuditEventConnection(
         edges=edges,
-        page_info=relay.PageInfo(
-            has_next_page=more,
-            has_previous_page=window.after_id is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+        page_info=page_info(
+            edges, has_next_page=more, has_previous_page=window.after_id is not None
         ),
     )
 

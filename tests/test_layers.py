@@ -1,0 +1,54 @@
+"""The folders form layers, and no folder imports one above it.
+
+From the bottom: ``models`` (data), ``mail`` (composing and queueing email), ``services``
+(every domain rule), the GraphQL layer (``schema`` types and ``resolvers``, which import
+each other: the root types register resolvers, resolvers build types), ``twofa`` (settings,
+database, the ASGI app and the command), then ``bench``. Tests may import anything, and
+nothing imports tests.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ALLOWED: dict[str, set[str]] = {
+    "models": set(),
+    "mail": {"models"},
+    "services": {"models", "mail"},
+    "schema": {"models", "mail", "services", "resolvers"},
+    "resolvers": {"models", "mail", "services", "schema"},
+    "twofa": {"models", "mail", "services", "schema", "resolvers"},
+    "bench": {"models", "mail", "services", "schema", "resolvers", "twofa"},
+}
+"""For each folder, the project folders it may import besides itself."""
+
+
+def project_imports(path: Path) -> set[str]:
+    """Return the project folders a module imports, at any depth (TYPE_CHECKING included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found & (set(ALLOWED) | {"tests"})
+
+
+@pytest.mark.parametrize("folder", sorted(ALLOWED))
+def test_a_folder_imports_only_the_layers_below_it(folder: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(project_imports(path) - ALLOWED[folder] - {folder})
+        for path in sorted((ROOT / folder).rglob("*.py"))
+    }
+    assert {path: bad for path, bad in offenders.items() if bad} == {}
+
+
+def test_the_layer_table_is_read_from_real_imports() -> None:
+    """The check above must see imports, or it could pass on nothing."""
+    assert project_imports(ROOT / "services" / "login.py") >= {"models", "services"}
+    assert "mail" in project_imports(ROOT / "services" / "notifications.py")
