@@ -1,4 +1,4 @@
-"""Real ``twofa serve`` processes for end-to-end tests."""
+"""Real ``twofa`` processes for end-to-end tests: one-off commands and ``twofa serve``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,22 @@ import httpx
 from tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def twofa(
+    *args: str, database_url: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m twofa ARGS`` against ``database_url``, with extra environment."""
+    env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    return subprocess.run(  # noqa: S603 - our own command with fixed arguments
+        [sys.executable, "-m", "twofa", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @contextmanager

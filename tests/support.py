@@ -1,4 +1,5 @@
-"""Helpers for tests: a small GraphQL client and ways to set up accounts and operators."""
+"""Helpers for tests: the app under test, a small GraphQL client and ways to set up accounts
+and operators."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import hmac
 import io
 import json
 import struct
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +18,8 @@ from typing import Any
 import httpx
 import zxingcpp
 from PIL import Image
+from starlette.applications import Starlette
+from tortoise.contrib.test import truncate_all_models
 
 from models import Account, Operator, OperatorRole, OperatorStatus, TwoFactorMode
 from schema.ids import encode_id
@@ -23,6 +28,8 @@ from services.clock import Clock
 from services.passwords import PasswordHasher
 from services.sessions import issue_session
 from services.validation import email_key
+from twofa.app import create_app
+from twofa.settings import Settings
 
 PASSWORD = "correct horse battery staple"
 PUBLIC_URL = "https://twofa.test"
@@ -36,6 +43,28 @@ class CountingHasher(PasswordHasher):
     def _verify(self, hashed: str | None, secret: str) -> bool:
         self.verifications += 1
         return super()._verify(hashed, secret)
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, clock: Clock, hasher: PasswordHasher
+) -> AsyncIterator[Starlette]:
+    """Start the app (database, mail sender) on an emptied database."""
+    application = create_app(settings, clock=clock, hasher=hasher, mail_poll_seconds=0.02)
+    async with application.router.lifespan_context(application):
+        await truncate_all_models()
+        try:
+            yield application
+        finally:
+            # Leave nothing behind for the next test's mail sender to deliver.
+            await stop_sender(application)
+            await truncate_all_models()
+
+
+async def stop_sender(app: Starlette) -> None:
+    """Stop the app's background mail sender and wait until its last round has ended."""
+    app.state.outbox_sender.stop()
+    await app.state.outbox_task
 
 
 class GraphQLClient:
@@ -92,6 +121,14 @@ class GraphQLClient:
         return token
 
 
+INVITE = """
+mutation ($email: String!, $name: String!, $role: OperatorRole, $sso: Boolean) {
+  inviteOperator(input: {email: $email, name: $name, role: $role, usesSingleSignOn: $sso}) {
+    operator { id email name role status usesSingleSignOn }
+    userErrors { code field message }
+  }
+}
+"""
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
   login(input: {email: $email, password: $password}) {

@@ -10,6 +10,7 @@ from services.passwords import PasswordHasher
 from tests.smtp import MailSink, html_of, link_token, text_of
 from tests.support import (
     CONFIRM_ENROLLMENT,
+    INVITE,
     PUBLIC_URL,
     START_ENROLLMENT,
     GraphQLClient,
@@ -19,14 +20,6 @@ from tests.support import (
     totp_code,
 )
 
-INVITE = """
-mutation ($email: String!, $name: String!, $role: OperatorRole, $sso: Boolean) {
-  inviteOperator(input: {email: $email, name: $name, role: $role, usesSingleSignOn: $sso}) {
-    operator { id email name role status usesSingleSignOn }
-    userErrors { code field message }
-  }
-}
-"""
 ACCEPT = """
 mutation ($token: String!, $password: String!, $name: String) {
   acceptInvitation(input: {invitationToken: $token, password: $password, name: $name}) {

@@ -20,9 +20,8 @@ from models import OutboxMessage
 from services.clock import FrozenClock
 from services.encryption import SecretBox
 from services.passwords import PasswordHasher
-from tests.conftest import running_app
 from tests.smtp import MailSink, SmtpServer, free_port
-from tests.support import CountingHasher, GraphQLClient, make_team, session_for
+from tests.support import CountingHasher, GraphQLClient, make_team, running_app, session_for
 from twofa.settings import Settings
 
 T = TypeVar("T")

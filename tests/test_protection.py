@@ -9,8 +9,7 @@ import pytest
 
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.conftest import running_app
-from tests.support import CountingHasher, GraphQLClient, gid, make_team, session_for
+from tests.support import CountingHasher, GraphQLClient, gid, make_team, running_app, session_for
 from twofa.settings import Settings
 
 

@@ -22,6 +22,7 @@ from services.clock import SystemClock
 from tests.servers import twofa_server
 from tests.smtp import MailSink, SmtpServer
 from tests.support import (
+    INVITE,
     LOGIN,
     PASSWORD,
     PUBLIC_URL,
@@ -33,7 +34,6 @@ from tests.support import (
     session_for,
     totp_code,
 )
-from tests.test_invitations import INVITE
 from twofa.database import tortoise_config
 
 CLOCK = SystemClock()

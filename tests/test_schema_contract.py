@@ -3,8 +3,6 @@ checked-in SDL equal to what the server introspects."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -19,9 +17,9 @@ from graphql import (
 )
 
 from schema.schema import schema
+from tests.servers import ROOT
 from tests.support import GraphQLClient
 
-ROOT = Path(__file__).resolve().parent.parent
 BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
 
 

@@ -17,8 +17,8 @@ from models import Authenticator, OutboxMessage, TwoFactorMode
 from services.clock import FrozenClock
 from services.encryption import SecretBox, generate_key
 from services.passwords import PasswordHasher
+from tests.servers import twofa
 from tests.support import PASSWORD, GraphQLClient, enroll, make_team, session_for, set_default
-from tests.test_cli import twofa
 from twofa.keys import key_file_for, secret_box
 from twofa.settings import ConfigurationError, Settings
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import twofa_server
+from tests.servers import twofa, twofa_server
 from tests.support import PASSWORD
-from tests.test_cli import twofa
 
 
 @pytest.fixture

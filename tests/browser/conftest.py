@@ -21,10 +21,9 @@ import httpx
 import pytest
 
 from services.encryption import generate_key
-from tests.servers import ROOT, twofa_server
+from tests.servers import ROOT, twofa, twofa_server
 from tests.smtp import SmtpServer, free_port, link_token
 from tests.support import PASSWORD
-from tests.test_cli import twofa
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
