@@ -19,7 +19,7 @@ from services.clock import FrozenClock
 from services.encryption import generate_key
 from services.passwords import Argon2Parameters
 from tests.smtp import MailSink, SmtpServer
-from tests.support import PUBLIC_URL, CountingHasher, GraphQLClient, running_app
+from tests.support import PUBLIC_URL, CountingHasher, Delivery, GraphQLClient, running_app
 from twofa.database import apply_migrations
 from twofa.settings import Settings
 
@@ -122,6 +122,12 @@ async def app(
     """The application with its lifespan running, on an emptied database."""
     async with running_app(settings, clock, hasher) as application:
         yield application
+
+
+@pytest.fixture
+def deliver(app: Starlette, mail: MailSink) -> Delivery:
+    """Deliver the app's queued mail now; returns everything the SMTP server got in this test."""
+    return Delivery(app.state.outbox_sender, mail)
 
 
 @pytest.fixture

@@ -13,11 +13,12 @@ from tortoise.connection import get_connection
 from models import Authenticator, OneTimeToken, Operator, OperatorStatus, RecoveryCode, Session
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.smtp import MailSink, link_token
+from tests.smtp import link_token
 from tests.support import (
     CONFIRM_ENROLLMENT,
     PUBLIC_URL,
     START_ENROLLMENT,
+    Delivery,
     GraphQLClient,
     make_team,
     session_for,
@@ -113,7 +114,7 @@ async def test_a_crash_inside_acceptance_leaves_the_invitation_open(
     gql: GraphQLClient,
     hasher: PasswordHasher,
     clock: FrozenClock,
-    mail: MailSink,
+    deliver: Delivery,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     team = await make_team(hasher, clock)
@@ -121,7 +122,8 @@ async def test_a_crash_inside_acceptance_leaves_the_invitation_open(
         'mutation { inviteOperator(input: {email: "new@acme.example", name: "New"}) { userErrors { code } } }',
         token=await session_for(team.admin, clock),
     )
-    invitation = link_token((await mail.wait_for(1))[0], f"{PUBLIC_URL}/invitations/accept")
+    [message] = await deliver()
+    invitation = link_token(message, f"{PUBLIC_URL}/invitations/accept")
     accept = 'mutation ($t: String!) { acceptInvitation(input: {invitationToken: $t, password: "a long password 123"}) { outcome sessionToken userErrors { code } } }'
 
     async def crash(*args: object, **kwargs: object) -> None:

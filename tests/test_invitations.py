@@ -7,12 +7,13 @@ from datetime import timedelta
 from models import AuditEvent, Operator, OperatorStatus, TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.smtp import MailSink, html_of, link_token, text_of
+from tests.smtp import html_of, link_token, text_of
 from tests.support import (
     CONFIRM_ENROLLMENT,
     INVITE,
     PUBLIC_URL,
     START_ENROLLMENT,
+    Delivery,
     GraphQLClient,
     make_team,
     read_qr_png,
@@ -41,7 +42,7 @@ async def invite(
 
 
 async def test_invitation_with_required_two_factor_ends_logged_in(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
     admin = await session_for(team.admin, clock)
@@ -49,7 +50,7 @@ async def test_invitation_with_required_two_factor_ends_logged_in(
     assert invited["userErrors"] == []
     assert invited["operator"]["status"] == "INVITED"
 
-    [message] = await mail.wait_for(1)
+    [message] = await deliver()
     assert message["To"] == "new@acme.example"
     assert message["From"] == "twofa@acme-cloud.example"
     assert message["Subject"] == "You are invited to Acme"
@@ -98,7 +99,7 @@ async def test_invitation_with_required_two_factor_ends_logged_in(
         "email": "new@acme.example",
         "effectiveTwoFactorPolicy": {"state": "CONFIGURED"},
     }
-    enabled = (await mail.wait_for(2))[1]
+    [_, enabled] = await deliver()
     assert (enabled["To"], enabled["Subject"]) == (
         "new@acme.example",
         "Two-factor authentication is on",
@@ -119,11 +120,12 @@ async def test_invitation_with_required_two_factor_ends_logged_in(
 
 
 async def test_invitation_under_optional_logs_in_directly(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     await invite(gql, await session_for(team.admin, clock), role="ADMINISTRATOR")
-    token = link_token((await mail.wait_for(1))[0], INVITATION_URL)
+    [message] = await deliver()
+    token = link_token(message, INVITATION_URL)
     accepted = (await gql.data(ACCEPT, {"token": token, "password": NEW_PASSWORD}))[
         "acceptInvitation"
     ]
@@ -133,14 +135,14 @@ async def test_invitation_under_optional_logs_in_directly(
 
 
 async def test_inviting_again_replaces_the_link_and_invitations_expire(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     admin = await session_for(team.admin, clock)
     first = await invite(gql, admin)
     second = await invite(gql, admin, email="NEW@acme.example")
     assert second["userErrors"] == [] and second["operator"]["id"] == first["operator"]["id"]
-    old, new = (link_token(m, INVITATION_URL) for m in await mail.wait_for(2))
+    old, new = (link_token(m, INVITATION_URL) for m in await deliver())
     stale = (await gql.data(ACCEPT, {"token": old, "password": NEW_PASSWORD}))["acceptInvitation"]
     assert stale["userErrors"][0]["code"] == "TOKEN_INVALID"
     clock.advance(timedelta(days=7))
@@ -156,11 +158,12 @@ async def test_inviting_again_replaces_the_link_and_invitations_expire(
 
 
 async def test_invitation_setup_token_lasts_thirty_minutes(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
     await invite(gql, await session_for(team.admin, clock))
-    token = link_token((await mail.wait_for(1))[0], INVITATION_URL)
+    [message] = await deliver()
+    token = link_token(message, INVITATION_URL)
     setup = (await gql.data(ACCEPT, {"token": token, "password": NEW_PASSWORD}))[
         "acceptInvitation"
     ]["setupToken"]
@@ -170,7 +173,7 @@ async def test_invitation_setup_token_lasts_thirty_minutes(
 
 
 async def test_taken_emails_and_bad_input_are_refused(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     other = await make_team(hasher, clock, name="Other", domain="other.example")
@@ -196,11 +199,11 @@ async def test_taken_emails_and_bad_input_are_refused(
     anonymous = await gql.execute(INVITE, {"email": "y@acme.example", "name": "Y"})
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await Operator.filter(account_id=team.account.id).count() == 2
-    assert mail.messages == []
+    assert await deliver() == []
 
 
 async def test_names_cannot_inject_markup_into_emails(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     await gql.data(
@@ -208,6 +211,6 @@ async def test_names_cannot_inject_markup_into_emails(
         {"email": "eve@acme.example", "name": '<img src=x onerror="alert(1)">'},
         token=await session_for(team.admin, clock),
     )
-    [message] = await mail.wait_for(1)
+    [message] = await deliver()
     assert "<img" not in html_of(message)
     assert "&lt;img src=x" in html_of(message)
