@@ -11,12 +11,12 @@ import io
 import json
 import struct
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import zxingcpp
@@ -35,6 +35,8 @@ from services.validation import email_key
 from tests.smtp import MailSink
 from twofa.app import create_app
 from twofa.settings import Settings
+
+T = TypeVar("T")
 
 PASSWORD = "correct horse battery staple"
 PUBLIC_URL = "https://twofa.test"
@@ -70,6 +72,15 @@ async def stop_sender(app: Starlette) -> None:
     """Stop the app's background mail sender and wait until its last round has ended."""
     app.state.outbox_sender.stop()
     await app.state.outbox_task
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 10.0) -> T:
+    """Poll ``probe`` until it returns something other than None; fail after ``within`` s."""
+    deadline = time.monotonic() + within
+    while (found := await probe()) is None:
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+    return found
 
 
 class Delivery:

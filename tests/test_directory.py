@@ -3,7 +3,6 @@ paging both ways, a constant number of statements, and the compliance summary.""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from services.clock import FrozenClock
 from services.operators import policies_of
 from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
-from tests.support import GraphQLClient, add_operator, make_team, session_for
+from tests.support import GraphQLClient, add_operator, make_team, session_for, stop_sender
 from twofa.sql_log import StatementCounter
 
 PAGE = """
@@ -155,8 +154,7 @@ async def statements_for_a_page(gql: GraphQLClient, token: str) -> int:
 
 async def quiet_mail(app: Starlette) -> None:
     """Stop the app's mail sender, so that only the request's statements are counted."""
-    app.state.outbox_sender.stop()
-    await asyncio.sleep(0.1)
+    await stop_sender(app)
 
 
 async def test_a_page_costs_the_same_statements_for_10_and_100_operators(
