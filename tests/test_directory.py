@@ -80,6 +80,18 @@ async def test_sql_view_agrees_with_the_policy_rules_for_every_combination(
         for row in rows:
             assert (row.mode, row.state) == (expected[row.id].mode, expected[row.id].state)
             checked += 1
+        # setupRequired is not a column of the SQL view but a condition on it: hold the
+        # operators it selects, and those it leaves out, to the Python rule as well.
+        for required in (True, False):
+            where = directory.OperatorFilter(setup_required=required)
+            page, more = await directory.operator_page(
+                team.account.id, clock.now(), where, limit=100
+            )
+            count = await directory.count_operators(team.account.id, clock.now(), where)
+            wanted = {i for i, policy in expected.items() if policy.setup_required is required}
+            assert wanted, (default, required)  # every account has operators on both sides
+            assert not more and {row.id for row in page} == wanted, (default, required)
+            assert count == len(wanted), (default, required)
     assert checked == 102
 
 
