@@ -107,6 +107,10 @@ async def test_who_still_has_to_set_up_two_factor_paged_both_ways(
     await add_operator(
         team.account, "free@acme.example", hasher, clock, override=TwoFactorMode.OPTIONAL
     )
+    # Another account whose operators would match every filter below, were it not another.
+    await make_team(
+        hasher, clock, name="Other", domain="other.example", default=TwoFactorMode.REQUIRED
+    )
     admin = await session_for(team.admin, clock)
     needing = [
         "basic@acme.example",
@@ -123,6 +127,7 @@ async def test_who_still_has_to_set_up_two_factor_paged_both_ways(
         )
         connection = page["viewer"]["account"]["operators"]
         assert connection["totalCount"] == 5
+        assert connection["pageInfo"]["hasPreviousPage"] is (after is not None)
         assert all(
             e["node"]["effectiveTwoFactorPolicy"]["setupRequired"] for e in connection["edges"]
         )
@@ -138,12 +143,22 @@ async def test_who_still_has_to_set_up_two_factor_paged_both_ways(
             PAGE, {"last": 2, "before": before, "filter": {"setupRequired": True}}, token=admin
         )
         connection = page["viewer"]["account"]["operators"]
+        assert connection["pageInfo"]["hasNextPage"] is (before is not None)
         backward = [e["node"]["email"] for e in connection["edges"]] + backward
         if not connection["pageInfo"]["hasPreviousPage"]:
             break
         before = connection["pageInfo"]["startCursor"]
     assert backward == needing
 
+    everyone = (await gql.data(PAGE, {}, token=admin))["viewer"]["account"]["operators"]
+    assert everyone["totalCount"] == 10
+    assert [e["node"]["email"] for e in everyone["edges"]] == [
+        "admin@acme.example",
+        "basic@acme.example",
+        *[f"op{n}@acme.example" for n in range(7)],
+        "free@acme.example",
+    ]
+    assert {e["node"]["account"]["name"] for e in everyone["edges"]} == {"Acme"}
     configured = await gql.data(
         PAGE, {"filter": {"state": "CONFIGURED", "role": "BASIC"}}, token=admin
     )

@@ -74,8 +74,10 @@ async def test_database_outage_is_a_clear_error_and_the_service_recovers(
         assert anonymous["data"] is None
         assert anonymous["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
         assert "Traceback" not in str(anonymous) and "sqlite" not in str(anonymous).lower()
-        assert (await gql.http.get("/healthz")).status_code == 503
-    assert (await gql.http.get("/healthz")).status_code == 200
+        down = await gql.http.get("/healthz")
+        assert (down.status_code, down.json()) == (503, {"status": "unavailable"})
+    up = await gql.http.get("/healthz")
+    assert (up.status_code, up.json()) == (200, {"status": "ok"})
     assert (await gql.data(VIEWER, token=token))["viewer"] == {"email": team.admin.email}
     assert (await gql.login(team.basic.email))["outcome"] == "AUTHENTICATED"
 
