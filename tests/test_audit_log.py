@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from models import TwoFactorMode
 from services.audit import AuditEventKind
@@ -116,8 +117,8 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
     occurred = [event["occurredAt"] for event in events]
     assert occurred == sorted(occurred, reverse=True)  # newest first
 
-    def one(kind: str) -> dict:  # type: ignore[type-arg]
-        found = [event for event in events if event["kind"] == kind]
+    def one(kind: str) -> dict[str, Any]:
+        found: list[dict[str, Any]] = [event for event in events if event["kind"] == kind]
         assert found, kind
         return found[0]
 

@@ -120,7 +120,8 @@ async def test_who_still_has_to_set_up_two_factor_paged_both_ways(
         "op5@acme.example",
     ]
 
-    forward, after = [], None
+    forward: list[str] = []
+    after = None
     while True:
         page = await gql.data(
             PAGE, {"first": 2, "after": after, "filter": {"setupRequired": True}}, token=admin
@@ -137,7 +138,8 @@ async def test_who_still_has_to_set_up_two_factor_paged_both_ways(
         after = connection["pageInfo"]["endCursor"]
     assert forward == needing
 
-    backward, before = [], None
+    backward: list[str] = []
+    before = None
     while True:
         page = await gql.data(
             PAGE, {"last": 2, "before": before, "filter": {"setupRequired": True}}, token=admin

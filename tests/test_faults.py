@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
+from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connection
 
 from models import Authenticator, OneTimeToken, Operator, OperatorStatus, RecoveryCode, Session
@@ -48,13 +49,14 @@ async def database_outage(database_url: str) -> AsyncIterator[None]:
             await admin.close()
         return
     client = get_connection("default")
-    path = client.filename  # type: ignore[attr-defined]
+    assert isinstance(client, SqliteClient)
+    path = client.filename
     await client.close()
-    client.filename = "/nonexistent/twofa/outage.sqlite3"  # type: ignore[attr-defined]
+    client.filename = "/nonexistent/twofa/outage.sqlite3"
     try:
         yield
     finally:
-        client.filename = path  # type: ignore[attr-defined]
+        client.filename = path
 
 
 async def test_database_outage_is_a_clear_error_and_the_service_recovers(

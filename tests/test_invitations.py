@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from models import AuditEvent, Operator, OperatorStatus, TwoFactorMode
 from services.clock import FrozenClock
@@ -35,9 +36,9 @@ INVITATION_URL = f"{PUBLIC_URL}/invitations/accept"
 
 async def invite(
     gql: GraphQLClient, token: str, email: str = "new@acme.example", **extra: object
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, Any]:
     data = await gql.data(INVITE, {"email": email, "name": "New Person", **extra}, token=token)
-    payload: dict = data["inviteOperator"]  # type: ignore[type-arg]
+    payload: dict[str, Any] = data["inviteOperator"]
     return payload
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +15,7 @@ from tests.support import CountingHasher, GraphQLClient, gid, make_team, running
 from twofa.settings import Settings
 
 
-def first_error(body: dict) -> str:  # type: ignore[type-arg]
+def first_error(body: dict[str, Any]) -> str:
     assert body.get("data") is None, body
     message: str = body["errors"][0]["message"]
     return message
@@ -132,7 +134,7 @@ async def test_request_bodies_over_the_limit_get_413(gql: GraphQLClient) -> None
     )
     assert response.status_code == 413
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):  # no Content-Length: the streamed body is counted
             yield b" " * 100_000
 

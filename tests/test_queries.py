@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from models import TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
@@ -74,15 +76,23 @@ async def test_node_follows_the_access_rules_of_direct_fields(
     admin = await session_for(team.admin, clock)
     basic = await session_for(team.basic, clock)
 
-    async def node(token: str | None, id: str) -> object:
-        return (await gql.data(NODE, {"id": id}, token=token))["node"]
+    async def node(token: str | None, id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = (await gql.data(NODE, {"id": id}, token=token))["node"]
+        return found
 
+    colleague_node = {
+        "id": gid(colleague),
+        "email": "colleague@acme.example",
+        "account": {"name": "Acme"},
+    }
+    basic_node = {"id": gid(team.basic), "email": "basic@acme.example", "account": {"name": "Acme"}}
+    account_node = {"id": team.account_id, "name": "Acme", "twoFactorDefault": "OPTIONAL"}
     # Administrators see every operator of their account and the account.
-    assert (await node(admin, gid(colleague)))["email"] == "colleague@acme.example"
-    assert (await node(admin, team.account_id))["twoFactorDefault"] == "OPTIONAL"
+    assert await node(admin, gid(colleague)) == colleague_node
+    assert await node(admin, team.account_id) == account_node
     # Basic operators see themselves and their account, not their colleagues.
-    assert (await node(basic, gid(team.basic)))["email"] == "basic@acme.example"
-    assert (await node(basic, team.account_id))["name"] == "Acme"
+    assert await node(basic, gid(team.basic)) == basic_node
+    assert await node(basic, team.account_id) == account_node
     assert await node(basic, gid(colleague)) is None
     # Nothing crosses accounts, nothing is readable anonymously, garbage is just null.
     assert await node(admin, gid(other.basic)) is None

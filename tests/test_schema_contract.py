@@ -4,11 +4,14 @@ the ``export-schema`` command, in test_cli.)"""
 
 from __future__ import annotations
 
+from typing import cast
+
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLObjectType,
+    IntrospectionQuery,
     build_client_schema,
     build_schema,
     find_breaking_changes,
@@ -54,9 +57,8 @@ def test_every_type_field_argument_and_enum_value_has_a_description() -> None:
 
 
 async def test_introspection_serves_the_whole_schema(gql: GraphQLClient) -> None:
-    introspected = build_client_schema(
-        await gql.data(get_introspection_query(descriptions=True, specified_by_url=True))
-    )
+    result = await gql.data(get_introspection_query(descriptions=True, specified_by_url=True))
+    introspected = build_client_schema(cast(IntrospectionQuery, result))
     assert print_schema(lexicographic_sort_schema(introspected)) == print_schema(
         lexicographic_sort_schema(schema._schema)
     )
