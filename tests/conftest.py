@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -15,14 +14,12 @@ import asyncpg
 import httpx
 import pytest
 from starlette.applications import Starlette
-from tortoise.contrib.test import truncate_all_models
 
 from services.clock import FrozenClock
 from services.encryption import generate_key
 from services.passwords import Argon2Parameters
 from tests.smtp import MailSink, SmtpServer
-from tests.support import PUBLIC_URL, CountingHasher, GraphQLClient
-from twofa.app import create_app
+from tests.support import PUBLIC_URL, CountingHasher, Delivery, GraphQLClient, running_app
 from twofa.database import apply_migrations
 from twofa.settings import Settings
 
@@ -127,21 +124,10 @@ async def app(
         yield application
 
 
-@asynccontextmanager
-async def running_app(
-    settings: Settings, clock: FrozenClock, hasher: CountingHasher
-) -> AsyncIterator[Starlette]:
-    """Start the app (database, mail sender) on an emptied database."""
-    application = create_app(settings, clock=clock, hasher=hasher, mail_poll_seconds=0.02)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        try:
-            yield application
-        finally:
-            # Leave nothing behind for the next test's mail sender to deliver.
-            application.state.outbox_sender.stop()
-            await application.state.outbox_task
-            await truncate_all_models()
+@pytest.fixture
+def deliver(app: Starlette, mail: MailSink) -> Delivery:
+    """Deliver the app's queued mail now; returns everything the SMTP server got in this test."""
+    return Delivery(app.state.outbox_sender, mail)
 
 
 @pytest.fixture

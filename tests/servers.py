@@ -1,4 +1,4 @@
-"""Real ``twofa serve`` processes for end-to-end tests."""
+"""Real ``twofa`` processes for end-to-end tests: one-off commands and ``twofa serve``."""
 
 from __future__ import annotations
 
@@ -17,35 +17,93 @@ from tests.smtp import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@contextmanager
-def twofa_server(env: dict[str, str], log: Path, *, port: int | None = None) -> Iterator[str]:
-    """Run ``python -m twofa serve`` with ``env`` added to the environment until the block
-    ends; yield its base URL once ``/healthz`` answers.
+def twofa(
+    *args: str, database_url: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m twofa ARGS`` against ``database_url``, with extra environment."""
+    env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    return subprocess.run(  # noqa: S603 - our own command with fixed arguments
+        [sys.executable, "-m", "twofa", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+class TwofaServer:
+    """A ``python -m twofa serve`` process with ``env`` added to the environment, on a fixed
+    port, that can be stopped and started again.
 
     Output goes to ``log`` (a file: a pipe nobody reads would fill up and block the server).
     """
-    port = port or free_port()
-    base = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own command with fixed arguments
-            [sys.executable, "-m", "twofa", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+
+    def __init__(self, env: dict[str, str], log: Path, *, port: int | None = None) -> None:
+        self.url = f"http://127.0.0.1:{port or free_port()}"
+        self._env = env
+        self._log = log
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_start = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether the process was started and has not been stopped."""
+        return self._process is not None
+
+    def start(self) -> None:
+        """Start the process; return once ``/healthz`` answers."""
+        assert self._process is None, f"{self.url} is already running"
+        port = self.url.rsplit(":", 1)[1]
+        with self._log.open("ab") as output:
+            self._log_start = output.tell()
+            self._process = subprocess.Popen(  # noqa: S603 - our own command with fixed arguments
+                [sys.executable, "-m", "twofa", "serve", "--port", port],
+                cwd=ROOT,
+                env={**os.environ, **self._env},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            self._wait_healthy(self._process)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> str:
+        """Stop the process as an operator would (SIGTERM: the app's lifespan ends, its mail
+        sender finishing the round it is in); return what it logged since it started."""
+        process, self._process = self._process, None
+        if process is None:
+            return ""
+        process.terminate()
+        process.wait(timeout=15)
+        with self._log.open("rb") as log:
+            log.seek(self._log_start)
+            return log.read().decode(errors="replace")
+
+    def _wait_healthy(self, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
             except httpx.TransportError:
                 pass
-            assert process.poll() is None, f"{base} exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"{base} did not start:\n{log.read_text()}"
+            assert process.poll() is None, f"{self.url} exited:\n{self._log.read_text()}"
+            assert time.monotonic() < deadline, (
+                f"{self.url} did not start:\n{self._log.read_text()}"
+            )
             time.sleep(0.1)
-        yield base
+
+
+@contextmanager
+def twofa_server(env: dict[str, str], log: Path, *, port: int | None = None) -> Iterator[str]:
+    """Run a :class:`TwofaServer` until the block ends; yield its base URL once it answers."""
+    server = TwofaServer(env, log, port=port)
+    server.start()
+    try:
+        yield server.url
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        server.stop()

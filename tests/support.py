@@ -1,28 +1,42 @@
-"""Helpers for tests: a small GraphQL client and ways to set up accounts and operators."""
+"""Helpers for tests: the app under test, a small GraphQL client and ways to set up accounts
+and operators."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import io
 import json
 import struct
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from email.message import EmailMessage
+from typing import Any, TypeVar
 
 import httpx
 import zxingcpp
 from PIL import Image
+from starlette.applications import Starlette
+from tortoise.contrib.test import truncate_all_models
 
-from models import Account, Operator, OperatorRole, OperatorStatus, TwoFactorMode
+from mail.sender import OutboxSender
+from models import Account, Operator, OperatorRole, OperatorStatus, OutboxMessage, TwoFactorMode
 from schema.ids import encode_id
 from services.accounts import create_account
 from services.clock import Clock
 from services.passwords import PasswordHasher
 from services.sessions import AuthenticationMethod, start_session
 from services.validation import email_key
+from tests.smtp import MailSink
+from twofa.app import create_app
+from twofa.settings import Settings
+
+T = TypeVar("T")
 
 PASSWORD = "correct horse battery staple"
 PUBLIC_URL = "https://twofa.test"
@@ -36,6 +50,71 @@ class CountingHasher(PasswordHasher):
     def _verify(self, hashed: str | None, secret: str) -> bool:
         self.verifications += 1
         return super()._verify(hashed, secret)
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, clock: Clock, hasher: PasswordHasher
+) -> AsyncIterator[Starlette]:
+    """Start the app (database, mail sender) on an emptied database."""
+    application = create_app(settings, clock=clock, hasher=hasher, mail_poll_seconds=0.02)
+    async with application.router.lifespan_context(application):
+        await truncate_all_models()
+        try:
+            yield application
+        finally:
+            # Leave nothing behind for the next test's mail sender to deliver.
+            await stop_sender(application)
+            await truncate_all_models()
+
+
+async def stop_sender(app: Starlette) -> None:
+    """Stop the app's background mail sender and wait until its last round has ended."""
+    app.state.outbox_sender.stop()
+    await app.state.outbox_task
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 10.0) -> T:
+    """Poll ``probe`` until it returns something other than None; fail after ``within`` s."""
+    deadline = time.monotonic() + within
+    while (found := await probe()) is None:
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+    return found
+
+
+class Delivery:
+    """Delivers the app's outbox now and tells what the SMTP server received.
+
+    Reading the SMTP sink right after a request proves nothing about mail that is absent:
+    the app's sender may simply not have run yet. Calling a ``Delivery`` first sends
+    everything queued, so its answer is the complete list.
+    """
+
+    def __init__(self, sender: OutboxSender, sink: MailSink) -> None:
+        self._sender = sender
+        self._sink = sink
+
+    async def __call__(self, within: float = 10.0) -> list[EmailMessage]:
+        """Deliver every queued email, then return all the messages received in this test.
+
+        The app's background sender may hold a message (its lease keeps this round away
+        from it); then this waits, at most ``within`` seconds, until that one is marked sent
+        too. The SMTP server has the message by then: it accepted it before it was marked.
+        A delivery that failed fails the test at once.
+        """
+        deadline = time.monotonic() + within
+        while True:
+            await self._sender.run_once()
+            unsent = await OutboxMessage.filter(sent_at__isnull=True).order_by("id")
+            if not unsent:
+                return self._sink.messages
+            failed = [
+                (m.recipient, m.kind, m.last_error) for m in unsent if m.attempts or m.given_up_at
+            ]
+            assert not failed, f"mail not delivered: {failed}"
+            assert time.monotonic() < deadline, f"mail still held by a sender: {unsent}"
+            await asyncio.sleep(0.01)
 
 
 class GraphQLClient:
@@ -92,6 +171,14 @@ class GraphQLClient:
         return token
 
 
+INVITE = """
+mutation ($email: String!, $name: String!, $role: OperatorRole, $sso: Boolean) {
+  inviteOperator(input: {email: $email, name: $name, role: $role, usesSingleSignOn: $sso}) {
+    operator { id email name role status usesSingleSignOn }
+    userErrors { code field message }
+  }
+}
+"""
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
   login(input: {email: $email, password: $password}) {

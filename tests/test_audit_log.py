@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from models import TwoFactorMode
 from services.audit import AuditEventKind
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.smtp import MailSink, link_token
+from tests.smtp import link_token
 from tests.support import (
     PUBLIC_URL,
+    Delivery,
     GraphQLClient,
     enroll,
     gid,
@@ -38,7 +40,7 @@ async def mutate(
 
 
 async def test_every_kind_of_event_is_recorded_with_actor_and_target(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     admin = await session_for(team.admin, clock)
@@ -66,7 +68,8 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
         '{ inviteOperator(input: {email: "new@acme.example", name: "New"}) { userErrors { code } } }',
         admin,
     )
-    invitation = link_token((await mail.wait_for(1))[0], f"{PUBLIC_URL}/invitations/accept")
+    [message] = await deliver()
+    invitation = link_token(message, f"{PUBLIC_URL}/invitations/accept")
     await mutate(
         gql,
         '($t: String!) { acceptInvitation(input: {invitationToken: $t, password: "a long password 123"}) { userErrors { code } } }',
@@ -114,8 +117,8 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
     occurred = [event["occurredAt"] for event in events]
     assert occurred == sorted(occurred, reverse=True)  # newest first
 
-    def one(kind: str) -> dict:  # type: ignore[type-arg]
-        found = [event for event in events if event["kind"] == kind]
+    def one(kind: str) -> dict[str, Any]:
+        found: list[dict[str, Any]] = [event for event in events if event["kind"] == kind]
         assert found, kind
         return found[0]
 

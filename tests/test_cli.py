@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from starlette.applications import Starlette
 
 from models import Account, Operator, OperatorRole, TwoFactorMode
 from schema.ids import decode_id
-from tests.servers import ROOT
+from tests.servers import ROOT, twofa
 from tests.support import PASSWORD, GraphQLClient
-
-
-def twofa(
-    *args: str, database_url: str, cwd: Path = ROOT, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m twofa ARGS`` against ``database_url``, with extra environment."""
-    env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
-    return subprocess.run(  # noqa: S603 - our own command with fixed arguments
-        [sys.executable, "-m", "twofa", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_export_schema_matches_the_checked_in_file(database_url: str) -> None:

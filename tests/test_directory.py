@@ -3,7 +3,6 @@ paging both ways, a constant number of statements, and the compliance summary.""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from services.clock import FrozenClock
 from services.operators import policies_of
 from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
-from tests.support import GraphQLClient, add_operator, make_team, session_for
+from tests.support import GraphQLClient, add_operator, make_team, session_for, stop_sender
 from twofa.sql_log import StatementCounter
 
 PAGE = """
@@ -81,6 +80,18 @@ async def test_sql_view_agrees_with_the_policy_rules_for_every_combination(
         for row in rows:
             assert (row.mode, row.state) == (expected[row.id].mode, expected[row.id].state)
             checked += 1
+        # setupRequired is not a column of the SQL view but a condition on it: hold the
+        # operators it selects, and those it leaves out, to the Python rule as well.
+        for required in (True, False):
+            where = directory.OperatorFilter(setup_required=required)
+            page, more = await directory.operator_page(
+                team.account.id, clock.now(), where, limit=100
+            )
+            count = await directory.count_operators(team.account.id, clock.now(), where)
+            wanted = {i for i, policy in expected.items() if policy.setup_required is required}
+            assert wanted, (default, required)  # every account has operators on both sides
+            assert not more and {row.id for row in page} == wanted, (default, required)
+            assert count == len(wanted), (default, required)
     assert checked == 102
 
 
@@ -96,6 +107,10 @@ async def test_who_still_has_to_set_up_two_factor_paged_both_ways(
     await add_operator(
         team.account, "free@acme.example", hasher, clock, override=TwoFactorMode.OPTIONAL
     )
+    # Another account whose operators would match every filter below, were it not another.
+    await make_team(
+        hasher, clock, name="Other", domain="other.example", default=TwoFactorMode.REQUIRED
+    )
     admin = await session_for(team.admin, clock)
     needing = [
         "basic@acme.example",
@@ -105,13 +120,15 @@ async def test_who_still_has_to_set_up_two_factor_paged_both_ways(
         "op5@acme.example",
     ]
 
-    forward, after = [], None
+    forward: list[str] = []
+    after = None
     while True:
         page = await gql.data(
             PAGE, {"first": 2, "after": after, "filter": {"setupRequired": True}}, token=admin
         )
         connection = page["viewer"]["account"]["operators"]
         assert connection["totalCount"] == 5
+        assert connection["pageInfo"]["hasPreviousPage"] is (after is not None)
         assert all(
             e["node"]["effectiveTwoFactorPolicy"]["setupRequired"] for e in connection["edges"]
         )
@@ -121,18 +138,29 @@ async def test_who_still_has_to_set_up_two_factor_paged_both_ways(
         after = connection["pageInfo"]["endCursor"]
     assert forward == needing
 
-    backward, before = [], None
+    backward: list[str] = []
+    before = None
     while True:
         page = await gql.data(
             PAGE, {"last": 2, "before": before, "filter": {"setupRequired": True}}, token=admin
         )
         connection = page["viewer"]["account"]["operators"]
+        assert connection["pageInfo"]["hasNextPage"] is (before is not None)
         backward = [e["node"]["email"] for e in connection["edges"]] + backward
         if not connection["pageInfo"]["hasPreviousPage"]:
             break
         before = connection["pageInfo"]["startCursor"]
     assert backward == needing
 
+    everyone = (await gql.data(PAGE, {}, token=admin))["viewer"]["account"]["operators"]
+    assert everyone["totalCount"] == 10
+    assert [e["node"]["email"] for e in everyone["edges"]] == [
+        "admin@acme.example",
+        "basic@acme.example",
+        *[f"op{n}@acme.example" for n in range(7)],
+        "free@acme.example",
+    ]
+    assert {e["node"]["account"]["name"] for e in everyone["edges"]} == {"Acme"}
     configured = await gql.data(
         PAGE, {"filter": {"state": "CONFIGURED", "role": "BASIC"}}, token=admin
     )
@@ -155,8 +183,7 @@ async def statements_for_a_page(gql: GraphQLClient, token: str) -> int:
 
 async def quiet_mail(app: Starlette) -> None:
     """Stop the app's mail sender, so that only the request's statements are counted."""
-    app.state.outbox_sender.stop()
-    await asyncio.sleep(0.1)
+    await stop_sender(app)
 
 
 async def test_a_page_costs_the_same_statements_for_10_and_100_operators(

@@ -8,16 +8,18 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
+from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connection
 
 from models import Authenticator, OneTimeToken, Operator, OperatorStatus, RecoveryCode, Session
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.smtp import MailSink, link_token
+from tests.smtp import link_token
 from tests.support import (
     CONFIRM_ENROLLMENT,
     PUBLIC_URL,
     START_ENROLLMENT,
+    Delivery,
     GraphQLClient,
     make_team,
     session_for,
@@ -47,13 +49,14 @@ async def database_outage(database_url: str) -> AsyncIterator[None]:
             await admin.close()
         return
     client = get_connection("default")
-    path = client.filename  # type: ignore[attr-defined]
+    assert isinstance(client, SqliteClient)
+    path = client.filename
     await client.close()
-    client.filename = "/nonexistent/twofa/outage.sqlite3"  # type: ignore[attr-defined]
+    client.filename = "/nonexistent/twofa/outage.sqlite3"
     try:
         yield
     finally:
-        client.filename = path  # type: ignore[attr-defined]
+        client.filename = path
 
 
 async def test_database_outage_is_a_clear_error_and_the_service_recovers(
@@ -73,8 +76,10 @@ async def test_database_outage_is_a_clear_error_and_the_service_recovers(
         assert anonymous["data"] is None
         assert anonymous["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
         assert "Traceback" not in str(anonymous) and "sqlite" not in str(anonymous).lower()
-        assert (await gql.http.get("/healthz")).status_code == 503
-    assert (await gql.http.get("/healthz")).status_code == 200
+        down = await gql.http.get("/healthz")
+        assert (down.status_code, down.json()) == (503, {"status": "unavailable"})
+    up = await gql.http.get("/healthz")
+    assert (up.status_code, up.json()) == (200, {"status": "ok"})
     assert (await gql.data(VIEWER, token=token))["viewer"] == {"email": team.admin.email}
     assert (await gql.login(team.basic.email))["outcome"] == "AUTHENTICATED"
 
@@ -113,7 +118,7 @@ async def test_a_crash_inside_acceptance_leaves_the_invitation_open(
     gql: GraphQLClient,
     hasher: PasswordHasher,
     clock: FrozenClock,
-    mail: MailSink,
+    deliver: Delivery,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     team = await make_team(hasher, clock)
@@ -121,7 +126,8 @@ async def test_a_crash_inside_acceptance_leaves_the_invitation_open(
         'mutation { inviteOperator(input: {email: "new@acme.example", name: "New"}) { userErrors { code } } }',
         token=await session_for(team.admin, clock),
     )
-    invitation = link_token((await mail.wait_for(1))[0], f"{PUBLIC_URL}/invitations/accept")
+    [message] = await deliver()
+    invitation = link_token(message, f"{PUBLIC_URL}/invitations/accept")
     accept = 'mutation ($t: String!) { acceptInvitation(input: {invitationToken: $t, password: "a long password 123"}) { outcome sessionToken userErrors { code } } }'
 
     async def crash(*args: object, **kwargs: object) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from models import AuditEvent, Operator, OperatorStatus, TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.smtp import MailSink, html_of, link_token, text_of
+from tests.smtp import html_of, link_token, text_of
 from tests.support import (
     CONFIRM_ENROLLMENT,
+    INVITE,
     PUBLIC_URL,
     START_ENROLLMENT,
+    Delivery,
     GraphQLClient,
     make_team,
     read_qr_png,
@@ -19,14 +22,6 @@ from tests.support import (
     totp_code,
 )
 
-INVITE = """
-mutation ($email: String!, $name: String!, $role: OperatorRole, $sso: Boolean) {
-  inviteOperator(input: {email: $email, name: $name, role: $role, usesSingleSignOn: $sso}) {
-    operator { id email name role status usesSingleSignOn }
-    userErrors { code field message }
-  }
-}
-"""
 ACCEPT = """
 mutation ($token: String!, $password: String!, $name: String) {
   acceptInvitation(input: {invitationToken: $token, password: $password, name: $name}) {
@@ -41,14 +36,14 @@ INVITATION_URL = f"{PUBLIC_URL}/invitations/accept"
 
 async def invite(
     gql: GraphQLClient, token: str, email: str = "new@acme.example", **extra: object
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, Any]:
     data = await gql.data(INVITE, {"email": email, "name": "New Person", **extra}, token=token)
-    payload: dict = data["inviteOperator"]  # type: ignore[type-arg]
+    payload: dict[str, Any] = data["inviteOperator"]
     return payload
 
 
 async def test_invitation_with_required_two_factor_ends_logged_in(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
     admin = await session_for(team.admin, clock)
@@ -56,7 +51,7 @@ async def test_invitation_with_required_two_factor_ends_logged_in(
     assert invited["userErrors"] == []
     assert invited["operator"]["status"] == "INVITED"
 
-    [message] = await mail.wait_for(1)
+    [message] = await deliver()
     assert message["To"] == "new@acme.example"
     assert message["From"] == "twofa@acme-cloud.example"
     assert message["Subject"] == "You are invited to Acme"
@@ -105,7 +100,7 @@ async def test_invitation_with_required_two_factor_ends_logged_in(
         "email": "new@acme.example",
         "effectiveTwoFactorPolicy": {"state": "CONFIGURED"},
     }
-    enabled = (await mail.wait_for(2))[1]
+    [_, enabled] = await deliver()
     assert (enabled["To"], enabled["Subject"]) == (
         "new@acme.example",
         "Two-factor authentication is on",
@@ -126,11 +121,12 @@ async def test_invitation_with_required_two_factor_ends_logged_in(
 
 
 async def test_invitation_under_optional_logs_in_directly(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     await invite(gql, await session_for(team.admin, clock), role="ADMINISTRATOR")
-    token = link_token((await mail.wait_for(1))[0], INVITATION_URL)
+    [message] = await deliver()
+    token = link_token(message, INVITATION_URL)
     accepted = (await gql.data(ACCEPT, {"token": token, "password": NEW_PASSWORD}))[
         "acceptInvitation"
     ]
@@ -140,14 +136,14 @@ async def test_invitation_under_optional_logs_in_directly(
 
 
 async def test_inviting_again_replaces_the_link_and_invitations_expire(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     admin = await session_for(team.admin, clock)
     first = await invite(gql, admin)
     second = await invite(gql, admin, email="NEW@acme.example")
     assert second["userErrors"] == [] and second["operator"]["id"] == first["operator"]["id"]
-    old, new = (link_token(m, INVITATION_URL) for m in await mail.wait_for(2))
+    old, new = (link_token(m, INVITATION_URL) for m in await deliver())
     stale = (await gql.data(ACCEPT, {"token": old, "password": NEW_PASSWORD}))["acceptInvitation"]
     assert stale["userErrors"][0]["code"] == "TOKEN_INVALID"
     clock.advance(timedelta(days=7))
@@ -163,11 +159,12 @@ async def test_inviting_again_replaces_the_link_and_invitations_expire(
 
 
 async def test_invitation_setup_token_lasts_thirty_minutes(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
     await invite(gql, await session_for(team.admin, clock))
-    token = link_token((await mail.wait_for(1))[0], INVITATION_URL)
+    [message] = await deliver()
+    token = link_token(message, INVITATION_URL)
     setup = (await gql.data(ACCEPT, {"token": token, "password": NEW_PASSWORD}))[
         "acceptInvitation"
     ]["setupToken"]
@@ -177,7 +174,7 @@ async def test_invitation_setup_token_lasts_thirty_minutes(
 
 
 async def test_taken_emails_and_bad_input_are_refused(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     other = await make_team(hasher, clock, name="Other", domain="other.example")
@@ -203,11 +200,11 @@ async def test_taken_emails_and_bad_input_are_refused(
     anonymous = await gql.execute(INVITE, {"email": "y@acme.example", "name": "Y"})
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await Operator.filter(account_id=team.account.id).count() == 2
-    assert mail.messages == []
+    assert await deliver() == []
 
 
 async def test_names_cannot_inject_markup_into_emails(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     await gql.data(
@@ -215,6 +212,6 @@ async def test_names_cannot_inject_markup_into_emails(
         {"email": "eve@acme.example", "name": '<img src=x onerror="alert(1)">'},
         token=await session_for(team.admin, clock),
     )
-    [message] = await mail.wait_for(1)
+    [message] = await deliver()
     assert "<img" not in html_of(message)
     assert "&lt;img src=x" in html_of(message)

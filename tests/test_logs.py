@@ -11,12 +11,13 @@ import pytest
 from models import TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.smtp import MailSink, link_token
+from tests.smtp import link_token
 from tests.support import (
     CONFIRM_ENROLLMENT,
     PASSWORD,
     PUBLIC_URL,
     START_ENROLLMENT,
+    Delivery,
     GraphQLClient,
     make_team,
     session_for,
@@ -31,7 +32,7 @@ async def test_the_flows_log_no_secret(
     gql: GraphQLClient,
     hasher: PasswordHasher,
     clock: FrozenClock,
-    mail: MailSink,
+    deliver: Delivery,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, SQL statements and their values included
@@ -43,7 +44,8 @@ async def test_the_flows_log_no_secret(
         'mutation { inviteOperator(input: {email: "new@acme.example", name: "New"}) { userErrors { code } } }',
         token=admin,
     )
-    invitation = link_token((await mail.wait_for(1))[0], f"{PUBLIC_URL}/invitations/accept")
+    [message] = await deliver()
+    invitation = link_token(message, f"{PUBLIC_URL}/invitations/accept")
     accepted = (
         await gql.data(
             "mutation ($t: String!, $p: String!) { acceptInvitation(input: {invitationToken: $t, password: $p}) { setupToken } }",
@@ -66,7 +68,7 @@ async def test_the_flows_log_no_secret(
     await gql.login(team.basic.email, "a wrong password, guessed")
     recovery_challenge = (await gql.login("new@acme.example", NEW_PASSWORD))["challengeToken"]
     await verify(gql, recovery_challenge, confirmed["recoveryCodes"][0])
-    [setup_mail] = [m for m in await mail.wait_for(4) if m["Subject"].startswith("Set up")]
+    [setup_mail] = [m for m in await deliver() if m["Subject"].startswith("Set up")]
     setup_link = link_token(setup_mail, f"{PUBLIC_URL}/two-factor/setup")
 
     seen += [

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.conftest import running_app
-from tests.support import CountingHasher, GraphQLClient, gid, make_team, session_for
+from tests.support import CountingHasher, GraphQLClient, gid, make_team, running_app, session_for
 from twofa.settings import Settings
 
 
-def first_error(body: dict) -> str:  # type: ignore[type-arg]
+def first_error(body: dict[str, Any]) -> str:
     assert body.get("data") is None, body
     message: str = body["errors"][0]["message"]
     return message
@@ -53,7 +54,7 @@ async def test_mutations_over_get_are_refused(gql: GraphQLClient) -> None:
     response = await gql.http.get(
         "/graphql", params={"query": "mutation { logout { userErrors { code } } }"}
     )
-    assert response.status_code in {400, 405}
+    assert response.status_code == 400
 
 
 async def test_unexpected_errors_are_masked_and_logged(
@@ -100,12 +101,6 @@ async def test_graphql_response_media_type_is_served_when_asked_for(gql: GraphQL
     assert ok.headers["cache-control"] == "no-store"
 
 
-async def test_cors_allows_only_the_configured_origins(gql: GraphQLClient) -> None:
-    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
-    response = await gql.http.options("/graphql", headers=preflight)
-    assert "access-control-allow-origin" not in response.headers
-
-
 async def test_cors_answers_configured_origins(
     settings: Settings, clock: FrozenClock, hasher: CountingHasher
 ) -> None:
@@ -129,11 +124,7 @@ async def test_cors_answers_configured_origins(
             headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
         )
         assert refused.status_code == 400
-
-
-async def test_healthz_reports_the_database(gql: GraphQLClient) -> None:
-    response = await gql.http.get("/healthz")
-    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+        assert "access-control-allow-origin" not in refused.headers
 
 
 async def test_request_bodies_over_the_limit_get_413(gql: GraphQLClient) -> None:
@@ -143,7 +134,7 @@ async def test_request_bodies_over_the_limit_get_413(gql: GraphQLClient) -> None
     )
     assert response.status_code == 413
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):  # no Content-Length: the streamed body is counted
             yield b" " * 100_000
 
@@ -175,7 +166,7 @@ async def test_a_cross_site_form_post_is_refused(
             content=body,
             headers={"Content-Type": content_type, "Origin": "https://evil.example"},
         )
-        assert response.status_code in {400, 415}, content_type
+        assert response.status_code == 400, content_type
     await team.account.refresh_from_db()
     assert team.account.two_factor_default.value == "OPTIONAL"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from models import OperatorRole, TwoFactorMode
+from typing import Any
+
+from models import TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
 from tests.support import GraphQLClient, add_operator, gid, make_team, session_for
@@ -74,15 +76,23 @@ async def test_node_follows_the_access_rules_of_direct_fields(
     admin = await session_for(team.admin, clock)
     basic = await session_for(team.basic, clock)
 
-    async def node(token: str | None, id: str) -> object:
-        return (await gql.data(NODE, {"id": id}, token=token))["node"]
+    async def node(token: str | None, id: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = (await gql.data(NODE, {"id": id}, token=token))["node"]
+        return found
 
+    colleague_node = {
+        "id": gid(colleague),
+        "email": "colleague@acme.example",
+        "account": {"name": "Acme"},
+    }
+    basic_node = {"id": gid(team.basic), "email": "basic@acme.example", "account": {"name": "Acme"}}
+    account_node = {"id": team.account_id, "name": "Acme", "twoFactorDefault": "OPTIONAL"}
     # Administrators see every operator of their account and the account.
-    assert (await node(admin, gid(colleague)))["email"] == "colleague@acme.example"
-    assert (await node(admin, team.account_id))["twoFactorDefault"] == "OPTIONAL"
+    assert await node(admin, gid(colleague)) == colleague_node
+    assert await node(admin, team.account_id) == account_node
     # Basic operators see themselves and their account, not their colleagues.
-    assert (await node(basic, gid(team.basic)))["email"] == "basic@acme.example"
-    assert (await node(basic, team.account_id))["name"] == "Acme"
+    assert await node(basic, gid(team.basic)) == basic_node
+    assert await node(basic, team.account_id) == account_node
     assert await node(basic, gid(colleague)) is None
     # Nothing crosses accounts, nothing is readable anonymously, garbage is just null.
     assert await node(admin, gid(other.basic)) is None
@@ -90,36 +100,6 @@ async def test_node_follows_the_access_rules_of_direct_fields(
     assert await node(None, gid(team.basic)) is None
     assert await node(admin, "bm90aGluZw==") is None
     assert await node(admin, "%%%") is None
-
-
-async def test_operators_pages_forward_with_cursors(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
-) -> None:
-    team = await make_team(hasher, clock)
-    for n in range(5):
-        await add_operator(team.account, f"op{n}@acme.example", hasher, clock)
-    await make_team(hasher, clock, name="Other", domain="other.example")
-    admin = await session_for(team.admin, clock)
-
-    seen: list[str] = []
-    after = None
-    pages = 0
-    while True:
-        data = await gql.data(OPERATORS, {"first": 3, "after": after}, token=admin)
-        connection = data["viewer"]["account"]["operators"]
-        assert connection["totalCount"] == 7
-        assert connection["pageInfo"]["hasPreviousPage"] is (after is not None)
-        seen += [edge["node"]["email"] for edge in connection["edges"]]
-        pages += 1
-        if not connection["pageInfo"]["hasNextPage"]:
-            break
-        after = connection["pageInfo"]["endCursor"]
-    assert pages == 3
-    assert seen == [
-        "admin@acme.example",
-        "basic@acme.example",
-        *[f"op{n}@acme.example" for n in range(5)],
-    ]
 
 
 async def test_operators_is_for_administrators_and_checks_its_arguments(
@@ -134,20 +114,3 @@ async def test_operators_is_for_administrators_and_checks_its_arguments(
     assert too_many["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     bad_cursor = await gql.execute(OPERATORS, {"first": 1, "after": "garbage"}, token=admin)
     assert bad_cursor["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
-
-
-async def test_operators_of_another_account_cannot_be_listed_through_node(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
-) -> None:
-    team = await make_team(hasher, clock)
-    await add_operator(
-        team.account, "admin2@acme.example", hasher, clock, role=OperatorRole.ADMINISTRATOR
-    )
-    other = await make_team(hasher, clock, name="Other", domain="other.example")
-    admin = await session_for(other.admin, clock)
-    data = await gql.data(
-        "query ($id: ID!) { node(id: $id) { ... on Account { operators { totalCount } } } }",
-        {"id": team.account_id},
-        token=admin,
-    )
-    assert data["node"] is None

@@ -19,9 +19,10 @@ from tortoise.contrib.test import truncate_all_models
 
 from models import Authenticator, Operator, OutboxMessage
 from services.clock import SystemClock
-from tests.servers import twofa_server
+from tests.servers import TwofaServer
 from tests.smtp import MailSink, SmtpServer
 from tests.support import (
+    INVITE,
     LOGIN,
     PASSWORD,
     PUBLIC_URL,
@@ -29,17 +30,15 @@ from tests.support import (
     CountingHasher,
     GraphQLClient,
     enroll,
+    eventually,
     make_team,
     session_for,
     totp_code,
 )
-from tests.test_invitations import INVITE
 from twofa.database import tortoise_config
 
 CLOCK = SystemClock()
 """The servers run on the system clock, so the data set up here does too."""
-SENDER_POLL_SECONDS = 1.0
-"""How often a served app's outbox sender looks for due mail (create_app's default)."""
 
 
 class SlowSink(MailSink):
@@ -66,8 +65,8 @@ def servers(
     encryption_key: str,
     smtp: SmtpServer,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, str]]:
-    """Two ``twofa serve`` processes on the test database; yields their base URLs."""
+) -> Iterator[tuple[TwofaServer, TwofaServer]]:
+    """Two ``twofa serve`` processes on the test database, for the whole module."""
     env = {
         "DATABASE_URL": database_url,
         "ENCRYPTION_KEYS": encryption_key,
@@ -77,16 +76,26 @@ def servers(
         "SMTP_TLS": "none",
     }
     logs = tmp_path_factory.mktemp("servers")
-    with (
-        twofa_server(env, logs / "a.log") as first,
-        twofa_server(env, logs / "b.log") as second,
-    ):
-        yield first, second
+    pair = TwofaServer(env, logs / "a.log"), TwofaServer(env, logs / "b.log")
+    try:
+        yield pair
+    finally:
+        for server in pair:
+            server.stop()
+
+
+@pytest.fixture
+def running(servers: tuple[TwofaServer, TwofaServer]) -> tuple[TwofaServer, TwofaServer]:
+    """The two servers, started (again, when an earlier test stopped them)."""
+    for server in servers:
+        if not server.running:
+            server.start()
+    return servers
 
 
 @pytest.fixture
 async def nodes(
-    servers: tuple[str, str], database_url: str, smtp: SmtpServer
+    running: tuple[TwofaServer, TwofaServer], database_url: str, smtp: SmtpServer
 ) -> AsyncIterator[tuple[GraphQLClient, GraphQLClient]]:
     """GraphQL clients of servers A and B, with the ORM open here on emptied tables."""
     await Tortoise.init(config=tortoise_config(database_url))
@@ -94,8 +103,8 @@ async def nodes(
         await truncate_all_models()
         smtp.sink.clear()
         async with (
-            httpx.AsyncClient(base_url=servers[0], timeout=30) as a,
-            httpx.AsyncClient(base_url=servers[1], timeout=30) as b,
+            httpx.AsyncClient(base_url=running[0].url, timeout=30) as a,
+            httpx.AsyncClient(base_url=running[1].url, timeout=30) as b,
         ):
             yield GraphQLClient(a), GraphQLClient(b)
     finally:
@@ -185,7 +194,10 @@ async def test_failures_on_one_server_lock_the_operator_on_the_other(
 
 
 async def test_mail_queued_on_either_server_is_delivered_exactly_once(
-    nodes: tuple[GraphQLClient, GraphQLClient], hasher: CountingHasher, smtp: SmtpServer
+    nodes: tuple[GraphQLClient, GraphQLClient],
+    running: tuple[TwofaServer, TwofaServer],
+    hasher: CountingHasher,
+    smtp: SmtpServer,
 ) -> None:
     team = await make_team(hasher, CLOCK)
     admin = await session_for(team.admin, CLOCK)
@@ -196,12 +208,15 @@ async def test_mail_queued_on_either_server_is_delivered_exactly_once(
         )
         assert invited["inviteOperator"]["userErrors"] == [], invited
 
-    deadline = time.monotonic() + 20
-    while await OutboxMessage.filter(recipient__in=recipients, sent_at__isnull=True).exists():
-        assert time.monotonic() < deadline, "the invitations were not all sent"
-        await asyncio.sleep(0.05)
-    # A second sender that took the same message would deliver it within its round: wait one.
-    await asyncio.sleep(SENDER_POLL_SECONDS)
+    async def all_sent() -> bool | None:
+        unsent = OutboxMessage.filter(recipient__in=recipients, sent_at__isnull=True)
+        return None if await unsent.exists() else True
+
+    await eventually(all_sent, within=20)
+    # A second sender that took a message too would still be delivering it. Stopping a
+    # server ends its sender after the round it is in, so then the SMTP server has it all.
+    for server in running:
+        assert "Application shutdown complete." in server.stop()
 
     received = [m["To"] for m in smtp.sink.messages if m["To"] in recipients]
     assert sorted(received) == sorted(recipients)

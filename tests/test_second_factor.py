@@ -10,12 +10,23 @@ import pytest
 from models import AuditEvent, Session
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.support import GraphQLClient, enroll, make_team, session_for, totp_code, verify
+from tests.support import (
+    Enrolled,
+    GraphQLClient,
+    Team,
+    enroll,
+    make_team,
+    session_for,
+    totp_code,
+    verify,
+)
 
 STEP = timedelta(seconds=30)
 
 
-async def enrolled_basic(gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock):  # type: ignore[no-untyped-def]
+async def enrolled_basic(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> tuple[Team, Enrolled]:
     team = await make_team(hasher, clock)
     enrolled = await enroll(gql, await session_for(team.basic, clock), clock)
     clock.advance(STEP * 10)  # well past the step used to confirm

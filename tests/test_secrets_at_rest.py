@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
 from pathlib import Path
 
@@ -17,8 +16,16 @@ from models import Authenticator, OutboxMessage, TwoFactorMode
 from services.clock import FrozenClock
 from services.encryption import SecretBox, generate_key
 from services.passwords import PasswordHasher
-from tests.support import PASSWORD, GraphQLClient, enroll, make_team, session_for, set_default
-from tests.test_cli import twofa
+from tests.servers import twofa
+from tests.support import (
+    PASSWORD,
+    GraphQLClient,
+    enroll,
+    make_team,
+    session_for,
+    set_default,
+    stop_sender,
+)
 from twofa.keys import key_file_for, secret_box
 from twofa.settings import ConfigurationError, Settings
 
@@ -58,8 +65,7 @@ async def test_queued_mail_does_not_show_its_link_token(
     clock: FrozenClock,
     encryption_key: str,
 ) -> None:
-    app.state.outbox_sender.stop()
-    await asyncio.sleep(0.1)  # let the sender's last round finish
+    await stop_sender(app)  # the mail must stay queued
     team = await make_team(hasher, clock)
     await gql.data(
         'mutation { inviteOperator(input: {email: "new@acme.example", name: "New"}) { userErrors { code } } }',
@@ -80,8 +86,7 @@ async def test_rotate_keys_re_encrypts_under_the_first_key(
     database_url: str,
     encryption_key: str,
 ) -> None:
-    app.state.outbox_sender.stop()
-    await asyncio.sleep(0.1)
+    await stop_sender(app)  # the mail must stay queued, to be re-encrypted
     team = await make_team(hasher, clock)
     enrolled = await enroll(gql, await session_for(team.basic, clock), clock)  # queues a mail
     new_key = generate_key()

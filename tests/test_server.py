@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.servers import twofa_server
+from tests.servers import twofa, twofa_server
 from tests.support import PASSWORD
-from tests.test_cli import twofa
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """A ``twofa serve`` process on its own SQLite file; yields its base URL."""
-    url = f"sqlite://{tmp_path}/server.sqlite3"
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A ``twofa serve`` process on its own SQLite file, for the module; yields its base URL."""
+    folder = tmp_path_factory.mktemp("server")
+    url = f"sqlite://{folder}/server.sqlite3"
     assert twofa("migrate", database_url=url).returncode == 0
     created = twofa(
         "create-account", "--name", "Served", "--admin-email", "admin@served.example",
         "--admin-password", PASSWORD, database_url=url,
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
-    with twofa_server({"DATABASE_URL": url}, tmp_path / "server.log") as base:
+    with twofa_server({"DATABASE_URL": url}, folder / "server.log") as base:
         yield base
 
 

@@ -10,7 +10,16 @@ from starlette.applications import Starlette
 from models import AuditEvent
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.support import GraphQLClient, enroll, make_team, session_for, totp_code, verify
+from tests.support import (
+    Enrolled,
+    GraphQLClient,
+    Team,
+    enroll,
+    make_team,
+    session_for,
+    totp_code,
+    verify,
+)
 
 STEP = timedelta(seconds=30)
 
@@ -25,11 +34,13 @@ def aliased_guesses(challenge: str, codes: list[str]) -> str:
     return f"mutation {{ {fields} }}"
 
 
-async def setup(gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock):  # type: ignore[no-untyped-def]
+async def setup(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> tuple[Team, Enrolled, str]:
     team = await make_team(hasher, clock)
     enrolled = await enroll(gql, await session_for(team.basic, clock), clock)
     clock.advance(STEP * 10)
-    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    challenge: str = (await gql.login(team.basic.email))["challengeToken"]
     return team, enrolled, challenge
 
 

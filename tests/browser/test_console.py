@@ -12,10 +12,10 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image
 
-from tests.browser.conftest import Admin, Server, otpauth_secret, skip_without_browser, snap
+from tests.browser.support import Admin, Server, otpauth_secret, require_browser, snap
 from tests.support import totp_code
 
-skip_without_browser()
+require_browser()
 
 from playwright.sync_api import Locator, Page, expect  # noqa: E402
 
