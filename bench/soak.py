@@ -25,9 +25,9 @@ from tortoise.connection import get_connection
 from bench.run import DEFAULT_PG, drop_pg_database, pg_database
 from bench.seed import PASSWORD, SECRET, seed
 from bench.servers import uvicorn
+from bench.smtp import SmtpServer
 from services.encryption import SecretBox, generate_key
 from services.passwords import PasswordHasher
-from tests.smtp import SmtpServer
 from twofa.database import apply_migrations, tortoise_config
 
 CLIENTS = 20

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from bench.smtp import MailSink, SmtpServer
 from services.clock import FrozenClock
 from services.encryption import generate_key
 from services.passwords import Argon2Parameters
-from tests.smtp import MailSink, SmtpServer
 from tests.support import PUBLIC_URL, CountingHasher, Delivery, GraphQLClient, running_app
 from twofa.database import apply_migrations
 from twofa.settings import Settings

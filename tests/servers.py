@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.smtp import free_port
+from bench.smtp import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,6 +24,7 @@ from PIL import Image
 from starlette.applications import Starlette
 from tortoise.contrib.test import truncate_all_models
 
+from bench.smtp import MailSink
 from mail.sender import OutboxSender
 from models import Account, Operator, OperatorRole, OperatorStatus, OutboxMessage, TwoFactorMode
 from schema.ids import encode_id
@@ -32,7 +33,6 @@ from services.clock import Clock
 from services.passwords import PasswordHasher
 from services.sessions import AuthenticationMethod, start_session
 from services.validation import email_key
-from tests.smtp import MailSink
 from twofa.app import create_app
 from twofa.settings import Settings
 

@@ -8,11 +8,12 @@ from email.message import EmailMessage
 from models import AuditEvent, Operator, TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.smtp import MailSink, link_token
+from tests.smtp import link_token
 from tests.support import (
     CONFIRM_ENROLLMENT,
     PUBLIC_URL,
     START_ENROLLMENT,
+    Delivery,
     GraphQLClient,
     enroll,
     make_team,
@@ -33,14 +34,10 @@ INVITATION_URL = f"{PUBLIC_URL}/invitations/accept"
 SETUP_URL = f"{PUBLIC_URL}/two-factor/setup"
 
 
-async def mail_to(mail: MailSink, address: str) -> EmailMessage:
-    """The first message delivered to ``address``, waiting for the sender as needed."""
-    for count in range(1, 20):
-        messages = await mail.wait_for(count)
-        found = [message for message in messages if message["To"] == address]
-        if found:
-            return found[0]
-    raise AssertionError(f"no mail to {address}")
+async def mail_to(deliver: Delivery, address: str) -> EmailMessage:
+    """The latest message delivered to ``address``."""
+    [*_, message] = [m for m in await deliver() if m["To"] == address]
+    return message
 
 
 async def login_methods(operator_email: str) -> list[str]:
@@ -88,26 +85,26 @@ async def test_password_totp_and_recovery_code_logins_are_audited(
 
 
 async def test_setup_link_and_invitation_sessions_are_audited(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
     admin = await session_for(team.admin, clock)
     assert (await gql.data(INVITE, {"email": "opt@acme.example"}, token=admin))["inviteOperator"][
         "userErrors"
     ] == []
-    invitation = await mail_to(mail, "opt@acme.example")
+    invitation = await mail_to(deliver, "opt@acme.example")
     accepted = await gql.data(ACCEPT, {"token": link_token(invitation, INVITATION_URL)})
     assert accepted["acceptInvitation"]["sessionToken"]
     assert await login_methods("opt@acme.example") == ["invitation"]
 
     await set_default(team, TwoFactorMode.REQUIRED)
     await gql.data(INVITE, {"email": "req@acme.example"}, token=admin)
-    invitation = await mail_to(mail, "req@acme.example")
+    invitation = await mail_to(deliver, "req@acme.example")
     accepted = await gql.data(ACCEPT, {"token": link_token(invitation, INVITATION_URL)})
     await confirm_with_token(gql, accepted["acceptInvitation"]["setupToken"], clock)
     assert await login_methods("req@acme.example") == ["invitation"]
 
     assert (await gql.login(team.basic.email))["outcome"] == "TWO_FACTOR_SETUP_EMAIL_SENT"
-    setup = await mail_to(mail, team.basic.email)
+    setup = await mail_to(deliver, team.basic.email)
     await confirm_with_token(gql, link_token(setup, SETUP_URL), clock)
     assert await login_methods(team.basic.email) == ["setup_link"]

@@ -17,10 +17,10 @@ import pytest
 from tortoise import Tortoise
 from tortoise.contrib.test import truncate_all_models
 
+from bench.smtp import MailSink, SmtpServer
 from models import Authenticator, Operator, OutboxMessage
 from services.clock import SystemClock
 from tests.servers import TwofaServer
-from tests.smtp import MailSink, SmtpServer
 from tests.support import (
     INVITE,
     LOGIN,

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bench.smtp import SmtpServer, free_port
 from services.encryption import generate_key
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, Admin, Server, require_browser
 from tests.servers import twofa, twofa_server
-from tests.smtp import SmtpServer, free_port
 from tests.support import PASSWORD
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from bench.smtp import SmtpServer
 from tests.servers import ROOT
-from tests.smtp import SmtpServer, link_token
+from tests.smtp import link_token
 from tests.support import PASSWORD
 
 if TYPE_CHECKING:
