@@ -24,6 +24,12 @@ class Account(Model):
         default=TwoFactorMode.OPTIONAL,
         description="Account-wide two-factor mode, applied to operators without an override.",
     )
+    two_factor_grace_period_hours = fields.IntField(
+        default=0,
+        db_default=0,
+        description="Hours an operator who becomes required may still log in with the password "
+        "alone (0 to 720).",
+    )
     created_at = fields.DatetimeField(description="When the account was created.")
 
     operators: fields.ReverseRelation[Operator]

@@ -41,6 +41,17 @@ class Operator(Model):
         null=True,
         description="Mode that wins over the account default, null follows the default.",
     )
+    two_factor_required_since = fields.DatetimeField(
+        null=True,
+        description="When the effective mode last became REQUIRED for this active operator, "
+        "the grace period runs from here. Null while not required, or required since before "
+        "they were active (no grace).",
+    )
+    two_factor_configured_at = fields.DatetimeField(
+        null=True,
+        description="When the authenticator was confirmed, null without one (kept beside the "
+        "authenticator so that authenticating a request reads one row).",
+    )
     password_hash = fields.CharField(
         max_length=255, null=True, description="argon2id hash of the password, null until set."
     )

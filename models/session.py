@@ -22,6 +22,21 @@ class Session(Model):
     token_hash = fields.CharField(
         max_length=64, unique=True, description="SHA-256 hex of the bearer token, never the token."
     )
+    authentication_methods = fields.JSONField[list[str]](
+        description="How the operator proved who they are (AuthenticationMethod values), in order.",
+    )
+    authenticated_at = fields.DatetimeField(
+        description="When the operator last proved who they are: login, or reauthenticate."
+    )
+    ip_address = fields.CharField(
+        max_length=45, null=True, description="The client's address at login, if known."
+    )
+    user_agent = fields.CharField(
+        max_length=512, null=True, description="The client's User-Agent at login, if sent."
+    )
+    last_used_at = fields.DatetimeField(
+        description="When a request last used the session (written at most once a minute)."
+    )
     created_at = fields.DatetimeField(description="When the session was issued.")
     expires_at = fields.DatetimeField(db_index=True, description="After this the token is refused.")
 

@@ -15,6 +15,12 @@ class Throttle(Model):
         unique=True,
         description="What is being guessed at, e.g. a login email or an operator's codes.",
     )
+    scope = fields.CharField(
+        max_length=100,
+        null=True,
+        description="Groups related keys: the hashed login email of an (email, address) key, "
+        "so that failures from distinct addresses can be counted.",
+    )
     failures = fields.IntField(default=0, description="Failed attempts since the last success.")
     last_failure_at = fields.DatetimeField(
         null=True, description="When the latest failure was counted (for windowed counters)."
@@ -25,3 +31,4 @@ class Throttle(Model):
 
     class Meta:
         table = "throttles"
+        indexes = (("scope", "last_failure_at"),)

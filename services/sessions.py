@@ -37,6 +37,9 @@ async def start_session(operator: Operator, now: datetime, *, method: Authentica
         await Session.create(
             operator_id=operator.id,
             token_hash=hash_token(token),
+            authentication_methods=[method.value],
+            authenticated_at=now,
+            last_used_at=now,
             created_at=now,
             expires_at=now + SESSION_LIFETIME,
         )
