@@ -53,7 +53,9 @@ async def seed(
     await Authenticator.create(
         operator=viewer, secret_encrypted=box.encrypt(SECRET), confirmed_at=now, created_at=now
     )
-    seeded.viewer_token = await start_session(viewer, now, method=AuthenticationMethod.TOTP)
+    seeded.viewer_token = await start_session(
+        viewer, now, methods=[AuthenticationMethod.PASSWORD, AuthenticationMethod.TOTP]
+    )
 
     for size in sizes:
         account = await _account(f"Size {size}", TwoFactorMode.REQUIRED)
@@ -68,7 +70,7 @@ async def seed(
             )  # fmt: skip
         admin = await Operator.get(email_key=f"op0@size{size}.example")
         seeded.page_tokens[size] = await start_session(
-            admin, now, method=AuthenticationMethod.PASSWORD
+            admin, now, methods=[AuthenticationMethod.PASSWORD]
         )
 
     login_account = await _account("Logins", TwoFactorMode.REQUIRED)

@@ -14,6 +14,7 @@ from models import Operator, Session
 from schema.errors import unauthenticated
 from schema.loaders import Loaders
 from services.dependencies import Dependencies
+from services.sessions import Client
 
 
 @dataclass
@@ -36,6 +37,12 @@ class Context:
             raise unauthenticated()
         return self.viewer
 
+    def require_session(self) -> tuple[Operator, Session]:
+        """Return the signed-in operator and their session, or raise UNAUTHENTICATED."""
+        if self.viewer is None or self.session is None:
+            raise unauthenticated()
+        return self.viewer, self.session
+
     def end_session(self) -> None:
         """Forget the caller's session once it is revoked.
 
@@ -49,6 +56,11 @@ class Context:
         """The caller's IP address (the proxy's, unless uvicorn trusts forwarded headers)."""
         client = self.request.client
         return client.host if client is not None else None
+
+    @property
+    def client(self) -> Client:
+        """The caller's address and user agent, kept with a session issued to them."""
+        return Client(self.client_address, self.request.headers.get("user-agent"))
 
     def now(self) -> datetime:
         """Return the current instant from the application's clock."""

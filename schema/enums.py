@@ -12,6 +12,7 @@ from services.errors import ErrorCode
 from services.invitations import AcceptOutcome
 from services.login import LoginOutcome
 from services.policy import PolicySource, TwoFactorState
+from services.sessions import AuthenticationMethod
 
 
 def _register(enum_cls: type[Enum], name: str, description: str, values: dict[str, str]) -> None:
@@ -94,6 +95,8 @@ _register(
         "AUTHENTICATED": "Logged in: the payload carries a session token.",
         "TWO_FACTOR_SETUP_REQUIRED": "Two-factor authentication is required: set it up with "
         "the payload's setupToken; confirming logs the operator in.",
+        "SINGLE_SIGN_ON": "The operator is active and signs in through their identity "
+        "provider: no password was set and no session issued.",
     },
 )
 _register(
@@ -117,9 +120,25 @@ _register(
         "NO_PENDING_ENROLLMENT": "No enrollment in progress, or it expired; start again.",
         "NOT_CONFIGURED": "Two-factor authentication is not set up, so there is nothing to "
         "disable or renew.",
+        "REAUTHENTICATION_REQUIRED": "This needs a recent authentication: call reauthenticate "
+        "with the password (and a code when 2FA is set up), then try again.",
+        "SET_UP_TWO_FACTOR_FIRST": "This would require two-factor authentication of you, who "
+        "have not set it up, with no grace period: set it up first (or give a grace period).",
     },
 )
 
+_register(
+    AuthenticationMethod,
+    "AuthenticationMethod",
+    "How an operator proved who they are for a session.",
+    {
+        "PASSWORD": "Their password.",
+        "TOTP": "A code from their authenticator app (at login, or confirming enrollment).",
+        "RECOVERY_CODE": "One of their recovery codes.",
+        "SETUP_LINK": "The two-factor setup link emailed to them.",
+        "INVITATION": "Their invitation link.",
+    },
+)
 _register(
     AuditEventKind,
     "AuditEventKind",
@@ -140,6 +159,9 @@ _register(
         "RECOVERY_CODE_USED": "A recovery code was used instead of a TOTP code.",
         "INVITATION_SENT": "An administrator invited (or re-invited) an operator.",
         "INVITATION_ACCEPTED": "An invited operator accepted and set their password.",
+        "SESSIONS_REVOKED": "Sessions of an operator were ended (details say how many).",
+        "REAUTHENTICATED": "An operator proved who they are again, renewing their session's "
+        "recent authentication.",
     },
 )
 
@@ -148,6 +170,7 @@ AcceptInvitationOutcome = AcceptOutcome
 __all__ = [
     "AcceptInvitationOutcome",
     "AuditEventKind",
+    "AuthenticationMethod",
     "ErrorCode",
     "LoginOutcome",
     "OperatorRole",

@@ -21,6 +21,9 @@ import resolvers.policy.clear_operator_two_factor_override
 import resolvers.policy.reset_operator_two_factor
 import resolvers.policy.set_account_two_factor_default
 import resolvers.policy.set_operator_two_factor_override
+import resolvers.sessions.reauthenticate
+import resolvers.sessions.revoke_operator_sessions
+import resolvers.sessions.revoke_session
 
 
 @strawberry.type(description="Entry points for changing things.")
@@ -52,3 +55,6 @@ class Mutation:
     )
     invite_operator = resolvers.invitations.invite_operator.invite_operator
     accept_invitation = resolvers.invitations.accept_invitation.accept_invitation
+    reauthenticate = resolvers.sessions.reauthenticate.reauthenticate
+    revoke_session = resolvers.sessions.revoke_session.revoke_session
+    revoke_operator_sessions = resolvers.sessions.revoke_operator_sessions.revoke_operator_sessions

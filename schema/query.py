@@ -7,6 +7,7 @@ from strawberry import relay
 
 from resolvers import query
 from schema.types.operator import OperatorNode
+from schema.types.session import SessionNode
 
 
 @strawberry.type(description="Entry points for reading.")
@@ -16,6 +17,10 @@ class Query:
     viewer: OperatorNode | None = strawberry.field(
         resolver=query.viewer,
         description="The signed-in operator; null without a valid session.",
+    )
+    viewer_session: SessionNode | None = strawberry.field(
+        resolver=query.viewer_session,
+        description="The session making this request; null without a valid session.",
     )
     node: relay.Node | None = strawberry.field(
         resolver=query.node,

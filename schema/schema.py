@@ -48,6 +48,7 @@ from schema.query import Query
 from schema.types.account import AccountNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
+from schema.types.session import SessionNode
 from services.errors import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger("twofa.graphql")
@@ -112,7 +113,7 @@ def build_schema() -> strawberry.Schema:
     return TwofaSchema(
         query=Query,
         mutation=Mutation,
-        types=[AccountNode, OperatorNode, AuditEventNode],
+        types=[AccountNode, OperatorNode, AuditEventNode, SessionNode],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: MaskInternalErrors(should_mask_error=is_internal),

@@ -1,6 +1,13 @@
-"""What administrators do to their account's two-factor policy."""
+"""What administrators do to their account's two-factor policy.
+
+Every change needs a recent authentication. Whoever the change makes required gets a grace
+period from that moment (the account's ``gracePeriodHours``); an administrator cannot make
+2FA required of themselves without having it and without a grace period.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -10,49 +17,114 @@ from models import (
     Authenticator,
     OneTimeToken,
     Operator,
+    OperatorStatus,
     RecoveryCode,
+    Session,
     TokenPurpose,
     TwoFactorMode,
 )
 from services import audit, sessions
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
+from services.errors import DomainError, ErrorCode
 from services.notifications import notify
 from services.operators import operator_in_account, require_administrator
+from services.policy import Grace, TwoFactorState, requires_setup, setup_deadline
+from services.reauthentication import ensure_recent_authentication
 
 OPERATOR_ID_FIELD = ("input", "operatorId")
+GRACE_FIELD = ("input", "gracePeriodHours")
+MAX_GRACE_PERIOD_HOURS = 720
+"""Longest grace period an account may give (30 days)."""
 
 
-async def set_account_default(deps: Dependencies, actor: Operator, mode: TwoFactorMode) -> Account:
-    """Set the actor's account-wide two-factor default and log the change."""
+async def set_account_default(
+    deps: Dependencies,
+    actor: Operator,
+    session: Session,
+    mode: TwoFactorMode,
+    grace_period_hours: int = 0,
+) -> Account:
+    """Set the account-wide default and grace period, and log the change.
+
+    Operators who follow the default and become required by it start their grace period
+    now; those who stop being required lose it.
+    """
     require_administrator(actor)
+    ensure_recent_authentication(deps, session)
+    if not 0 <= grace_period_hours <= MAX_GRACE_PERIOD_HOURS:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"The grace period is 0 to {MAX_GRACE_PERIOD_HOURS} hours.",
+            field=GRACE_FIELD,
+        )
     now = deps.now()
     async with in_transaction():
         account = await Account.filter(id=actor.account_id).select_for_update().get()
         previous = account.two_factor_default
+        followers = Operator.filter(
+            account_id=account.id,
+            two_factor_override__isnull=True,
+            uses_single_sign_on=False,
+            status=OperatorStatus.ACTIVE,
+        )
+        if actor.two_factor_override is None:
+            already = previous is TwoFactorMode.REQUIRED
+            since = actor.two_factor_required_since if already else now
+            _ensure_no_self_lockout(actor, mode, since, grace_period_hours, now)
+        if mode is TwoFactorMode.REQUIRED and previous is not TwoFactorMode.REQUIRED:
+            await followers.update(two_factor_required_since=now)
+        elif mode is not TwoFactorMode.REQUIRED:
+            await followers.update(two_factor_required_since=None)
         account.two_factor_default = mode
-        await account.save(update_fields=["two_factor_default"])
+        account.two_factor_grace_period_hours = grace_period_hours
+        await account.save(update_fields=["two_factor_default", "two_factor_grace_period_hours"])
         await audit.record(
             AuditEventKind.ACCOUNT_DEFAULT_CHANGED,
             account_id=account.id,
             actor_id=actor.id,
             now=now,
-            details={"from": previous.value, "to": mode.value},
+            details={
+                "from": previous.value,
+                "to": mode.value,
+                "gracePeriodHours": grace_period_hours,
+            },
         )
     return account
 
 
 async def set_override(
-    deps: Dependencies, actor: Operator, operator_id: int | None, mode: TwoFactorMode | None
+    deps: Dependencies,
+    actor: Operator,
+    session: Session,
+    operator_id: int | None,
+    mode: TwoFactorMode | None,
 ) -> Operator:
-    """Set (``mode``) or clear (None) an operator's override, within the actor's account."""
+    """Set (``mode``) or clear (None) an operator's override, within the actor's account.
+
+    An operator the change makes required starts their grace period now.
+    """
     require_administrator(actor)
+    ensure_recent_authentication(deps, session)
     now = deps.now()
     async with in_transaction():
         operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
+        account = await Account.get(id=actor.account_id)
+        before = _mode_of(operator.two_factor_override, account, operator)
+        after = _mode_of(mode, account, operator)
+        since = operator.two_factor_required_since
+        if after is not TwoFactorMode.REQUIRED:
+            since = None
+        elif before is not TwoFactorMode.REQUIRED and operator.status is OperatorStatus.ACTIVE:
+            since = now
+        if operator.id == actor.id:
+            _ensure_no_self_lockout(
+                operator, after, since, account.two_factor_grace_period_hours, now
+            )
         previous = operator.two_factor_override
         operator.two_factor_override = mode
-        await operator.save(update_fields=["two_factor_override"])
+        operator.two_factor_required_since = since
+        await operator.save(update_fields=["two_factor_override", "two_factor_required_since"])
         await audit.record(
             AuditEventKind.OVERRIDE_SET if mode is not None else AuditEventKind.OVERRIDE_CLEARED,
             account_id=actor.account_id,
@@ -68,14 +140,15 @@ async def set_override(
 
 
 async def reset_two_factor(
-    deps: Dependencies, actor: Operator, operator_id: int | None
+    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
 ) -> Operator:
     """Delete an operator's authenticator, pending enrollment and recovery codes.
 
-    Their sessions, login challenges and setup links end too. Under REQUIRED, their next
-    login sends the setup email again.
+    Their sessions, login challenges and setup links end too, and so does any grace period:
+    under REQUIRED, their next login sends the setup email again and issues no session.
     """
     require_administrator(actor)
+    ensure_recent_authentication(deps, session)
     now = deps.now()
     async with in_transaction():
         operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
@@ -84,6 +157,10 @@ async def reset_two_factor(
         await OneTimeToken.filter(
             operator_id=operator.id, purpose__not=TokenPurpose.INVITATION
         ).delete()
+        await Operator.filter(id=operator.id).update(
+            two_factor_configured_at=None, two_factor_required_since=None
+        )
+        operator.two_factor_configured_at = operator.two_factor_required_since = None
         await sessions.revoke_operator_sessions(operator.id)
         await audit.record(
             AuditEventKind.TWO_FACTOR_RESET,
@@ -94,3 +171,33 @@ async def reset_two_factor(
         )
         await notify(deps, MailKind.TWO_FACTOR_RESET, operator, now, admin_name=actor.name)
     return operator
+
+
+def _mode_of(override: TwoFactorMode | None, account: Account, operator: Operator) -> TwoFactorMode:
+    """Return the effective mode an operator has with ``override`` (2FA state aside)."""
+    if operator.uses_single_sign_on:
+        return TwoFactorMode.DISABLED
+    return override if override is not None else account.two_factor_default
+
+
+def _ensure_no_self_lockout(
+    actor: Operator,
+    mode: TwoFactorMode,
+    required_since: datetime | None,
+    grace_period_hours: int,
+    now: datetime,
+) -> None:
+    """Refuse a change that would require 2FA of the acting administrator, who has none.
+
+    Allowed when they have 2FA, single sign-on, or a grace period that still runs after
+    the change.
+    """
+    if actor.uses_single_sign_on or actor.two_factor_configured_at is not None:
+        return
+    grace = Grace(required_since, timedelta(hours=grace_period_hours), now)
+    if requires_setup(mode, TwoFactorState.NOT_CONFIGURED) and setup_deadline(grace) is None:
+        raise DomainError(
+            ErrorCode.SET_UP_TWO_FACTOR_FIRST,
+            "Set up two-factor authentication for yourself first, or give a grace period: "
+            "otherwise this would lock you out.",
+        )

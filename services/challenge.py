@@ -5,13 +5,13 @@ from __future__ import annotations
 from models import Operator, TokenPurpose
 from services import second_factor, sessions, tokens
 from services.dependencies import Dependencies
-from services.sessions import AuthenticationMethod
+from services.sessions import AuthenticationMethod, Client
 
 CHALLENGE_FIELD = ("input", "challengeToken")
 
 
 async def verify_login_code(
-    deps: Dependencies, challenge_token: str, code: str
+    deps: Dependencies, challenge_token: str, code: str, *, client: Client | None = None
 ) -> tuple[Operator, str]:
     """Check the code for a login challenge; return the operator and a new session token.
 
@@ -27,7 +27,9 @@ async def verify_login_code(
 
     async def log_in(method: AuthenticationMethod) -> str:
         await tokens.consume(challenge, CHALLENGE_FIELD)
-        return await sessions.start_session(operator, now, method=method)
+        return await sessions.start_session(
+            operator, now, methods=[AuthenticationMethod.PASSWORD, method], client=client
+        )
 
     session_token = await second_factor.check(deps, operator, code, now, then=log_in)
     return operator, session_token

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mail.outbox import Outbox
 from services.clock import Clock
@@ -29,6 +29,8 @@ class Dependencies:
     """Queues emails inside the transaction of the change they report."""
     totp_issuer: str = "twofa"
     """Issuer shown in authenticator apps."""
+    reauthentication_window: timedelta = timedelta(hours=2)
+    """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
 
     def now(self) -> datetime:
         """Return the current instant from the clock."""

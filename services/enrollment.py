@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from models import Authenticator, OneTimeToken, Operator, TokenPurpose, TwoFactorMode
+from models import Authenticator, OneTimeToken, Operator, Session, TokenPurpose, TwoFactorMode
 from services import audit, qr, recovery_codes, sessions, tokens, totp
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
@@ -22,8 +22,9 @@ from services.errors import DomainError, ErrorCode
 from services.notifications import notify
 from services.operators import policy_of
 from services.policy import PolicySource, TwoFactorState
+from services.reauthentication import ensure_recent_authentication
 from services.second_factor import counted_attempt, invalid_code
-from services.sessions import AuthenticationMethod
+from services.sessions import AuthenticationMethod, Client
 from services.setup_link import send_setup_link
 
 PENDING_LIFETIME = timedelta(minutes=15)
@@ -93,12 +94,20 @@ async def _ensure_may_enroll(
         )
 
 
-async def start(
-    deps: Dependencies, operator: Operator, *, with_setup_token: bool
-) -> EnrollmentStart:
-    """Create a fresh pending secret (replacing any pending one) and describe it."""
+Proof = Session | OneTimeToken
+"""Who may enroll: a signed-in operator (their session) or the bearer of a setup token."""
+
+
+async def start(deps: Dependencies, operator: Operator, proof: Proof) -> EnrollmentStart:
+    """Create a fresh pending secret (replacing any pending one) and describe it.
+
+    From a session this needs a recent authentication: a stolen session must not be able
+    to bind the thief's authenticator. A setup token is proof enough.
+    """
     now = deps.now()
-    await _ensure_may_enroll(deps, operator, now, with_setup_token=with_setup_token)
+    if isinstance(proof, Session):
+        ensure_recent_authentication(deps, proof)
+    await _ensure_may_enroll(deps, operator, now, with_setup_token=isinstance(proof, OneTimeToken))
     secret = totp.new_secret()
     expires_at = now + PENDING_LIFETIME
     try:
@@ -131,17 +140,19 @@ async def confirm(
     deps: Dependencies,
     operator: Operator,
     code: str,
+    proof: Proof,
     *,
-    current_session_id: int | None = None,
-    setup_token: OneTimeToken | None = None,
+    client: Client | None = None,
 ) -> EnrollmentDone:
     """Activate the pending secret with a code from it.
 
     The code's step counts as used, ten recovery codes replace any old ones, and every other
-    session of the operator ends. With a setup token, the token is consumed and a new
-    session is returned: the operator is logged in.
+    session of the operator ends; the session that confirmed now counts as two-factor. With
+    a setup token, the token is consumed and a new session is returned: the operator is
+    logged in.
     """
     now = deps.now()
+    setup_token = proof if isinstance(proof, OneTimeToken) else None
     await _ensure_may_enroll(deps, operator, now, with_setup_token=setup_token is not None)
     pending = await Authenticator.get_or_none(
         operator_id=operator.id, confirmed_at__isnull=True, pending_expires_at__gt=now
@@ -169,14 +180,22 @@ async def confirm(
             raise DomainError(
                 ErrorCode.ALREADY_CONFIGURED, "Two-factor authentication is already set up."
             )
+        await Operator.filter(id=operator.id).update(two_factor_configured_at=now)
+        operator.two_factor_configured_at = now
         await recovery_codes.store(operator.id, hashes)
-        await sessions.revoke_operator_sessions(operator.id, keep_session_id=current_session_id)
         session_token = None
-        if setup_token is not None:
-            await tokens.consume(setup_token, SETUP_TOKEN_FIELD)
+        if isinstance(proof, OneTimeToken):
+            await sessions.revoke_operator_sessions(operator.id)
+            await tokens.consume(proof, SETUP_TOKEN_FIELD)
             session_token = await sessions.start_session(
-                operator, now, method=SESSION_METHODS[setup_token.purpose]
+                operator,
+                now,
+                methods=[SESSION_METHODS[proof.purpose], AuthenticationMethod.TOTP],
+                client=client,
             )
+        else:
+            await sessions.revoke_operator_sessions(operator.id, keep_session_id=proof.id)
+            await sessions.add_method(proof, AuthenticationMethod.TOTP, now)
         # Outstanding setup links are done with: nothing is left to set up.
         await OneTimeToken.filter(operator_id=operator.id, purpose__in=SETUP_PURPOSES).delete()
         await audit.record_own(

@@ -10,18 +10,20 @@ from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
 from mail.outbox import INVITATION_PATH
-from models import Operator, OperatorRole, OperatorStatus, TokenPurpose, TwoFactorMode
+from models import Operator, OperatorRole, OperatorStatus, Session, TokenPurpose
 from services import audit, sessions, tokens
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.notifications import notify
 from services.operators import policy_of, require_administrator
-from services.sessions import AuthenticationMethod
+from services.reauthentication import ensure_recent_authentication
+from services.sessions import AuthenticationMethod, Client
 from services.validation import check_new_password, clean_email, clean_name, email_key
 
 EMAIL_FIELD = ("input", "email")
 TOKEN_FIELD = ("input", "invitationToken")
+PASSWORD_FIELD = ("input", "password")
 
 
 class AcceptOutcome(StrEnum):
@@ -29,6 +31,7 @@ class AcceptOutcome(StrEnum):
 
     AUTHENTICATED = "AUTHENTICATED"
     TWO_FACTOR_SETUP_REQUIRED = "TWO_FACTOR_SETUP_REQUIRED"
+    SINGLE_SIGN_ON = "SINGLE_SIGN_ON"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ def _email_taken() -> DomainError:
 async def invite(
     deps: Dependencies,
     actor: Operator,
+    session: Session,
     *,
     email: str,
     name: str,
@@ -62,6 +66,7 @@ async def invite(
     sends a new link (the old one stops working); any other existing email is EMAIL_TAKEN.
     """
     require_administrator(actor)
+    ensure_recent_authentication(deps, session)
     now = deps.now()
     email = clean_email(email, EMAIL_FIELD)
     name = clean_name(name, ("input", "name"))
@@ -111,30 +116,47 @@ async def invite(
     return operator
 
 
-async def accept(deps: Dependencies, token: str, password: str, name: str | None) -> Accepted:
+async def accept(
+    deps: Dependencies,
+    token: str,
+    password: str | None,
+    name: str | None,
+    *,
+    client: Client | None = None,
+) -> Accepted:
     """Set the invited operator's password (and name), activate them, and log them in.
 
     When their effective mode is REQUIRED they get a 30-minute setup token instead of a
-    session: setting up two-factor authentication is part of accepting.
+    session: setting up two-factor authentication is part of accepting. A single-sign-on
+    operator gets no password (one given is ignored) and no session: they sign in at their
+    identity provider.
     """
     now = deps.now()
     invitation = await tokens.find(token, (TokenPurpose.INVITATION,), now, TOKEN_FIELD)
-    check_new_password(password, ("input", "password"))
+    invited = await Operator.get(id=invitation.operator_id)
     display_name = clean_name(name, ("input", "name")) if name is not None else None
-    password_hash = await deps.hasher.hash(password)
+    password_hash = None
+    if not invited.uses_single_sign_on:
+        if password is None:
+            raise DomainError(ErrorCode.INVALID_INPUT, "Choose a password.", field=PASSWORD_FIELD)
+        check_new_password(password, PASSWORD_FIELD)
+        password_hash = await deps.hasher.hash(password)
     async with in_transaction():
         await tokens.consume(invitation, TOKEN_FIELD)
+        # Inviting again replaces the token, so the invitation read above is still current.
         operator = await Operator.get(id=invitation.operator_id)
         operator.password_hash = password_hash
         operator.status = OperatorStatus.ACTIVE
         operator.name = display_name or operator.name
         await operator.save(update_fields=["password_hash", "status", "name"])
         await audit.record_own(AuditEventKind.INVITATION_ACCEPTED, operator, now)
+        if operator.uses_single_sign_on:
+            return Accepted(AcceptOutcome.SINGLE_SIGN_ON, operator)
         policy = await policy_of(operator, now)
-        if policy.mode is TwoFactorMode.REQUIRED and policy.setup_required:
+        if policy.setup_required:
             setup = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_INVITATION, now)
             return Accepted(AcceptOutcome.TWO_FACTOR_SETUP_REQUIRED, operator, setup_token=setup)
         session_token = await sessions.start_session(
-            operator, now, method=AuthenticationMethod.INVITATION
+            operator, now, methods=[AuthenticationMethod.INVITATION], client=client
         )
     return Accepted(AcceptOutcome.AUTHENTICATED, operator, session_token=session_token)

@@ -15,7 +15,7 @@ from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.operators import policy_of
 from services.policy import TwoFactorState
-from services.sessions import AuthenticationMethod
+from services.sessions import AuthenticationMethod, Client
 from services.setup_link import send_setup_link
 from services.validation import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, email_key, is_storable
 
@@ -42,7 +42,12 @@ INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
 
 
 async def login(
-    deps: Dependencies, email: str, password: str, *, client_address: str | None = None
+    deps: Dependencies,
+    email: str,
+    password: str,
+    *,
+    client_address: str | None = None,
+    user_agent: str | None = None,
 ) -> LoginResult:
     """Check email and password, then decide between a session, a code step or a setup email.
 
@@ -79,14 +84,20 @@ async def login(
             ErrorCode.SINGLE_SIGN_ON_OPERATOR,
             "This operator signs in through single sign-on, not with a password.",
         )
-    return await _second_step(deps, operator, now)
+    return await _second_step(deps, operator, now, Client(client_address, user_agent))
 
 
-async def _second_step(deps: Dependencies, operator: Operator, now: datetime) -> LoginResult:
-    """Apply rows 2 to 5 of the login table to an operator whose password was right."""
+async def _second_step(
+    deps: Dependencies, operator: Operator, now: datetime, client: Client
+) -> LoginResult:
+    """Apply rows 2 to 5 of the login table to an operator whose password was right.
+
+    Inside a grace period a required operator without 2FA is still logged in with the
+    password, and gets the setup email as well.
+    """
     policy = await policy_of(operator, now)
     if policy.mode is TwoFactorMode.DISABLED:
-        return await _authenticated(operator, now)
+        return await _authenticated(operator, now, client)
     if policy.state is TwoFactorState.CONFIGURED:
         challenge = await tokens.issue(operator.id, TokenPurpose.LOGIN_CHALLENGE, now)
         return LoginResult(
@@ -94,12 +105,15 @@ async def _second_step(deps: Dependencies, operator: Operator, now: datetime) ->
         )
     if policy.mode is TwoFactorMode.REQUIRED:
         await send_setup_link(deps, operator, now)
-        return LoginResult(LoginOutcome.TWO_FACTOR_SETUP_EMAIL_SENT, operator)
-    return await _authenticated(operator, now)
+        if policy.setup_deadline is None:
+            return LoginResult(LoginOutcome.TWO_FACTOR_SETUP_EMAIL_SENT, operator)
+    return await _authenticated(operator, now, client)
 
 
-async def _authenticated(operator: Operator, now: datetime) -> LoginResult:
-    token = await sessions.start_session(operator, now, method=AuthenticationMethod.PASSWORD)
+async def _authenticated(operator: Operator, now: datetime, client: Client) -> LoginResult:
+    token = await sessions.start_session(
+        operator, now, methods=[AuthenticationMethod.PASSWORD], client=client
+    )
     return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
 
 

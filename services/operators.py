@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from models import Account, Authenticator, Operator, OperatorRole
 from services.errors import Forbidden, not_found
-from services.policy import EffectivePolicy, TwoFactorState, authenticator_state, effective_policy
+from services.policy import (
+    EffectivePolicy,
+    Grace,
+    TwoFactorState,
+    authenticator_state,
+    effective_policy,
+)
 
 
 def is_administrator(operator: Operator) -> bool:
@@ -78,14 +84,31 @@ async def policies_of(operators: Sequence[Operator], now: datetime) -> dict[int,
     accounts = await accounts_by_id({operator.account_id for operator in operators})
     states = await states_by_operator([operator.id for operator in operators], now)
     return {
-        operator.id: effective_policy(
-            account_default=accounts[operator.account_id].two_factor_default,
-            override=operator.two_factor_override,
-            uses_single_sign_on=operator.uses_single_sign_on,
-            state=states[operator.id],
-        )
+        operator.id: policy_with(operator, accounts[operator.account_id], states[operator.id], now)
         for operator in operators
     }
+
+
+def policy_with(
+    operator: Operator, account: Account, state: TwoFactorState, now: datetime
+) -> EffectivePolicy:
+    """Return the operator's effective policy from their account and 2FA state, loaded."""
+    return effective_policy(
+        account_default=account.two_factor_default,
+        override=operator.two_factor_override,
+        uses_single_sign_on=operator.uses_single_sign_on,
+        state=state,
+        grace=grace_of(operator.two_factor_required_since, account, now),
+    )
+
+
+def grace_of(required_since: datetime | None, account: Account, now: datetime) -> Grace:
+    """Return the facts of a grace period that runs from ``required_since``, as of ``now``."""
+    return Grace(
+        required_since=required_since,
+        period=timedelta(hours=account.two_factor_grace_period_hours),
+        now=now,
+    )
 
 
 async def visible_operator(viewer: Operator, operator_id: int) -> Operator | None:

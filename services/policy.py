@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from models.enums import TwoFactorMode
@@ -37,6 +37,21 @@ class EffectivePolicy:
     setup_required: bool
     can_enroll: bool
     code_required_at_login: bool
+    setup_deadline: datetime | None = None
+    """Until when a required operator without 2FA may still log in with the password alone;
+    None outside a grace period."""
+
+
+@dataclass(frozen=True)
+class Grace:
+    """The facts a grace period is computed from."""
+
+    required_since: datetime | None
+    """When the operator (already active) became required; None: no grace for them."""
+    period: timedelta
+    """The account's grace period."""
+    now: datetime
+    """The instant the policy is evaluated at."""
 
 
 def effective_policy(
@@ -45,12 +60,14 @@ def effective_policy(
     override: TwoFactorMode | None,
     uses_single_sign_on: bool,
     state: TwoFactorState,
+    grace: Grace | None = None,
 ) -> EffectivePolicy:
     """Combine the account default, the override, the SSO flag and the state into a policy.
 
     Single sign-on wins over everything (TOTP does not apply), then an override, then the
     account default. A configured authenticator is kept under every mode but only asked for
-    when the mode is not DISABLED.
+    when the mode is not DISABLED. With ``grace``, a required operator without 2FA gets the
+    deadline of their grace period while it runs.
     """
     if uses_single_sign_on:
         mode, source = TwoFactorMode.DISABLED, PolicySource.SINGLE_SIGN_ON
@@ -68,7 +85,20 @@ def effective_policy(
         setup_required=requires_setup(mode, state),
         can_enroll=mode is not TwoFactorMode.DISABLED and not configured,
         code_required_at_login=mode is not TwoFactorMode.DISABLED and configured,
+        setup_deadline=setup_deadline(grace) if requires_setup(mode, state) else None,
     )
+
+
+def setup_deadline(grace: Grace | None) -> datetime | None:
+    """Return the end of a running grace period (None: no grace, or it is over).
+
+    The grace period runs from the moment an active operator became required; operators
+    required since before they were active (a new invitation under REQUIRED) get none.
+    """
+    if grace is None or grace.required_since is None or grace.period <= timedelta(0):
+        return None
+    deadline = grace.required_since + grace.period
+    return deadline if deadline > grace.now else None
 
 
 def requires_setup(mode: TwoFactorMode, state: TwoFactorState) -> bool:

@@ -7,7 +7,7 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from models import Authenticator, Operator, RecoveryCode, TwoFactorMode
+from models import Authenticator, Operator, RecoveryCode, Session, TwoFactorMode
 from services import audit, recovery_codes, second_factor
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
@@ -15,6 +15,7 @@ from services.errors import DomainError, ErrorCode
 from services.notifications import notify
 from services.operators import policy_of
 from services.policy import TwoFactorState
+from services.reauthentication import ensure_recent_authentication
 from services.sessions import AuthenticationMethod
 
 
@@ -27,12 +28,13 @@ async def _ensure_configured(operator: Operator, now: datetime) -> TwoFactorMode
     return policy.mode
 
 
-async def disable(deps: Dependencies, operator: Operator, code: str) -> Operator:
+async def disable(deps: Dependencies, operator: Operator, session: Session, code: str) -> Operator:
     """Remove the operator's authenticator and recovery codes, proven with a current code.
 
     Allowed only when their mode is OPTIONAL: under REQUIRED they would have to set it up
     again at once, and under DISABLED it is not asked for anyway.
     """
+    ensure_recent_authentication(deps, session)
     now = deps.now()
     mode = await _ensure_configured(operator, now)
     if mode is not TwoFactorMode.OPTIONAL:
@@ -44,6 +46,8 @@ async def disable(deps: Dependencies, operator: Operator, code: str) -> Operator
     async def remove(_: AuthenticationMethod) -> None:
         await Authenticator.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
+        await Operator.filter(id=operator.id).update(two_factor_configured_at=None)
+        operator.two_factor_configured_at = None
         await audit.record_own(AuditEventKind.TWO_FACTOR_DISABLED, operator, now)
         await notify(deps, MailKind.TWO_FACTOR_DISABLED, operator, now)
 
@@ -51,8 +55,11 @@ async def disable(deps: Dependencies, operator: Operator, code: str) -> Operator
     return operator
 
 
-async def regenerate_recovery_codes(deps: Dependencies, operator: Operator, code: str) -> list[str]:
+async def regenerate_recovery_codes(
+    deps: Dependencies, operator: Operator, session: Session, code: str
+) -> list[str]:
     """Replace the operator's recovery codes with ten new ones, proven with a current code."""
+    ensure_recent_authentication(deps, session)
     now = deps.now()
     await _ensure_configured(operator, now)
     await second_factor.check(deps, operator, code, now, then=second_factor.accepted)

@@ -1,23 +1,37 @@
-"""Sessions: opaque bearer tokens, stored as hashes, that expire and can be revoked."""
+"""Sessions: opaque bearer tokens, stored as hashes, that carry how they were established.
+
+A session is accepted only while it satisfies its operator's policy: under REQUIRED it must
+have been established with a second factor, or the operator must be inside their grace
+period. The check runs on every request from the one row read to authenticate it, so a
+change of policy ends non-compliant sessions at once, in every process, without a write.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tortoise.transactions import in_transaction
 
-from models import Operator, OperatorStatus, Session
+from models import Operator, OperatorStatus, Session, TwoFactorMode
 from services import audit
 from services.audit import AuditEventKind
+from services.operators import policy_with
+from services.policy import TwoFactorState
 from services.tokens import hash_token, new_token
 
 SESSION_LIFETIME = timedelta(hours=12)
 """How long a session token is accepted after login."""
+LAST_USED_PRECISION = timedelta(minutes=1)
+"""``lastUsedAt`` is written at most this often, so most requests only read."""
+MAX_USER_AGENT_LENGTH = 512
+"""Longest User-Agent kept with a session (the rest is cut off)."""
 
 
 class AuthenticationMethod(StrEnum):
-    """How an operator proved who they are when a session was issued."""
+    """How an operator proved who they are for a session."""
 
     PASSWORD = "password"  # noqa: S105 (a method name, not a secret)
     TOTP = "totp"
@@ -26,42 +40,116 @@ class AuthenticationMethod(StrEnum):
     INVITATION = "invitation"
 
 
-async def start_session(operator: Operator, now: datetime, *, method: AuthenticationMethod) -> str:
+SECOND_FACTORS = frozenset({AuthenticationMethod.TOTP, AuthenticationMethod.RECOVERY_CODE})
+"""Methods that make a session two-factor (an enrollment confirmed in it adds TOTP)."""
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is calling, as far as the server can tell: kept with a session at login."""
+
+    ip_address: str | None = None
+    """The client's address (the proxy's, unless forwarded headers are trusted)."""
+    user_agent: str | None = None
+    """The User-Agent header, if any."""
+
+
+async def start_session(
+    operator: Operator,
+    now: datetime,
+    *,
+    methods: Sequence[AuthenticationMethod],
+    client: Client | None = None,
+) -> str:
     """Log the operator in: issue a session, audit how they proved who they are.
 
     Every session is issued here, so every login leaves a LOGIN_SUCCEEDED event. Returns
     the bearer token, which is shown once and stored only as a hash.
     """
+    client = client or Client()
     token = new_token()
     async with in_transaction():
         await Session.create(
             operator_id=operator.id,
             token_hash=hash_token(token),
-            authentication_methods=[method.value],
+            authentication_methods=[method.value for method in methods],
             authenticated_at=now,
+            ip_address=client.ip_address,
+            user_agent=(client.user_agent or "")[:MAX_USER_AGENT_LENGTH] or None,
             last_used_at=now,
             created_at=now,
             expires_at=now + SESSION_LIFETIME,
         )
         await audit.record_own(
-            AuditEventKind.LOGIN_SUCCEEDED, operator, now, details={"method": method.value}
+            AuditEventKind.LOGIN_SUCCEEDED,
+            operator,
+            now,
+            details={"method": methods[-1].value, "methods": [m.value for m in methods]},
         )
     return token
 
 
-async def authenticate(token: str, now: datetime) -> tuple[Session, Operator] | None:
-    """Return the live session and its active operator for a bearer token, or None.
+def methods_of(session: Session) -> list[AuthenticationMethod]:
+    """Return how the session was established, oldest proof first."""
+    return [AuthenticationMethod(value) for value in session.authentication_methods]
 
-    One statement: the operator and their account come joined (``operator.account``).
+
+def satisfies_policy(session: Session, operator: Operator, now: datetime) -> bool:
+    """Tell whether the session may act for its operator under their policy now.
+
+    Not REQUIRED: any session. REQUIRED: a session established with a second factor, or
+    any session while the operator's grace period runs. ``operator.account`` must be loaded.
+    """
+    configured = operator.two_factor_configured_at is not None
+    policy = policy_with(
+        operator,
+        operator.account,
+        TwoFactorState.CONFIGURED if configured else TwoFactorState.NOT_CONFIGURED,
+        now,
+    )
+    if policy.mode is not TwoFactorMode.REQUIRED:
+        return True
+    return bool(SECOND_FACTORS.intersection(methods_of(session))) or (
+        policy.setup_deadline is not None
+    )
+
+
+async def authenticate(token: str, now: datetime) -> tuple[Session, Operator] | None:
+    """Return the live session and its operator for a bearer token, or None.
+
+    None as well when the operator is not active, signs in through single sign-on, or the
+    session no longer satisfies their policy. One statement reads the session, the
+    operator and their account; ``lastUsedAt`` is written at most once a minute.
     """
     session = (
         await Session.filter(token_hash=hash_token(token), expires_at__gt=now)
         .select_related("operator__account")
         .first()
     )
-    if session is None or session.operator.status is not OperatorStatus.ACTIVE:
+    if session is None:
         return None
-    return session, session.operator
+    operator = session.operator
+    if (
+        operator.status is not OperatorStatus.ACTIVE
+        or operator.uses_single_sign_on
+        or not satisfies_policy(session, operator, now)
+    ):
+        return None
+    if session.last_used_at <= now - LAST_USED_PRECISION:
+        await Session.filter(id=session.id, last_used_at=session.last_used_at).update(
+            last_used_at=now
+        )
+        session.last_used_at = now
+    return session, operator
+
+
+async def add_method(session: Session, method: AuthenticationMethod, now: datetime) -> None:
+    """Record a further proof in a live session (a code given in it): it counts from now."""
+    methods = [*session.authentication_methods]
+    if method.value not in methods:
+        methods.append(method.value)
+    await Session.filter(id=session.id).update(authentication_methods=methods, authenticated_at=now)
+    session.authentication_methods, session.authenticated_at = methods, now
 
 
 async def revoke_session(session_id: int) -> None:
@@ -69,9 +157,9 @@ async def revoke_session(session_id: int) -> None:
     await Session.filter(id=session_id).delete()
 
 
-async def revoke_operator_sessions(operator_id: int, *, keep_session_id: int | None = None) -> None:
-    """End every session of an operator, except ``keep_session_id`` when given."""
+async def revoke_operator_sessions(operator_id: int, *, keep_session_id: int | None = None) -> int:
+    """End every session of an operator, except ``keep_session_id``; return how many ended."""
     query = Session.filter(operator_id=operator_id)
     if keep_session_id is not None:
         query = query.exclude(id=keep_session_id)
-    await query.delete()
+    return await query.delete()

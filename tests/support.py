@@ -11,7 +11,7 @@ import io
 import json
 import struct
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -259,9 +259,22 @@ def gid(operator: Operator) -> str:
     return encode_id("Operator", operator.id)
 
 
-async def session_for(operator: Operator, clock: Clock) -> str:
-    """Issue a session directly, for tests that are not about logging in."""
-    return await start_session(operator, clock.now(), method=AuthenticationMethod.PASSWORD)
+TWO_FACTOR_LOGIN = (AuthenticationMethod.PASSWORD, AuthenticationMethod.TOTP)
+"""How a session is established by a full login with a code."""
+
+
+async def session_for(
+    operator: Operator,
+    clock: Clock,
+    *,
+    methods: Sequence[AuthenticationMethod] = TWO_FACTOR_LOGIN,
+) -> str:
+    """Issue a session directly, for tests that are not about logging in.
+
+    By default it is a two-factor session, which every policy accepts; tests of enforcement
+    pass ``methods=[AuthenticationMethod.PASSWORD]`` for a password-only one.
+    """
+    return await start_session(operator, clock.now(), methods=methods)
 
 
 def totp_code(secret: str, when: datetime) -> str:

@@ -82,7 +82,8 @@ async def test_policy_changes_send_no_email(
     team = await make_team(hasher, clock)
     admin = await session_for(team.admin, clock)
     await gql.data(
-        "mutation { setAccountTwoFactorDefault(input: {mode: REQUIRED}) { userErrors { code } } }",
+        "mutation { setAccountTwoFactorDefault(input: {mode: REQUIRED, gracePeriodHours: 24}) "
+        "{ userErrors { code } } }",
         token=admin,
     )
     assert await deliver() == []

@@ -7,7 +7,7 @@ import pytest
 from models import AuditEvent, Operator, OperatorRole, TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.support import GraphQLClient, add_operator, gid, make_team, session_for
+from tests.support import GraphQLClient, add_operator, enroll, gid, make_team, session_for
 
 SET_DEFAULT = """
 mutation ($mode: TwoFactorMode!) {
@@ -41,6 +41,7 @@ async def test_administrator_changes_default_and_operators_see_it(
 ) -> None:
     team = await make_team(hasher, clock)
     admin = await session_for(team.admin, clock)
+    await enroll(gql, admin, clock)  # an administrator without 2FA could not require it
     basic = await session_for(team.basic, clock)
     data = await gql.data(SET_DEFAULT, {"mode": "REQUIRED"}, token=admin)
     assert data["setAccountTwoFactorDefault"] == {
@@ -58,7 +59,7 @@ async def test_administrator_changes_default_and_operators_see_it(
     }
     event = await AuditEvent.get(kind="ACCOUNT_DEFAULT_CHANGED")
     assert (event.actor_id, event.account_id) == (team.admin.id, team.account.id)
-    assert event.details == {"from": "OPTIONAL", "to": "REQUIRED"}
+    assert event.details == {"from": "OPTIONAL", "to": "REQUIRED", "gracePeriodHours": 0}
 
 
 async def test_override_wins_over_default_and_clearing_restores_it(
@@ -202,6 +203,11 @@ async def test_administrator_can_override_themselves_and_other_admins(
         team.account, "admin2@acme.example", hasher, clock, role=OperatorRole.ADMINISTRATOR
     )
     admin = await session_for(team.admin, clock)
+    myself = await gql.data(SET_OVERRIDE, {"id": gid(team.admin), "mode": "REQUIRED"}, token=admin)
+    assert myself["setOperatorTwoFactorOverride"]["userErrors"][0]["code"] == (
+        "SET_UP_TWO_FACTOR_FIRST"
+    )
+    await enroll(gql, admin, clock)
     for target in (team.admin, second):
         data = await gql.data(SET_OVERRIDE, {"id": gid(target), "mode": "REQUIRED"}, token=admin)
         assert data["setOperatorTwoFactorOverride"]["operator"]["twoFactorOverride"] == "REQUIRED"

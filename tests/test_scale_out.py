@@ -222,3 +222,21 @@ async def test_mail_queued_on_either_server_is_delivered_exactly_once(
     assert sorted(received) == sorted(recipients)
     rows = await OutboxMessage.filter(recipient__in=recipients).values_list("kind", "attempts")
     assert sorted(rows) == [("invitation", 0)] * len(recipients)
+
+
+async def test_a_policy_change_on_one_server_ends_password_sessions_on_the_other(
+    nodes: tuple[GraphQLClient, GraphQLClient],
+) -> None:
+    a, b = nodes
+    team = await make_team(CountingHasher(), CLOCK)
+    await enroll(a, await session_for(team.admin, CLOCK), CLOCK)
+    admin = await session_for(team.admin, CLOCK)
+    on_a = await a.session(team.basic.email)  # the password alone, under OPTIONAL
+    assert (await a.data("{ viewer { email } }", token=on_a))["viewer"] is not None
+    changed = await b.data(
+        "mutation { setAccountTwoFactorDefault(input: {mode: REQUIRED}) { userErrors { code } } }",
+        token=admin,
+    )
+    assert changed["setAccountTwoFactorDefault"]["userErrors"] == []
+    for node in (a, b):
+        assert (await node.data("{ viewer { email } }", token=on_a))["viewer"] is None

@@ -15,7 +15,9 @@ from tests.support import (
     START_ENROLLMENT,
     Delivery,
     GraphQLClient,
+    gid,
     make_team,
+    session_for,
     totp_code,
 )
 
@@ -84,7 +86,8 @@ async def test_a_stolen_password_alone_cannot_enroll_an_authenticator(
     # Nothing they hold starts an enrollment: no session, and the challenge is not a setup token.
     anonymous = await gql.execute(START_ENROLLMENT)
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    for guess in (login["viewer"]["id"], "", "x" * 43):
+    assert login["viewer"] is None  # nothing about the operator before the second factor
+    for guess in (gid(team.basic), "", "x" * 43):
         refused = (await gql.data(START_ENROLLMENT, {"setupToken": guess}))[
             "startTwoFactorEnrollment"
         ]
@@ -102,12 +105,15 @@ async def test_a_password_session_from_before_required_cannot_enroll(
     team = await make_team(hasher, clock)  # OPTIONAL: the password alone gives a session
     thief = await gql.session(team.basic.email)
     victim = await gql.session(team.basic.email)
-    admin = await gql.session(team.admin.email)
-    await gql.data(
-        "mutation { setAccountTwoFactorDefault(input: {mode: REQUIRED}) { userErrors { code } } }",
+    admin = await session_for(team.admin, clock)
+    changed = await gql.data(
+        "mutation { setAccountTwoFactorDefault(input: {mode: REQUIRED, gracePeriodHours: 24}) "
+        "{ userErrors { code } } }",
         token=admin,
     )
+    assert changed["setAccountTwoFactorDefault"]["userErrors"] == []
 
+    # Inside the grace period the password sessions still work, but cannot enroll.
     for document, variables in ((START_ENROLLMENT, {}), (CONFIRM_ENROLLMENT, {"code": "123456"})):
         payload = next(iter((await gql.data(document, variables, token=thief)).values()))
         assert payload["userErrors"][0]["code"] == "NOT_ALLOWED_BY_POLICY"
@@ -118,3 +124,7 @@ async def test_a_password_session_from_before_required_cannot_enroll(
     [message] = await deliver()
     assert message["To"] == team.basic.email and link_token(message, SETUP_URL)
     assert (await gql.data("{ viewer { email } }", token=victim))["viewer"] is not None
+    # Once the grace period is over, a password session is not accepted at all.
+    clock.advance(timedelta(hours=24))
+    for token in (thief, victim):
+        assert (await gql.data("{ viewer { email } }", token=token))["viewer"] is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -51,6 +52,7 @@ def create_app(
         box=box,
         outbox=outbox,
         totp_issuer=settings.totp_issuer,
+        reauthentication_window=timedelta(seconds=settings.reauthentication_window_seconds),
     )
     sender = OutboxSender(
         outbox, transport_for(settings.smtp()), clock.now, poll_seconds=mail_poll_seconds

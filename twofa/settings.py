@@ -42,6 +42,8 @@ class Settings:
     """Fernet keys; the first encrypts, all decrypt. Empty: a key file beside the SQLite file."""
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     """Origins allowed to call the API from a browser."""
+    reauthentication_window_seconds: int = 7200
+    """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
 
     def smtp(self) -> SmtpConfig | None:
         """Return the SMTP server to send through, or None to write mail to the log."""
@@ -76,6 +78,9 @@ class Settings:
         port_text = get("SMTP_PORT") or "587"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ConfigurationError("SMTP_PORT must be a port number")
+        window_text = get("REAUTHENTICATION_WINDOW") or "7200"
+        if not window_text.isdigit() or not 60 <= int(window_text) <= 86400:
+            raise ConfigurationError("REAUTHENTICATION_WINDOW must be 60 to 86400 seconds")
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             public_url=(get("PUBLIC_URL") or cls.public_url).rstrip("/"),
@@ -88,6 +93,7 @@ class Settings:
             totp_issuer=get("TOTP_ISSUER") or cls.totp_issuer,
             encryption_keys=_split(get("ENCRYPTION_KEYS")),
             cors_origins=_split(get("CORS_ORIGINS")),
+            reauthentication_window_seconds=int(window_text),
         )
 
 

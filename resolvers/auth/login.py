@@ -10,6 +10,7 @@ from schema.context import Info
 from schema.permissions import ANYONE
 from schema.types.operator import OperatorNode
 from services import login as login_service
+from services.login import LoginOutcome
 
 
 @mutation(
@@ -21,12 +22,20 @@ from services import login as login_service
 async def login(info: Info, input: Annotated[LoginInput, INPUT]) -> LoginPayload:
     """Check the credentials and report what the login led to."""
     context = info.context
+    client = context.client
     result = await login_service.login(
-        context.deps, input.email, input.password, client_address=context.client_address
+        context.deps,
+        input.email,
+        input.password,
+        client_address=client.ip_address,
+        user_agent=client.user_agent,
     )
+    signed_in = result.outcome is LoginOutcome.AUTHENTICATED
     return LoginPayload(
         outcome=result.outcome,
         session_token=result.session_token,
         challenge_token=result.challenge_token,
-        viewer=OperatorNode.from_model(result.operator),
+        # Nothing about the operator before the second factor: the password alone is not
+        # enough to read their account, policy or recovery codes.
+        viewer=OperatorNode.from_model(result.operator) if signed_in else None,
     )

@@ -27,7 +27,7 @@ async def verify_two_factor_code(
     """Exchange a challenge token and a right code for a session."""
     context = info.context
     operator, session_token = await verify_login_code(
-        context.deps, input.challenge_token, input.code
+        context.deps, input.challenge_token, input.code, client=context.client
     )
     context.loaders.forget_operator(operator.id)
     return VerifyTwoFactorCodePayload(

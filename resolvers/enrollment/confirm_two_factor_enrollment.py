@@ -27,13 +27,9 @@ async def confirm_two_factor_enrollment(
 ) -> ConfirmTwoFactorEnrollmentPayload:
     """Confirm enrollment; with a setup token this also logs the operator in."""
     context = info.context
-    operator, setup_token = await enrolling_operator(context, input.setup_token)
+    operator, proof = await enrolling_operator(context, input.setup_token)
     done = await enrollment.confirm(
-        context.deps,
-        operator,
-        input.code,
-        current_session_id=context.session.id if context.session and not setup_token else None,
-        setup_token=setup_token,
+        context.deps, operator, input.code, proof, client=context.client
     )
     context.loaders.forget_operator(operator.id)
     return ConfirmTwoFactorEnrollmentPayload(

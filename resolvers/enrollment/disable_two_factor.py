@@ -23,6 +23,6 @@ async def disable_two_factor(
 ) -> DisableTwoFactorPayload:
     """Disable the caller's two-factor authentication, proven with a current code."""
     context = info.context
-    operator = await self_service.disable(context.deps, context.require_viewer(), input.code)
+    operator = await self_service.disable(context.deps, *context.require_session(), input.code)
     context.loaders.forget_operator(operator.id)
     return DisableTwoFactorPayload(operator=OperatorNode.from_model(operator))

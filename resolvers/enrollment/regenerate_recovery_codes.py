@@ -25,8 +25,10 @@ async def regenerate_recovery_codes(
 ) -> RegenerateRecoveryCodesPayload:
     """Replace the caller's recovery codes, proven with a current code."""
     context = info.context
-    operator = context.require_viewer()
-    codes = await self_service.regenerate_recovery_codes(context.deps, operator, input.code)
+    operator, session = context.require_session()
+    codes = await self_service.regenerate_recovery_codes(
+        context.deps, operator, session, input.code
+    )
     context.loaders.forget_operator(operator.id)
     return RegenerateRecoveryCodesPayload(
         recovery_codes=codes, operator=OperatorNode.from_model(operator)

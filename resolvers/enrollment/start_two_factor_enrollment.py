@@ -27,9 +27,7 @@ async def start_two_factor_enrollment(
 ) -> StartTwoFactorEnrollmentPayload:
     """Start (or restart) enrollment for the token's or the session's operator."""
     context = info.context
-    operator, setup_token = await enrolling_operator(context, input.setup_token)
-    started = await enrollment.start(
-        context.deps, operator, with_setup_token=setup_token is not None
-    )
+    operator, proof = await enrolling_operator(context, input.setup_token)
+    started = await enrollment.start(context.deps, operator, proof)
     context.loaders.forget_operator(operator.id)
     return StartTwoFactorEnrollmentPayload(enrollment=TwoFactorEnrollment.from_domain(started))

@@ -25,7 +25,7 @@ async def invite_operator(
     context = info.context
     operator = await invitations.invite(
         context.deps,
-        context.require_viewer(),
+        *context.require_session(),
         email=input.email,
         name=input.name,
         role=input.role,

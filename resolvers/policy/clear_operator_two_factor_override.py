@@ -27,6 +27,6 @@ async def clear_operator_two_factor_override(
     """Remove the override of an operator in the caller's account."""
     context = info.context
     operator = await set_override(
-        context.deps, context.require_viewer(), decode_id(input.operator_id, "Operator"), None
+        context.deps, *context.require_session(), decode_id(input.operator_id, "Operator"), None
     )
     return ClearOperatorTwoFactorOverridePayload(operator=OperatorNode.from_model(operator))

@@ -27,9 +27,9 @@ async def reset_operator_two_factor(
 ) -> ResetOperatorTwoFactorPayload:
     """Reset the two-factor setup of an operator in the caller's account."""
     context = info.context
-    viewer = context.require_viewer()
+    viewer, session = context.require_session()
     operator = await reset_two_factor(
-        context.deps, viewer, decode_id(input.operator_id, "Operator")
+        context.deps, viewer, session, decode_id(input.operator_id, "Operator")
     )
     context.loaders.forget_operator(operator.id)
     if operator.id == viewer.id:

@@ -25,6 +25,11 @@ async def set_account_two_factor_default(
 ) -> SetAccountTwoFactorDefaultPayload:
     """Set the default of the caller's account."""
     context = info.context
-    account = await set_account_default(context.deps, context.require_viewer(), input.mode)
+    account = await set_account_default(
+        context.deps,
+        *context.require_session(),
+        input.mode,
+        input.grace_period_hours if input.grace_period_hours is not None else 0,
+    )
     context.loaders.account.prime(account.id, account, force=True)
     return SetAccountTwoFactorDefaultPayload(account=AccountNode.from_model(account))

@@ -28,7 +28,7 @@ async def set_operator_two_factor_override(
     context = info.context
     operator = await set_override(
         context.deps,
-        context.require_viewer(),
+        *context.require_session(),
         decode_id(input.operator_id, "Operator"),
         input.mode,
     )

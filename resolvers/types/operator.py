@@ -5,14 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry import relay
 
 from schema.context import Info
+from schema.errors import forbidden
+from schema.pagination import Window, encode_cursor, page_info
 from schema.types.policy import EffectiveTwoFactorPolicy
+from services.operators import grace_of
 from services.policy import effective_policy
+from services.session_management import live_sessions_page, may_see_sessions_of
 
 if TYPE_CHECKING:
     from schema.types.account import AccountNode
     from schema.types.operator import OperatorNode
+    from schema.types.session import SessionConnection
+
+SESSION_CURSOR = "Session"
 
 
 async def account(
@@ -31,7 +39,7 @@ async def recovery_codes_remaining(root: OperatorNode, info: Info) -> int:
 
 
 async def effective_two_factor_policy(root: OperatorNode, info: Info) -> EffectiveTwoFactorPolicy:
-    """Combine account default, override, SSO flag and state."""
+    """Combine account default, override, SSO flag, state and grace period."""
     loaded = await info.context.loaders.account.load(root.account_id)
     state = await info.context.loaders.two_factor_state.load(root.id)
     return EffectiveTwoFactorPolicy.from_domain(
@@ -40,5 +48,36 @@ async def effective_two_factor_policy(root: OperatorNode, info: Info) -> Effecti
             override=root.two_factor_override,
             uses_single_sign_on=root.uses_single_sign_on,
             state=state,
+            grace=grace_of(root.two_factor_required_since, loaded, info.context.now()),
         )
+    )
+
+
+async def sessions(
+    root: OperatorNode,
+    info: Info,
+    first: Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")] = None,
+    after: Annotated[
+        str | None, strawberry.argument(description="Cursor to continue after (older).")
+    ] = None,
+) -> Annotated[SessionConnection, strawberry.lazy("schema.types.session")]:
+    """Return one page of the operator's unexpired sessions."""
+    from schema.types.session import SessionConnection, SessionNode
+
+    viewer = info.context.require_viewer()
+    if not may_see_sessions_of(viewer, root.id, root.account_id):
+        raise forbidden()
+    window = Window.of(SESSION_CURSOR, first, after, None, None)
+    rows, more = await live_sessions_page(
+        root.id, info.context.now(), before_id=window.after_id, limit=window.limit
+    )
+    edges = [
+        relay.Edge(cursor=encode_cursor(SESSION_CURSOR, row.id), node=SessionNode.from_model(row))
+        for row in rows
+    ]
+    return SessionConnection(
+        edges=edges,
+        page_info=page_info(
+            edges, has_next_page=more, has_previous_page=window.after_id is not None
+        ),
     )

@@ -31,7 +31,9 @@ class LoginPayload:
         default=None, description="Token for verifyTwoFactorCode, with TWO_FACTOR_CODE_REQUIRED."
     )
     viewer: OperatorNode | None = strawberry.field(
-        default=None, description="The operator, once the password was accepted."
+        default=None,
+        description="The operator, with outcome AUTHENTICATED only: nothing about them is "
+        "shown before the second factor.",
     )
     user_errors: list[UserError] = strawberry.field(
         default_factory=list, description="Why the login failed, if it did."

@@ -14,7 +14,11 @@ class AcceptInvitationInput:
     """Arguments of ``acceptInvitation``."""
 
     invitation_token: str = strawberry.field(description="The token from the invitation link.")
-    password: str = strawberry.field(description="The password to set, at least 12 characters.")
+    password: str | None = strawberry.field(
+        default=None,
+        description="The password to set, at least 12 characters. Required, except for a "
+        "single-sign-on operator, who gets no password (one given is ignored).",
+    )
     name: str | None = strawberry.field(
         default=None, description="Display name, if it should differ from the invitation's."
     )

@@ -14,6 +14,12 @@ class SetAccountTwoFactorDefaultInput:
     """Arguments of ``setAccountTwoFactorDefault``."""
 
     mode: TwoFactorMode = strawberry.field(description="Mode for operators without an override.")
+    grace_period_hours: int | None = strawberry.field(
+        default=None,
+        description="Hours (0 to 720, default 0) during which operators who become required "
+        "and have not set up 2FA may still log in with their password; they get the setup "
+        "email at each such login.",
+    )
 
 
 @strawberry.type(description="Result of `setAccountTwoFactorDefault`.")

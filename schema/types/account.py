@@ -20,11 +20,20 @@ class AccountNode(relay.Node):
     two_factor_default: TwoFactorMode = strawberry.field(
         description="Account-wide mode for operators without an override."
     )
+    two_factor_grace_period_hours: int = strawberry.field(
+        description="Hours an operator who becomes required may still log in with the "
+        "password alone, from the moment they became required."
+    )
 
     @classmethod
     def from_model(cls, account: Account) -> AccountNode:
         """Build the GraphQL object from the stored account."""
-        return cls(id=account.id, name=account.name, two_factor_default=account.two_factor_default)
+        return cls(
+            id=account.id,
+            name=account.name,
+            two_factor_default=account.two_factor_default,
+            two_factor_grace_period_hours=account.two_factor_grace_period_hours,
+        )
 
     operators = strawberry.field(
         resolver=resolvers.types.account.operators,

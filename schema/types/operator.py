@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry import relay
 
 import resolvers.types.operator
 from models import Operator
 from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode
+from schema.permissions import SIGNED_IN
 
 
 @strawberry.type(name="Operator", description="A person who signs in to an account.")
@@ -28,6 +31,7 @@ class OperatorNode(relay.Node):
         description="The administrator's override of the account default; null: follows it."
     )
     account_id: strawberry.Private[int]
+    two_factor_required_since: strawberry.Private[datetime | None]
 
     @classmethod
     def from_model(cls, operator: Operator) -> OperatorNode:
@@ -41,6 +45,7 @@ class OperatorNode(relay.Node):
             uses_single_sign_on=operator.uses_single_sign_on,
             two_factor_override=operator.two_factor_override,
             account_id=operator.account_id,
+            two_factor_required_since=operator.two_factor_required_since,
         )
 
     account = strawberry.field(
@@ -54,4 +59,10 @@ class OperatorNode(relay.Node):
     effective_two_factor_policy = strawberry.field(
         resolver=resolvers.types.operator.effective_two_factor_policy,
         description="The two-factor policy that applies to the operator now.",
+    )
+    sessions = strawberry.field(
+        resolver=resolvers.types.operator.sessions,
+        description="The operator's unexpired sessions, newest first (the operator themselves, "
+        "or an administrator of the account).",
+        permission_classes=SIGNED_IN,
     )

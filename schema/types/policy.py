@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from schema.enums import PolicySource, TwoFactorMode, TwoFactorState
@@ -28,6 +30,10 @@ class EffectiveTwoFactorPolicy:
     code_required_at_login: bool = strawberry.field(
         description="True when login asks this operator for a code."
     )
+    setup_deadline: datetime | None = strawberry.field(
+        description="While a grace period runs (required, not configured): until when a "
+        "password alone still logs the operator in. Null otherwise."
+    )
 
     @classmethod
     def from_domain(cls, policy: EffectivePolicy) -> EffectiveTwoFactorPolicy:
@@ -41,4 +47,5 @@ class EffectiveTwoFactorPolicy:
             setup_required=policy.setup_required,
             can_enroll=policy.can_enroll,
             code_required_at_login=policy.code_required_at_login,
+            setup_deadline=policy.setup_deadline,
         )

@@ -1,0 +1,1 @@
+"""Resolvers of reauthentication and of ending sessions."""

@@ -1,0 +1,1 @@
+"""Inputs and payloads of reauthentication and of ending sessions."""

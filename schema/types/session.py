@@ -1,0 +1,58 @@
+"""The ``Session`` type: a signed-in device, with how and when it proved who it is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+import resolvers.types.session
+from models import Session
+from schema.enums import AuthenticationMethod
+from services.sessions import methods_of
+
+
+@strawberry.type(name="Session", description="A signed-in session of an operator.")
+class SessionNode(relay.Node):
+    """The GraphQL view of a session (never its token)."""
+
+    id: relay.NodeID[int]
+    created_at: datetime = strawberry.field(description="When the session was issued.")
+    expires_at: datetime = strawberry.field(description="When it ends unless revoked first.")
+    last_used_at: datetime = strawberry.field(
+        description="When a request last used it (updated at most once a minute)."
+    )
+    authenticated_at: datetime = strawberry.field(
+        description="When the operator last proved who they are in it (login or "
+        "reauthenticate); sensitive actions need this to be recent."
+    )
+    authentication_methods: list[AuthenticationMethod] = strawberry.field(
+        description="How the operator proved who they are, oldest proof first."
+    )
+    ip_address: str | None = strawberry.field(description="The client's address at login.")
+    user_agent: str | None = strawberry.field(description="The client's User-Agent at login.")
+
+    @classmethod
+    def from_model(cls, session: Session) -> SessionNode:
+        """Build the GraphQL object from the stored session."""
+        return cls(
+            id=session.id,
+            created_at=session.created_at,
+            expires_at=session.expires_at,
+            last_used_at=session.last_used_at,
+            authenticated_at=session.authenticated_at,
+            authentication_methods=methods_of(session),
+            ip_address=session.ip_address,
+            user_agent=session.user_agent,
+        )
+
+    current = strawberry.field(
+        resolver=resolvers.types.session.current,
+        description="True for the session making this request.",
+    )
+
+
+@strawberry.type(name="SessionConnection", description="A page of sessions, newest first.")
+class SessionConnection(relay.Connection[SessionNode]):
+    """A Relay connection over an operator's unexpired sessions."""

@@ -1,0 +1,81 @@
+"""Recent authentication ("sudo mode"): sensitive actions need a fresh proof of identity.
+
+A session that authenticated more than ``reauthentication_window`` ago may still read, but
+it cannot change policy, invite, revoke sessions, rebind or turn off 2FA or renew recovery
+codes until the operator proves who they are again with ``reauthenticate``. A stolen
+session token therefore cannot escalate or weaken anything once it is older than that.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from models import Operator, Session
+from services import audit, second_factor, sessions, throttle
+from services.audit import AuditEventKind
+from services.dependencies import Dependencies
+from services.errors import DomainError, ErrorCode
+from services.sessions import AuthenticationMethod
+from services.validation import MAX_PASSWORD_LENGTH
+
+PASSWORD_FIELD = ("input", "password")
+CODE_FIELD = ("input", "code")
+
+
+def ensure_recent_authentication(deps: Dependencies, session: Session) -> None:
+    """Raise REAUTHENTICATION_REQUIRED unless the session authenticated within the window."""
+    if session.authenticated_at <= deps.now() - deps.reauthentication_window:
+        raise DomainError(
+            ErrorCode.REAUTHENTICATION_REQUIRED,
+            "For this, confirm it is you: enter your password (and a code) again.",
+        )
+
+
+def reauthentication_key(operator_id: int) -> str:
+    """Throttle key for password guesses through ``reauthenticate``."""
+    return f"reauthenticate:{operator_id}"
+
+
+async def reauthenticate(
+    deps: Dependencies, operator: Operator, session: Session, password: str, code: str | None
+) -> Session:
+    """Renew the session's authentication with the password and, when 2FA is set up, a code.
+
+    Every password attempt counts towards a per-operator lock (5 free, then doubling), and
+    the code towards the operator's code lock, exactly as at login.
+    """
+    now = deps.now()
+    key = reauthentication_key(operator.id)
+    await throttle.begin_attempt(key, now)
+    right = await deps.hasher.verify(operator.password_hash, password[:MAX_PASSWORD_LENGTH])
+    if not right or len(password) > MAX_PASSWORD_LENGTH:
+        raise DomainError(
+            ErrorCode.INVALID_CREDENTIALS, "The password is not correct.", field=PASSWORD_FIELD
+        )
+    await throttle.succeeded(key)
+    if operator.two_factor_configured_at is None:
+        async with in_transaction():
+            await sessions.add_method(session, AuthenticationMethod.PASSWORD, now)
+            await _audit(operator, AuthenticationMethod.PASSWORD, now)
+        return session
+    if not code:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Enter a code from your authenticator app, or a recovery code.",
+            field=CODE_FIELD,
+        )
+
+    async def renew(method: AuthenticationMethod) -> None:
+        await sessions.add_method(session, method, now)
+        await _audit(operator, method, now)
+
+    await second_factor.check(deps, operator, code, now, then=renew)
+    return session
+
+
+async def _audit(operator: Operator, method: AuthenticationMethod, now: datetime) -> None:
+    await audit.record_own(
+        AuditEventKind.REAUTHENTICATED, operator, now, details={"method": method.value}
+    )

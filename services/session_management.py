@@ -1,0 +1,106 @@
+"""Seeing and ending sessions: one's own, or any in the account for an administrator.
+
+A session from another account, or another operator's for a non-administrator, answers
+exactly like one that does not exist. Ending sessions needs a recent authentication, so a
+stolen session cannot shut its owner out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from models import Operator, Session
+from services import audit, sessions
+from services.audit import AuditEventKind
+from services.dependencies import Dependencies
+from services.errors import not_found
+from services.operators import administers, is_administrator, operator_in_account
+from services.reauthentication import ensure_recent_authentication
+
+SESSION_ID_FIELD = ("input", "sessionId")
+OPERATOR_ID_FIELD = ("input", "operatorId")
+
+
+def may_see_sessions_of(viewer: Operator, operator_id: int, account_id: int) -> bool:
+    """Tell whether ``viewer`` may list and end the sessions of an operator."""
+    return viewer.id == operator_id or administers(viewer, account_id)
+
+
+async def visible_session(viewer: Operator, session_id: int | None) -> Session | None:
+    """Return the session if ``viewer`` may see it, else None.
+
+    Operators see their own sessions; administrators every session of their account.
+    """
+    if session_id is None:
+        return None
+    found = await Session.get_or_none(id=session_id).select_related("operator")
+    if found is None or not may_see_sessions_of(
+        viewer, found.operator_id, found.operator.account_id
+    ):
+        return None
+    return found
+
+
+async def live_sessions_page(
+    operator_id: int, now: datetime, *, before_id: int | None, limit: int
+) -> tuple[list[Session], bool]:
+    """Return up to ``limit`` unexpired sessions of an operator older than ``before_id``.
+
+    Newest first; the flag says whether older ones follow.
+    """
+    query = Session.filter(operator_id=operator_id, expires_at__gt=now)
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    rows = await query.order_by("-id").limit(limit + 1)
+    return rows[:limit], len(rows) > limit
+
+
+async def revoke_session(
+    deps: Dependencies, actor: Operator, current: Session, session_id: int | None
+) -> Session:
+    """End one session the actor may see; return it (its row is gone)."""
+    ensure_recent_authentication(deps, current)
+    target = await visible_session(actor, session_id)
+    if target is None:
+        raise not_found(SESSION_ID_FIELD)
+    now = deps.now()
+    async with in_transaction():
+        await sessions.revoke_session(target.id)
+        await _audit(actor, target.operator, 1, now)
+    return target
+
+
+async def revoke_operator_sessions(
+    deps: Dependencies, actor: Operator, current: Session, operator_id: int | None
+) -> tuple[Operator, int]:
+    """End an operator's sessions; for the actor's own, all but the current one.
+
+    Administrators may end those of anyone in their account; others only their own.
+    Returns the operator and how many sessions ended.
+    """
+    ensure_recent_authentication(deps, current)
+    if operator_id == actor.id:
+        operator = actor
+    elif is_administrator(actor):
+        operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
+    else:
+        raise not_found(OPERATOR_ID_FIELD)
+    now = deps.now()
+    async with in_transaction():
+        keep = current.id if operator.id == actor.id else None
+        count = await sessions.revoke_operator_sessions(operator.id, keep_session_id=keep)
+        await _audit(actor, operator, count, now)
+    return operator, count
+
+
+async def _audit(actor: Operator, operator: Operator, count: int, now: datetime) -> None:
+    await audit.record(
+        AuditEventKind.SESSIONS_REVOKED,
+        account_id=operator.account_id,
+        actor_id=actor.id,
+        target_id=operator.id,
+        now=now,
+        details={"count": count},
+    )

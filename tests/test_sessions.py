@@ -1,0 +1,264 @@
+"""Sessions carry their assurance; sensitive actions need a recent authentication."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from models import AuditEvent, Session
+from schema.ids import encode_id
+from services.clock import FrozenClock
+from services.passwords import PasswordHasher
+from services.sessions import AuthenticationMethod
+from tests.conftest import START
+from tests.support import (
+    PASSWORD,
+    GraphQLClient,
+    enroll,
+    gid,
+    make_team,
+    session_for,
+    totp_code,
+)
+
+SESSION_FIELDS = """id createdAt expiresAt lastUsedAt authenticatedAt authenticationMethods
+  ipAddress userAgent current"""
+VIEWER_SESSION = f"{{ viewerSession {{ {SESSION_FIELDS} }} }}"
+SESSIONS_OF = """query ($id: ID!) { node(id: $id) { ... on Operator {
+  sessions(first: 10) { edges { node { id current authenticationMethods } } } } } }"""
+REAUTHENTICATE = """mutation ($password: String!, $code: String) {
+  reauthenticate(input: {password: $password, code: $code}) {
+    session { authenticatedAt authenticationMethods } userErrors { code field } } }"""
+REVOKE = """mutation ($id: ID!) { revokeSession(input: {sessionId: $id}) { userErrors { code field } } }"""
+REVOKE_ALL = """mutation ($id: ID!) { revokeOperatorSessions(input: {operatorId: $id}) {
+  revokedCount operator { email } userErrors { code field } } }"""
+SET_DEFAULT = """mutation { setAccountTwoFactorDefault(input: {mode: DISABLED}) {
+  userErrors { code } } }"""
+WINDOW = timedelta(hours=2)
+
+
+async def first_error(gql: GraphQLClient, document: str, token: str, **variables: Any) -> Any:
+    """Run a mutation and return its payload's userErrors."""
+    data = await gql.data(document, variables, token=token)
+    return next(iter(data.values()))["userErrors"]
+
+
+async def test_a_session_tells_how_and_when_it_was_established(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    response = await gql.http.post(
+        "/graphql",
+        json={
+            "query": "mutation ($e: String!, $p: String!) "
+            "{ login(input: {email: $e, password: $p}) { sessionToken } }",
+            "variables": {"e": team.basic.email, "p": PASSWORD},
+        },
+        headers={"user-agent": "Console/1.0 (test)"},
+    )
+    token = response.json()["data"]["login"]["sessionToken"]
+    session = (await gql.data(VIEWER_SESSION, token=token))["viewerSession"]
+    stamp = START.isoformat()
+    assert session == {
+        "id": session["id"],
+        "createdAt": stamp,
+        "expiresAt": (START + timedelta(hours=12)).isoformat(),
+        "lastUsedAt": stamp,
+        "authenticatedAt": stamp,
+        "authenticationMethods": ["PASSWORD"],
+        "ipAddress": "127.0.0.1",
+        "userAgent": "Console/1.0 (test)",
+        "current": True,
+    }
+    assert (await gql.data(VIEWER_SESSION))["viewerSession"] is None
+
+
+async def test_last_used_is_written_at_most_once_a_minute(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.basic, clock)
+    clock.advance(timedelta(seconds=59))
+    await gql.data("{ viewer { id } }", token=token)
+    stored = await Session.get(operator_id=team.basic.id)
+    assert stored.last_used_at == START
+    clock.advance(timedelta(seconds=1))
+    await gql.data("{ viewer { id } }", token=token)
+    await stored.refresh_from_db()
+    assert stored.last_used_at == START + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("document", "variables"),
+    [
+        (SET_DEFAULT, {}),
+        (
+            """mutation ($id: ID!) { setOperatorTwoFactorOverride(input:
+            {operatorId: $id, mode: REQUIRED}) { userErrors { code } } }""",
+            {"id": "basic"},
+        ),
+        (
+            """mutation ($id: ID!) { clearOperatorTwoFactorOverride(input: {operatorId: $id})
+            { userErrors { code } } }""",
+            {"id": "basic"},
+        ),
+        (
+            """mutation ($id: ID!) { resetOperatorTwoFactor(input: {operatorId: $id})
+            { userErrors { code } } }""",
+            {"id": "basic"},
+        ),
+        (
+            """mutation { inviteOperator(input: {email: "n@acme.example", name: "N"})
+            { userErrors { code } } }""",
+            {},
+        ),
+        (REVOKE_ALL, {"id": "basic"}),
+        (REVOKE, {"id": "own-session"}),
+        (
+            "mutation { startTwoFactorEnrollment(input: {}) { userErrors { code } } }",
+            {},
+        ),
+        (
+            'mutation { disableTwoFactor(input: {code: "123456"}) { userErrors { code } } }',
+            {},
+        ),
+        (
+            'mutation { regenerateRecoveryCodes(input: {code: "123456"}) { userErrors { code } } }',
+            {},
+        ),
+    ],
+)
+async def test_sensitive_actions_need_an_authentication_within_the_window(
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    document: str,
+    variables: dict[str, str],
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    own_session = await Session.get(operator_id=team.admin.id)
+    ids = {"basic": gid(team.basic), "own-session": encode_id("Session", own_session.id)}
+    resolved = {name: ids.get(value, value) for name, value in variables.items()}
+    clock.advance(WINDOW)
+    stale = await first_error(gql, document, admin, **resolved)
+    assert stale[0]["code"] == "REAUTHENTICATION_REQUIRED"
+    assert await Session.filter(id=own_session.id).exists()
+    assert (
+        not await AuditEvent.filter(actor_id=team.admin.id).exclude(kind="LOGIN_SUCCEEDED").exists()
+    )
+
+    renewed = await first_error(gql, REAUTHENTICATE, admin, password=PASSWORD)
+    assert renewed == []
+    fresh = await first_error(gql, document, admin, **resolved)
+    assert all(error["code"] != "REAUTHENTICATION_REQUIRED" for error in fresh)
+
+
+async def test_reauthenticate_needs_the_password_and_a_code_once_two_factor_is_set_up(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    enrolled = await enroll(gql, token, clock)
+    clock.advance(WINDOW + timedelta(minutes=1))
+
+    wrong = await first_error(gql, REAUTHENTICATE, token, password="not the password at all")
+    assert wrong == [{"code": "INVALID_CREDENTIALS", "field": ["input", "password"]}]
+    no_code = await first_error(gql, REAUTHENTICATE, token, password=PASSWORD)
+    assert no_code == [{"code": "INVALID_INPUT", "field": ["input", "code"]}]
+    bad_code = await first_error(gql, REAUTHENTICATE, token, password=PASSWORD, code="000000")
+    assert bad_code[0]["code"] == "INVALID_CODE"
+    assert (await first_error(gql, SET_DEFAULT, token))[0]["code"] == "REAUTHENTICATION_REQUIRED"
+
+    code = totp_code(enrolled.secret, clock.now())
+    data = await gql.data(REAUTHENTICATE, {"password": PASSWORD, "code": code}, token=token)
+    assert data["reauthenticate"] == {
+        "session": {
+            "authenticatedAt": clock.now().isoformat(),
+            "authenticationMethods": ["PASSWORD", "TOTP"],
+        },
+        "userErrors": [],
+    }
+    assert await first_error(gql, SET_DEFAULT, token) == []
+    # The window runs again from the reauthentication.
+    clock.advance(WINDOW)
+    assert (await first_error(gql, SET_DEFAULT, token))[0]["code"] == "REAUTHENTICATION_REQUIRED"
+
+
+async def test_wrong_passwords_to_reauthenticate_are_throttled(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.basic, clock)
+    aliases = " ".join(
+        f'a{n}: reauthenticate(input: {{password: "guess number {n}"}}) {{ userErrors {{ code }} }}'
+        for n in range(8)
+    )
+    data = await gql.data(f"mutation {{ {aliases} }}", token=token)
+    codes = [data[f"a{n}"]["userErrors"][0]["code"] for n in range(8)]
+    assert codes == ["INVALID_CREDENTIALS"] * 5 + ["TOO_MANY_ATTEMPTS"] * 3
+    # Even the right password waits for the lock to pass.
+    assert (await first_error(gql, REAUTHENTICATE, token, password=PASSWORD))[0][
+        "code"
+    ] == "TOO_MANY_ATTEMPTS"
+
+
+async def test_operators_see_and_end_their_own_sessions_and_administrators_everyones(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    other = await make_team(hasher, clock, name="Other", domain="other.example")
+    admin = await session_for(team.admin, clock)
+    laptop = await session_for(team.basic, clock)
+    phone = await session_for(team.basic, clock, methods=[AuthenticationMethod.PASSWORD])
+    outsider = await session_for(other.admin, clock)
+
+    mine = (await gql.data(SESSIONS_OF, {"id": gid(team.basic)}, token=laptop))["node"]
+    listed = [edge["node"] for edge in mine["sessions"]["edges"]]
+    assert [(s["current"], s["authenticationMethods"]) for s in listed] == [
+        (False, ["PASSWORD"]),
+        (True, ["PASSWORD", "TOTP"]),
+    ]
+    by_admin = (await gql.data(SESSIONS_OF, {"id": gid(team.basic)}, token=admin))["node"]
+    assert len(by_admin["sessions"]["edges"]) == 2
+    # Another account's administrator cannot reach them at all.
+    assert (await gql.data(SESSIONS_OF, {"id": gid(team.basic)}, token=outsider))["node"] is None
+    phone_id = listed[0]["id"]
+    assert (
+        await gql.data(
+            "query ($id: ID!) { node(id: $id) { id } }", {"id": phone_id}, token=outsider
+        )
+    )["node"] is None
+    foreign = await first_error(gql, REVOKE, outsider, id=phone_id)
+    assert foreign == [{"code": "NOT_FOUND", "field": ["input", "sessionId"]}]
+    basic_on_admin = await first_error(gql, REVOKE_ALL, laptop, id=gid(team.admin))
+    assert basic_on_admin == [{"code": "NOT_FOUND", "field": ["input", "operatorId"]}]
+
+    # "Log out everywhere else" keeps the current session.
+    data = await gql.data(REVOKE_ALL, {"id": gid(team.basic)}, token=laptop)
+    assert data["revokeOperatorSessions"]["revokedCount"] == 1
+    assert (await gql.data("{ viewer { id } }", token=phone))["viewer"] is None
+    assert (await gql.data("{ viewer { id } }", token=laptop))["viewer"] is not None
+    # An administrator ends all of them; ending one's own current session logs out.
+    data = await gql.data(REVOKE_ALL, {"id": gid(team.basic)}, token=admin)
+    assert data["revokeOperatorSessions"]["revokedCount"] == 1
+    assert (await gql.data("{ viewer { id } }", token=laptop))["viewer"] is None
+    own = (await gql.data(VIEWER_SESSION, token=admin))["viewerSession"]["id"]
+    assert await first_error(gql, REVOKE, admin, id=own) == []
+    assert (await gql.data("{ viewer { id } }", token=admin))["viewer"] is None
+    revoked = await AuditEvent.filter(kind="SESSIONS_REVOKED")
+    assert sorted(event.details["count"] for event in revoked) == [1, 1, 1]
+
+
+async def test_a_basic_operator_cannot_list_someone_elses_sessions(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    basic = await session_for(team.basic, clock)
+    query = """query ($id: ID!) { viewer { account { id } } node(id: $id) { id } }"""
+    assert (await gql.data(query, {"id": gid(team.admin)}, token=basic))["node"] is None
+    # Through the viewer's own node the field works; for others there is no way in.
+    own = await gql.data(SESSIONS_OF, {"id": gid(team.basic)}, token=basic)
+    assert len(own["node"]["sessions"]["edges"]) == 1
