@@ -49,6 +49,7 @@ async def seed(
     now = SystemClock().now()
     viewer_account = await _account("Viewer", TwoFactorMode.REQUIRED)
     viewer = _operator(viewer_account, "viewer@bench.example", password_hash, OperatorRole.BASIC)
+    viewer.two_factor_configured_at = now
     await viewer.save()
     await Authenticator.create(
         operator=viewer, secret_encrypted=box.encrypt(SECRET), confirmed_at=now, created_at=now
@@ -70,7 +71,7 @@ async def seed(
             )  # fmt: skip
         admin = await Operator.get(email_key=f"op0@size{size}.example")
         seeded.page_tokens[size] = await start_session(
-            admin, now, methods=[AuthenticationMethod.PASSWORD]
+            admin, now, methods=[AuthenticationMethod.PASSWORD, AuthenticationMethod.TOTP]
         )
 
     login_account = await _account("Logins", TwoFactorMode.REQUIRED)
@@ -83,6 +84,7 @@ async def seed(
             ],
             batch_size=1000,
         )
+        await Operator.filter(account_id=login_account.id).update(two_factor_configured_at=now)
         operators = await Operator.filter(account_id=login_account.id)
         await Authenticator.bulk_create(
             [
