@@ -46,10 +46,11 @@ async def login(
 ) -> LoginResult:
     """Check email and password, then decide between a session, a code step or a setup email.
 
-    Unknown emails, wrong passwords and invited operators get one error and cost one argon2
-    verification each, so neither the message nor the time tells them apart. Every attempt
-    is counted against the email typed, known or not, and every failure against the client
-    address, so that spraying one password over many emails is slowed down too.
+    Unknown emails, wrong passwords, over-long passwords and invited operators get one error
+    and cost one argon2 verification each, so neither the message nor the time tells them
+    apart. Every attempt is counted against the email typed, known or not, and every failure
+    against the client address, so that spraying one password over many emails is slowed
+    down too.
     """
     now, hasher = deps.now(), deps.hasher
     key = email_key(email)
@@ -61,9 +62,13 @@ async def login(
     operator = None
     if len(key) <= MAX_EMAIL_LENGTH and is_storable(key):
         operator = await Operator.get_or_none(email_key=key)
-    password_ok = len(password) <= MAX_PASSWORD_LENGTH and await hasher.verify(
-        operator.password_hash if operator else None, password
-    )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        # Refused unread, at the price of any wrong password: one check of the dummy hash
+        # (of no more characters than the longest password accepted).
+        await hasher.verify(None, password[:MAX_PASSWORD_LENGTH])
+        password_ok = False
+    else:
+        password_ok = await hasher.verify(operator.password_hash if operator else None, password)
     if operator is None or not password_ok or operator.status is OperatorStatus.INVITED:
         if address_key is not None:
             await throttle.count_failure(address_key, now)
