@@ -2,7 +2,8 @@
 
 An attempt is counted *before* it is checked, inside a transaction that holds the counter's
 row, so concurrent requests (and each alias or mutation of one request) cannot slip extra
-guesses past the limit. A success clears the counter.
+guesses past the limit. A success clears the counter, and a counter starts over after
+QUIET_PERIOD without a failure.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ FIRST_LOCK = timedelta(seconds=30)
 """Length of the first lock; each further failure doubles it."""
 LONGEST_LOCK = timedelta(minutes=15)
 """The cap on a lock's length."""
+QUIET_PERIOD = timedelta(hours=3)
+"""A consecutive-failure counter starts over after this long without a failure.
+
+It must not pay to wait for it. A fresh counter allows ten guesses within 15.5 minutes
+(five free, then locks of 30 s, 1, 2, 4 and 8 minutes); at the capped 15-minute lock ten
+guesses take 150 minutes. Three hours of silence to earn those ten back is slower than
+sitting out the locks, so decay gives no guess that the locks would not.
+"""
 
 
 ADDRESS_FREE_FAILURES = 20
@@ -60,24 +69,41 @@ def code_key(operator_id: int) -> str:
     return f"code:{operator_id}"
 
 
+def _active_lock(row: Throttle, now: datetime) -> datetime | None:
+    """Return the end of the row's lock while it runs, else None."""
+    if row.locked_until is not None and row.locked_until > now:
+        return row.locked_until
+    return None
+
+
+def _count_failure(row: Throttle, now: datetime, free: int) -> None:
+    """Count one consecutive failure on a held row and set the lock it earns (or none).
+
+    The count starts over when the previous failure is older than QUIET_PERIOD.
+    """
+    if row.last_failure_at is not None and row.last_failure_at <= now - QUIET_PERIOD:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    duration = lock_duration(row.failures, free=free)
+    row.locked_until = now + duration if duration is not None else None
+
+
 async def begin_attempt(key: str, now: datetime) -> datetime | None:
     """Count one attempt against ``key`` as failed until ``succeeded`` says otherwise.
 
     Raises TOO_MANY_ATTEMPTS, without counting, while the key is locked. The attempt that
     reaches the limit sets the lock at once, so attempts running beside it are refused;
     it returns that lock's end (None when this attempt, should it fail, locks nothing).
+    The count starts over after QUIET_PERIOD without an attempt.
     """
     async with in_transaction():
         await Throttle.bulk_create([Throttle(key=key)], ignore_conflicts=True)
         row = await Throttle.filter(key=key).select_for_update().get()
-        if row.locked_until is not None and row.locked_until > now:
-            locked_until = row.locked_until
-        else:
-            locked_until = None
-            row.failures += 1
-            duration = lock_duration(row.failures)
-            row.locked_until = now + duration if duration is not None else None
-            await row.save(update_fields=["failures", "locked_until"])
+        locked_until = _active_lock(row, now)
+        if locked_until is None:
+            _count_failure(row, now, FREE_ATTEMPTS)
+            await row.save(update_fields=["failures", "last_failure_at", "locked_until"])
     if locked_until is not None:
         raise too_many_attempts(locked_until)
     return row.locked_until
