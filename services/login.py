@@ -51,31 +51,31 @@ async def login(
 ) -> LoginResult:
     """Check email and password, then decide between a session, a code step or a setup email.
 
-    Unknown emails, wrong passwords and invited operators get one error and cost one argon2
-    verification each, so neither the message nor the time tells them apart. Every attempt
-    is counted against the email typed, known or not, and every failure against the client
-    address, so that spraying one password over many emails is slowed down too.
+    Unknown emails, wrong passwords, over-long passwords and invited operators get one error
+    and cost one argon2 verification each, so neither the message nor the time tells them
+    apart. Before anything is hashed the attempt is counted against the client address, the
+    (email, address) pair and the email (see ``services.throttle``): a locked one is refused
+    unhashed, and parallel attempts cannot hash past the limits.
     """
     now, hasher = deps.now(), deps.hasher
     key = email_key(email)
-    address_key = throttle.address_key(client_address) if client_address else None
-    if address_key is not None:
-        await throttle.ensure_not_locked(address_key, now)
-    throttle_key = throttle.password_key(key)
-    lock_if_failed = await throttle.begin_attempt(throttle_key, now)
+    attempt = await throttle.begin_login(key, client_address, now)
     operator = None
     if len(key) <= MAX_EMAIL_LENGTH and is_storable(key):
         operator = await Operator.get_or_none(email_key=key)
-    password_ok = len(password) <= MAX_PASSWORD_LENGTH and await hasher.verify(
-        operator.password_hash if operator else None, password
-    )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        # Refused unread, at the price of any wrong password: one check of the dummy hash
+        # (of no more characters than the longest password accepted).
+        await hasher.verify(None, password[:MAX_PASSWORD_LENGTH])
+        password_ok = False
+    else:
+        password_ok = await hasher.verify(operator.password_hash if operator else None, password)
     if operator is None or not password_ok or operator.status is OperatorStatus.INVITED:
-        if address_key is not None:
-            await throttle.count_failure(address_key, now)
+        await throttle.login_failed(attempt, now)
         if operator is not None:
-            await _record_failure(operator, lock_if_failed, now)
+            await _record_failure(operator, attempt.lock_if_failed, now)
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
-    await throttle.succeeded(throttle_key)
+    await throttle.login_succeeded(attempt)
     if operator.password_hash and hasher.needs_rehash(operator.password_hash):
         operator.password_hash = await hasher.hash(password)
         await operator.save(update_fields=["password_hash"])

@@ -3,17 +3,29 @@
 An attempt is counted *before* it is checked, inside a transaction that holds the counter's
 row, so concurrent requests (and each alias or mutation of one request) cannot slip extra
 guesses past the limit. A success clears the counter.
+
+Logins are counted three ways before any password is hashed:
+
+- per client address, a windowed reservation: ADDRESS_FREE_FAILURES attempts that were not
+  given back by a success within ADDRESS_WINDOW lock the address, whatever emails are typed;
+- per (email, address) pair, the escalating lock of FREE_ATTEMPTS failures, so that a
+  stranger's guesses do not lock an operator out from the operator's own address;
+- per email, for every address, only once failures against it came from at least
+  EMAIL_WIDE_ADDRESSES distinct addresses within EMAIL_WIDE_WINDOW (a distributed guess).
+
+Consecutive-failure counters start over after QUIET_PERIOD without a failure.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
 from models import Throttle
-from services.errors import too_many_attempts
+from services.errors import DomainError, too_many_attempts
 
 FREE_ATTEMPTS = 5
 """Consecutive failures allowed before the first lock."""
@@ -21,12 +33,27 @@ FIRST_LOCK = timedelta(seconds=30)
 """Length of the first lock; each further failure doubles it."""
 LONGEST_LOCK = timedelta(minutes=15)
 """The cap on a lock's length."""
+QUIET_PERIOD = timedelta(hours=3)
+"""A consecutive-failure counter starts over after this long without a failure.
 
+It must not pay to wait for it. A fresh counter allows ten guesses within 15.5 minutes
+(five free, then locks of 30 s, 1, 2, 4 and 8 minutes); at the capped 15-minute lock ten
+guesses take 150 minutes. Three hours of silence to earn those ten back is slower than
+sitting out the locks, so decay gives no guess that the locks would not.
+"""
 
 ADDRESS_FREE_FAILURES = 20
 """Failed logins from one client address before it is locked (any emails)."""
 ADDRESS_WINDOW = timedelta(minutes=15)
 """A client address's failure count starts over after this long without a failure."""
+
+EMAIL_WIDE_ADDRESSES = 5
+"""Distinct client addresses failing against one email that lock it for every address."""
+EMAIL_WIDE_WINDOW = timedelta(minutes=15)
+"""How recent those addresses' failures must be."""
+
+UNKNOWN_ADDRESS = "unknown"
+"""The client address counted for a request whose address the server was not told."""
 
 
 def lock_duration(failures: int, free: int = FREE_ATTEMPTS) -> timedelta | None:
@@ -41,13 +68,23 @@ def lock_duration(failures: int, free: int = FREE_ATTEMPTS) -> timedelta | None:
     return min(FIRST_LOCK * (1 << doublings), LONGEST_LOCK)
 
 
-def password_key(email_key: str) -> str:
-    """Throttle key for password guesses against one login email (known or not).
+def email_digest(email_key: str) -> str:
+    """Return the SHA-256 of a login email as typed (known or not), in hex.
 
-    The email is hashed: anyone can type anything there, and the key must be storable.
+    Anyone can type anything there, and the throttle keys must be storable.
     """
-    digest = hashlib.sha256(email_key.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"password:{digest}"
+    return hashlib.sha256(email_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def password_key(email_key: str, address: str) -> str:
+    """Throttle key for password guesses against one login email from one client address."""
+    address_digest = hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"password:{email_digest(email_key)}:{address_digest}"
+
+
+def email_wide_key(email_key: str) -> str:
+    """Throttle key of the lock on one login email for every client address."""
+    return f"email:{email_digest(email_key)}"
 
 
 def address_key(address: str) -> str:
@@ -60,24 +97,56 @@ def code_key(operator_id: int) -> str:
     return f"code:{operator_id}"
 
 
+def _active_lock(row: Throttle, now: datetime) -> datetime | None:
+    """Return the end of the row's lock while it runs, else None."""
+    if row.locked_until is not None and row.locked_until > now:
+        return row.locked_until
+    return None
+
+
+def _count_failure(row: Throttle, now: datetime, free: int) -> None:
+    """Count one consecutive failure on a held row and set the lock it earns (or none).
+
+    The count starts over when the previous failure is older than QUIET_PERIOD.
+    """
+    if row.last_failure_at is not None and row.last_failure_at <= now - QUIET_PERIOD:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    duration = lock_duration(row.failures, free=free)
+    row.locked_until = now + duration if duration is not None else None
+
+
+async def _create_missing(*rows: Throttle) -> None:
+    """Insert the counters whose keys have no row yet.
+
+    Idempotent, so it runs before the transaction that holds the rows, as a statement of
+    its own: the transaction stays short, and an unreachable database fails here, as the
+    outage it is.
+    """
+    await Throttle.bulk_create(list(rows), ignore_conflicts=True)
+
+
+async def _held(key: str) -> Throttle:
+    """Return the row of ``key``, locked until the transaction ends."""
+    return await Throttle.filter(key=key).select_for_update().get()
+
+
 async def begin_attempt(key: str, now: datetime) -> datetime | None:
     """Count one attempt against ``key`` as failed until ``succeeded`` says otherwise.
 
     Raises TOO_MANY_ATTEMPTS, without counting, while the key is locked. The attempt that
     reaches the limit sets the lock at once, so attempts running beside it are refused;
     it returns that lock's end (None when this attempt, should it fail, locks nothing).
+    The count starts over after QUIET_PERIOD without an attempt.
     """
+    await _create_missing(Throttle(key=key))
     async with in_transaction():
-        await Throttle.bulk_create([Throttle(key=key)], ignore_conflicts=True)
-        row = await Throttle.filter(key=key).select_for_update().get()
-        if row.locked_until is not None and row.locked_until > now:
-            locked_until = row.locked_until
-        else:
-            locked_until = None
-            row.failures += 1
-            duration = lock_duration(row.failures)
-            row.locked_until = now + duration if duration is not None else None
-            await row.save(update_fields=["failures", "locked_until"])
+        row = await _held(key)
+        locked_until = _active_lock(row, now)
+        if locked_until is None:
+            _count_failure(row, now, FREE_ATTEMPTS)
+            await row.save(update_fields=["failures", "last_failure_at", "locked_until"])
     if locked_until is not None:
         raise too_many_attempts(locked_until)
     return row.locked_until
@@ -91,26 +160,144 @@ async def succeeded(key: str) -> None:
     await Throttle.filter(key=key).update(failures=0, locked_until=None)
 
 
-async def ensure_not_locked(key: str, now: datetime) -> None:
-    """Raise TOO_MANY_ATTEMPTS while ``key`` is locked; count nothing."""
-    row = await Throttle.get_or_none(key=key)
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        raise too_many_attempts(row.locked_until)
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The counts one login took before its password was checked, to settle afterwards."""
+
+    by_address: str
+    """Throttle key of the client address."""
+    address_lock: datetime | None
+    """The lock this attempt's reservation set on the address, if any."""
+    by_pair: str
+    """Throttle key of the (email, address) pair."""
+    pair_lock: datetime | None
+    """The lock on the (email, address) pair should this attempt fail."""
+    by_email: str
+    """Throttle key of the email for every address."""
+    email_lock: datetime | None
+    """The lock this attempt set on the email for every address, if any."""
+
+    @property
+    def lock_if_failed(self) -> datetime | None:
+        """The latest lock this attempt sets should it fail (None: it locks nothing)."""
+        locks = [lock for lock in (self.pair_lock, self.email_lock) if lock is not None]
+        return max(locks, default=None)
 
 
-async def count_failure(key: str, now: datetime) -> None:
-    """Count one failure against a windowed key (a client address); lock past the limit.
+async def begin_login(email_key: str, client_address: str | None, now: datetime) -> LoginAttempt:
+    """Count one login attempt against its address, its (email, address) pair and its email.
 
-    Unlike ``begin_attempt`` a success does not clear it, or an attacker could mix in a
-    login of their own account; it starts over after ADDRESS_WINDOW without failures.
+    Must run before the password is hashed; raises TOO_MANY_ATTEMPTS (with the lock's end)
+    without counting anything when the address, the pair or the email is locked. The
+    attempt counts as failed until ``login_succeeded`` gives it back.
+    """
+    address = client_address or UNKNOWN_ADDRESS
+    by_address = address_key(address)
+    address_lock = await _reserve_address(by_address, now)
+    by_pair, by_email = password_key(email_key, address), email_wide_key(email_key)
+    try:
+        pair_lock, email_lock = await _begin_password_attempt(
+            by_pair, by_email, email_digest(email_key), now
+        )
+    except DomainError:
+        await _give_back_address(by_address, address_lock)  # refused unhashed: not a guess
+        raise
+    return LoginAttempt(by_address, address_lock, by_pair, pair_lock, by_email, email_lock)
+
+
+async def _reserve_address(key: str, now: datetime) -> datetime | None:
+    """Reserve one attempt on a client address; return the lock the reservation set.
+
+    The reservation that reaches ADDRESS_FREE_FAILURES locks the address at once, so the
+    attempts beside it are refused before they hash anything. The count starts over when
+    the last failure is older than ADDRESS_WINDOW; a reservation stamps the time only when
+    it opens a window (failures stamp it in ``login_failed``), so successes never keep a
+    window open.
+    """
+    await _create_missing(Throttle(key=key))
+    async with in_transaction():
+        row = await _held(key)
+        locked_until = _active_lock(row, now)
+        lock: datetime | None = None
+        if locked_until is None:
+            if row.last_failure_at is None or row.last_failure_at <= now - ADDRESS_WINDOW:
+                row.failures = 0
+                row.last_failure_at = now
+            row.failures += 1
+            duration = lock_duration(row.failures, free=ADDRESS_FREE_FAILURES)
+            if duration is not None:
+                lock = row.locked_until = now + duration
+            await row.save(update_fields=["failures", "last_failure_at", "locked_until"])
+    if locked_until is not None:
+        raise too_many_attempts(locked_until)
+    return lock
+
+
+async def _give_back_address(key: str, lock: datetime | None) -> None:
+    """Return one reservation to a client address, and lift the lock it set, if still on.
+
+    Only this attempt's own reservation: the other failures stay counted.
     """
     async with in_transaction():
-        await Throttle.bulk_create([Throttle(key=key)], ignore_conflicts=True)
-        row = await Throttle.filter(key=key).select_for_update().get()
-        if row.last_failure_at is None or row.last_failure_at <= now - ADDRESS_WINDOW:
-            row.failures = 0
-        row.failures += 1
-        row.last_failure_at = now
-        duration = lock_duration(row.failures, free=ADDRESS_FREE_FAILURES)
-        row.locked_until = now + duration if duration is not None else row.locked_until
-        await row.save(update_fields=["failures", "last_failure_at", "locked_until"])
+        row = await Throttle.filter(key=key).select_for_update().get_or_none()
+        if row is None:  # swept meanwhile: nothing left to give back
+            return
+        row.failures = max(row.failures - 1, 0)
+        if lock is not None and row.locked_until == lock:
+            row.locked_until = None
+        await row.save(update_fields=["failures", "locked_until"])
+
+
+async def _begin_password_attempt(
+    by_pair: str, by_email: str, scope: str, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Count an attempt on the (email, address) pair, and on the email when many addresses fail.
+
+    Holds the email's row, then the pair's (every login of one email takes them in this
+    order). Returns the pair's lock should this attempt fail and the email-wide lock this
+    attempt set.
+    """
+    await _create_missing(Throttle(key=by_email), Throttle(key=by_pair, scope=scope))
+    async with in_transaction():
+        email_row = await _held(by_email)
+        pair_row = await _held(by_pair)
+        locks = [lock for row in (email_row, pair_row) if (lock := _active_lock(row, now))]
+        email_lock: datetime | None = None
+        if not locks:
+            _count_failure(pair_row, now, FREE_ATTEMPTS)
+            await pair_row.save(update_fields=["failures", "last_failure_at", "locked_until"])
+            addresses = await Throttle.filter(
+                scope=scope, failures__gt=0, last_failure_at__gt=now - EMAIL_WIDE_WINDOW
+            ).count()
+            if addresses >= EMAIL_WIDE_ADDRESSES:
+                _count_failure(email_row, now, free=1)
+                email_lock = email_row.locked_until
+                await email_row.save(update_fields=["failures", "last_failure_at", "locked_until"])
+    if locks:
+        raise too_many_attempts(max(locks))
+    return pair_row.locked_until, email_lock
+
+
+async def login_failed(attempt: LoginAttempt, now: datetime) -> None:
+    """Settle a failed login: its reservations stay counted; the address's window restarts."""
+    await Throttle.filter(key=attempt.by_address, last_failure_at__lt=now).update(
+        last_failure_at=now
+    )
+
+
+async def login_succeeded(attempt: LoginAttempt) -> None:
+    """Settle a login whose password was right.
+
+    The address gets this attempt's reservation back (not the other failures: mixing in
+    logins to one's own account must not reset the count), the (email, address) pair is
+    cleared, and an email-wide lock that this attempt set is lifted.
+    """
+    await _give_back_address(attempt.by_address, attempt.address_lock)
+    await succeeded(attempt.by_pair)
+    if attempt.email_lock is not None:
+        async with in_transaction():
+            row = await Throttle.filter(key=attempt.by_email).select_for_update().get_or_none()
+            if row is not None and row.locked_until == attempt.email_lock:
+                row.failures = max(row.failures - 1, 0)
+                row.locked_until = None
+                await row.save(update_fields=["failures", "locked_until"])

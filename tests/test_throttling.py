@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from models import AuditEvent
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
+from services.throttle import QUIET_PERIOD
 from tests.support import (
     Enrolled,
     GraphQLClient,
@@ -175,3 +176,27 @@ async def test_failed_logins_from_one_address_lock_that_address_for_any_email(
         assert (await sprayer.login("user0@acme.example", "again wrong"))["userErrors"][0][
             "code"
         ] == "INVALID_CREDENTIALS"
+
+
+async def test_code_failures_start_over_after_the_quiet_period_and_not_before(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team, enrolled, challenge = await setup(gql, hasher, clock)
+    for _ in range(4):
+        assert (await verify(gql, challenge, "000000"))["userErrors"][0]["code"] == "INVALID_CODE"
+    clock.advance(QUIET_PERIOD - timedelta(seconds=1))  # still counted: the fifth locks
+    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    assert (await verify(gql, challenge, "000000"))["userErrors"][0]["code"] == "INVALID_CODE"
+    locked = await verify(gql, challenge, totp_code(enrolled.secret, clock.now()))
+    assert locked["userErrors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    clock.advance(timedelta(seconds=30))
+    assert (await verify(gql, challenge, totp_code(enrolled.secret, clock.now())))["sessionToken"]
+
+    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    for _ in range(4):
+        assert (await verify(gql, challenge, "000000"))["userErrors"][0]["code"] == "INVALID_CODE"
+    clock.advance(QUIET_PERIOD)
+    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    for _ in range(4):  # counted afresh: four more do not lock
+        assert (await verify(gql, challenge, "000000"))["userErrors"][0]["code"] == "INVALID_CODE"
+    assert (await verify(gql, challenge, totp_code(enrolled.secret, clock.now())))["sessionToken"]
