@@ -52,7 +52,7 @@ async def node(
         account = await visible_account(viewer, key)
         return AccountNode.from_model(account) if account is not None else None
     if type_name == "Session":
-        session = await visible_session(viewer, key)
+        session = await visible_session(viewer, key, info.context.now())
         return SessionNode.from_model(session) if session is not None else None
     if type_name == "AuditEvent" and is_administrator(viewer):
         event = await visible_event(viewer.account_id, key)

@@ -62,16 +62,17 @@ async def set_account_default(
     async with in_transaction():
         account = await Account.filter(id=actor.account_id).select_for_update().get()
         previous = account.two_factor_default
+        # The actor as stored now (an earlier mutation of this request may have changed it).
+        me = await Operator.filter(id=actor.id).select_for_update().get()
+        my_mode = _mode_of(me.two_factor_override, mode, me)
+        my_since = _required_since(me, _mode_of(me.two_factor_override, previous, me), my_mode, now)
+        _ensure_no_self_lockout(me, my_mode, my_since, grace_period_hours, now)
         followers = Operator.filter(
             account_id=account.id,
             two_factor_override__isnull=True,
             uses_single_sign_on=False,
             status=OperatorStatus.ACTIVE,
         )
-        if actor.two_factor_override is None:
-            already = previous is TwoFactorMode.REQUIRED
-            since = actor.two_factor_required_since if already else now
-            _ensure_no_self_lockout(actor, mode, since, grace_period_hours, now)
         if mode is TwoFactorMode.REQUIRED and previous is not TwoFactorMode.REQUIRED:
             await followers.update(two_factor_required_since=now)
         elif mode is not TwoFactorMode.REQUIRED:
@@ -108,15 +109,14 @@ async def set_override(
     ensure_recent_authentication(deps, session)
     now = deps.now()
     async with in_transaction():
+        # Locked first, as setAccountTwoFactorDefault does: the two take turns.
+        account = await Account.filter(id=actor.account_id).select_for_update().get()
         operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
-        account = await Account.get(id=actor.account_id)
-        before = _mode_of(operator.two_factor_override, account, operator)
-        after = _mode_of(mode, account, operator)
-        since = operator.two_factor_required_since
-        if after is not TwoFactorMode.REQUIRED:
-            since = None
-        elif before is not TwoFactorMode.REQUIRED and operator.status is OperatorStatus.ACTIVE:
-            since = now
+        default = account.two_factor_default
+        after = _mode_of(mode, default, operator)
+        since = _required_since(
+            operator, _mode_of(operator.two_factor_override, default, operator), after, now
+        )
         if operator.id == actor.id:
             _ensure_no_self_lockout(
                 operator, after, since, account.two_factor_grace_period_hours, now
@@ -173,11 +173,29 @@ async def reset_two_factor(
     return operator
 
 
-def _mode_of(override: TwoFactorMode | None, account: Account, operator: Operator) -> TwoFactorMode:
-    """Return the effective mode an operator has with ``override`` (2FA state aside)."""
+def _mode_of(
+    override: TwoFactorMode | None, default: TwoFactorMode, operator: Operator
+) -> TwoFactorMode:
+    """Return the effective mode an operator has with ``override`` and ``default``."""
     if operator.uses_single_sign_on:
         return TwoFactorMode.DISABLED
-    return override if override is not None else account.two_factor_default
+    return override if override is not None else default
+
+
+def _required_since(
+    operator: Operator, before: TwoFactorMode, after: TwoFactorMode, now: datetime
+) -> datetime | None:
+    """Return since when the operator is required once their mode goes from before to after.
+
+    Becoming required starts the grace period now (for active operators: an invitation
+    accepted under REQUIRED includes setup instead); staying required keeps it; anything
+    else ends it.
+    """
+    if after is not TwoFactorMode.REQUIRED:
+        return None
+    if before is TwoFactorMode.REQUIRED:
+        return operator.two_factor_required_since
+    return now if operator.status is OperatorStatus.ACTIVE else None
 
 
 def _ensure_no_self_lockout(

@@ -14,7 +14,15 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from models import Authenticator, OneTimeToken, Operator, Session, TokenPurpose, TwoFactorMode
+from models import (
+    Account,
+    Authenticator,
+    OneTimeToken,
+    Operator,
+    Session,
+    TokenPurpose,
+    TwoFactorMode,
+)
 from services import audit, qr, recovery_codes, sessions, tokens, totp
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
@@ -87,11 +95,15 @@ async def _ensure_may_enroll(
         )
     if policy.setup_required and not with_setup_token:
         await send_setup_link(deps, operator, now)
-        raise DomainError(
-            ErrorCode.NOT_ALLOWED_BY_POLICY,
-            "Two-factor authentication is required for you: set it up from the link in the "
-            "email we sent you.",
-        )
+        raise _link_required()
+
+
+def _link_required() -> DomainError:
+    return DomainError(
+        ErrorCode.NOT_ALLOWED_BY_POLICY,
+        "Two-factor authentication is required for you: set it up from the link in the "
+        "email we sent you.",
+    )
 
 
 Proof = Session | OneTimeToken
@@ -173,6 +185,12 @@ async def confirm(
     step = await counted_attempt(operator, now, verify)
     codes, hashes = await recovery_codes.generate(deps.hasher)
     async with in_transaction():
+        # The policy may have changed while the code was checked: decide again, holding the
+        # account and the operator (a policy change takes the account row first, too).
+        await Account.filter(id=operator.account_id).select_for_update().first()
+        current = await Operator.filter(id=operator.id).select_for_update().get()
+        if isinstance(proof, Session) and (await policy_of(current, now)).setup_required:
+            raise _link_required()
         activated = await Authenticator.filter(id=pending.id, confirmed_at__isnull=True).update(
             confirmed_at=now, pending_expires_at=None, last_used_step=step
         )

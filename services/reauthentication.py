@@ -44,9 +44,12 @@ async def reauthenticate(
     """Renew the session's authentication with the password and, when 2FA is set up, a code.
 
     Every password attempt counts towards a per-operator lock (5 free, then doubling), and
-    the code towards the operator's code lock, exactly as at login.
+    the code towards the operator's code lock, exactly as at login; while the login email
+    is locked for every address, reauthenticating is refused too.
     """
     now = deps.now()
+    # An email locked for every address (guesses from many places) is locked here too.
+    await throttle.ensure_not_locked(throttle.email_wide_key(operator.email_key), now)
     key = reauthentication_key(operator.id)
     await throttle.begin_attempt(key, now)
     right = await deps.hasher.verify(operator.password_hash, password[:MAX_PASSWORD_LENGTH])

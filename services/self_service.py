@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
 from models import Authenticator, Operator, RecoveryCode, Session, TwoFactorMode
-from services import audit, recovery_codes, second_factor
+from services import audit, recovery_codes, second_factor, sessions
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
@@ -48,6 +48,7 @@ async def disable(deps: Dependencies, operator: Operator, session: Session, code
         await RecoveryCode.filter(operator_id=operator.id).delete()
         await Operator.filter(id=operator.id).update(two_factor_configured_at=None)
         operator.two_factor_configured_at = None
+        await sessions.drop_second_factors(operator.id)
         await audit.record_own(AuditEventKind.TWO_FACTOR_DISABLED, operator, now)
         await notify(deps, MailKind.TWO_FACTOR_DISABLED, operator, now)
 

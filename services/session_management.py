@@ -28,14 +28,16 @@ def may_see_sessions_of(viewer: Operator, operator_id: int, account_id: int) -> 
     return viewer.id == operator_id or administers(viewer, account_id)
 
 
-async def visible_session(viewer: Operator, session_id: int | None) -> Session | None:
-    """Return the session if ``viewer`` may see it, else None.
+async def visible_session(
+    viewer: Operator, session_id: int | None, now: datetime
+) -> Session | None:
+    """Return the unexpired session if ``viewer`` may see it, else None.
 
     Operators see their own sessions; administrators every session of their account.
     """
     if session_id is None:
         return None
-    found = await Session.get_or_none(id=session_id).select_related("operator")
+    found = await Session.get_or_none(id=session_id, expires_at__gt=now).select_related("operator")
     if found is None or not may_see_sessions_of(
         viewer, found.operator_id, found.operator.account_id
     ):
@@ -62,7 +64,7 @@ async def revoke_session(
 ) -> Session:
     """End one session the actor may see; return it (its row is gone)."""
     ensure_recent_authentication(deps, current)
-    target = await visible_session(actor, session_id)
+    target = await visible_session(actor, session_id, deps.now())
     if target is None:
         raise not_found(SESSION_ID_FIELD)
     now = deps.now()

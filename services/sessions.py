@@ -109,8 +109,11 @@ def satisfies_policy(session: Session, operator: Operator, now: datetime) -> boo
     )
     if policy.mode is not TwoFactorMode.REQUIRED:
         return True
-    return bool(SECOND_FACTORS.intersection(methods_of(session))) or (
-        policy.setup_deadline is not None
+    # Removing an authenticator ends or downgrades the sessions that used it (a reset ends
+    # them all, turning 2FA off strips the second factor from the rest), so a second factor
+    # recorded here belongs to the authenticator the operator has.
+    return policy.setup_deadline is not None or bool(
+        SECOND_FACTORS.intersection(methods_of(session))
     )
 
 
@@ -150,6 +153,18 @@ async def add_method(session: Session, method: AuthenticationMethod, now: dateti
         methods.append(method.value)
     await Session.filter(id=session.id).update(authentication_methods=methods, authenticated_at=now)
     session.authentication_methods, session.authenticated_at = methods, now
+
+
+async def drop_second_factors(operator_id: int) -> None:
+    """Strip TOTP and recovery-code proofs from the operator's sessions (2FA was turned off).
+
+    Without this a session would still count as two-factor for an authenticator that no
+    longer exists, and survive the policy becoming REQUIRED.
+    """
+    for session in await Session.filter(operator_id=operator_id):
+        kept = [m for m in session.authentication_methods if m not in SECOND_FACTORS]
+        if kept != session.authentication_methods:
+            await Session.filter(id=session.id).update(authentication_methods=kept)
 
 
 async def revoke_session(session_id: int) -> None:

@@ -152,6 +152,14 @@ async def begin_attempt(key: str, now: datetime) -> datetime | None:
     return row.locked_until
 
 
+async def ensure_not_locked(key: str, now: datetime) -> None:
+    """Raise TOO_MANY_ATTEMPTS while ``key`` is locked; count nothing."""
+    row = await Throttle.get_or_none(key=key)
+    locked_until = _active_lock(row, now) if row is not None else None
+    if locked_until is not None:
+        raise too_many_attempts(locked_until)
+
+
 async def succeeded(key: str) -> None:
     """Forget the failures counted against ``key``: the attempt was right.
 

@@ -6,21 +6,28 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from models import Operator, OperatorStatus, Session, TwoFactorMode
+import pytest
+
+from models import Authenticator, Operator, OperatorStatus, Session, TwoFactorMode
+from services import recovery_codes
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
 from services.sessions import AuthenticationMethod
 from tests.smtp import link_token
 from tests.support import (
+    CONFIRM_ENROLLMENT,
     INVITE,
     PUBLIC_URL,
+    START_ENROLLMENT,
     Delivery,
     GraphQLClient,
+    add_operator,
     enroll,
     gid,
     make_team,
     session_for,
     set_default,
+    totp_code,
 )
 
 PASSWORD_ONLY = [AuthenticationMethod.PASSWORD]
@@ -58,9 +65,11 @@ async def test_a_password_session_ends_when_its_operator_becomes_required(
     team = await make_team(hasher, clock)
     admin = await session_for(team.admin, clock)
     await enroll(gql, admin, clock)
-    by_password = await gql.session(team.basic.email)
     by_code = await session_for(team.basic, clock)
-    assert await viewer_of(gql, by_password) == {"email": team.basic.email}
+    await enroll(gql, by_code, clock)  # 2FA set up and used in this session
+    other = await add_operator(team.account, "other@acme.example", hasher, clock)
+    by_password = await gql.session(other.email)
+    assert await viewer_of(gql, by_password) == {"email": other.email}
 
     assert (await set_default_as(gql, admin, "REQUIRED"))["userErrors"] == []
     # Every request with the password session is refused from now on, in parallel too.
@@ -68,10 +77,10 @@ async def test_a_password_session_ends_when_its_operator_becomes_required(
     assert all(answer["data"]["viewer"] is None for answer in answers)
     refused = await gql.execute("mutation { logout { userErrors { code } } }", token=by_password)
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    # A session established with a second factor is not affected.
+    # A session established with the operator's second factor is not affected.
     assert await viewer_of(gql, by_code) == {"email": team.basic.email}
     # The next login sends the setup email, as at any login.
-    assert (await gql.login(team.basic.email))["outcome"] == "TWO_FACTOR_SETUP_EMAIL_SENT"
+    assert (await gql.login(other.email))["outcome"] == "TWO_FACTOR_SETUP_EMAIL_SENT"
 
 
 async def test_an_override_to_required_ends_that_operators_password_sessions_only(
@@ -290,3 +299,76 @@ async def test_login_shows_nothing_of_the_operator_before_the_second_factor(
     plain = await gql.data(query, {"e": team.admin.email, "p": "correct horse battery staple"})
     assert plain["login"]["outcome"] == "AUTHENTICATED"
     assert plain["login"]["viewer"]["email"] == team.admin.email
+
+
+async def test_an_account_change_cannot_end_an_administrators_own_grace_under_an_override(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """Their own REQUIRED override runs on the account's grace hours: setting 0 ends it."""
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    assert (await set_default_as(gql, admin, "OPTIONAL", grace=24))["userErrors"] == []
+    own = await gql.data(SET_OVERRIDE, {"id": gid(team.admin), "mode": "REQUIRED"}, token=admin)
+    assert own["setOperatorTwoFactorOverride"]["userErrors"] == []
+    refused = await set_default_as(gql, admin, "OPTIONAL")  # grace omitted: 0
+    assert refused["userErrors"] == [{"code": "SET_UP_TWO_FACTOR_FIRST", "field": None}]
+    assert await viewer_of(gql, admin) is not None
+
+
+async def test_the_self_lockout_check_sees_earlier_mutations_of_the_same_request(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    await Operator.filter(id=team.admin.id).update(two_factor_override=TwoFactorMode.OPTIONAL)
+    admin = await session_for(team.admin, clock)
+    both = await gql.data(
+        """mutation ($id: ID!) {
+          a: clearOperatorTwoFactorOverride(input: {operatorId: $id}) { userErrors { code } }
+          b: setAccountTwoFactorDefault(input: {mode: REQUIRED}) { userErrors { code } } }""",
+        {"id": gid(team.admin)},
+        token=admin,
+    )
+    assert both["a"]["userErrors"] == []
+    assert both["b"]["userErrors"] == [{"code": "SET_UP_TWO_FACTOR_FIRST"}]
+    await team.account.refresh_from_db()
+    assert team.account.two_factor_default is TwoFactorMode.OPTIONAL
+
+
+async def test_a_second_factor_stops_counting_once_the_authenticator_is_gone(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    await enroll(gql, admin, clock)
+    basic = await session_for(team.basic, clock, methods=PASSWORD_ONLY)
+    enrolled = await enroll(gql, basic, clock)  # confirmed in this session: now two-factor
+    clock.advance(timedelta(minutes=1))
+    off = await gql.data(
+        "mutation ($c: String!) { disableTwoFactor(input: {code: $c}) { userErrors { code } } }",
+        {"c": totp_code(enrolled.secret, clock.now())},
+        token=basic,
+    )
+    assert off["disableTwoFactor"]["userErrors"] == []
+    assert (await set_default_as(gql, admin, "REQUIRED"))["userErrors"] == []
+    assert await viewer_of(gql, basic) is None
+
+
+async def test_a_policy_change_during_confirmation_is_seen_before_it_activates(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = await make_team(hasher, clock)
+    basic = await session_for(team.basic, clock, methods=PASSWORD_ONLY)
+    started = (await gql.data(START_ENROLLMENT, token=basic))["startTwoFactorEnrollment"]
+    generate = recovery_codes.generate
+
+    async def policy_changes_meanwhile(hasher: PasswordHasher) -> tuple[list[str], list[str]]:
+        await set_default(team, TwoFactorMode.REQUIRED)  # commits while the codes are hashed
+        return await generate(hasher)
+
+    monkeypatch.setattr("services.enrollment.recovery_codes.generate", policy_changes_meanwhile)
+    code = totp_code(started["enrollment"]["secret"], clock.now())
+    confirmed = await gql.data(CONFIRM_ENROLLMENT, {"code": code}, token=basic)
+    assert confirmed["confirmTwoFactorEnrollment"]["userErrors"][0]["code"] == (
+        "NOT_ALLOWED_BY_POLICY"
+    )
+    assert not await Authenticator.filter(operator_id=team.basic.id, confirmed_at__isnull=False)

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from models import AuditEvent, Session
+from models import AuditEvent, Session, Throttle
 from schema.ids import encode_id
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
 from services.sessions import AuthenticationMethod
+from services.throttle import email_wide_key
 from tests.conftest import START
 from tests.support import (
     PASSWORD,
@@ -262,3 +263,35 @@ async def test_a_basic_operator_cannot_list_someone_elses_sessions(
     # Through the viewer's own node the field works; for others there is no way in.
     own = await gql.data(SESSIONS_OF, {"id": gid(team.basic)}, token=basic)
     assert len(own["node"]["sessions"]["edges"]) == 1
+
+
+async def test_an_expired_session_is_like_a_missing_one(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    old = await session_for(team.basic, clock)
+    old_id = (await gql.data(VIEWER_SESSION, token=old))["viewerSession"]["id"]
+    clock.advance(timedelta(hours=12))
+    admin = await session_for(team.admin, clock)
+    found = await gql.data("query ($id: ID!) { node(id: $id) { id } }", {"id": old_id}, token=admin)
+    assert found["node"] is None
+    assert await first_error(gql, REVOKE, admin, id=old_id) == [
+        {"code": "NOT_FOUND", "field": ["input", "sessionId"]}
+    ]
+
+
+async def test_reauthenticate_is_refused_while_the_email_is_locked_for_everyone(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.basic, clock)
+    await Throttle.create(
+        key=email_wide_key(team.basic.email_key),
+        failures=5,
+        last_failure_at=clock.now(),
+        locked_until=clock.now() + timedelta(minutes=1),
+    )
+    locked = await first_error(gql, REAUTHENTICATE, token, password=PASSWORD)
+    assert locked[0]["code"] == "TOO_MANY_ATTEMPTS"
+    clock.advance(timedelta(minutes=1))
+    assert await first_error(gql, REAUTHENTICATE, token, password=PASSWORD) == []
