@@ -144,9 +144,12 @@ export function errorMessage(error) {
   return error.message;
 }
 
-/** Say something in the status region ("error" shows it as an error). */
+/**
+ * Say something in the status region ("error" shows it as an error). While a modal
+ * dialog is open the page behind it is inert, so the dialog's own region speaks instead.
+ */
 export function announce(text, kind = "info") {
-  const status = document.getElementById("status");
+  const status = document.querySelector("dialog[open] .status") ?? document.getElementById("status");
   status.textContent = text;
   status.dataset.kind = kind;
 }

@@ -3,6 +3,7 @@
 //
 // The modules, for a frontend developer finding their way:
 //   api.js        POST /graphql, the session token in sessionStorage, top-level errors
+//   reauthenticate.js  the "confirm it is you" dialog for REAUTHENTICATION_REQUIRED
 //   router.js     hash routes (#/operators/:id) and the tokens of email links
 //   forms.js      building elements, forms with userErrors next to their fields, words
 //   pages/login.js       email + password, then a code or the "check your email" notice
@@ -18,6 +19,7 @@ import { invitationPage } from "./pages/invitation.js";
 import { loginPage } from "./pages/login.js";
 import { logout, settingsPage } from "./pages/settings.js";
 import { setupPage } from "./pages/setup.js";
+import "./reauthenticate.js";
 import { navigate, route, start, takeLinkToken, takeNotice } from "./router.js";
 
 // First of all: read the token of /two-factor/setup?token=… or /invitations/accept?token=…
