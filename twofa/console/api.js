@@ -93,5 +93,5 @@ export const USER_ERRORS = "userErrors { code field message lockedUntil }";
 
 // What the console shows about any operator's two-factor policy.
 export const POLICY = `effectiveTwoFactorPolicy {
-  mode source accountDefault override state setupRequired canEnroll codeRequiredAtLogin
+  mode source accountDefault override state setupRequired canEnroll codeRequiredAtLogin setupDeadline
 }`;

@@ -164,6 +164,11 @@ export function dateTime(iso) {
   return new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
 }
 
+/** A local date and time spelled out, e.g. "2 March 2026 at 14:32". */
+export function longDateTime(iso) {
+  return new Date(iso).toLocaleString([], { dateStyle: "long", timeStyle: "short" });
+}
+
 /** A heading that receives focus when a page opens, so screen readers start there. */
 export function heading(text) {
   return h("h1", { tabIndex: -1 }, text);

@@ -13,7 +13,7 @@
 //   pages/admin.js       account default, operators (list, invite, override, reset), audit log
 
 import { ApiError, graphql, session } from "./api.js";
-import { announce, h, heading } from "./forms.js";
+import { announce, h, heading, longDateTime } from "./forms.js";
 import { accountPage, auditPage, operatorPage, operatorsPage } from "./pages/admin.js";
 import { invitationPage } from "./pages/invitation.js";
 import { loginPage } from "./pages/login.js";
@@ -28,12 +28,14 @@ const linkToken = takeLinkToken();
 
 const nav = document.getElementById("nav");
 const app = document.getElementById("app");
+const banner = document.getElementById("banner");
 
 /** Pages that need a session (and maybe the administrator role); the nav shows who is in. */
 function signedIn(page, { admin = false } = {}) {
   return async (params, path) => {
     // An expired or revoked session reads as viewer: null.
-    const viewer = session.token ? (await graphql("query Me { viewer { name role } }")).viewer : null;
+    const viewer = session.token ? (await graphql(ME)).viewer : null;
+    showBanner(viewer);
     if (!viewer) {
       navigate("/login", session.token ? "Your session has ended. Please log in again." : "");
       session.clear();
@@ -51,6 +53,7 @@ function signedIn(page, { admin = false } = {}) {
 function open(page) {
   return (params) => {
     nav.replaceChildren();
+    showBanner(null);
     return page(params);
   };
 }
@@ -59,6 +62,33 @@ function open(page) {
 function withLinkToken(page) {
   return open(() =>
     linkToken ? page(linkToken) : h("section", { class: "narrow" }, heading("Link needed"), h("p", {}, "Open the link from your email again to continue.")),
+  );
+}
+
+const ME = `query Me { viewer { name role effectiveTwoFactorPolicy { setupDeadline } } }`;
+
+/**
+ * While a grace period runs (2FA required, not set up yet, a password still logs in), every
+ * page says until when. The setup link is emailed at each such login; starting setup from
+ * the session is refused for a required operator, so the banner offers no button.
+ * The alert is announced when it appears or its deadline changes, not on every page.
+ */
+function showBanner(viewer) {
+  const deadline = viewer?.effectiveTwoFactorPolicy.setupDeadline ?? "";
+  if (banner.dataset.deadline === deadline) return;
+  banner.dataset.deadline = deadline;
+  if (!deadline) {
+    banner.replaceChildren();
+    return;
+  }
+  banner.replaceChildren(
+    h(
+      "div",
+      { class: "banner", role: "alert" },
+      "Two-factor authentication is required from ",
+      h("time", { dateTime: deadline }, longDateTime(deadline)),
+      ". Set it up from the link we emailed you.",
+    ),
   );
 }
 

@@ -1,8 +1,9 @@
-// Administrator pages: the account default, the operators (list, invite, one operator's
-// override and reset) and the audit log. The API answers FORBIDDEN to other roles.
+// Administrator pages: the account default and its grace period, the operators (list,
+// invite, one operator's override and reset) and the audit log. The API answers FORBIDDEN
+// to other roles.
 
 import { graphql, mutate, POLICY, USER_ERRORS } from "../api.js";
-import { announce, dateTime, field, form, h, heading, MODES, modeRadios, policyWords, safely, STATES } from "../forms.js";
+import { announce, dateTime, field, form, h, heading, longDateTime, MODES, modeRadios, policyWords, safely, STATES } from "../forms.js";
 import { navigate } from "../router.js";
 
 const PAGE_SIZE = 20;
@@ -10,11 +11,14 @@ const PAGE_SIZE = 20;
 // ---- Account settings ------------------------------------------------------------
 
 const ACCOUNT = `query Account {
-  viewer { account { name twoFactorDefault twoFactorSummary { totalOperators setupRequired } } }
+  viewer { account { name twoFactorDefault twoFactorGracePeriodHours twoFactorSummary { totalOperators setupRequired } } }
 }`;
 
-const SET_DEFAULT = `mutation SetDefault($mode: TwoFactorMode!) {
-  setAccountTwoFactorDefault(input: { mode: $mode }) { account { twoFactorDefault } ${USER_ERRORS} }
+const SET_DEFAULT = `mutation SetDefault($mode: TwoFactorMode!, $gracePeriodHours: Int) {
+  setAccountTwoFactorDefault(input: { mode: $mode, gracePeriodHours: $gracePeriodHours }) {
+    account { twoFactorDefault twoFactorGracePeriodHours }
+    ${USER_ERRORS}
+  }
 }`;
 
 export async function accountPage() {
@@ -28,13 +32,29 @@ export async function accountPage() {
     form(
       {
         submitLabel: "Save",
-        submit: async ({ mode }) => {
-          const result = await mutate(SET_DEFAULT, { mode });
-          if (!result.userErrors.length) navigate("/account", `Saved: two-factor authentication is ${MODES[mode].label.toLowerCase()} by default.`);
+        submit: async ({ mode, gracePeriodHours }) => {
+          const result = await mutate(SET_DEFAULT, { mode, gracePeriodHours: Number(gracePeriodHours) });
+          if (result.account) {
+            const { twoFactorGracePeriodHours: hours } = result.account;
+            const grace = mode === "REQUIRED" && hours > 0 ? `, with a grace period of ${plural(hours, "hour")}` : "";
+            navigate("/account", `Saved: two-factor authentication is ${MODES[mode].label.toLowerCase()} by default${grace}.`);
+          }
           return result.userErrors;
         },
       },
       modeRadios({ legend: "Two-factor authentication for operators without an override", checked: account.twoFactorDefault }),
+      field({
+        label: "Grace period (hours)",
+        name: "gracePeriodHours",
+        type: "number",
+        hint: "When two-factor authentication becomes required for operators who have not set it up, they may still log in with their password for this long (0 to 720 hours; 0: none). Each such login emails them a setup link.",
+        min: 0,
+        max: 720,
+        step: 1,
+        inputMode: "numeric",
+        required: true,
+        value: String(account.twoFactorGracePeriodHours),
+      }),
     ),
   );
 }
@@ -251,6 +271,8 @@ export async function operatorPage({ id }) {
       h("dd", {}, words(operator.status)),
       h("dt", {}, "Two-factor policy"),
       h("dd", {}, policyWords(policy, { self: false }), policy.setupRequired && h("span", { class: "badge" }, "Needs setup")),
+      policy.setupDeadline && h("dt", {}, "Grace period ends"),
+      policy.setupDeadline && h("dd", {}, h("time", { dateTime: policy.setupDeadline }, longDateTime(policy.setupDeadline))),
       h("dt", {}, "Authenticator"),
       h("dd", {}, STATES[policy.state]),
       h("dt", {}, "Recovery codes left"),

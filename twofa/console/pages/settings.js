@@ -39,9 +39,17 @@ export async function settingsPage() {
       configured && h("dt", {}, "Recovery codes left"),
       configured && h("dd", {}, String(viewer.recoveryCodesRemaining)),
     ),
-    policy.setupRequired && h("p", { class: "problem" }, "You must set up two-factor authentication."),
+    // A required operator sets up only through the emailed link (proof of their mailbox):
+    // starting from this session would be refused, so there is no button then.
+    policy.setupRequired &&
+      h(
+        "p",
+        { class: "problem" },
+        "You must set up two-factor authentication. Use the link we emailed you when you logged in; logging in again sends a new one.",
+      ),
     configured && policy.mode === "DISABLED" && h("p", {}, "Your authenticator is kept, but no code is asked at login."),
     policy.canEnroll &&
+      !policy.setupRequired &&
       h(
         "p",
         {},
