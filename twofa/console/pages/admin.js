@@ -69,8 +69,11 @@ const OPERATORS = `query Operators($first: Int, $after: String, $last: Int, $bef
   } } }
 }`;
 
-const INVITE = `mutation Invite($email: String!, $name: String!, $role: OperatorRole!) {
-  inviteOperator(input: { email: $email, name: $name, role: $role }) { operator { email } ${USER_ERRORS} }
+const INVITE = `mutation Invite($email: String!, $name: String!, $role: OperatorRole!, $usesSingleSignOn: Boolean!) {
+  inviteOperator(input: { email: $email, name: $name, role: $role, usesSingleSignOn: $usesSingleSignOn }) {
+    operator { email }
+    ${USER_ERRORS}
+  }
 }`;
 
 export async function operatorsPage() {
@@ -117,8 +120,8 @@ export async function operatorsPage() {
     form(
       {
         submitLabel: "Send invitation",
-        submit: async (values, formElement) => {
-          const result = await mutate(INVITE, values);
+        submit: async ({ email, name, role, usesSingleSignOn }, formElement) => {
+          const result = await mutate(INVITE, { email, name, role, usesSingleSignOn: usesSingleSignOn === "on" });
           if (result.operator) {
             formElement.reset();
             announce(`Invitation sent to ${result.operator.email}.`);
@@ -134,6 +137,13 @@ export async function operatorsPage() {
         { class: "field" },
         h("label", { for: "invite-role" }, "Role"),
         h("select", { id: "invite-role", name: "role" }, h("option", { value: "BASIC" }, "Basic"), h("option", { value: "ADMINISTRATOR" }, "Administrator")),
+      ),
+      h(
+        "div",
+        { class: "choice" },
+        h("input", { type: "checkbox", id: "invite-sso", name: "usesSingleSignOn", "aria-describedby": "invite-sso-help" }),
+        h("label", { for: "invite-sso" }, "Signs in with single sign-on"),
+        h("p", { class: "hint", id: "invite-sso-help" }, "Through your organisation's identity provider: they get no password here, and two-factor settings do not apply to them."),
       ),
     ),
   );
