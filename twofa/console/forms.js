@@ -26,7 +26,8 @@ export function h(tag, props = {}, ...children) {
 }
 
 let nextId = 0;
-const uid = (prefix) => `${prefix}-${++nextId}`;
+/** An id for an element, unique in the page: uid("code") → "code-7". */
+export const uid = (prefix) => `${prefix}-${++nextId}`;
 
 /**
  * A labelled input with an optional hint and a slot for its error.
@@ -168,6 +169,9 @@ export function dateTime(iso) {
 export function longDateTime(iso) {
   return new Date(iso).toLocaleString([], { dateStyle: "long", timeStyle: "short" });
 }
+
+/** "1 session", "3 sessions". */
+export const plural = (count, noun) => `${count} ${noun}${count === 1 ? "" : "s"}`;
 
 /** A heading that receives focus when a page opens, so screen readers start there. */
 export function heading(text) {

@@ -9,8 +9,10 @@
 //   pages/login.js       email + password, then a code or the "check your email" notice
 //   pages/setup.js       QR code or key, first code, recovery codes (Copy / Download)
 //   pages/invitation.js  password for an invitation, then setup when required
-//   pages/settings.js    the operator's own 2FA status, disable, new recovery codes, log out
-//   pages/admin.js       account default, operators (list, invite, override, reset), audit log
+//   pages/settings.js    the operator's own 2FA status, disable, new recovery codes, sessions
+//   pages/sessions.js    a list of sessions with "end" buttons, for settings and operators
+//   pages/admin.js       account default, operators (list, invite, override, reset, sessions),
+//                        audit log
 
 import { ApiError, graphql, session } from "./api.js";
 import { announce, h, heading, longDateTime } from "./forms.js";

@@ -1,10 +1,11 @@
 // Administrator pages: the account default and its grace period, the operators (list,
-// invite, one operator's override and reset) and the audit log. The API answers FORBIDDEN
-// to other roles.
+// invite, one operator's override, reset and sessions) and the audit log. The API answers
+// FORBIDDEN to other roles.
 
 import { graphql, mutate, POLICY, USER_ERRORS } from "../api.js";
-import { announce, dateTime, field, form, h, heading, longDateTime, MODES, modeRadios, policyWords, safely, STATES } from "../forms.js";
+import { announce, dateTime, field, form, h, heading, longDateTime, MODES, modeRadios, plural, policyWords, safely, STATES } from "../forms.js";
 import { navigate } from "../router.js";
+import { sessionsSection } from "./sessions.js";
 
 const PAGE_SIZE = 20;
 
@@ -181,6 +182,7 @@ function operatorTable(operators) {
 // ---- One operator ----------------------------------------------------------------
 
 const OPERATOR = `query Operator($id: ID!) {
+  viewer { id }
   node(id: $id) {
     ... on Operator { id name email role status usesSingleSignOn twoFactorOverride recoveryCodesRemaining ${POLICY} }
   }
@@ -199,7 +201,7 @@ const RESET = `mutation Reset($operatorId: ID!) {
 }`;
 
 export async function operatorPage({ id }) {
-  const operator = (await graphql(OPERATOR, { id })).node;
+  const { viewer, node: operator } = await graphql(OPERATOR, { id });
   if (!operator) return h("section", {}, heading("Operator not found"), h("p", {}, h("a", { href: "#/operators" }, "Back to the operators")));
   const policy = operator.effectiveTwoFactorPolicy;
   const reload = (notice) => navigate(`/operators/${encodeURIComponent(id)}`, notice);
@@ -299,6 +301,7 @@ export async function operatorPage({ id }) {
       policy.mode === "REQUIRED" ? " At their next login they get an email to set it up again." : "",
     ),
     resetArea,
+    await sessionsSection({ operatorId: operator.id, self: operator.id === viewer.id, name: operator.name }),
   );
 }
 
@@ -327,6 +330,8 @@ const EVENT_WORDS = {
   RECOVERY_CODE_USED: "Recovery code used",
   INVITATION_SENT: "Invitation sent",
   INVITATION_ACCEPTED: "Invitation accepted",
+  SESSIONS_REVOKED: "Sessions ended",
+  REAUTHENTICATED: "Confirmed their identity again",
 };
 
 export async function auditPage() {
@@ -363,5 +368,4 @@ function eventItem(event) {
 
 // ---- Words -----------------------------------------------------------------------
 
-const plural = (count, noun) => `${count} ${noun}${count === 1 ? "" : "s"}`;
 const words = (value) => value.charAt(0) + value.slice(1).toLowerCase();
