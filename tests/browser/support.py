@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -98,6 +98,14 @@ class Server:
     def link(self, message: EmailMessage, path: str) -> str:
         """The full link to ``path`` (with its token) in an email."""
         return f"{self.url}{path}?token={quote(link_token(message, self.url + path))}"
+
+
+class OpenPage(Protocol):
+    """The ``new_page`` fixture: opens a page in a fresh browser context (one per person)."""
+
+    def __call__(self, *, timezone_id: str | None = None) -> Page:
+        """Open a page; ``timezone_id`` (e.g. "Asia/Kolkata") sets the browser's local time."""
+        ...
 
 
 @dataclass
