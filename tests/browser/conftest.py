@@ -8,14 +8,21 @@ CI (``CI=true``), where they fail.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 from bench.smtp import SmtpServer, free_port
 from services.encryption import generate_key
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, Admin, Server, require_browser
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Admin,
+    OpenPage,
+    Server,
+    require_browser,
+)
 from tests.servers import twofa, twofa_server
 from tests.support import PASSWORD
 
@@ -81,13 +88,15 @@ def admin(server: Server) -> Admin:
 
 
 @pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
+def new_page(browser: Browser) -> Iterator[OpenPage]:
     """Open pages in fresh browser contexts (one per person); fail on script or CSP errors."""
     contexts: list[BrowserContext] = []
     problems: list[str] = []
 
-    def open_page() -> Page:
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    def open_page(*, timezone_id: str | None = None) -> Page:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id=timezone_id
+        )
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         contexts.append(context)
         page = context.new_page()

@@ -6,17 +6,21 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import sqlite3
 import time
+from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 import httpx
 import pytest
 
 from bench.smtp import SmtpServer
+from services.validation import email_key
 from tests.servers import ROOT
 from tests.smtp import link_token
 from tests.support import PASSWORD
@@ -98,6 +102,31 @@ class Server:
     def link(self, message: EmailMessage, path: str) -> str:
         """The full link to ``path`` (with its token) in an email."""
         return f"{self.url}{path}?token={quote(link_token(message, self.url + path))}"
+
+    def age_sessions(self, email: str, by: timedelta) -> None:
+        """Make the operator's sessions have proved who they are ``by`` ago.
+
+        The server runs on the real clock, so instead of waiting out the re-authentication
+        window the test moves ``authenticated_at`` back in the SQLite file the server uses;
+        it reads that column afresh on every request.
+        """
+        path = self.database_url.removeprefix("sqlite://")
+        then = (datetime.now(UTC) - by).isoformat(sep=" ")
+        with closing(sqlite3.connect(path, timeout=10)) as database, database:
+            changed = database.execute(
+                "UPDATE sessions SET authenticated_at = ? WHERE operator_id ="
+                " (SELECT id FROM operators WHERE email_key = ?)",
+                (then, email_key(email)),
+            ).rowcount
+        assert changed > 0, f"no session of {email} to age"
+
+
+class OpenPage(Protocol):
+    """The ``new_page`` fixture: opens a page in a fresh browser context (one per person)."""
+
+    def __call__(self, *, timezone_id: str | None = None) -> Page:
+        """Open a page; ``timezone_id`` (e.g. "Asia/Kolkata") sets the browser's local time."""
+        ...
 
 
 @dataclass

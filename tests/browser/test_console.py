@@ -2,109 +2,29 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import zxingcpp
-from PIL import Image
-
-from tests.browser.support import Admin, Server, otpauth_secret, require_browser, snap
+from tests.browser.support import Admin, OpenPage, Server, require_browser, snap
 from tests.support import totp_code
 
 require_browser()
 
-from playwright.sync_api import Locator, Page, expect  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
-OpenPage = Callable[[], Page]
-"""The new_page fixture: opens a page in a fresh browser context (one per person)."""
-NEW_PASSWORD = "a long new password 42"
-CODE_FIELD = "Authentication code"
-
-
-def log_in(page: Page, server: Server, email: str, password: str) -> None:
-    page.goto(f"{server.url}/")
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
-def fact(page: Page, term: str) -> Locator:
-    """The value of a fact (<dt>term</dt><dd>value</dd>) on the page."""
-    return page.locator(".facts dt", has_text=term).locator("xpath=following-sibling::dd[1]")
-
-
-def next_code(secret: str) -> str:
-    """The code of the next time step: the current one may have been used already."""
-    return totp_code(secret, datetime.now(UTC) + timedelta(seconds=30))
-
-
-def api_session(server: Server, admin: Admin) -> str:
-    """Log the administrator in through the API (no code needed) and return the session."""
-    token: str = server.graphql(
-        "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { sessionToken } }",
-        {"e": admin.email, "p": admin.password},
-    )["login"]["sessionToken"]
-    return token
-
-
-ENROLL_START = (
-    "mutation { startTwoFactorEnrollment(input: {}) { enrollment { secret } userErrors { code } } }"
+from tests.browser.steps import (  # noqa: E402
+    CODE_FIELD,
+    api_session,
+    enroll_by_api,
+    fact,
+    invite_and_accept,
+    log_in,
+    next_code,
+    set_up_from_qr_code,
 )
-ENROLL_CONFIRM = "mutation($c: String!) { confirmTwoFactorEnrollment(input: {code: $c}) { recoveryCodes userErrors { code } } }"
 
-
-def enroll_by_api(server: Server, admin: Admin) -> tuple[str, list[str]]:
-    """Set up the administrator's authenticator through the API.
-
-    Returns its secret and recovery codes.
-    """
-    token = api_session(server, admin)
-    secret: str = server.graphql(ENROLL_START, token=token)["startTwoFactorEnrollment"][
-        "enrollment"
-    ]["secret"]
-    confirmed = server.graphql(
-        ENROLL_CONFIRM, {"c": totp_code(secret, datetime.now(UTC))}, token=token
-    )
-    payload = confirmed["confirmTwoFactorEnrollment"]
-    assert payload["userErrors"] == []
-    return secret, payload["recoveryCodes"]
-
-
-def set_up_from_qr_code(page: Page, shot: str | None = None) -> tuple[str, list[str]]:
-    """On the setup page: decode the QR code, type its current code, finish.
-
-    Returns the secret and the recovery codes shown.
-    """
-    expect(page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
-    qr = page.get_by_role("img", name="QR code to scan with your authenticator app")
-    src = qr.get_attribute("src") or ""
-    assert src.startswith("data:image/png;base64,")
-    [barcode] = zxingcpp.read_barcodes(
-        Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
-    )
-    assert barcode.text.startswith("otpauth://totp/Console%20Test:")
-    secret = otpauth_secret(barcode.text)
-
-    page.get_by_role("button", name="Can't scan it? Enter this key").click()
-    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    expect(page.locator(".secret")).to_have_text(grouped)
-    if shot:
-        snap(page, shot)
-    page.get_by_role("button", name="Next").click()
-    expect(page.get_by_label(CODE_FIELD)).to_be_focused()
-    page.get_by_label(CODE_FIELD).fill(totp_code(secret, datetime.now(UTC)))
-    page.get_by_role("button", name="Finish").click()
-    expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
-    codes = (
-        page.get_by_role("list", name="Recovery codes").get_by_role("listitem").all_inner_texts()
-    )
-    assert len(codes) == 10
-    return secret, codes
+NEW_PASSWORD = "a long new password 42"
 
 
 def test_an_invited_operator_sets_up_two_factor_and_the_administrator_resets_it(
@@ -116,15 +36,27 @@ def test_an_invited_operator_sets_up_two_factor_and_the_administrator_resets_it(
     expect(boss.get_by_role("heading", name="Your settings")).to_be_focused()
     expect(boss.get_by_text("Optional in your account")).to_be_visible()
 
-    # Account settings: the default becomes Required.
+    # Account settings: the default becomes Required. Ada has no authenticator herself, so
+    # Required without a grace period would lock her out: the console says why it is refused.
     boss.get_by_role("link", name="Account").click()
     expect(boss.get_by_label("Optional")).to_be_checked()
+    expect(boss.get_by_label("Grace period (hours)")).to_have_value("0")
     boss.get_by_label("Required").check()
     boss.get_by_role("button", name="Save").click()
+    refused = boss.locator(".form-error [data-code=SET_UP_TWO_FACTOR_FIRST]")
+    expect(refused).to_have_text(re.compile("^Set up two-factor authentication for yourself first"))
+    expect(boss.get_by_role("alert")).to_have_count(0)
+
+    # With three days of grace, operators without an authenticator (Ada too) keep logging in
+    # with their password meanwhile, and every page tells them until when.
+    boss.get_by_label("Grace period (hours)").fill("72")
+    boss.get_by_role("button", name="Save").click()
     expect(boss.get_by_role("status")).to_have_text(
-        "Saved: two-factor authentication is required by default."
+        "Saved: two-factor authentication is required by default, with a grace period of 72 hours."
     )
     expect(boss.get_by_label("Required")).to_be_checked()
+    expect(boss.get_by_label("Grace period (hours)")).to_have_value("72")
+    expect(boss.get_by_role("alert")).to_contain_text("Two-factor authentication is required from")
     snap(boss, "account-settings")
 
     # Operators: invite Olga; she shows up as needing setup, also under the filter.
@@ -237,18 +169,25 @@ def test_an_invited_operator_sets_up_two_factor_and_the_administrator_resets_it(
 def test_a_required_operator_sets_up_from_the_emailed_link(
     server: Server, admin: Admin, new_page: OpenPage
 ) -> None:
+    # Rita joined while 2FA was optional; then the administrator requires it of her alone,
+    # with no grace period (only an administrator's own settings need one).
     token = api_session(server, admin)
-    server.graphql(
-        "mutation { setAccountTwoFactorDefault(input: {mode: REQUIRED}) { userErrors { code } } }",
+    rita = admin.email.replace("admin@", "rita@")
+    rita_id = invite_and_accept(server, token, rita, "Rita Required")
+    overridden = server.graphql(
+        """mutation($id: ID!) { setOperatorTwoFactorOverride(input: {operatorId: $id, mode: REQUIRED}) {
+          userErrors { code } } }""",
+        {"id": rita_id},
         token=token,
     )
+    assert overridden["setOperatorTwoFactorOverride"]["userErrors"] == []
 
     page = new_page()
-    log_in(page, server, admin.email, admin.password)
+    log_in(page, server, rita, admin.password)
     expect(page.get_by_role("heading", name="Check your email")).to_be_focused()
     snap(page, "login-check-your-email")
 
-    email = server.wait_for_mail(admin.email, "Set up two-factor authentication")
+    email = server.wait_for_mail(rita, "Set up two-factor authentication")
     page.goto(server.link(email, "/two-factor/setup"))
     assert page.url == f"{server.url}/#/setup-link"
     set_up_from_qr_code(page)

@@ -60,16 +60,38 @@ export async function graphql(query, variables = {}) {
   return body.data;
 }
 
-/** Run a mutation and return its one payload (the first field of `data`). */
+/**
+ * Run a mutation and return its one payload (the first field of `data`).
+ *
+ * Sensitive mutations answer REAUTHENTICATION_REQUIRED when the session proved who the
+ * operator is too long ago. Then the prompt registered with onReauthenticationRequired
+ * (reauthenticate.js) asks for the password (and a code) and, once the session is
+ * renewed, the mutation runs once more. Cancelled, the payload comes back as it was.
+ */
 export async function mutate(query, variables) {
+  const payload = await firstField(query, variables);
+  if (!needsReauthentication(payload) || !reauthenticationPrompt) return payload;
+  return (await reauthenticationPrompt()) ? firstField(query, variables) : payload;
+}
+
+let reauthenticationPrompt = null;
+
+/** Register `prompt()`: it renews the session's authentication and resolves true, or false if cancelled. */
+export function onReauthenticationRequired(prompt) {
+  reauthenticationPrompt = prompt;
+}
+
+async function firstField(query, variables) {
   const data = await graphql(query, variables);
   return Object.values(data)[0];
 }
+
+const needsReauthentication = (payload) => payload?.userErrors?.some((error) => error.code === "REAUTHENTICATION_REQUIRED");
 
 // Every payload asks for the same error fields.
 export const USER_ERRORS = "userErrors { code field message lockedUntil }";
 
 // What the console shows about any operator's two-factor policy.
 export const POLICY = `effectiveTwoFactorPolicy {
-  mode source accountDefault override state setupRequired canEnroll codeRequiredAtLogin
+  mode source accountDefault override state setupRequired canEnroll codeRequiredAtLogin setupDeadline
 }`;

@@ -26,7 +26,8 @@ export function h(tag, props = {}, ...children) {
 }
 
 let nextId = 0;
-const uid = (prefix) => `${prefix}-${++nextId}`;
+/** An id for an element, unique in the page: uid("code") → "code-7". */
+export const uid = (prefix) => `${prefix}-${++nextId}`;
 
 /**
  * A labelled input with an optional hint and a slot for its error.
@@ -144,9 +145,12 @@ export function errorMessage(error) {
   return error.message;
 }
 
-/** Say something in the status region ("error" shows it as an error). */
+/**
+ * Say something in the status region ("error" shows it as an error). While a modal
+ * dialog is open the page behind it is inert, so the dialog's own region speaks instead.
+ */
 export function announce(text, kind = "info") {
-  const status = document.getElementById("status");
+  const status = document.querySelector("dialog[open] .status") ?? document.getElementById("status");
   status.textContent = text;
   status.dataset.kind = kind;
 }
@@ -160,6 +164,14 @@ export function time(iso) {
 export function dateTime(iso) {
   return new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
 }
+
+/** A local date and time spelled out, e.g. "2 March 2026 at 14:32". */
+export function longDateTime(iso) {
+  return new Date(iso).toLocaleString([], { dateStyle: "long", timeStyle: "short" });
+}
+
+/** "1 session", "3 sessions". */
+export const plural = (count, noun) => `${count} ${noun}${count === 1 ? "" : "s"}`;
 
 /** A heading that receives focus when a page opens, so screen readers start there. */
 export function heading(text) {

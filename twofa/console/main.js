@@ -3,21 +3,25 @@
 //
 // The modules, for a frontend developer finding their way:
 //   api.js        POST /graphql, the session token in sessionStorage, top-level errors
+//   reauthenticate.js  the "confirm it is you" dialog for REAUTHENTICATION_REQUIRED
 //   router.js     hash routes (#/operators/:id) and the tokens of email links
 //   forms.js      building elements, forms with userErrors next to their fields, words
 //   pages/login.js       email + password, then a code or the "check your email" notice
 //   pages/setup.js       QR code or key, first code, recovery codes (Copy / Download)
 //   pages/invitation.js  password for an invitation, then setup when required
-//   pages/settings.js    the operator's own 2FA status, disable, new recovery codes, log out
-//   pages/admin.js       account default, operators (list, invite, override, reset), audit log
+//   pages/settings.js    the operator's own 2FA status, disable, new recovery codes, sessions
+//   pages/sessions.js    a list of sessions with "end" buttons, for settings and operators
+//   pages/admin.js       account default, operators (list, invite, override, reset, sessions),
+//                        audit log
 
 import { ApiError, graphql, session } from "./api.js";
-import { announce, h, heading } from "./forms.js";
+import { announce, h, heading, longDateTime } from "./forms.js";
 import { accountPage, auditPage, operatorPage, operatorsPage } from "./pages/admin.js";
 import { invitationPage } from "./pages/invitation.js";
 import { loginPage } from "./pages/login.js";
 import { logout, settingsPage } from "./pages/settings.js";
 import { setupPage } from "./pages/setup.js";
+import "./reauthenticate.js";
 import { navigate, route, start, takeLinkToken, takeNotice } from "./router.js";
 
 // First of all: read the token of /two-factor/setup?token=… or /invitations/accept?token=…
@@ -26,12 +30,14 @@ const linkToken = takeLinkToken();
 
 const nav = document.getElementById("nav");
 const app = document.getElementById("app");
+const banner = document.getElementById("banner");
 
 /** Pages that need a session (and maybe the administrator role); the nav shows who is in. */
 function signedIn(page, { admin = false } = {}) {
   return async (params, path) => {
     // An expired or revoked session reads as viewer: null.
-    const viewer = session.token ? (await graphql("query Me { viewer { name role } }")).viewer : null;
+    const viewer = session.token ? (await graphql(ME)).viewer : null;
+    showBanner(viewer);
     if (!viewer) {
       navigate("/login", session.token ? "Your session has ended. Please log in again." : "");
       session.clear();
@@ -49,6 +55,7 @@ function signedIn(page, { admin = false } = {}) {
 function open(page) {
   return (params) => {
     nav.replaceChildren();
+    showBanner(null);
     return page(params);
   };
 }
@@ -57,6 +64,33 @@ function open(page) {
 function withLinkToken(page) {
   return open(() =>
     linkToken ? page(linkToken) : h("section", { class: "narrow" }, heading("Link needed"), h("p", {}, "Open the link from your email again to continue.")),
+  );
+}
+
+const ME = `query Me { viewer { name role effectiveTwoFactorPolicy { setupDeadline } } }`;
+
+/**
+ * While a grace period runs (2FA required, not set up yet, a password still logs in), every
+ * page says until when. The setup link is emailed at each such login; starting setup from
+ * the session is refused for a required operator, so the banner offers no button.
+ * The alert is announced when it appears or its deadline changes, not on every page.
+ */
+function showBanner(viewer) {
+  const deadline = viewer?.effectiveTwoFactorPolicy.setupDeadline ?? "";
+  if (banner.dataset.deadline === deadline) return;
+  banner.dataset.deadline = deadline;
+  if (!deadline) {
+    banner.replaceChildren();
+    return;
+  }
+  banner.replaceChildren(
+    h(
+      "div",
+      { class: "banner", role: "alert" },
+      "Two-factor authentication is required from ",
+      h("time", { dateTime: deadline }, longDateTime(deadline)),
+      ". Set it up from the link we emailed you.",
+    ),
   );
 }
 

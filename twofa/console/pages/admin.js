@@ -1,20 +1,25 @@
-// Administrator pages: the account default, the operators (list, invite, one operator's
-// override and reset) and the audit log. The API answers FORBIDDEN to other roles.
+// Administrator pages: the account default and its grace period, the operators (list,
+// invite, one operator's override, reset and sessions) and the audit log. The API answers
+// FORBIDDEN to other roles.
 
 import { graphql, mutate, POLICY, USER_ERRORS } from "../api.js";
-import { announce, dateTime, field, form, h, heading, MODES, modeRadios, policyWords, safely, STATES } from "../forms.js";
+import { announce, dateTime, field, form, h, heading, longDateTime, MODES, modeRadios, plural, policyWords, safely, STATES } from "../forms.js";
 import { navigate } from "../router.js";
+import { sessionsSection } from "./sessions.js";
 
 const PAGE_SIZE = 20;
 
 // ---- Account settings ------------------------------------------------------------
 
 const ACCOUNT = `query Account {
-  viewer { account { name twoFactorDefault twoFactorSummary { totalOperators setupRequired } } }
+  viewer { account { name twoFactorDefault twoFactorGracePeriodHours twoFactorSummary { totalOperators setupRequired } } }
 }`;
 
-const SET_DEFAULT = `mutation SetDefault($mode: TwoFactorMode!) {
-  setAccountTwoFactorDefault(input: { mode: $mode }) { account { twoFactorDefault } ${USER_ERRORS} }
+const SET_DEFAULT = `mutation SetDefault($mode: TwoFactorMode!, $gracePeriodHours: Int) {
+  setAccountTwoFactorDefault(input: { mode: $mode, gracePeriodHours: $gracePeriodHours }) {
+    account { twoFactorDefault twoFactorGracePeriodHours }
+    ${USER_ERRORS}
+  }
 }`;
 
 export async function accountPage() {
@@ -28,13 +33,29 @@ export async function accountPage() {
     form(
       {
         submitLabel: "Save",
-        submit: async ({ mode }) => {
-          const result = await mutate(SET_DEFAULT, { mode });
-          if (!result.userErrors.length) navigate("/account", `Saved: two-factor authentication is ${MODES[mode].label.toLowerCase()} by default.`);
+        submit: async ({ mode, gracePeriodHours }) => {
+          const result = await mutate(SET_DEFAULT, { mode, gracePeriodHours: Number(gracePeriodHours) });
+          if (result.account) {
+            const { twoFactorGracePeriodHours: hours } = result.account;
+            const grace = mode === "REQUIRED" && hours > 0 ? `, with a grace period of ${plural(hours, "hour")}` : "";
+            navigate("/account", `Saved: two-factor authentication is ${MODES[mode].label.toLowerCase()} by default${grace}.`);
+          }
           return result.userErrors;
         },
       },
       modeRadios({ legend: "Two-factor authentication for operators without an override", checked: account.twoFactorDefault }),
+      field({
+        label: "Grace period (hours)",
+        name: "gracePeriodHours",
+        type: "number",
+        hint: "When two-factor authentication becomes required for operators who have not set it up, they may still log in with their password for this long (0 to 720 hours; 0: none). Each such login emails them a setup link.",
+        min: 0,
+        max: 720,
+        step: 1,
+        inputMode: "numeric",
+        required: true,
+        value: String(account.twoFactorGracePeriodHours),
+      }),
     ),
   );
 }
@@ -49,8 +70,11 @@ const OPERATORS = `query Operators($first: Int, $after: String, $last: Int, $bef
   } } }
 }`;
 
-const INVITE = `mutation Invite($email: String!, $name: String!, $role: OperatorRole!) {
-  inviteOperator(input: { email: $email, name: $name, role: $role }) { operator { email } ${USER_ERRORS} }
+const INVITE = `mutation Invite($email: String!, $name: String!, $role: OperatorRole!, $usesSingleSignOn: Boolean!) {
+  inviteOperator(input: { email: $email, name: $name, role: $role, usesSingleSignOn: $usesSingleSignOn }) {
+    operator { email }
+    ${USER_ERRORS}
+  }
 }`;
 
 export async function operatorsPage() {
@@ -97,8 +121,8 @@ export async function operatorsPage() {
     form(
       {
         submitLabel: "Send invitation",
-        submit: async (values, formElement) => {
-          const result = await mutate(INVITE, values);
+        submit: async ({ email, name, role, usesSingleSignOn }, formElement) => {
+          const result = await mutate(INVITE, { email, name, role, usesSingleSignOn: usesSingleSignOn === "on" });
           if (result.operator) {
             formElement.reset();
             announce(`Invitation sent to ${result.operator.email}.`);
@@ -114,6 +138,13 @@ export async function operatorsPage() {
         { class: "field" },
         h("label", { for: "invite-role" }, "Role"),
         h("select", { id: "invite-role", name: "role" }, h("option", { value: "BASIC" }, "Basic"), h("option", { value: "ADMINISTRATOR" }, "Administrator")),
+      ),
+      h(
+        "div",
+        { class: "choice" },
+        h("input", { type: "checkbox", id: "invite-sso", name: "usesSingleSignOn", "aria-describedby": "invite-sso-help" }),
+        h("label", { for: "invite-sso" }, "Signs in with single sign-on"),
+        h("p", { class: "hint", id: "invite-sso-help" }, "Through your organisation's identity provider: they get no password here, and two-factor settings do not apply to them."),
       ),
     ),
   );
@@ -151,6 +182,7 @@ function operatorTable(operators) {
 // ---- One operator ----------------------------------------------------------------
 
 const OPERATOR = `query Operator($id: ID!) {
+  viewer { id }
   node(id: $id) {
     ... on Operator { id name email role status usesSingleSignOn twoFactorOverride recoveryCodesRemaining ${POLICY} }
   }
@@ -169,7 +201,7 @@ const RESET = `mutation Reset($operatorId: ID!) {
 }`;
 
 export async function operatorPage({ id }) {
-  const operator = (await graphql(OPERATOR, { id })).node;
+  const { viewer, node: operator } = await graphql(OPERATOR, { id });
   if (!operator) return h("section", {}, heading("Operator not found"), h("p", {}, h("a", { href: "#/operators" }, "Back to the operators")));
   const policy = operator.effectiveTwoFactorPolicy;
   const reload = (notice) => navigate(`/operators/${encodeURIComponent(id)}`, notice);
@@ -251,6 +283,8 @@ export async function operatorPage({ id }) {
       h("dd", {}, words(operator.status)),
       h("dt", {}, "Two-factor policy"),
       h("dd", {}, policyWords(policy, { self: false }), policy.setupRequired && h("span", { class: "badge" }, "Needs setup")),
+      policy.setupDeadline && h("dt", {}, "Grace period ends"),
+      policy.setupDeadline && h("dd", {}, h("time", { dateTime: policy.setupDeadline }, longDateTime(policy.setupDeadline))),
       h("dt", {}, "Authenticator"),
       h("dd", {}, STATES[policy.state]),
       h("dt", {}, "Recovery codes left"),
@@ -267,6 +301,7 @@ export async function operatorPage({ id }) {
       policy.mode === "REQUIRED" ? " At their next login they get an email to set it up again." : "",
     ),
     resetArea,
+    await sessionsSection({ operatorId: operator.id, self: operator.id === viewer.id, name: operator.name }),
   );
 }
 
@@ -295,6 +330,8 @@ const EVENT_WORDS = {
   RECOVERY_CODE_USED: "Recovery code used",
   INVITATION_SENT: "Invitation sent",
   INVITATION_ACCEPTED: "Invitation accepted",
+  SESSIONS_REVOKED: "Sessions ended",
+  REAUTHENTICATED: "Confirmed their identity again",
 };
 
 export async function auditPage() {
@@ -331,5 +368,4 @@ function eventItem(event) {
 
 // ---- Words -----------------------------------------------------------------------
 
-const plural = (count, noun) => `${count} ${noun}${count === 1 ? "" : "s"}`;
 const words = (value) => value.charAt(0) + value.slice(1).toLowerCase();

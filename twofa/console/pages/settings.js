@@ -1,13 +1,15 @@
 // The signed-in operator's own settings: their two-factor status and where it comes
-// from, setup, turning it off (only under OPTIONAL), new recovery codes, log out.
+// from, setup, turning it off (only under OPTIONAL), new recovery codes, their sessions
+// and log out.
 
 import { graphql, mutate, POLICY, session, USER_ERRORS } from "../api.js";
 import { codeField, form, h, heading, policyWords, STATES } from "../forms.js";
 import { navigate } from "../router.js";
+import { sessionsSection } from "./sessions.js";
 import { recoveryCodes } from "./setup.js";
 
 const VIEWER = `query Settings {
-  viewer { name email recoveryCodesRemaining account { name } ${POLICY} }
+  viewer { id name email recoveryCodesRemaining account { name } ${POLICY} }
 }`;
 
 const DISABLE = `mutation Disable($code: String!) {
@@ -39,9 +41,17 @@ export async function settingsPage() {
       configured && h("dt", {}, "Recovery codes left"),
       configured && h("dd", {}, String(viewer.recoveryCodesRemaining)),
     ),
-    policy.setupRequired && h("p", { class: "problem" }, "You must set up two-factor authentication."),
+    // A required operator sets up only through the emailed link (proof of their mailbox):
+    // starting from this session would be refused, so there is no button then.
+    policy.setupRequired &&
+      h(
+        "p",
+        { class: "problem" },
+        "You must set up two-factor authentication. Use the link we emailed you when you logged in; logging in again sends a new one.",
+      ),
     configured && policy.mode === "DISABLED" && h("p", {}, "Your authenticator is kept, but no code is asked at login."),
     policy.canEnroll &&
+      !policy.setupRequired &&
       h(
         "p",
         {},
@@ -94,7 +104,14 @@ export async function settingsPage() {
       ),
     );
   }
-  sections.push(h("h2", {}, "Session"), h("p", {}, h("button", { type: "button", onclick: logout }, "Log out")));
+  sections.push(
+    await sessionsSection({
+      operatorId: viewer.id,
+      self: true,
+      name: viewer.name,
+      actions: [h("button", { type: "button", onclick: logout }, "Log out")],
+    }),
+  );
   page.append(...sections.filter(Boolean));
   return page;
 }
