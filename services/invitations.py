@@ -110,6 +110,11 @@ async def invite(
                 now,
                 inviter_name=actor.name,
                 link=deps.outbox.link(INVITATION_PATH, token),
+                then=(
+                    "then sign in through your organisation's single sign-on"
+                    if uses_single_sign_on
+                    else "and choose your password"
+                ),
             )
     except IntegrityError as error:  # the email was taken concurrently
         raise _email_taken() from error

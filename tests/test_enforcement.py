@@ -13,7 +13,7 @@ from services import recovery_codes
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
 from services.sessions import AuthenticationMethod
-from tests.smtp import link_token
+from tests.smtp import link_token, text_of
 from tests.support import (
     CONFIRM_ENROLLMENT,
     INVITE,
@@ -250,6 +250,8 @@ async def test_a_single_sign_on_invitation_sets_no_password_and_issues_no_sessio
     )
     assert invited["inviteOperator"]["userErrors"] == []
     [message] = await deliver()
+    assert "sign in through your organisation's single sign-on" in text_of(message)
+    assert "choose your password" not in text_of(message)
     token = link_token(message, f"{PUBLIC_URL}/invitations/accept")
     accepted = (await gql.data(ACCEPT, {"token": token, "password": "a long password 42"}))[
         "acceptInvitation"
