@@ -34,7 +34,8 @@ async def _account(name: str, default: TwoFactorMode) -> Account:
 
 def _operator(account: Account, email: str, password_hash: str, role: OperatorRole) -> Operator:
     return Operator(
-        account_id=account.id, email=email, email_key=email, name=email.split("@")[0],
+        account_id=account.id, email=email, email_key=email, email_folded=email,
+        name=email.split("@")[0], name_key=email.split("@")[0],
         role=role, status=OperatorStatus.ACTIVE, password_hash=password_hash,
         created_at=datetime.now(UTC),
     )  # fmt: skip

@@ -42,8 +42,19 @@ class AuditEvent(Model):
     details = fields.JSONField[dict[str, Any]](
         default=dict, description="Non-secret facts about the event."
     )
+    ip_address = fields.CharField(
+        max_length=45, null=True, description="The client's address, when a request caused it."
+    )
+    user_agent = fields.CharField(
+        max_length=512, null=True, description="The client's User-Agent, when a request caused it."
+    )
     created_at = fields.DatetimeField(description="When it happened.")
 
     class Meta:
         table = "audit_events"
-        indexes = (("account_id", "id"), ("account_id", "target_id"), ("account_id", "actor_id"))
+        indexes = (
+            ("account_id", "id"),
+            ("account_id", "target_id"),
+            ("account_id", "actor_id"),
+            ("account_id", "created_at"),
+        )

@@ -21,10 +21,11 @@ class OperatorRole(StrEnum):
 
 
 class OperatorStatus(StrEnum):
-    """Whether an operator has accepted their invitation."""
+    """Whether an operator has accepted their invitation, and may still log in."""
 
     INVITED = "INVITED"
     ACTIVE = "ACTIVE"
+    DEACTIVATED = "DEACTIVATED"
 
 
 class TokenPurpose(StrEnum):
@@ -34,3 +35,4 @@ class TokenPurpose(StrEnum):
     SETUP_FROM_EMAIL = "SETUP_FROM_EMAIL"
     SETUP_FROM_INVITATION = "SETUP_FROM_INVITATION"
     INVITATION = "INVITATION"
+    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 (a purpose, not a secret)

@@ -10,7 +10,14 @@ from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
 
 
 class Operator(Model):
-    """A person who signs in to one account, with their own two-factor override."""
+    """A person who signs in to one account, with their own two-factor override.
+
+    An email is unique among active operators across the system and within an account:
+    ``email_key`` is the login key of an active operator, and a unique placeholder
+    (``#`` and random hex) for an invited or deactivated one, so an invitation reserves
+    nothing. ``email_folded`` is the case-folded email of every operator, unique within an
+    account (migration 0007 adds that index).
+    """
 
     id = fields.IntField(primary_key=True, description="Internal key, exposed only as a global id.")
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
@@ -26,7 +33,19 @@ class Operator(Model):
         unique=True,
         description="Case-folded email: the unique, case-insensitive login key.",
     )
+    email_folded = fields.CharField(
+        max_length=254,
+        default="",
+        db_default="",
+        description="Case-folded email of any status, unique within an account, for lookups.",
+    )
     name = fields.CharField(max_length=200, description="Display name.")
+    name_key = fields.CharField(
+        max_length=200,
+        default="",
+        db_default="",
+        description="Case-folded name, for case-insensitive search.",
+    )
     role = fields.CharEnumField(OperatorRole, max_length=16, description="What they may do.")
     status = fields.CharEnumField(
         OperatorStatus, max_length=16, description="INVITED until the invitation is accepted."
@@ -52,6 +71,20 @@ class Operator(Model):
         description="When the authenticator was confirmed, null without one (kept beside the "
         "authenticator so that authenticating a request reads one row).",
     )
+    invited_at = fields.DatetimeField(
+        null=True, description="When the latest invitation was sent, null if never invited."
+    )
+    invited_by: fields.ForeignKeyNullableRelation[Operator] = fields.ForeignKeyField(
+        "models.Operator",
+        related_name=False,
+        null=True,
+        on_delete=fields.SET_NULL,
+        description="Who sent the latest invitation, null if unknown or removed.",
+    )
+    invited_by_id: int | None
+    last_login_at = fields.DatetimeField(
+        null=True, description="When a session was last issued to the operator."
+    )
     password_hash = fields.CharField(
         max_length=255, null=True, description="argon2id hash of the password, null until set."
     )
@@ -59,4 +92,8 @@ class Operator(Model):
 
     class Meta:
         table = "operators"
-        indexes = (("account_id", "id"),)
+        indexes = (
+            ("account_id", "id"),
+            ("account_id", "email_folded"),
+            ("account_id", "name_key"),
+        )

@@ -69,10 +69,12 @@ _register(
 _register(
     OperatorStatus,
     "OperatorStatus",
-    "Whether an operator has accepted their invitation.",
+    "Whether an operator has accepted their invitation, and may still log in.",
     {
         "INVITED": "Invited and not yet accepted; cannot log in.",
         "ACTIVE": "Accepted; can log in.",
+        "DEACTIVATED": "Deactivated by an administrator: cannot log in and has no sessions, "
+        "but keeps their history; reactivateOperator undoes it.",
     },
 )
 _register(

@@ -10,7 +10,13 @@ from tortoise.transactions import in_transaction
 from models import Account, Operator, OperatorRole, OperatorStatus
 from services.errors import DomainError, ErrorCode
 from services.passwords import PasswordHasher
-from services.validation import check_new_password, clean_email, clean_name, email_key
+from services.validation import (
+    check_new_password,
+    clean_email,
+    clean_name,
+    email_key,
+    name_key,
+)
 
 
 async def create_account(
@@ -37,7 +43,9 @@ async def create_account(
                 account=account,
                 email=email,
                 email_key=email_key(email),
+                email_folded=email_key(email),
                 name=display_name,
+                name_key=name_key(display_name),
                 role=OperatorRole.ADMINISTRATOR,
                 status=OperatorStatus.ACTIVE,
                 password_hash=password_hash,

@@ -19,7 +19,14 @@ from services.notifications import notify
 from services.operators import policy_of, require_administrator
 from services.reauthentication import ensure_recent_authentication
 from services.sessions import AuthenticationMethod, Client
-from services.validation import check_new_password, clean_email, clean_name, email_key
+from services.validation import (
+    check_new_password,
+    clean_email,
+    clean_name,
+    email_key,
+    name_key,
+    unclaimed_email_key,
+)
 
 EMAIL_FIELD = ("input", "email")
 TOKEN_FIELD = ("input", "invitationToken")
@@ -62,38 +69,59 @@ async def invite(
 ) -> Operator:
     """Create an INVITED operator in the actor's account and email them an invitation link.
 
-    Inviting an email that is still INVITED in the same account updates that invitation and
-    sends a new link (the old one stops working); any other existing email is EMAIL_TAKEN.
+    An invitation reserves nothing: an email that is active or invited in another account is
+    invited like any other (the first acceptance claims it), so nothing about other accounts
+    shows. Inviting an email still INVITED in the same account updates that invitation and
+    sends a new link (the old one stops working); an active or deactivated operator of the
+    account with that email is EMAIL_TAKEN.
     """
     require_administrator(actor)
     ensure_recent_authentication(deps, session)
     now = deps.now()
     email = clean_email(email, EMAIL_FIELD)
     name = clean_name(name, ("input", "name"))
+    folded = email_key(email)
     try:
         async with in_transaction():
-            operator = await Operator.get_or_none(email_key=email_key(email))
+            operator = (
+                await Operator.filter(account_id=actor.account_id, email_folded=folded)
+                .select_for_update()
+                .first()
+            )
             resent = operator is not None
             if operator is None:
                 operator = await Operator.create(
                     account_id=actor.account_id,
                     email=email,
-                    email_key=email_key(email),
+                    email_key=unclaimed_email_key(),
+                    email_folded=folded,
                     name=name,
+                    name_key=name_key(name),
                     role=role,
                     status=OperatorStatus.INVITED,
                     uses_single_sign_on=uses_single_sign_on,
                     created_at=now,
+                    invited_at=now,
+                    invited_by_id=actor.id,
                 )
-            elif (
-                operator.account_id != actor.account_id
-                or operator.status is not OperatorStatus.INVITED
-            ):
+            elif operator.status is not OperatorStatus.INVITED:
                 raise _email_taken()
             else:
                 operator.email, operator.name, operator.role = email, name, role
+                operator.name_key = name_key(name)
                 operator.uses_single_sign_on = uses_single_sign_on
-                await operator.save(update_fields=["email", "name", "role", "uses_single_sign_on"])
+                operator.invited_at, operator.invited_by_id = now, actor.id
+                await operator.save(
+                    update_fields=[
+                        "email",
+                        "name",
+                        "name_key",
+                        "role",
+                        "uses_single_sign_on",
+                        "invited_at",
+                        "invited_by_id",
+                    ]
+                )
             token = await tokens.issue(operator.id, TokenPurpose.INVITATION, now)
             await audit.record(
                 AuditEventKind.INVITATION_SENT,
@@ -153,7 +181,20 @@ async def accept(
         operator.password_hash = password_hash
         operator.status = OperatorStatus.ACTIVE
         operator.name = display_name or operator.name
-        await operator.save(update_fields=["password_hash", "status", "name"])
+        operator.name_key = name_key(operator.name)
+        # Claims the email: it is unique among active operators, so a second acceptance
+        # (from an invitation of another account) gets EMAIL_TAKEN.
+        operator.email_key = operator.email_folded
+        try:
+            async with in_transaction():
+                await operator.save(
+                    update_fields=["password_hash", "status", "name", "name_key", "email_key"]
+                )
+        except IntegrityError as error:
+            raise DomainError(
+                ErrorCode.EMAIL_TAKEN,
+                "This email address is already in use by an active operator.",
+            ) from error
         await audit.record_own(AuditEventKind.INVITATION_ACCEPTED, operator, now)
         if operator.uses_single_sign_on:
             return Accepted(AcceptOutcome.SINGLE_SIGN_ON, operator)

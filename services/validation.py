@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import secrets
+
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from services.errors import DomainError, ErrorCode
 
@@ -15,7 +18,6 @@ MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
 """Longest email address accepted (RFC 5321 path limit)."""
 
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -30,17 +32,62 @@ def is_storable(text: str) -> bool:
     return True
 
 
+def _parse_email(email: str) -> ValidatedEmail | None:
+    """Return the parsed address, or None unless ``email`` is one plain address.
+
+    A real parser (RFC 5322 syntax as mail servers accept it): no display name, angle
+    brackets, commas, line breaks, quoted local parts or IP literals.
+    """
+    email = email.strip()
+    if len(email) > MAX_EMAIL_LENGTH or not is_storable(email):
+        return None
+    try:
+        return validate_email(
+            email,
+            check_deliverability=False,
+            allow_display_name=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+        )
+    except EmailNotValidError:
+        return None
+
+
+def _key_of(parsed: ValidatedEmail) -> str:
+    return f"{parsed.local_part.casefold()}@{parsed.ascii_domain}"
+
+
 def email_key(email: str) -> str:
-    """Return the case-insensitive key an email address is unique and looked up by."""
-    return email.strip().lower()
+    """Return the case-insensitive key an email address is unique and looked up by.
+
+    Internationalized domains count in their ASCII (IDNA) form, so ``Bücher.example`` and
+    ``xn--bcher-kva.example`` are one address. Text that is no address keeps a folded form
+    of itself, which no stored key can equal.
+    """
+    parsed = _parse_email(email)
+    return _key_of(parsed) if parsed is not None else email.strip().lower()
 
 
 def clean_email(email: str, field: tuple[str, ...]) -> str:
-    """Return ``email`` trimmed, or raise INVALID_INPUT when it is not an address."""
-    email = email.strip()
-    if len(email) > MAX_EMAIL_LENGTH or not is_storable(email) or not _EMAIL.match(email):
+    """Return ``email`` normalized (domain in Unicode NFC form), or raise INVALID_INPUT."""
+    parsed = _parse_email(email)
+    if parsed is None:
         raise DomainError(ErrorCode.INVALID_INPUT, "Enter a valid email address.", field=field)
-    return email
+    return str(parsed.normalized)
+
+
+def name_key(name: str) -> str:
+    """Return the case-folded form a display name is searched by."""
+    return name.casefold()
+
+
+def unclaimed_email_key() -> str:
+    """Return a login key for an operator who is not active: unique, and no email's key.
+
+    Only active operators hold their email's key, so an invitation or a deactivated
+    operator reserves nothing.
+    """
+    return "#" + secrets.token_hex(16)
 
 
 def clean_name(name: str, field: tuple[str, ...]) -> str:

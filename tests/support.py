@@ -32,7 +32,7 @@ from services.accounts import create_account
 from services.clock import Clock
 from services.passwords import PasswordHasher
 from services.sessions import AuthenticationMethod, start_session
-from services.validation import email_key
+from services.validation import email_key, name_key, unclaimed_email_key
 from twofa.app import create_app
 from twofa.settings import Settings
 
@@ -240,11 +240,14 @@ async def add_operator(
     override: TwoFactorMode | None = None,
 ) -> Operator:
     """Insert an operator with PASSWORD (no password while INVITED)."""
+    name = email.split("@", 1)[0].title()
     return await Operator.create(
         account=account,
         email=email,
-        email_key=email_key(email),
-        name=email.split("@", 1)[0].title(),
+        email_key=email_key(email) if status is OperatorStatus.ACTIVE else unclaimed_email_key(),
+        email_folded=email_key(email),
+        name=name,
+        name_key=name_key(name),
         role=role,
         status=status,
         uses_single_sign_on=uses_single_sign_on,

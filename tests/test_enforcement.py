@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from models import Authenticator, Operator, OperatorStatus, Session, TwoFactorMode
+from models import Authenticator, Operator, Session, TwoFactorMode
 from services import recovery_codes
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
@@ -87,16 +87,7 @@ async def test_an_override_to_required_ends_that_operators_password_sessions_onl
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
     team = await make_team(hasher, clock)
-    other = await Operator.create(
-        account=team.account,
-        email="other@acme.example",
-        email_key="other@acme.example",
-        name="Other",
-        role=team.basic.role,
-        status=OperatorStatus.ACTIVE,
-        password_hash=team.basic.password_hash,
-        created_at=clock.now(),
-    )
+    other = await add_operator(team.account, "other@acme.example", hasher, clock)
     admin = await session_for(team.admin, clock)
     basic = await session_for(team.basic, clock, methods=PASSWORD_ONLY)
     bystander = await session_for(other, clock, methods=PASSWORD_ONLY)

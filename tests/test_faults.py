@@ -136,7 +136,7 @@ async def test_a_crash_inside_acceptance_leaves_the_invitation_open(
     monkeypatch.setattr("services.invitations.audit.record", crash)
     body = await gql.execute(accept, {"t": invitation})
     assert body["errors"][0]["message"] == "Unexpected error."
-    operator = await Operator.get(email_key="new@acme.example")
+    operator = await Operator.get(email_folded="new@acme.example")
     assert operator.status is OperatorStatus.INVITED and operator.password_hash is None
     assert await OneTimeToken.filter(operator_id=operator.id).count() == 1
     assert not await Session.filter(operator_id=operator.id).exists()

@@ -155,7 +155,7 @@ async def test_inviting_again_replaces_the_link_and_invitations_expire(
             "message": "This link or token has expired.",
         }
     ]
-    assert (await Operator.get(email_key="new@acme.example")).status is OperatorStatus.INVITED
+    assert (await Operator.get(email_folded="new@acme.example")).status is OperatorStatus.INVITED
 
 
 async def test_invitation_setup_token_lasts_thirty_minutes(
@@ -177,9 +177,8 @@ async def test_taken_emails_and_bad_input_are_refused(
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
 ) -> None:
     team = await make_team(hasher, clock)
-    other = await make_team(hasher, clock, name="Other", domain="other.example")
     admin = await session_for(team.admin, clock)
-    for email in ("BASIC@acme.example", other.basic.email):
+    for email in ("BASIC@acme.example", " basic@ACME.example "):
         taken = await invite(gql, admin, email=email)
         assert taken["userErrors"] == [
             {
@@ -188,9 +187,19 @@ async def test_taken_emails_and_bad_input_are_refused(
                 "message": "An operator with this email already exists.",
             }
         ]
-    bad = await invite(gql, admin, email="not an email")
-    assert bad["userErrors"][0]["code"] == "INVALID_INPUT"
-    assert bad["userErrors"][0]["field"] == ["input", "email"]
+    for email in (
+        "not an email",
+        "<admin@other.example>",
+        "Admin <admin@other.example>",
+        "admin@other.example,",
+        "admin@other.example, eve@evil.example",
+        "admin@other.example\nBcc: eve@evil.example",
+        '"quoted"@other.example',
+        "admin@[127.0.0.1]",
+    ):
+        bad = await invite(gql, admin, email=email)
+        assert bad["userErrors"][0]["code"] == "INVALID_INPUT", email
+        assert bad["userErrors"][0]["field"] == ["input", "email"]
     blank = await gql.data(INVITE, {"email": "x@acme.example", "name": "   "}, token=admin)
     assert blank["inviteOperator"]["userErrors"][0]["field"] == ["input", "name"]
     basic = await gql.execute(
@@ -201,6 +210,60 @@ async def test_taken_emails_and_bad_input_are_refused(
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await Operator.filter(account_id=team.account.id).count() == 2
     assert await deliver() == []
+
+
+async def test_internationalized_domains_are_one_address_in_either_form(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    first = await invite(gql, admin, email="Ana@Bücher.example")
+    assert first["userErrors"] == [] and first["operator"]["email"] == "Ana@bücher.example"
+    again = await invite(gql, admin, email="ana@xn--bcher-kva.example")
+    assert again["userErrors"] == []  # the same invitee, invited again
+    assert await Operator.filter(account_id=team.account.id).count() == 3
+
+
+async def test_an_invitation_reserves_nothing_and_the_first_acceptance_claims_the_email(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
+) -> None:
+    ours = await make_team(hasher, clock)
+    theirs = await make_team(hasher, clock, name="Other", domain="other.example")
+    ours_admin = await session_for(ours.admin, clock)
+    theirs_admin = await session_for(theirs.admin, clock)
+    # An address active in another account is invited like any other: nothing leaks.
+    active_elsewhere = await invite(gql, ours_admin, email=theirs.basic.email)
+    fresh = await invite(gql, ours_admin, email="fresh@acme.example")
+    assert active_elsewhere["userErrors"] == fresh["userErrors"] == []
+    assert active_elsewhere["operator"]["status"] == fresh["operator"]["status"] == "INVITED"
+
+    # Two accounts invite one new address; the first acceptance wins.
+    for admin in (ours_admin, theirs_admin):
+        assert (await invite(gql, admin, email="Both@shared.example"))["userErrors"] == []
+    links = [
+        link_token(message, INVITATION_URL)
+        for message in await deliver()
+        if message["To"] == "Both@shared.example"
+    ]
+    assert len(links) == 2
+    first = (await gql.data(ACCEPT, {"token": links[1], "password": NEW_PASSWORD}))[
+        "acceptInvitation"
+    ]
+    assert first["outcome"] == "AUTHENTICATED"
+    second = (await gql.data(ACCEPT, {"token": links[0], "password": NEW_PASSWORD}))[
+        "acceptInvitation"
+    ]
+    assert second["userErrors"][0]["code"] == "EMAIL_TAKEN"
+    assert second["outcome"] is None and second["sessionToken"] is None
+    # The loser's invitee stays invited; the one already active elsewhere cannot accept.
+    [elsewhere] = [
+        link_token(message, INVITATION_URL)
+        for message in await deliver()
+        if message["To"] == theirs.basic.email
+    ]
+    taken = await gql.data(ACCEPT, {"token": elsewhere, "password": NEW_PASSWORD})
+    assert taken["acceptInvitation"]["userErrors"][0]["code"] == "EMAIL_TAKEN"
+    assert (await gql.login(theirs.basic.email))["outcome"] == "AUTHENTICATED"
 
 
 async def test_names_cannot_inject_markup_into_emails(

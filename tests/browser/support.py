@@ -115,7 +115,7 @@ class Server:
         with closing(sqlite3.connect(path, timeout=10)) as database, database:
             changed = database.execute(
                 "UPDATE sessions SET authenticated_at = ? WHERE operator_id ="
-                " (SELECT id FROM operators WHERE email_key = ?)",
+                " (SELECT id FROM operators WHERE email_key = ?)",  # the active operator's
                 (then, email_key(email)),
             ).rowcount
         assert changed > 0, f"no session of {email} to age"
