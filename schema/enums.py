@@ -126,6 +126,9 @@ _register(
         "with the password (and a code when 2FA is set up), then try again.",
         "SET_UP_TWO_FACTOR_FIRST": "This would require two-factor authentication of you, who "
         "have not set it up, with no grace period: set it up first (or give a grace period).",
+        "LAST_ADMINISTRATOR": "This would leave the account without an active administrator.",
+        "SETUP_LINK_REQUIRED": "Two-factor authentication is required of you: set it up from "
+        "the link just emailed to you, not from a session.",
     },
 )
 

@@ -80,6 +80,8 @@ async def start_session(
             created_at=now,
             expires_at=now + SESSION_LIFETIME,
         )
+        await Operator.filter(id=operator.id).update(last_login_at=now)
+        operator.last_login_at = now
         await audit.record_own(
             AuditEventKind.LOGIN_SUCCEEDED,
             operator,

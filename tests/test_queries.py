@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from models import TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.support import GraphQLClient, add_operator, gid, make_team, session_for
+from tests.conftest import START
+from tests.support import GraphQLClient, add_operator, enroll, gid, make_team, session_for
 
 NODE = """
 query ($id: ID!) {
@@ -114,3 +116,24 @@ async def test_operators_is_for_administrators_and_checks_its_arguments(
     assert too_many["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     bad_cursor = await gql.execute(OPERATORS, {"first": 1, "after": "garbage"}, token=admin)
     assert bad_cursor["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_an_operator_shows_when_they_were_created_invited_and_last_logged_in(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    clock.advance(timedelta(minutes=5))
+    token = await gql.session(team.basic.email)
+    data = await gql.data(
+        "{ viewer { createdAt invitedAt lastLoginAt twoFactorConfiguredAt } }", token=token
+    )
+    assert data["viewer"] == {
+        "createdAt": START.isoformat(),
+        "invitedAt": None,
+        "lastLoginAt": (START + timedelta(minutes=5)).isoformat(),
+        "twoFactorConfiguredAt": None,
+    }
+    enrolled_at = clock.now()
+    await enroll(gql, token, clock)
+    data = await gql.data("{ viewer { twoFactorConfiguredAt } }", token=token)
+    assert data["viewer"]["twoFactorConfiguredAt"] == enrolled_at.isoformat()

@@ -30,6 +30,16 @@ class OperatorNode(relay.Node):
     two_factor_override: TwoFactorMode | None = strawberry.field(
         description="The administrator's override of the account default; null: follows it."
     )
+    created_at: datetime = strawberry.field(description="When the operator was created or invited.")
+    invited_at: datetime | None = strawberry.field(
+        description="When the latest invitation was sent; null if never invited."
+    )
+    last_login_at: datetime | None = strawberry.field(
+        description="When a session was last issued to the operator; null if never."
+    )
+    two_factor_configured_at: datetime | None = strawberry.field(
+        description="When the operator's authenticator was confirmed; null without one."
+    )
     account_id: strawberry.Private[int]
     two_factor_required_since: strawberry.Private[datetime | None]
 
@@ -44,6 +54,10 @@ class OperatorNode(relay.Node):
             status=operator.status,
             uses_single_sign_on=operator.uses_single_sign_on,
             two_factor_override=operator.two_factor_override,
+            created_at=operator.created_at,
+            invited_at=operator.invited_at,
+            last_login_at=operator.last_login_at,
+            two_factor_configured_at=operator.two_factor_configured_at,
             account_id=operator.account_id,
             two_factor_required_since=operator.two_factor_required_since,
         )
