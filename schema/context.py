@@ -13,8 +13,8 @@ from starlette.responses import Response
 from models import Operator, Session
 from schema.errors import unauthenticated
 from schema.loaders import Loaders
+from services.client import Client
 from services.dependencies import Dependencies
-from services.sessions import Client
 
 
 @dataclass
@@ -60,7 +60,7 @@ class Context:
     @property
     def client(self) -> Client:
         """The caller's address and user agent, kept with a session issued to them."""
-        return Client(self.client_address, self.request.headers.get("user-agent"))
+        return Client.of(self.client_address, self.request.headers.get("user-agent"))
 
     def now(self) -> datetime:
         """Return the current instant from the application's clock."""

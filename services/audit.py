@@ -7,7 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tortoise.queryset import QuerySet
+
 from models import AuditEvent, Operator
+from services.client import current_client
 
 
 class AuditEventKind(StrEnum):
@@ -39,6 +42,25 @@ class AuditFilter:
     kinds: tuple[AuditEventKind, ...] | None = None
     actor_id: int | None = None
     target_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(account_id: int, where: AuditFilter | None) -> QuerySet[AuditEvent]:
+    """Return the account's events that match ``where`` (since inclusive, until exclusive)."""
+    query = AuditEvent.filter(account_id=account_id)
+    if where is not None:
+        if where.kinds is not None:
+            query = query.filter(kind__in=[kind.value for kind in where.kinds])
+        if where.actor_id is not None:
+            query = query.filter(actor_id=where.actor_id)
+        if where.target_id is not None:
+            query = query.filter(target_id=where.target_id)
+        if where.since is not None:
+            query = query.filter(created_at__gte=where.since)
+        if where.until is not None:
+            query = query.filter(created_at__lt=where.until)
+    return query
 
 
 async def events_page(
@@ -48,18 +70,16 @@ async def events_page(
 
     The flag says whether older events follow.
     """
-    query = AuditEvent.filter(account_id=account_id)
+    query = _filtered(account_id, where)
     if before_id is not None:
         query = query.filter(id__lt=before_id)
-    if where is not None:
-        if where.kinds is not None:
-            query = query.filter(kind__in=[kind.value for kind in where.kinds])
-        if where.actor_id is not None:
-            query = query.filter(actor_id=where.actor_id)
-        if where.target_id is not None:
-            query = query.filter(target_id=where.target_id)
     rows = await query.order_by("-id").limit(limit + 1)
     return rows[:limit], len(rows) > limit
+
+
+async def count_events(account_id: int, where: AuditFilter | None) -> int:
+    """Return how many of the account's events match ``where`` (one statement)."""
+    return await _filtered(account_id, where).count()
 
 
 async def visible_event(viewer_account_id: int, event_id: int) -> AuditEvent | None:
@@ -76,13 +96,19 @@ async def record(
     target_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event; call it inside the transaction of the change it describes."""
+    """Append one event; call it inside the transaction of the change it describes.
+
+    The event carries the address and user agent of the request that caused it, if any.
+    """
+    client = current_client()
     await AuditEvent.create(
         account_id=account_id,
         actor_id=actor_id,
         target_id=target_id,
         kind=kind.value,
         details=details or {},
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
         created_at=now,
     )
 

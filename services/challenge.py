@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from models import Operator, TokenPurpose
 from services import second_factor, sessions, tokens
+from services.client import Client
 from services.dependencies import Dependencies
-from services.sessions import AuthenticationMethod, Client
+from services.sessions import AuthenticationMethod
 
 CHALLENGE_FIELD = ("input", "challengeToken")
 

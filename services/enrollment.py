@@ -25,6 +25,7 @@ from models import (
 )
 from services import audit, qr, recovery_codes, sessions, tokens, totp
 from services.audit import AuditEventKind
+from services.client import Client
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.notifications import notify
@@ -32,7 +33,7 @@ from services.operators import policy_of
 from services.policy import PolicySource, TwoFactorState
 from services.reauthentication import ensure_recent_authentication
 from services.second_factor import counted_attempt, invalid_code
-from services.sessions import AuthenticationMethod, Client
+from services.sessions import AuthenticationMethod
 from services.setup_link import send_setup_link
 
 PENDING_LIFETIME = timedelta(minutes=15)

@@ -13,12 +13,13 @@ from mail.outbox import INVITATION_PATH
 from models import Operator, OperatorRole, OperatorStatus, Session, TokenPurpose
 from services import audit, sessions, tokens
 from services.audit import AuditEventKind
+from services.client import Client
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.notifications import notify
 from services.operators import policy_of, require_administrator
 from services.reauthentication import ensure_recent_authentication
-from services.sessions import AuthenticationMethod, Client
+from services.sessions import AuthenticationMethod
 from services.validation import (
     check_new_password,
     clean_email,

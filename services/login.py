@@ -11,11 +11,12 @@ from tortoise.transactions import in_transaction
 from models import Operator, OperatorStatus, TokenPurpose, TwoFactorMode
 from services import audit, sessions, throttle, tokens
 from services.audit import AuditEventKind
+from services.client import Client
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.operators import policy_of
 from services.policy import TwoFactorState
-from services.sessions import AuthenticationMethod, Client
+from services.sessions import AuthenticationMethod
 from services.setup_link import send_setup_link
 from services.validation import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, email_key, is_storable
 
@@ -84,7 +85,7 @@ async def login(
             ErrorCode.SINGLE_SIGN_ON_OPERATOR,
             "This operator signs in through single sign-on, not with a password.",
         )
-    return await _second_step(deps, operator, now, Client(client_address, user_agent))
+    return await _second_step(deps, operator, now, Client.of(client_address, user_agent))
 
 
 async def _second_step(

@@ -9,7 +9,6 @@ change of policy ends non-compliant sessions at once, in every process, without 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -18,6 +17,7 @@ from tortoise.transactions import in_transaction
 from models import Operator, OperatorStatus, Session, TwoFactorMode
 from services import audit
 from services.audit import AuditEventKind
+from services.client import Client
 from services.operators import policy_with
 from services.policy import TwoFactorState
 from services.tokens import hash_token, new_token
@@ -26,8 +26,6 @@ SESSION_LIFETIME = timedelta(hours=12)
 """How long a session token is accepted after login."""
 LAST_USED_PRECISION = timedelta(minutes=1)
 """``lastUsedAt`` is written at most this often, so most requests only read."""
-MAX_USER_AGENT_LENGTH = 512
-"""Longest User-Agent kept with a session (the rest is cut off)."""
 
 
 class AuthenticationMethod(StrEnum):
@@ -42,16 +40,6 @@ class AuthenticationMethod(StrEnum):
 
 SECOND_FACTORS = frozenset({AuthenticationMethod.TOTP, AuthenticationMethod.RECOVERY_CODE})
 """Methods that make a session two-factor (an enrollment confirmed in it adds TOTP)."""
-
-
-@dataclass(frozen=True)
-class Client:
-    """Who is calling, as far as the server can tell: kept with a session at login."""
-
-    ip_address: str | None = None
-    """The client's address (the proxy's, unless forwarded headers are trusted)."""
-    user_agent: str | None = None
-    """The User-Agent header, if any."""
 
 
 async def start_session(
@@ -75,7 +63,7 @@ async def start_session(
             authentication_methods=[method.value for method in methods],
             authenticated_at=now,
             ip_address=client.ip_address,
-            user_agent=(client.user_agent or "")[:MAX_USER_AGENT_LENGTH] or None,
+            user_agent=client.user_agent,
             last_used_at=now,
             created_at=now,
             expires_at=now + SESSION_LIFETIME,

@@ -9,6 +9,7 @@ from models import TwoFactorMode
 from services.audit import AuditEventKind
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
+from tests.conftest import START
 from tests.smtp import link_token
 from tests.support import (
     PUBLIC_URL,
@@ -229,3 +230,43 @@ async def test_password_lockout_is_audited(
     [edge] = data["viewer"]["account"]["auditEvents"]["edges"]
     assert edge["node"]["details"]["factor"] == "password"
     assert edge["node"]["target"] == {"email": team.basic.email}
+
+
+async def test_events_record_the_client_filter_by_time_and_count(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    override = """mutation ($id: ID!, $mode: TwoFactorMode!) { setOperatorTwoFactorOverride(
+      input: {operatorId: $id, mode: $mode}) { userErrors { code } } }"""
+    for mode in ("DISABLED", "OPTIONAL", "REQUIRED"):
+        admin = await session_for(team.admin, clock)  # recent enough for a policy change
+        response = await gql.http.post(
+            "/graphql",
+            json={"query": override, "variables": {"id": gid(team.basic), "mode": mode}},
+            headers={"authorization": f"Bearer {admin}", "user-agent": f"Dashboard/{mode}"},
+        )
+        assert response.json()["data"]["setOperatorTwoFactorOverride"]["userErrors"] == []
+        clock.advance(timedelta(hours=1))
+    query = """query ($filter: AuditEventFilter) { viewer { account {
+      auditEvents(first: 10, filter: $filter) {
+        totalCount edges { node { details ipAddress userAgent } } } } } }"""
+    kinds = {"kinds": ["OVERRIDE_SET"]}
+    every = (await gql.data(query, {"filter": kinds}, token=admin))["viewer"]["account"]
+    assert every["auditEvents"]["totalCount"] == 3
+    assert [edge["node"] for edge in every["auditEvents"]["edges"]] == [
+        {"details": {"from": "OPTIONAL", "to": "REQUIRED"}, "ipAddress": "127.0.0.1",
+         "userAgent": "Dashboard/REQUIRED"},
+        {"details": {"from": "DISABLED", "to": "OPTIONAL"}, "ipAddress": "127.0.0.1",
+         "userAgent": "Dashboard/OPTIONAL"},
+        {"details": {"from": None, "to": "DISABLED"}, "ipAddress": "127.0.0.1",
+         "userAgent": "Dashboard/DISABLED"},
+    ]  # fmt: skip
+    window = {
+        **kinds,
+        "since": (START + timedelta(hours=1)).isoformat(),
+        "until": (START + timedelta(hours=2)).isoformat(),
+    }
+    middle = (await gql.data(query, {"filter": window}, token=admin))["viewer"]["account"]
+    assert middle["auditEvents"]["totalCount"] == 1
+    assert middle["auditEvents"]["edges"][0]["node"]["userAgent"] == "Dashboard/OPTIONAL"

@@ -20,6 +20,7 @@ from strawberry.http import GraphQLHTTPResponse
 from schema.context import Context
 from schema.errors import UNAVAILABLE_MESSAGE
 from schema.schema import schema
+from services.client import bind_client
 from services.dependencies import Dependencies
 from services.errors import DATABASE_UNAVAILABLE
 from services.sessions import authenticate
@@ -54,6 +55,7 @@ class GraphQLView(GraphQL[Context, None]):
         context = Context(
             request=request, response=response, deps=self.deps, session=session, viewer=viewer
         )
+        bind_client(context.client)  # the audit log records who made the request
         if viewer is not None:
             context.loaders.account.prime(viewer.account_id, viewer.account)
         return context

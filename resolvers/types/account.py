@@ -104,8 +104,9 @@ async def audit_events(
     """Return one page of the audit log."""
     _ensure_administrator_here(root, info)
     window = Window.of(EVENT_CURSOR, first, after, None, None)
+    where = _audit_filter(filter)
     events, more = await audit.events_page(
-        root.id, _audit_filter(filter), before_id=window.after_id, limit=window.limit
+        root.id, where, before_id=window.after_id, limit=window.limit
     )
     edges = [
         relay.Edge(cursor=encode_cursor(EVENT_CURSOR, e.id), node=AuditEventNode.from_model(e))
@@ -116,6 +117,8 @@ async def audit_events(
         page_info=page_info(
             edges, has_next_page=more, has_previous_page=window.after_id is not None
         ),
+        account_id=root.id,
+        where=where,
     )
 
 
@@ -133,6 +136,8 @@ def _audit_filter(value: AuditEventFilter | None) -> audit.AuditFilter | None:
         kinds=tuple(value.kinds) if value.kinds is not None else None,
         actor_id=_operator_key(value.actor_id),
         target_id=_operator_key(value.target_id),
+        since=value.since,
+        until=value.until,
     )
 
 

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from schema.context import Info
+from services import audit
 
 if TYPE_CHECKING:
-    from schema.types.audit import AuditEventNode
+    from schema.types.audit import AuditEventConnection, AuditEventNode
     from schema.types.operator import OperatorNode
 
 OperatorRef = Annotated["OperatorNode", strawberry.lazy("schema.types.operator")]
@@ -32,3 +33,8 @@ async def _operator(info: Info, operator_id: int | None) -> OperatorNode | None:
         return None
     operator = await info.context.loaders.operator.load(operator_id)
     return OperatorNode.from_model(operator) if operator is not None else None
+
+
+async def total_count(root: AuditEventConnection) -> int:
+    """Count the filtered log (one statement, run only when asked for)."""
+    return await audit.count_events(root.account_id, root.where)

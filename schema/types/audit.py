@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 import resolvers.types.audit
 from models import AuditEvent
 from schema.enums import AuditEventKind
+from services import audit
 
 
 @strawberry.type(name="AuditEvent", description="A change or security event in an account.")
@@ -23,6 +24,12 @@ class AuditEventNode(relay.Node):
     details: JSON = strawberry.field(
         description="Non-secret facts about the event, e.g. the old and new mode."
     )
+    ip_address: str | None = strawberry.field(
+        description="The address of the client whose request caused the event, if any."
+    )
+    user_agent: str | None = strawberry.field(
+        description="The User-Agent of the client whose request caused the event, if any."
+    )
     actor_id: strawberry.Private[int | None]
     target_id: strawberry.Private[int | None]
 
@@ -34,6 +41,8 @@ class AuditEventNode(relay.Node):
             kind=AuditEventKind(event.kind),
             occurred_at=event.created_at,
             details=JSON(event.details),
+            ip_address=event.ip_address,
+            user_agent=event.user_agent,
             actor_id=event.actor_id,
             target_id=event.target_id,
         )
@@ -50,7 +59,15 @@ class AuditEventNode(relay.Node):
 
 @strawberry.type(name="AuditEventConnection", description="A page of audit events, newest first.")
 class AuditEventConnection(relay.Connection[AuditEventNode]):
-    """A Relay connection over audit events."""
+    """A Relay connection over audit events, with the total count of the filtered log."""
+
+    account_id: strawberry.Private[int]
+    where: strawberry.Private[audit.AuditFilter | None]
+
+    total_count = strawberry.field(
+        resolver=resolvers.types.audit.total_count,
+        description="How many events the whole filtered log has.",
+    )
 
 
 @strawberry.input(description="Conditions on the audit events to list; all must hold.")
@@ -65,4 +82,10 @@ class AuditEventFilter:
     )
     target_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only events about this operator."
+    )
+    since: datetime | None = strawberry.field(
+        default=None, description="Only events at or after this instant."
+    )
+    until: datetime | None = strawberry.field(
+        default=None, description="Only events before this instant."
     )
