@@ -123,6 +123,9 @@ CASES = {
     "regenerateRecoveryCodes": Case("RegenerateRecoveryCodesInput", "configured", {"code": "123456"}, BAD_TEXT, {"code": "INVALID_CODE"}),
     "inviteOperator": Case("InviteOperatorInput", "admin", {"email": "new@acme.example", "name": "New"}, BAD_TEXT, {"email": "INVALID_INPUT", "name": "INVALID_INPUT"}),
     "acceptInvitation": Case("AcceptInvitationInput", "nobody", ACCEPT_INPUT, BAD_TEXT, {"invitationToken": "TOKEN_INVALID", "password": "WEAK_PASSWORD", "name": "INVALID_INPUT"}),
+    "changeOperatorRole": Case("ChangeOperatorRoleInput", "admin", {"operatorId": "<basic>", "role": "ADMINISTRATOR"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "deactivateOperator": Case("DeactivateOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "reactivateOperator": Case("ReactivateOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
 }  # fmt: skip
 EXCEPTIONS = {
     # Too long to be taken for a password at all; the short bad values are merely weak.
@@ -132,6 +135,9 @@ BY_OPERATOR_ID = {
     "setOperatorTwoFactorOverride",
     "clearOperatorTwoFactorOverride",
     "resetOperatorTwoFactor",
+    "changeOperatorRole",
+    "deactivateOperator",
+    "reactivateOperator",
 }
 """Mutations on an operator by id: an operator of another account is spoiled input too."""
 
