@@ -171,6 +171,8 @@ _register(
         "OPERATOR_DEACTIVATED": "An administrator deactivated an operator: their sessions "
         "ended (details say how many) and they can no longer log in.",
         "OPERATOR_REACTIVATED": "An administrator reactivated a deactivated operator.",
+        "OPERATOR_UNLOCKED": "An administrator lifted an operator's password and code locks "
+        "(details say until when the latest one would have run, or null).",
     },
 )
 

@@ -20,6 +20,7 @@ import resolvers.invitations.invite_operator
 import resolvers.operators.change_operator_role
 import resolvers.operators.deactivate_operator
 import resolvers.operators.reactivate_operator
+import resolvers.operators.unlock_operator
 import resolvers.policy.clear_operator_two_factor_override
 import resolvers.policy.reset_operator_two_factor
 import resolvers.policy.set_account_two_factor_default
@@ -64,3 +65,4 @@ class Mutation:
     change_operator_role = resolvers.operators.change_operator_role.change_operator_role
     deactivate_operator = resolvers.operators.deactivate_operator.deactivate_operator
     reactivate_operator = resolvers.operators.reactivate_operator.reactivate_operator
+    unlock_operator = resolvers.operators.unlock_operator.unlock_operator

@@ -1,4 +1,4 @@
-"""What administrators do to operators themselves: roles and deactivation.
+"""What administrators do to operators themselves: roles, deactivation, unlocking.
 
 Every change needs a recent authentication and is audited. An account always keeps at least
 one active administrator: demoting or deactivating the last one is LAST_ADMINISTRATOR. Each
@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models import Account, OneTimeToken, Operator, OperatorRole, OperatorStatus, Session
-from services import audit, sessions
+from services import audit, operator_locks, sessions
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode, Forbidden, not_found
@@ -199,4 +199,27 @@ async def reactivate(
             "reactivated.",
             field=OPERATOR_ID_FIELD,
         ) from error
+    return operator
+
+
+async def unlock(
+    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
+) -> Operator:
+    """Lift an operator's password and code locks and forget their failed attempts.
+
+    See ``services.operator_locks`` for which counters are theirs.
+    """
+    _begin(deps, actor, session)
+    now = deps.now()
+    async with in_transaction():
+        operator = await _hold_account(actor, operator_id)
+        lifted = await operator_locks.clear(operator.id, operator.email_key, now)
+        await audit.record(
+            AuditEventKind.OPERATOR_UNLOCKED,
+            account_id=actor.account_id,
+            actor_id=actor.id,
+            target_id=operator.id,
+            now=now,
+            details={"lockedUntil": lifted.isoformat() if lifted is not None else None},
+        )
     return operator

@@ -123,6 +123,7 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
     )
     for change in (
         "changeOperatorRole(input: {operatorId: $id, role: ADMINISTRATOR})",
+        "unlockOperator(input: {operatorId: $id})",
         "deactivateOperator(input: {operatorId: $id})",
         "reactivateOperator(input: {operatorId: $id})",
     ):
@@ -148,6 +149,7 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
     assert one("ROLE_CHANGED")["details"] == {"from": "BASIC", "to": "ADMINISTRATOR"}
     assert one("OPERATOR_DEACTIVATED")["target"] == {"email": basic_email}
     assert one("OPERATOR_REACTIVATED")["actor"] == {"email": team.admin.email}
+    assert one("OPERATOR_UNLOCKED")["details"] == {"lockedUntil": None}
     assert one("INVITATION_ACCEPTED")["target"] == {"email": "new@acme.example"}
     assert (
         one("LOGIN_FAILED")["target"] == {"email": basic_email}

@@ -126,6 +126,7 @@ CASES = {
     "changeOperatorRole": Case("ChangeOperatorRoleInput", "admin", {"operatorId": "<basic>", "role": "ADMINISTRATOR"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
     "deactivateOperator": Case("DeactivateOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
     "reactivateOperator": Case("ReactivateOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "unlockOperator": Case("UnlockOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
 }  # fmt: skip
 EXCEPTIONS = {
     # Too long to be taken for a password at all; the short bad values are merely weak.
@@ -138,6 +139,7 @@ BY_OPERATOR_ID = {
     "changeOperatorRole",
     "deactivateOperator",
     "reactivateOperator",
+    "unlockOperator",
 }
 """Mutations on an operator by id: an operator of another account is spoiled input too."""
 

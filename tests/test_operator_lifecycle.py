@@ -1,5 +1,5 @@
-"""Administrators change roles, deactivate and reactivate operators; an account always keeps
-an active administrator, under concurrency too."""
+"""Administrators change roles, deactivate and reactivate operators and lift their locks; an
+account always keeps an active administrator, under concurrency too."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
 from models import (
     AuditEvent,
@@ -17,12 +18,14 @@ from models import (
     OperatorRole,
     OperatorStatus,
     Session,
+    Throttle,
     TokenPurpose,
 )
 from schema.ids import encode_id
 from services import tokens
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
+from services.throttle import address_key
 from services.validation import unclaimed_email_key
 from tests.smtp import link_token
 from tests.support import (
@@ -38,20 +41,25 @@ from tests.support import (
     gid,
     make_team,
     session_for,
+    stop_sender,
     totp_code,
     verify,
 )
+from tests.test_login_throttling import ATTACKERS, OWNER, WRONG, from_address, login_from
+from twofa.sql_log import StatementCounter
 
-OPERATOR_FIELDS = "operator { id status role } userErrors { code field message }"
+OPERATOR_FIELDS = "operator { id status role lockedUntil } userErrors { code field message }"
 DEACTIVATE = f"""mutation ($id: ID!) {{
   deactivateOperator(input: {{operatorId: $id}}) {{ {OPERATOR_FIELDS} }} }}"""
 REACTIVATE = f"""mutation ($id: ID!) {{
   reactivateOperator(input: {{operatorId: $id}}) {{ {OPERATOR_FIELDS} }} }}"""
 CHANGE_ROLE = f"""mutation ($id: ID!, $role: OperatorRole!) {{
   changeOperatorRole(input: {{operatorId: $id, role: $role}}) {{ {OPERATOR_FIELDS} }} }}"""
+UNLOCK = f"""mutation ($id: ID!) {{
+  unlockOperator(input: {{operatorId: $id}}) {{ {OPERATOR_FIELDS} }} }}"""
 DEMOTE = CHANGE_ROLE.replace("$role: OperatorRole!", "").replace("role: $role", "role: BASIC")
 """``changeOperatorRole`` to BASIC, with the operator's id as its only variable."""
-OPERATOR = """query ($id: ID!) { node(id: $id) { ... on Operator { status role } } }"""
+OPERATOR = """query ($id: ID!) { node(id: $id) { ... on Operator { status role lockedUntil } } }"""
 ADMIN_ONLY = "{ viewer { account { operators(first: 1) { totalCount } } } }"
 VIEWER = "{ viewer { email role } }"
 ACCEPT = """mutation ($invitation: String!) {
@@ -64,6 +72,7 @@ BY_ID = {
     "deactivateOperator": DEACTIVATE,
     "reactivateOperator": REACTIVATE,
     "changeOperatorRole": DEMOTE,
+    "unlockOperator": UNLOCK,
 }
 """Every mutation of this file with the target operator's id as its only variable."""
 
@@ -75,7 +84,7 @@ async def run(gql: GraphQLClient, document: str, token: str | None, **variables:
 
 
 async def node(gql: GraphQLClient, token: str, operator: Operator) -> Any:
-    """An operator's status and role as the token's operator reads them."""
+    """An operator's status, role and lock as the token's operator reads them."""
     return (await gql.data(OPERATOR, {"id": gid(operator)}, token=token))["node"]
 
 
@@ -132,6 +141,7 @@ async def test_a_deactivated_operator_cannot_log_in_and_their_sessions_end_at_on
             "id": gid(team.basic),
             "status": "DEACTIVATED",
             "role": "BASIC",
+            "lockedUntil": None,
         },
         "userErrors": [],
     }
@@ -157,6 +167,7 @@ async def test_a_deactivated_operator_cannot_log_in_and_their_sessions_end_at_on
     assert await node(gql, admin, team.basic) == {
         "status": "DEACTIVATED",
         "role": "BASIC",
+        "lockedUntil": None,
     }
 
     payload = await run(gql, REACTIVATE, admin, id=gid(team.basic))
@@ -373,6 +384,7 @@ async def test_invited_and_deactivated_administrators_change_role_freely(
             "id": gid(operator),
             "status": status,
             "role": "BASIC",
+            "lockedUntil": None,
         }
     assert await active_administrators(team) == 1
 
@@ -422,6 +434,159 @@ async def test_two_administrators_demoting_each_other_at_once_cannot_both_succee
         assert refused["data"] is None
         assert await active_administrators(team) == 1
         assert len(await AuditEvent.filter(kind="ROLE_CHANGED", account_id=team.account.id)) == 1
+
+
+# -- Locks -----------------------------------------------------------------------------------
+
+
+async def test_unlocking_lifts_the_code_and_password_locks(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    enrolled = await enroll(gql, await session_for(team.basic, clock), clock)
+    clock.advance(timedelta(minutes=1))
+    start = clock.now()
+    assert (await node(gql, admin, team.basic))["lockedUntil"] is None
+
+    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    for _ in range(5):
+        await verify(gql, challenge, "000000")
+    code_lock = start + timedelta(seconds=30)
+    assert (await node(gql, admin, team.basic))["lockedUntil"] == code_lock.isoformat()
+    clock.advance(timedelta(seconds=10))
+    for _ in range(5):
+        assert codes(await gql.login(team.basic.email, WRONG)) == [("INVALID_CREDENTIALS", None)]
+    password_lock = clock.now() + timedelta(seconds=30)
+    # The later of the two.
+    assert (await node(gql, admin, team.basic))["lockedUntil"] == password_lock.isoformat()
+    assert codes(await gql.login(team.basic.email)) == [("TOO_MANY_ATTEMPTS", None)]
+
+    payload = await run(gql, UNLOCK, admin, id=gid(team.basic))
+    assert payload["userErrors"] == [] and payload["operator"]["lockedUntil"] is None
+    assert await details_of("OPERATOR_UNLOCKED", team.basic) == [
+        {"lockedUntil": password_lock.isoformat()}
+    ]
+    # The right password and code are accepted at once; nothing is left counted.
+    login = await gql.login(team.basic.email)
+    assert login["outcome"] == "TWO_FACTOR_CODE_REQUIRED"
+    clock.advance(timedelta(seconds=20))
+    verified = await verify(gql, login["challengeToken"], totp_code(enrolled.secret, clock.now()))
+    assert verified["userErrors"] == [] and verified["sessionToken"]
+    # The client address's own count (all emails typed from it) is not the operator's.
+    assert (await Throttle.get(key=address_key("127.0.0.1"))).failures > 0
+    # Unlocking an operator without locks is fine too.
+    assert (await run(gql, UNLOCK, admin, id=gid(team.basic)))["userErrors"] == []
+    assert (await details_of("OPERATOR_UNLOCKED", team.basic))[-1] == {"lockedUntil": None}
+
+
+async def test_locked_until_covers_reauthentication_email_wide_and_pair_locks(
+    app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    basic = await session_for(team.basic, clock)
+
+    async def locked_until() -> Any:
+        return (await node(gql, admin, team.basic))["lockedUntil"]
+
+    for n in range(5):
+        await run(gql, REAUTHENTICATE, basic, password=f"wrong guess {n}")
+    assert await locked_until() == (clock.now() + timedelta(seconds=30)).isoformat()
+
+    # Failures from five addresses lock the email for every address.
+    clock.advance(timedelta(seconds=20))
+    for address in ATTACKERS[:5]:
+        await login_from(app, address, team.basic.email)
+    email_lock = clock.now() + timedelta(seconds=30)
+    assert await locked_until() == email_lock.isoformat()
+    assert (await run(gql, UNLOCK, admin, id=gid(team.basic)))["userErrors"] == []
+    assert await locked_until() is None
+    assert (await login_from(app, OWNER, team.basic.email, PASSWORD))["outcome"] == "AUTHENTICATED"
+
+    # A lock on one (email, address) pair shows, though it keeps out only that address.
+    async with from_address(app, ATTACKERS[0]) as attacker:
+        for _ in range(5):
+            await attacker.login(team.basic.email, WRONG)
+    pair_lock = clock.now() + timedelta(seconds=30)
+    assert await locked_until() == pair_lock.isoformat()
+    assert (await login_from(app, OWNER, team.basic.email, PASSWORD))["outcome"] == "AUTHENTICATED"
+    # A lock that ran out is no lock.
+    clock.advance(timedelta(seconds=30))
+    assert await locked_until() is None
+
+
+async def test_another_accounts_invitee_with_the_same_email_neither_sees_nor_lifts_its_locks(
+    app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """An invitation reserves nothing, so another account may invite a locked email: the
+    locks of that email belong to the active operator who logs in with it."""
+    team = await make_team(hasher, clock)
+    other = await make_team(hasher, clock, name="Other", domain="other.example")
+    outsider = await session_for(other.admin, clock)
+    invitee = await add_operator(
+        other.account, team.basic.email, hasher, clock, status=OperatorStatus.INVITED
+    )
+    async with from_address(app, ATTACKERS[0]) as attacker:
+        for _ in range(5):
+            await attacker.login(team.basic.email, WRONG)
+        lock = (clock.now() + timedelta(seconds=30)).isoformat()
+        assert (await node(gql, outsider, invitee))["lockedUntil"] is None
+        assert (await run(gql, UNLOCK, outsider, id=gid(invitee)))["userErrors"] == []
+        assert (await attacker.login(team.basic.email, PASSWORD))["userErrors"][0][
+            "lockedUntil"
+        ] == lock
+    admin = await session_for(team.admin, clock)
+    assert (await node(gql, admin, team.basic))["lockedUntil"] == lock
+    # Deactivated, the operator no longer owns the email's locks either.
+    assert (await run(gql, DEACTIVATE, admin, id=gid(team.basic)))["userErrors"] == []
+    assert (await node(gql, admin, team.basic))["lockedUntil"] is None
+
+
+async def test_locked_until_costs_one_statement_for_a_page_of_any_size(
+    app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    await stop_sender(app)  # only the request's statements are counted
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    page = "{ viewer { account { operators(first: 100) { edges { node { email %s } } } } } }"
+
+    async def statements(fields: str) -> int:
+        with StatementCounter() as counter:
+            data = await gql.data(page % fields, token=admin)
+        assert data["viewer"]["account"]["operators"]["edges"]
+        return len(counter.statements)
+
+    for n in range(8):
+        await add_operator(team.account, f"op{n}@acme.example", hasher, clock)
+    small = await statements("lockedUntil")
+    await Operator.bulk_create(
+        [
+            Operator(
+                account_id=team.account.id,
+                email=f"x{n}@acme.example",
+                email_key=f"x{n}@acme.example",
+                email_folded=f"x{n}@acme.example",
+                name="X",
+                name_key="x",
+                role=OperatorRole.BASIC,
+                status="ACTIVE",
+                created_at=clock.now(),
+            )
+            for n in range(90)
+        ]
+    )
+    for _ in range(5):
+        await gql.login("x7@acme.example", WRONG)
+    large = await statements("lockedUntil")
+    assert small == large == await statements("") + 1
+    data = await gql.data(page % "lockedUntil", token=admin)
+    locked = {
+        edge["node"]["email"]: edge["node"]["lockedUntil"]
+        for edge in data["viewer"]["account"]["operators"]["edges"]
+        if edge["node"]["lockedUntil"]
+    }
+    assert locked == {"x7@acme.example": (clock.now() + timedelta(seconds=30)).isoformat()}
 
 
 # -- Who may: administrators of the account, recently authenticated --------------------------

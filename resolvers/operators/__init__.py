@@ -1,1 +1,1 @@
-"""Resolvers of what administrators do to operators: roles and deactivation."""
+"""Resolvers of what administrators do to operators: roles, deactivation, locks."""

@@ -1,1 +1,1 @@
-"""Inputs and payloads of what administrators do to operators: roles and deactivation."""
+"""Inputs and payloads of what administrators do to operators: roles, deactivation, locks."""
