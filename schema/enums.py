@@ -167,6 +167,12 @@ _register(
         "SESSIONS_REVOKED": "Sessions of an operator were ended (details say how many).",
         "REAUTHENTICATED": "An operator proved who they are again, renewing their session's "
         "recent authentication.",
+        "ROLE_CHANGED": "An administrator changed an operator's role (details say from and to).",
+        "OPERATOR_DEACTIVATED": "An administrator deactivated an operator: their sessions "
+        "ended (details say how many) and they can no longer log in.",
+        "OPERATOR_REACTIVATED": "An administrator reactivated a deactivated operator.",
+        "OPERATOR_UNLOCKED": "An administrator lifted an operator's password and code locks "
+        "(details say until when the latest one would have run, or null).",
     },
 )
 

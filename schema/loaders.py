@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import datetime
 
 from strawberry.dataloader import DataLoader
 
 from models import Account, Operator
 from services.clock import Clock
+from services.operator_locks import locked_until_by_operator
 from services.operators import accounts_by_id, operators_by_id, states_by_operator
 from services.policy import TwoFactorState
 from services.recovery_codes import remaining_by_operator
@@ -23,12 +25,23 @@ class Loaders:
         self.two_factor_state = DataLoader[int, TwoFactorState](load_fn=self._load_states)
         self.recovery_codes_remaining = DataLoader[int, int](load_fn=self._load_remaining)
         self.operator = DataLoader[int, Operator | None](load_fn=self._load_operators)
+        self.locked_until = DataLoader[int, datetime | None](load_fn=self._load_locked_until)
+        self._login_keys: dict[int, str] = {}
 
     def forget_operator(self, operator_id: int) -> None:
-        """Drop what was cached about an operator's two-factor setup (after a change)."""
-        for loader in (self.two_factor_state, self.recovery_codes_remaining):
+        """Drop what was cached about an operator's 2FA setup and locks (after a change)."""
+        for loader in (self.two_factor_state, self.recovery_codes_remaining, self.locked_until):
             with suppress(KeyError):  # DataLoader.clear raises for keys it never loaded
                 loader.clear(operator_id)
+
+    async def load_locked_until(self, operator_id: int, login_key: str) -> datetime | None:
+        """Return when the operator's latest lock ends (None: not locked), batched.
+
+        The locks are found by the operator's login key (``Operator.email_key``), which the
+        loader is told here.
+        """
+        self._login_keys[operator_id] = login_key
+        return await self.locked_until.load(operator_id)
 
     async def _load_operators(self, ids: list[int]) -> Sequence[Operator | None]:
         found = await operators_by_id(ids)
@@ -41,6 +54,13 @@ class Loaders:
     async def _load_states(self, ids: list[int]) -> Sequence[TwoFactorState]:
         states = await states_by_operator(ids, self._clock.now())
         return [states[operator_id] for operator_id in ids]
+
+    async def _load_locked_until(self, ids: list[int]) -> Sequence[datetime | None]:
+        locks = await locked_until_by_operator(
+            [(operator_id, self._login_keys[operator_id]) for operator_id in ids],
+            self._clock.now(),
+        )
+        return [locks[operator_id] for operator_id in ids]
 
     async def _load_remaining(self, ids: list[int]) -> Sequence[int]:
         remaining = await remaining_by_operator(ids)

@@ -17,6 +17,10 @@ import resolvers.enrollment.regenerate_recovery_codes
 import resolvers.enrollment.start_two_factor_enrollment
 import resolvers.invitations.accept_invitation
 import resolvers.invitations.invite_operator
+import resolvers.operators.change_operator_role
+import resolvers.operators.deactivate_operator
+import resolvers.operators.reactivate_operator
+import resolvers.operators.unlock_operator
 import resolvers.policy.clear_operator_two_factor_override
 import resolvers.policy.reset_operator_two_factor
 import resolvers.policy.set_account_two_factor_default
@@ -58,3 +62,7 @@ class Mutation:
     reauthenticate = resolvers.sessions.reauthenticate.reauthenticate
     revoke_session = resolvers.sessions.revoke_session.revoke_session
     revoke_operator_sessions = resolvers.sessions.revoke_operator_sessions.revoke_operator_sessions
+    change_operator_role = resolvers.operators.change_operator_role.change_operator_role
+    deactivate_operator = resolvers.operators.deactivate_operator.deactivate_operator
+    reactivate_operator = resolvers.operators.reactivate_operator.reactivate_operator
+    unlock_operator = resolvers.operators.unlock_operator.unlock_operator

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import Operator, TokenPurpose
+from models import Operator, OperatorStatus, TokenPurpose
 from services import second_factor, sessions, tokens
 from services.client import Client
 from services.dependencies import Dependencies
@@ -18,13 +18,16 @@ async def verify_login_code(
 
     Spending the code, consuming the challenge and issuing the session are one transaction.
     The challenge is consumed only by a right code, so a typo can be corrected within the
-    challenge's five minutes; wrong codes count towards the operator's lock.
+    challenge's five minutes; wrong codes count towards the operator's lock. The challenge
+    of an operator who is no longer active (deactivated after it was issued) is not valid.
     """
     now = deps.now()
     challenge = await tokens.find(
         challenge_token, (TokenPurpose.LOGIN_CHALLENGE,), now, CHALLENGE_FIELD
     )
     operator = await Operator.get(id=challenge.operator_id)
+    if operator.status is not OperatorStatus.ACTIVE:
+        raise tokens.token_invalid(CHALLENGE_FIELD)
 
     async def log_in(method: AuthenticationMethod) -> str:
         await tokens.consume(challenge, CHALLENGE_FIELD)

@@ -19,6 +19,7 @@ from models import (
     Authenticator,
     OneTimeToken,
     Operator,
+    OperatorStatus,
     Session,
     TokenPurpose,
     TwoFactorMode,
@@ -68,9 +69,16 @@ class EnrollmentDone:
 
 
 async def operator_for_setup_token(token: str, now: datetime) -> tuple[Operator, OneTimeToken]:
-    """Return the operator a live setup token stands for, and the token's row."""
+    """Return the operator a live setup token stands for, and the token's row.
+
+    The token of an operator who is no longer active (deactivated after it was issued) is
+    not valid.
+    """
     row = await tokens.find(token, SETUP_PURPOSES, now, SETUP_TOKEN_FIELD)
-    return await Operator.get(id=row.operator_id), row
+    operator = await Operator.get(id=row.operator_id)
+    if operator.status is not OperatorStatus.ACTIVE:
+        raise tokens.token_invalid(SETUP_TOKEN_FIELD)
+    return operator, row
 
 
 async def _ensure_may_enroll(

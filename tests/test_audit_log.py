@@ -122,6 +122,15 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
         admin,
         id=target,
     )
+    for change in (
+        "changeOperatorRole(input: {operatorId: $id, role: ADMINISTRATOR})",
+        "unlockOperator(input: {operatorId: $id})",
+        "deactivateOperator(input: {operatorId: $id})",
+        "reactivateOperator(input: {operatorId: $id})",
+    ):
+        await mutate(
+            gql, f"($id: ID!) {{ {change} {{ userErrors {{ code }} }} }}", admin, id=target
+        )
 
     data = await gql.data(EVENTS, {"first": 100}, token=admin)
     events = [edge["node"] for edge in data["viewer"]["account"]["auditEvents"]["edges"]]
@@ -138,6 +147,10 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
     assert one("OVERRIDE_SET")["target"] == {"email": basic_email}
     assert one("OVERRIDE_SET")["details"] == {"from": None, "to": "REQUIRED"}
     assert one("TWO_FACTOR_RESET")["actor"] == {"email": team.admin.email}
+    assert one("ROLE_CHANGED")["details"] == {"from": "BASIC", "to": "ADMINISTRATOR"}
+    assert one("OPERATOR_DEACTIVATED")["target"] == {"email": basic_email}
+    assert one("OPERATOR_REACTIVATED")["actor"] == {"email": team.admin.email}
+    assert one("OPERATOR_UNLOCKED")["details"] == {"lockedUntil": None}
     assert one("INVITATION_ACCEPTED")["target"] == {"email": "new@acme.example"}
     assert (
         one("LOGIN_FAILED")["target"] == {"email": basic_email}

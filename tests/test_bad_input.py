@@ -123,6 +123,10 @@ CASES = {
     "regenerateRecoveryCodes": Case("RegenerateRecoveryCodesInput", "configured", {"code": "123456"}, BAD_TEXT, {"code": "INVALID_CODE"}),
     "inviteOperator": Case("InviteOperatorInput", "admin", {"email": "new@acme.example", "name": "New"}, BAD_TEXT, {"email": "INVALID_INPUT", "name": "INVALID_INPUT"}),
     "acceptInvitation": Case("AcceptInvitationInput", "nobody", ACCEPT_INPUT, BAD_TEXT, {"invitationToken": "TOKEN_INVALID", "password": "WEAK_PASSWORD", "name": "INVALID_INPUT"}),
+    "changeOperatorRole": Case("ChangeOperatorRoleInput", "admin", {"operatorId": "<basic>", "role": "ADMINISTRATOR"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "deactivateOperator": Case("DeactivateOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "reactivateOperator": Case("ReactivateOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "unlockOperator": Case("UnlockOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
 }  # fmt: skip
 EXCEPTIONS = {
     # Too long to be taken for a password at all; the short bad values are merely weak.
@@ -132,6 +136,10 @@ BY_OPERATOR_ID = {
     "setOperatorTwoFactorOverride",
     "clearOperatorTwoFactorOverride",
     "resetOperatorTwoFactor",
+    "changeOperatorRole",
+    "deactivateOperator",
+    "reactivateOperator",
+    "unlockOperator",
 }
 """Mutations on an operator by id: an operator of another account is spoiled input too."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -36,6 +37,11 @@ async def account(
 async def recovery_codes_remaining(root: OperatorNode, info: Info) -> int:
     """Count the operator's unused recovery codes."""
     return await info.context.loaders.recovery_codes_remaining.load(root.id)
+
+
+async def locked_until(root: OperatorNode, info: Info) -> datetime | None:
+    """Return the end of the operator's latest running password or code lock."""
+    return await info.context.loaders.load_locked_until(root.id, root.login_key)
 
 
 async def effective_two_factor_policy(root: OperatorNode, info: Info) -> EffectiveTwoFactorPolicy:

@@ -42,6 +42,7 @@ class OperatorNode(relay.Node):
     )
     account_id: strawberry.Private[int]
     two_factor_required_since: strawberry.Private[datetime | None]
+    login_key: strawberry.Private[str]
 
     @classmethod
     def from_model(cls, operator: Operator) -> OperatorNode:
@@ -60,6 +61,7 @@ class OperatorNode(relay.Node):
             two_factor_configured_at=operator.two_factor_configured_at,
             account_id=operator.account_id,
             two_factor_required_since=operator.two_factor_required_since,
+            login_key=operator.email_key,
         )
 
     account = strawberry.field(
@@ -73,6 +75,14 @@ class OperatorNode(relay.Node):
     effective_two_factor_policy = strawberry.field(
         resolver=resolvers.types.operator.effective_two_factor_policy,
         description="The two-factor policy that applies to the operator now.",
+    )
+    locked_until = strawberry.field(
+        resolver=resolvers.types.operator.locked_until,
+        description="Until when the operator's logins or codes are refused after repeated "
+        "failures: the later of their password and code locks, if locked; null when not "
+        "locked. A password lock earned from one client address (an email and address pair) "
+        "counts too, though it keeps out only that address. Administrators lift locks with "
+        "unlockOperator.",
     )
     sessions = strawberry.field(
         resolver=resolvers.types.operator.sessions,

@@ -1,0 +1,1 @@
+"""Resolvers of what administrators do to operators: roles, deactivation, locks."""

@@ -1,0 +1,1 @@
+"""Inputs and payloads of what administrators do to operators: roles, deactivation, locks."""

@@ -1,0 +1,225 @@
+"""What administrators do to operators themselves: roles, deactivation, unlocking.
+
+Every change needs a recent authentication and is audited. An account always keeps at least
+one active administrator: demoting or deactivating the last one is LAST_ADMINISTRATOR. Each
+change holds the account's row while it counts administrators and writes, so changes to one
+account take turns (two administrators demoting each other at once cannot both succeed),
+and the acting administrator is read again under that lock: one who lost the role (or was
+deactivated) meanwhile is refused as any non-administrator is.
+"""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models import Account, OneTimeToken, Operator, OperatorRole, OperatorStatus, Session
+from services import audit, operator_locks, sessions
+from services.audit import AuditEventKind
+from services.dependencies import Dependencies
+from services.errors import DomainError, ErrorCode, Forbidden, not_found
+from services.operators import is_administrator, require_administrator
+from services.reauthentication import ensure_recent_authentication
+from services.validation import unclaimed_email_key
+
+OPERATOR_ID_FIELD = ("input", "operatorId")
+
+
+def _last_administrator() -> DomainError:
+    return DomainError(
+        ErrorCode.LAST_ADMINISTRATOR,
+        "The account must keep at least one active administrator: make another operator "
+        "an administrator first.",
+    )
+
+
+def _begin(deps: Dependencies, actor: Operator, session: Session) -> None:
+    """Check the actor may administer operators; call it before the transaction."""
+    require_administrator(actor)
+    ensure_recent_authentication(deps, session)
+
+
+async def _hold_account(actor: Operator, operator_id: int | None) -> Operator:
+    """Hold the account, then return the target operator of that account, held too.
+
+    Call it first inside the change's transaction. Raises Forbidden unless the actor is still
+    an active administrator, and NOT_FOUND for an operator outside the account.
+    """
+    await Account.filter(id=actor.account_id).select_for_update().get()
+    me = await Operator.get_or_none(id=actor.id)
+    if me is None or me.status is not OperatorStatus.ACTIVE or not is_administrator(me):
+        raise Forbidden("Only administrators may do this.")
+    if operator_id is None:
+        raise not_found(OPERATOR_ID_FIELD)
+    operator = (
+        await Operator.filter(id=operator_id, account_id=actor.account_id)
+        .select_for_update()
+        .first()
+    )
+    if operator is None:
+        raise not_found(OPERATOR_ID_FIELD)
+    return operator
+
+
+async def _ensure_another_administrator(operator: Operator) -> None:
+    """Raise LAST_ADMINISTRATOR if ``operator`` is their account's only active administrator.
+
+    Needs the account's row held, so that no other change counts at the same time.
+    """
+    if operator.status is not OperatorStatus.ACTIVE or not is_administrator(operator):
+        return
+    others = (
+        await Operator.filter(
+            account_id=operator.account_id,
+            role=OperatorRole.ADMINISTRATOR,
+            status=OperatorStatus.ACTIVE,
+        )
+        .exclude(id=operator.id)
+        .exists()
+    )
+    if not others:
+        raise _last_administrator()
+
+
+async def change_role(
+    deps: Dependencies,
+    actor: Operator,
+    session: Session,
+    operator_id: int | None,
+    role: OperatorRole,
+) -> Operator:
+    """Give an operator of the actor's account another role; it applies to their next request.
+
+    Any status may change role (an invitation's role, a deactivated operator's role on
+    return). Demoting the last active administrator, oneself included, is refused.
+    Setting the role an operator already has changes nothing and logs nothing.
+    """
+    _begin(deps, actor, session)
+    now = deps.now()
+    async with in_transaction():
+        operator = await _hold_account(actor, operator_id)
+        previous = operator.role
+        if previous is role:
+            return operator
+        if role is not OperatorRole.ADMINISTRATOR:
+            await _ensure_another_administrator(operator)
+        operator.role = role
+        await operator.save(update_fields=["role"])
+        await audit.record(
+            AuditEventKind.ROLE_CHANGED,
+            account_id=actor.account_id,
+            actor_id=actor.id,
+            target_id=operator.id,
+            now=now,
+            details={"from": previous.value, "to": role.value},
+        )
+    return operator
+
+
+async def deactivate(
+    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
+) -> Operator:
+    """Deactivate an active operator of the actor's account: they can no longer log in.
+
+    Their email stops being their login (it may be claimed by someone else), every session
+    ends at once and every outstanding login challenge, setup link or reset link stops
+    working; their authenticator, recovery codes and history are kept for a reactivation.
+    An invited operator is not deactivated (revoke the invitation instead), the last active
+    administrator neither; an operator already deactivated is left as is.
+    """
+    _begin(deps, actor, session)
+    now = deps.now()
+    async with in_transaction():
+        operator = await _hold_account(actor, operator_id)
+        if operator.status is OperatorStatus.DEACTIVATED:
+            return operator
+        if operator.status is not OperatorStatus.ACTIVE:
+            raise DomainError(
+                ErrorCode.INVALID_INPUT,
+                "This operator has not accepted their invitation: revoke the invitation instead.",
+                field=OPERATOR_ID_FIELD,
+            )
+        await _ensure_another_administrator(operator)
+        operator.status = OperatorStatus.DEACTIVATED
+        operator.email_key = unclaimed_email_key()
+        await operator.save(update_fields=["status", "email_key"])
+        ended = await sessions.revoke_operator_sessions(operator.id)
+        await OneTimeToken.filter(operator_id=operator.id).delete()
+        await audit.record(
+            AuditEventKind.OPERATOR_DEACTIVATED,
+            account_id=actor.account_id,
+            actor_id=actor.id,
+            target_id=operator.id,
+            now=now,
+            details={"sessionsEnded": ended},
+        )
+    return operator
+
+
+async def reactivate(
+    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
+) -> Operator:
+    """Let a deactivated operator of the actor's account log in again, as before.
+
+    They log in with their email and the password they had; their two-factor setup is as
+    they left it. If another operator has claimed the email meanwhile (an email is unique
+    among active operators) it is EMAIL_TAKEN and nothing changes. An active operator is
+    left as is; an invited one is not deactivated, so there is nothing to undo.
+    """
+    _begin(deps, actor, session)
+    now = deps.now()
+    try:
+        async with in_transaction():
+            operator = await _hold_account(actor, operator_id)
+            if operator.status is OperatorStatus.ACTIVE:
+                return operator
+            if operator.status is not OperatorStatus.DEACTIVATED:
+                raise DomainError(
+                    ErrorCode.INVALID_INPUT,
+                    "This operator is invited, not deactivated: they become active by "
+                    "accepting their invitation.",
+                    field=OPERATOR_ID_FIELD,
+                )
+            operator.status = OperatorStatus.ACTIVE
+            # Claims the email again; the unique login key refuses it when someone else
+            # active has it now.
+            operator.email_key = operator.email_folded
+            await operator.save(update_fields=["status", "email_key"])
+            await audit.record(
+                AuditEventKind.OPERATOR_REACTIVATED,
+                account_id=actor.account_id,
+                actor_id=actor.id,
+                target_id=operator.id,
+                now=now,
+            )
+    except IntegrityError as error:
+        raise DomainError(
+            ErrorCode.EMAIL_TAKEN,
+            "Another active operator uses this email address now, so this one cannot be "
+            "reactivated.",
+            field=OPERATOR_ID_FIELD,
+        ) from error
+    return operator
+
+
+async def unlock(
+    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
+) -> Operator:
+    """Lift an operator's password and code locks and forget their failed attempts.
+
+    See ``services.operator_locks`` for which counters are theirs.
+    """
+    _begin(deps, actor, session)
+    now = deps.now()
+    async with in_transaction():
+        operator = await _hold_account(actor, operator_id)
+        lifted = await operator_locks.clear(operator.id, operator.email_key, now)
+        await audit.record(
+            AuditEventKind.OPERATOR_UNLOCKED,
+            account_id=actor.account_id,
+            actor_id=actor.id,
+            target_id=operator.id,
+            now=now,
+            details={"lockedUntil": lifted.isoformat() if lifted is not None else None},
+        )
+    return operator
