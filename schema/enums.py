@@ -164,6 +164,8 @@ _register(
         "RECOVERY_CODE_USED": "A recovery code was used instead of a TOTP code.",
         "INVITATION_SENT": "An administrator invited (or re-invited) an operator.",
         "INVITATION_ACCEPTED": "An invited operator accepted and set their password.",
+        "INVITATION_REVOKED": "An administrator withdrew an invitation: the invited operator "
+        "was deleted (details keep their email, name and role).",
         "SESSIONS_REVOKED": "Sessions of an operator were ended (details say how many).",
         "REAUTHENTICATED": "An operator proved who they are again, renewing their session's "
         "recent authentication.",

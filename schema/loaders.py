@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import datetime
 
 from strawberry.dataloader import DataLoader
 
 from models import Account, Operator
 from services.clock import Clock
+from services.invitations import invitation_expiries
 from services.operators import accounts_by_id, operators_by_id, states_by_operator
 from services.policy import TwoFactorState
 from services.recovery_codes import remaining_by_operator
@@ -23,16 +25,27 @@ class Loaders:
         self.two_factor_state = DataLoader[int, TwoFactorState](load_fn=self._load_states)
         self.recovery_codes_remaining = DataLoader[int, int](load_fn=self._load_remaining)
         self.operator = DataLoader[int, Operator | None](load_fn=self._load_operators)
+        self.invitation_expires_at = DataLoader[int, datetime | None](
+            load_fn=self._load_invitation_expiries
+        )
 
     def forget_operator(self, operator_id: int) -> None:
-        """Drop what was cached about an operator's two-factor setup (after a change)."""
-        for loader in (self.two_factor_state, self.recovery_codes_remaining):
+        """Drop what was cached about an operator's two-factor setup and invitation."""
+        for loader in (
+            self.two_factor_state,
+            self.recovery_codes_remaining,
+            self.invitation_expires_at,
+        ):
             with suppress(KeyError):  # DataLoader.clear raises for keys it never loaded
                 loader.clear(operator_id)
 
     async def _load_operators(self, ids: list[int]) -> Sequence[Operator | None]:
         found = await operators_by_id(ids)
         return [found.get(operator_id) for operator_id in ids]
+
+    async def _load_invitation_expiries(self, ids: list[int]) -> Sequence[datetime | None]:
+        expiries = await invitation_expiries(ids, self._clock.now())
+        return [expiries.get(operator_id) for operator_id in ids]
 
     async def _load_accounts(self, ids: list[int]) -> Sequence[Account]:
         found = await accounts_by_id(ids)

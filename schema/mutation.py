@@ -17,6 +17,8 @@ import resolvers.enrollment.regenerate_recovery_codes
 import resolvers.enrollment.start_two_factor_enrollment
 import resolvers.invitations.accept_invitation
 import resolvers.invitations.invite_operator
+import resolvers.invitations.resend_invitation
+import resolvers.invitations.revoke_invitation
 import resolvers.policy.clear_operator_two_factor_override
 import resolvers.policy.reset_operator_two_factor
 import resolvers.policy.set_account_two_factor_default
@@ -55,6 +57,8 @@ class Mutation:
     )
     invite_operator = resolvers.invitations.invite_operator.invite_operator
     accept_invitation = resolvers.invitations.accept_invitation.accept_invitation
+    resend_invitation = resolvers.invitations.resend_invitation.resend_invitation
+    revoke_invitation = resolvers.invitations.revoke_invitation.revoke_invitation
     reauthenticate = resolvers.sessions.reauthenticate.reauthenticate
     revoke_session = resolvers.sessions.revoke_session.revoke_session
     revoke_operator_sessions = resolvers.sessions.revoke_operator_sessions.revoke_operator_sessions

@@ -76,6 +76,17 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
         t=invitation,
     )
 
+    invited = await gql.data(
+        'mutation { inviteOperator(input: {email: "gone@acme.example", name: "Gone"}) { operator { id } } }',
+        token=admin,
+    )
+    await mutate(
+        gql,
+        "($id: ID!) { revokeInvitation(input: {operatorId: $id}) { userErrors { code } } }",
+        admin,
+        id=invited["inviteOperator"]["operator"]["id"],
+    )
+
     enrolled = await enroll(gql, await session_for(team.basic, clock), clock)  # started + confirmed
     clock.advance(timedelta(minutes=1))
     assert (await gql.login(basic_email, "wrong password, long enough"))["userErrors"]

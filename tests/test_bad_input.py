@@ -58,6 +58,7 @@ class World:
     challenge: str
     invitation: str
     basic_id: str
+    invited_id: str
     foreign_id: str
 
 
@@ -79,8 +80,8 @@ async def world(
     configured = await session_for(other.basic, clock)
     await enroll(gql, configured, clock)
     challenge = (await gql.login(other.basic.email))["challengeToken"]
-    await gql.data(
-        'mutation { inviteOperator(input: {email: "inv@acme.example", name: "Inv"}) { userErrors { code } } }',
+    invited = await gql.data(
+        'mutation { inviteOperator(input: {email: "inv@acme.example", name: "Inv"}) { operator { id } } }',
         token=admin,
     )
     basic = await session_for(team.basic, clock)
@@ -93,7 +94,8 @@ async def world(
     assert Tortoise.apps is not None
     return World(
         admin=admin, basic=basic, configured=configured,
-        challenge=challenge, invitation=invitation, basic_id=gid(team.basic), foreign_id=gid(other.basic),
+        challenge=challenge, invitation=invitation, basic_id=gid(team.basic),
+        invited_id=invited["inviteOperator"]["operator"]["id"], foreign_id=gid(other.basic),
     )  # fmt: skip
 
 
@@ -123,6 +125,8 @@ CASES = {
     "regenerateRecoveryCodes": Case("RegenerateRecoveryCodesInput", "configured", {"code": "123456"}, BAD_TEXT, {"code": "INVALID_CODE"}),
     "inviteOperator": Case("InviteOperatorInput", "admin", {"email": "new@acme.example", "name": "New"}, BAD_TEXT, {"email": "INVALID_INPUT", "name": "INVALID_INPUT"}),
     "acceptInvitation": Case("AcceptInvitationInput", "nobody", ACCEPT_INPUT, BAD_TEXT, {"invitationToken": "TOKEN_INVALID", "password": "WEAK_PASSWORD", "name": "INVALID_INPUT"}),
+    "resendInvitation": Case("ResendInvitationInput", "admin", {"operatorId": "<invited>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "revokeInvitation": Case("RevokeInvitationInput", "admin", {"operatorId": "<invited>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
 }  # fmt: skip
 EXCEPTIONS = {
     # Too long to be taken for a password at all; the short bad values are merely weak.
@@ -132,13 +136,18 @@ BY_OPERATOR_ID = {
     "setOperatorTwoFactorOverride",
     "clearOperatorTwoFactorOverride",
     "resetOperatorTwoFactor",
+    "resendInvitation",
+    "revokeInvitation",
 }
 """Mutations on an operator by id: an operator of another account is spoiled input too."""
+ON_INVITATIONS = {"resendInvitation", "revokeInvitation"}
+"""Mutations on an open invitation: an operator who accepted theirs is spoiled input too."""
 
 
 def resolve(value: Any, world: World) -> Any:
     return {
         "<challenge>": world.challenge, "<basic>": world.basic_id, "<invitation>": world.invitation,
+        "<invited>": world.invited_id,
     }.get(value, value)  # fmt: skip
 
 
@@ -157,6 +166,8 @@ async def test_bad_values_get_user_errors_and_write_nothing(
     bad_values = case.bad_values
     if mutation in BY_OPERATOR_ID:
         bad_values = {**bad_values, "foreign": world.foreign_id}
+    if mutation in ON_INVITATIONS:
+        bad_values = {**bad_values, "active": world.basic_id}
     for field, field_code in case.codes.items():
         for label, bad in bad_values.items():
             # Every case starts with no failed attempt counted: else the sixth wrong code

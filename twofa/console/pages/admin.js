@@ -330,6 +330,7 @@ const EVENT_WORDS = {
   RECOVERY_CODE_USED: "Recovery code used",
   INVITATION_SENT: "Invitation sent",
   INVITATION_ACCEPTED: "Invitation accepted",
+  INVITATION_REVOKED: "Invitation withdrawn",
   SESSIONS_REVOKED: "Sessions ended",
   REAUTHENTICATED: "Confirmed their identity again",
 };
