@@ -169,6 +169,12 @@ _register(
         "SESSIONS_REVOKED": "Sessions of an operator were ended (details say how many).",
         "REAUTHENTICATED": "An operator proved who they are again, renewing their session's "
         "recent authentication.",
+        "PASSWORD_CHANGED": "An operator changed their password from a session; their other "
+        "sessions ended (details say how many).",
+        "PASSWORD_RESET_REQUESTED": "A password reset link was emailed to the operator (at "
+        "anyone's request: the link goes only to the operator's mailbox).",
+        "PASSWORD_RESET": "An operator set a new password with a reset link; every session "
+        "of theirs ended (details say how many).",
     },
 )
 

@@ -19,6 +19,9 @@ import resolvers.invitations.accept_invitation
 import resolvers.invitations.invite_operator
 import resolvers.invitations.resend_invitation
 import resolvers.invitations.revoke_invitation
+import resolvers.passwords.change_password
+import resolvers.passwords.request_password_reset
+import resolvers.passwords.reset_password
 import resolvers.policy.clear_operator_two_factor_override
 import resolvers.policy.reset_operator_two_factor
 import resolvers.policy.set_account_two_factor_default
@@ -62,3 +65,6 @@ class Mutation:
     reauthenticate = resolvers.sessions.reauthenticate.reauthenticate
     revoke_session = resolvers.sessions.revoke_session.revoke_session
     revoke_operator_sessions = resolvers.sessions.revoke_operator_sessions.revoke_operator_sessions
+    change_password = resolvers.passwords.change_password.change_password
+    request_password_reset = resolvers.passwords.request_password_reset.request_password_reset
+    reset_password = resolvers.passwords.reset_password.reset_password

@@ -133,6 +133,23 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
         id=target,
     )
 
+    await mutate(
+        gql,
+        '{ changePassword(input: {currentPassword: "correct horse battery staple", newPassword: "a new password 2026"}) { userErrors { code } } }',
+        admin,
+    )
+    await mutate(
+        gql,
+        "($e: String!) { requestPasswordReset(input: {email: $e}) { userErrors { code } } }",
+        e=basic_email,
+    )
+    [reset_mail] = [m for m in await deliver() if m["Subject"].startswith("Reset your password")]
+    await mutate(
+        gql,
+        '($t: String!) { resetPassword(input: {token: $t, newPassword: "a new password 2026"}) { userErrors { code } } }',
+        t=link_token(reset_mail, f"{PUBLIC_URL}/password/reset"),
+    )
+
     data = await gql.data(EVENTS, {"first": 100}, token=admin)
     events = [edge["node"] for edge in data["viewer"]["account"]["auditEvents"]["edges"]]
     assert {event["kind"] for event in events} == {kind.value for kind in AuditEventKind}
