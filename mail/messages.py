@@ -26,6 +26,8 @@ class MailKind(StrEnum):
     TWO_FACTOR_DISABLED = "two_factor_disabled"
     RECOVERY_CODE_USED = "recovery_code_used"
     REUSED_CODE_REFUSED = "reused_code_refused"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a template name, not a secret)
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a template name, not a secret)
 
 
 SUBJECTS: dict[MailKind, str] = {
@@ -36,6 +38,8 @@ SUBJECTS: dict[MailKind, str] = {
     MailKind.TWO_FACTOR_DISABLED: "Two-factor authentication is off",
     MailKind.RECOVERY_CODE_USED: "A recovery code was used to log in",
     MailKind.REUSED_CODE_REFUSED: "A login with a used code was refused",
+    MailKind.PASSWORD_RESET: "Reset your password for $account_name",
+    MailKind.PASSWORD_CHANGED: "Your password was changed",
 }
 """Subject line of each kind (a template over the same values as the body)."""
 

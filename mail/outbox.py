@@ -13,7 +13,9 @@ SETUP_PATH = "/two-factor/setup"
 """Where the two-factor setup link of an email points."""
 INVITATION_PATH = "/invitations/accept"
 """Where an invitation link points."""
-LINK_PATHS = (SETUP_PATH, INVITATION_PATH)
+PASSWORD_RESET_PATH = "/password/reset"  # noqa: S105 (a path, not a secret)
+"""Where a password reset link points."""
+LINK_PATHS = (SETUP_PATH, INVITATION_PATH, PASSWORD_RESET_PATH)
 """Every path an emailed link opens (the console serves each of them)."""
 
 

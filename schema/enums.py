@@ -164,6 +164,8 @@ _register(
         "RECOVERY_CODE_USED": "A recovery code was used instead of a TOTP code.",
         "INVITATION_SENT": "An administrator invited (or re-invited) an operator.",
         "INVITATION_ACCEPTED": "An invited operator accepted and set their password.",
+        "INVITATION_REVOKED": "An administrator withdrew an invitation: the invited operator "
+        "was deleted (details keep their email, name and role).",
         "SESSIONS_REVOKED": "Sessions of an operator were ended (details say how many).",
         "REAUTHENTICATED": "An operator proved who they are again, renewing their session's "
         "recent authentication.",
@@ -173,6 +175,12 @@ _register(
         "OPERATOR_REACTIVATED": "An administrator reactivated a deactivated operator.",
         "OPERATOR_UNLOCKED": "An administrator lifted an operator's password and code locks "
         "(details say until when the latest one would have run, or null).",
+        "PASSWORD_CHANGED": "An operator changed their password from a session; their other "
+        "sessions ended (details say how many).",
+        "PASSWORD_RESET_REQUESTED": "A password reset link was emailed to the operator (at "
+        "anyone's request: the link goes only to the operator's mailbox).",
+        "PASSWORD_RESET": "An operator set a new password with a reset link; every session "
+        "of theirs ended (details say how many).",
     },
 )
 

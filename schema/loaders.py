@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from models import Account, Operator
 from services.clock import Clock
+from services.invitations import invitation_expiries
 from services.operator_locks import locked_until_by_operator
 from services.operators import accounts_by_id, operators_by_id, states_by_operator
 from services.policy import TwoFactorState
@@ -27,10 +28,18 @@ class Loaders:
         self.operator = DataLoader[int, Operator | None](load_fn=self._load_operators)
         self.locked_until = DataLoader[int, datetime | None](load_fn=self._load_locked_until)
         self._login_keys: dict[int, str] = {}
+        self.invitation_expires_at = DataLoader[int, datetime | None](
+            load_fn=self._load_invitation_expiries
+        )
 
     def forget_operator(self, operator_id: int) -> None:
-        """Drop what was cached about an operator's 2FA setup and locks (after a change)."""
-        for loader in (self.two_factor_state, self.recovery_codes_remaining, self.locked_until):
+        """Drop what was cached about an operator's 2FA setup, locks and invitation."""
+        for loader in (
+            self.two_factor_state,
+            self.recovery_codes_remaining,
+            self.locked_until,
+            self.invitation_expires_at,
+        ):
             with suppress(KeyError):  # DataLoader.clear raises for keys it never loaded
                 loader.clear(operator_id)
 
@@ -46,6 +55,10 @@ class Loaders:
     async def _load_operators(self, ids: list[int]) -> Sequence[Operator | None]:
         found = await operators_by_id(ids)
         return [found.get(operator_id) for operator_id in ids]
+
+    async def _load_invitation_expiries(self, ids: list[int]) -> Sequence[datetime | None]:
+        expiries = await invitation_expiries(ids, self._clock.now())
+        return [expiries.get(operator_id) for operator_id in ids]
 
     async def _load_accounts(self, ids: list[int]) -> Sequence[Account]:
         found = await accounts_by_id(ids)

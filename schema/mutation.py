@@ -17,10 +17,15 @@ import resolvers.enrollment.regenerate_recovery_codes
 import resolvers.enrollment.start_two_factor_enrollment
 import resolvers.invitations.accept_invitation
 import resolvers.invitations.invite_operator
+import resolvers.invitations.resend_invitation
+import resolvers.invitations.revoke_invitation
 import resolvers.operators.change_operator_role
 import resolvers.operators.deactivate_operator
 import resolvers.operators.reactivate_operator
 import resolvers.operators.unlock_operator
+import resolvers.passwords.change_password
+import resolvers.passwords.request_password_reset
+import resolvers.passwords.reset_password
 import resolvers.policy.clear_operator_two_factor_override
 import resolvers.policy.reset_operator_two_factor
 import resolvers.policy.set_account_two_factor_default
@@ -59,6 +64,8 @@ class Mutation:
     )
     invite_operator = resolvers.invitations.invite_operator.invite_operator
     accept_invitation = resolvers.invitations.accept_invitation.accept_invitation
+    resend_invitation = resolvers.invitations.resend_invitation.resend_invitation
+    revoke_invitation = resolvers.invitations.revoke_invitation.revoke_invitation
     reauthenticate = resolvers.sessions.reauthenticate.reauthenticate
     revoke_session = resolvers.sessions.revoke_session.revoke_session
     revoke_operator_sessions = resolvers.sessions.revoke_operator_sessions.revoke_operator_sessions
@@ -66,3 +73,6 @@ class Mutation:
     deactivate_operator = resolvers.operators.deactivate_operator.deactivate_operator
     reactivate_operator = resolvers.operators.reactivate_operator.reactivate_operator
     unlock_operator = resolvers.operators.unlock_operator.unlock_operator
+    change_password = resolvers.passwords.change_password.change_password
+    request_password_reset = resolvers.passwords.request_password_reset.request_password_reset
+    reset_password = resolvers.passwords.reset_password.reset_password

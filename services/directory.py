@@ -6,6 +6,15 @@ a bound parameter (hence the S608 exemptions below).
 The effective mode and state are derived in one SQL expression (the same rules as
 ``services.policy``, which a test holds them to), so filtering, paging and the compliance
 summary each cost one statement whatever the account's size.
+
+Search is a prefix match on the case-folded email and name, written as ranges on the
+indexed columns ``(account_id, email_folded)`` and ``(account_id, name_key)``: each
+keystroke reads the matching index entries, not all of the account's operators
+(BENCHMARKS.md shows the plans). A range is a prefix match only where text sorts by code
+point: always on SQLite (BINARY), on PostgreSQL under the C, POSIX or C.UTF-8 collations.
+Under a linguistic collation (Czech sorts "ch" after "h", so ``chris@x`` falls outside the
+range from ``c`` to ``d``) the comparison is made in the C collation instead: still exact,
+but reading all of the account's index entries rather than the prefix's.
 """
 
 from __future__ import annotations
@@ -16,11 +25,12 @@ from typing import Any
 
 from tortoise.connection import get_connection
 
-from models.enums import OperatorRole, TwoFactorMode
+from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
 from services.policy import TwoFactorState, requires_setup
+from services.validation import email_search_key, is_storable, name_key
 
 _POLICY_VIEW = """
-SELECT o.id AS id, o.role AS role,
+SELECT o.id AS id, o.role AS role, o.status AS status,
   CASE WHEN o.uses_single_sign_on THEN 'DISABLED'
        WHEN o.two_factor_override IS NOT NULL THEN o.two_factor_override
        ELSE a.two_factor_default END AS mode,
@@ -30,8 +40,13 @@ SELECT o.id AS id, o.role AS role,
 FROM operators o
 JOIN accounts a ON a.id = o.account_id
 LEFT JOIN authenticators au ON au.operator_id = o.id
-WHERE o.account_id = {account}
+WHERE o.account_id = {account}{search}
 """
+
+_CODE_POINT_COLLATIONS = frozenset({"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"})
+"""PostgreSQL collations that order text by code point, as prefix ranges need."""
+_code_point_order: dict[tuple[str, ...], bool] = {}
+"""Per PostgreSQL database, whether its default collation orders by code point."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,9 @@ class OperatorFilter:
     state: TwoFactorState | None = None
     setup_required: bool | None = None
     role: OperatorRole | None = None
+    status: OperatorStatus | None = None
+    search: str | None = None
+    """Text that the case-folded email or name starts with (blank: any)."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +83,12 @@ class _Query:
         self.values.append(value)
         return f"${len(self.values)}" if self.postgres else "?"
 
-    def view(self, account_id: int, now: datetime, where: OperatorFilter | None) -> str:
-        sql = _POLICY_VIEW.format(now=self.param(now), account=self.param(account_id))
+    async def view(self, account_id: int, now: datetime, where: OperatorFilter | None) -> str:
+        now_param, account = self.param(now), self.param(account_id)
+        search = ""
+        if where is not None and where.search is not None and where.search.strip():
+            search = f" AND {await self.search_condition(account_id, where.search)}"
+        sql = _POLICY_VIEW.format(now=now_param, account=account, search=search)
         conditions = ["1 = 1"]
         if where is not None:
             if where.mode is not None:
@@ -75,6 +97,8 @@ class _Query:
                 conditions.append(f"state = {self.param(where.state.value)}")
             if where.role is not None:
                 conditions.append(f"role = {self.param(where.role.value)}")
+            if where.status is not None:
+                conditions.append(f"status = {self.param(where.status.value)}")
             if where.setup_required is not None:
                 required = self.setup_required_condition()
                 conditions.append(required if where.setup_required else f"NOT {required}")
@@ -93,8 +117,93 @@ class _Query:
         ]
         return f"({' OR '.join(pairs)})"
 
+    async def search_condition(self, account_id: int, text: str) -> str:
+        """Return "email or name starts with ``text``", folded as the stored keys are.
+
+        The matching ids come from two range scans, one on each index (the account first,
+        then the prefix), so a search reads the index entries that match, never the whole
+        account; without statistics, a plain OR would let SQLite walk the account by id for
+        the sake of the ORDER BY. Text that no stored key can hold matches nothing.
+        """
+        keys = search_keys(text)
+        if keys is None:
+            return "1 = 0"
+        collate = "" if await self._orders_by_code_point() else ' COLLATE "C"'
+        scans = []
+        for column, prefix in (("email_folded", keys[0]), ("name_key", keys[1])):
+            conditions = [
+                f"account_id = {self.param(account_id)}",
+                f"{column}{collate} >= {self.param(prefix)}",
+            ]
+            upper = prefix_successor(prefix)
+            if upper is not None:
+                conditions.append(f"{column}{collate} < {self.param(upper)}")
+            scans.append(f"SELECT id FROM operators WHERE {' AND '.join(conditions)}")  # noqa: S608
+        return f"o.id IN ({' UNION ALL '.join(scans)})"
+
+    async def _orders_by_code_point(self) -> bool:
+        """Tell whether the database compares text by code point (checked once per database)."""
+        if not self.postgres:
+            return True  # SQLite's BINARY collation compares UTF-8 bytes: code point order
+        key = tuple(
+            str(getattr(self.connection, name, "")) for name in ("host", "port", "database")
+        )
+        if key not in _code_point_order:
+            rows = await self.connection.execute_query_dict(
+                "SELECT datcollate AS collation, to_jsonb(d) ->> 'datlocprovider' AS provider "
+                "FROM pg_database d WHERE datname = current_database()"
+            )
+            _code_point_order[key] = bool(rows) and _is_code_point_order(rows[0])
+        return _code_point_order[key]
+
     async def rows(self, sql: str) -> list[dict[str, Any]]:
         return await self.connection.execute_query_dict(sql, self.values)
+
+
+def _is_code_point_order(database: dict[str, Any]) -> bool:
+    """Tell from a pg_database row whether its default collation orders by code point.
+
+    With libc (provider ``c``, or no provider column before PostgreSQL 15) it depends on
+    ``datcollate``; the builtin provider of PostgreSQL 17 always does; ICU never does.
+    """
+    provider = database.get("provider")
+    if provider in (None, "c"):
+        return str(database.get("collation")) in _CODE_POINT_COLLATIONS
+    return bool(provider == "b")
+
+
+def search_keys(text: str) -> tuple[str, str] | None:
+    """Return the prefixes to look for in ``email_folded`` and ``name_key``.
+
+    Folded as the stored keys are (``services.validation``): a whole address becomes its
+    email key (domain in IDNA form), other text is case-folded; names are case-folded.
+    None when the text could not be stored (NUL, lone surrogates): no key starts with it.
+    """
+    text = text.strip()
+    if not is_storable(text):
+        return None
+    return email_search_key(text), name_key(text)
+
+
+_SURROGATES = range(0xD800, 0xE000)
+_MAX_CODE_POINT = 0x10FFFF
+
+
+def prefix_successor(prefix: str) -> str | None:
+    """Return the least text above every text that starts with ``prefix`` (code point order).
+
+    ``prefix <= s < prefix_successor(prefix)`` holds exactly for the texts ``s`` that start
+    with ``prefix``: the last character that can be raised is raised (skipping surrogates,
+    which cannot be stored). None when there is no such bound (only U+10FFFF characters).
+    """
+    chars = list(prefix)
+    while chars:
+        last = ord(chars.pop()) + 1
+        if last in _SURROGATES:
+            last = _SURROGATES.stop
+        if last <= _MAX_CODE_POINT:
+            return "".join(chars) + chr(last)
+    return None
 
 
 async def operator_page(
@@ -113,7 +222,7 @@ async def operator_page(
     ``from_end`` (paging backwards from the end).
     """
     query = _Query()
-    sql = query.view(account_id, now, where)
+    sql = await query.view(account_id, now, where)
     if after_id is not None:
         sql += f" AND id > {query.param(after_id)}"
     if before_id is not None:
@@ -132,7 +241,8 @@ async def operator_page(
 async def count_operators(account_id: int, now: datetime, where: OperatorFilter | None) -> int:
     """Return how many of the account's operators match ``where``."""
     query = _Query()
-    sql = f"SELECT COUNT(*) AS n FROM ({query.view(account_id, now, where)}) v"  # noqa: S608
+    view = await query.view(account_id, now, where)
+    sql = f"SELECT COUNT(*) AS n FROM ({view}) v"  # noqa: S608
     rows = await query.rows(sql)
     return int(rows[0]["n"])
 
@@ -142,9 +252,9 @@ async def policy_counts(
 ) -> dict[tuple[TwoFactorMode, TwoFactorState], int]:
     """Return how many operators have each (effective mode, state) pair, in one statement."""
     query = _Query()
+    view = await query.view(account_id, now, None)
     rows = await query.rows(
-        f"SELECT mode, state, COUNT(*) AS n FROM ({query.view(account_id, now, None)}) v "  # noqa: S608
-        "GROUP BY mode, state"
+        f"SELECT mode, state, COUNT(*) AS n FROM ({view}) v GROUP BY mode, state"  # noqa: S608
     )
     return {
         (TwoFactorMode(row["mode"]), TwoFactorState(row["state"])): int(row["n"]) for row in rows

@@ -107,9 +107,14 @@ async def _ensure_may_enroll(
         raise _link_required()
 
 
+class _LinkNowRequired(Exception):
+    """Rolls back a confirmation from a session once the policy demands the emailed link."""
+
+
 def _link_required() -> DomainError:
+    """Return the refusal of enrolling from a session when only the emailed link may."""
     return DomainError(
-        ErrorCode.NOT_ALLOWED_BY_POLICY,
+        ErrorCode.SETUP_LINK_REQUIRED,
         "Two-factor authentication is required for you: set it up from the link in the "
         "email we sent you.",
     )
@@ -193,43 +198,49 @@ async def confirm(
 
     step = await counted_attempt(operator, now, verify)
     codes, hashes = await recovery_codes.generate(deps.hasher)
-    async with in_transaction():
-        # The policy may have changed while the code was checked: decide again, holding the
-        # account and the operator (a policy change takes the account row first, too).
-        await Account.filter(id=operator.account_id).select_for_update().first()
-        current = await Operator.filter(id=operator.id).select_for_update().get()
-        if isinstance(proof, Session) and (await policy_of(current, now)).setup_required:
-            raise _link_required()
-        activated = await Authenticator.filter(id=pending.id, confirmed_at__isnull=True).update(
-            confirmed_at=now, pending_expires_at=None, last_used_step=step
-        )
-        if activated != 1:
-            raise DomainError(
-                ErrorCode.ALREADY_CONFIGURED, "Two-factor authentication is already set up."
+    try:
+        async with in_transaction():
+            # The policy may have changed while the code was checked: decide again, holding the
+            # account and the operator (a policy change takes the account row first, too).
+            await Account.filter(id=operator.account_id).select_for_update().first()
+            current = await Operator.filter(id=operator.id).select_for_update().get()
+            if isinstance(proof, Session) and (await policy_of(current, now)).setup_required:
+                raise _LinkNowRequired
+            activated = await Authenticator.filter(id=pending.id, confirmed_at__isnull=True).update(
+                confirmed_at=now, pending_expires_at=None, last_used_step=step
             )
-        await Operator.filter(id=operator.id).update(two_factor_configured_at=now)
-        operator.two_factor_configured_at = now
-        await recovery_codes.store(operator.id, hashes)
-        session_token = None
-        if isinstance(proof, OneTimeToken):
-            await sessions.revoke_operator_sessions(operator.id)
-            await tokens.consume(proof, SETUP_TOKEN_FIELD)
-            session_token = await sessions.start_session(
+            if activated != 1:
+                raise DomainError(
+                    ErrorCode.ALREADY_CONFIGURED, "Two-factor authentication is already set up."
+                )
+            await Operator.filter(id=operator.id).update(two_factor_configured_at=now)
+            operator.two_factor_configured_at = now
+            await recovery_codes.store(operator.id, hashes)
+            session_token = None
+            if isinstance(proof, OneTimeToken):
+                await sessions.revoke_operator_sessions(operator.id)
+                await tokens.consume(proof, SETUP_TOKEN_FIELD)
+                session_token = await sessions.start_session(
+                    operator,
+                    now,
+                    methods=[SESSION_METHODS[proof.purpose], AuthenticationMethod.TOTP],
+                    client=client,
+                )
+            else:
+                await sessions.revoke_operator_sessions(operator.id, keep_session_id=proof.id)
+                await sessions.add_method(proof, AuthenticationMethod.TOTP, now)
+            # Outstanding setup links are done with: nothing is left to set up.
+            await OneTimeToken.filter(operator_id=operator.id, purpose__in=SETUP_PURPOSES).delete()
+            await audit.record_own(
+                AuditEventKind.ENROLLMENT_CONFIRMED,
                 operator,
                 now,
-                methods=[SESSION_METHODS[proof.purpose], AuthenticationMethod.TOTP],
-                client=client,
+                details={"via": setup_token.purpose.value if setup_token else "SETTINGS"},
             )
-        else:
-            await sessions.revoke_operator_sessions(operator.id, keep_session_id=proof.id)
-            await sessions.add_method(proof, AuthenticationMethod.TOTP, now)
-        # Outstanding setup links are done with: nothing is left to set up.
-        await OneTimeToken.filter(operator_id=operator.id, purpose__in=SETUP_PURPOSES).delete()
-        await audit.record_own(
-            AuditEventKind.ENROLLMENT_CONFIRMED,
-            operator,
-            now,
-            details={"via": setup_token.purpose.value if setup_token else "SETTINGS"},
-        )
-        await notify(deps, MailKind.TWO_FACTOR_ENABLED, operator, now)
+            await notify(deps, MailKind.TWO_FACTOR_ENABLED, operator, now)
+    except _LinkNowRequired:
+        # The policy became REQUIRED while the code was checked (the transaction rolled
+        # back): as when starting, the operator gets the emailed link instead.
+        await send_setup_link(deps, operator, now)
+        raise _link_required() from None
     return EnrollmentDone(operator=operator, recovery_codes=codes, session_token=session_token)

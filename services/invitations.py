@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
@@ -10,12 +12,12 @@ from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
 from mail.outbox import INVITATION_PATH
-from models import Operator, OperatorRole, OperatorStatus, Session, TokenPurpose
+from models import OneTimeToken, Operator, OperatorRole, OperatorStatus, Session, TokenPurpose
 from services import audit, sessions, tokens
 from services.audit import AuditEventKind
 from services.client import Client
 from services.dependencies import Dependencies
-from services.errors import DomainError, ErrorCode
+from services.errors import DomainError, ErrorCode, not_found
 from services.notifications import notify
 from services.operators import policy_of, require_administrator
 from services.reauthentication import ensure_recent_authentication
@@ -30,6 +32,7 @@ from services.validation import (
 )
 
 EMAIL_FIELD = ("input", "email")
+OPERATOR_ID_FIELD = ("input", "operatorId")
 TOKEN_FIELD = ("input", "invitationToken")
 PASSWORD_FIELD = ("input", "password")
 
@@ -50,6 +53,21 @@ class Accepted:
     operator: Operator
     session_token: str | None = None
     setup_token: str | None = None
+
+
+async def invitation_expiries(operator_ids: Iterable[int], now: datetime) -> dict[int, datetime]:
+    """Return when each operator's live invitation link expires, in one query.
+
+    Operators without a live link (accepted, expired, revoked, never invited) are left out.
+    Inviting again replaces the link, so there is at most one.
+    """
+    rows = await OneTimeToken.filter(
+        operator_id__in=list(operator_ids), purpose=TokenPurpose.INVITATION, expires_at__gt=now
+    ).values("operator_id", "expires_at")
+    expiries: dict[int, datetime] = {}
+    for row in rows:
+        expiries[row["operator_id"]] = max(row["expires_at"], expiries.get(row["operator_id"], now))
+    return expiries
 
 
 def _email_taken() -> DomainError:
@@ -123,31 +141,105 @@ async def invite(
                         "invited_by_id",
                     ]
                 )
-            token = await tokens.issue(operator.id, TokenPurpose.INVITATION, now)
-            await audit.record(
-                AuditEventKind.INVITATION_SENT,
-                account_id=actor.account_id,
-                actor_id=actor.id,
-                target_id=operator.id,
-                now=now,
-                details={"role": role.value, "resent": resent},
-            )
-            await notify(
-                deps,
-                MailKind.INVITATION,
-                operator,
-                now,
-                inviter_name=actor.name,
-                link=deps.outbox.link(INVITATION_PATH, token),
-                then=(
-                    "then sign in through your organisation's single sign-on"
-                    if uses_single_sign_on
-                    else "and choose your password"
-                ),
-            )
+            await _send(deps, actor, operator, now, resent=resent)
     except IntegrityError as error:  # the email was taken concurrently
         raise _email_taken() from error
     return operator
+
+
+async def _send(
+    deps: Dependencies, actor: Operator, operator: Operator, now: datetime, *, resent: bool
+) -> None:
+    """Issue a fresh invitation link (voiding the earlier one), audit it and queue the email.
+
+    Call inside the transaction that invites. The audit keeps the email, so the log stays
+    readable once a revoked invitation's operator is gone.
+    """
+    token = await tokens.issue(operator.id, TokenPurpose.INVITATION, now)
+    await audit.record(
+        AuditEventKind.INVITATION_SENT,
+        account_id=actor.account_id,
+        actor_id=actor.id,
+        target_id=operator.id,
+        now=now,
+        details={"role": operator.role.value, "resent": resent, "email": operator.email},
+    )
+    await notify(
+        deps,
+        MailKind.INVITATION,
+        operator,
+        now,
+        inviter_name=actor.name,
+        link=deps.outbox.link(INVITATION_PATH, token),
+        then=(
+            "then sign in through your organisation's single sign-on"
+            if operator.uses_single_sign_on
+            else "and choose your password"
+        ),
+    )
+
+
+async def _open_invitation(actor: Operator, operator_id: int | None) -> Operator:
+    """Return the INVITED operator ``operator_id`` of the actor's account, locked.
+
+    Raises NOT_FOUND for an accepted or deactivated operator exactly as for a foreign or
+    missing id. Call inside a transaction.
+    """
+    if operator_id is None:
+        raise not_found(OPERATOR_ID_FIELD)
+    operator = (
+        await Operator.filter(
+            id=operator_id, account_id=actor.account_id, status=OperatorStatus.INVITED
+        )
+        .select_for_update()
+        .first()
+    )
+    if operator is None:
+        raise not_found(OPERATOR_ID_FIELD)
+    return operator
+
+
+async def resend(
+    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
+) -> Operator:
+    """Email an invited operator a new invitation link; the one sent before stops working.
+
+    The resending administrator becomes the inviter, and the link's seven days start over.
+    """
+    require_administrator(actor)
+    ensure_recent_authentication(deps, session)
+    now = deps.now()
+    async with in_transaction():
+        operator = await _open_invitation(actor, operator_id)
+        operator.invited_at, operator.invited_by_id = now, actor.id
+        await operator.save(update_fields=["invited_at", "invited_by_id"])
+        await _send(deps, actor, operator, now, resent=True)
+    return operator
+
+
+async def revoke(
+    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
+) -> int:
+    """Withdraw an invitation: the invited operator is deleted, and their link with them.
+
+    Returns the deleted operator's id. Their audit events keep their facts but lose their
+    target, so the revocation records the email and name.
+    """
+    require_administrator(actor)
+    ensure_recent_authentication(deps, session)
+    now = deps.now()
+    async with in_transaction():
+        operator = await _open_invitation(actor, operator_id)
+        await audit.record(
+            AuditEventKind.INVITATION_REVOKED,
+            account_id=actor.account_id,
+            actor_id=actor.id,
+            target_id=operator.id,
+            now=now,
+            details={"email": operator.email, "name": operator.name, "role": operator.role.value},
+        )
+        await operator.delete()  # its tokens go with it (ON DELETE CASCADE)
+    return operator.id
 
 
 async def accept(

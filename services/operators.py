@@ -111,6 +111,14 @@ def grace_of(required_since: datetime | None, account: Account, now: datetime) -
     )
 
 
+def may_read_operator(viewer: Operator, operator_id: int, account_id: int) -> bool:
+    """Tell whether ``viewer`` may read an operator (``visible_operator``'s rule, loaded).
+
+    Operators read themselves; administrators read every operator of their account.
+    """
+    return operator_id == viewer.id or administers(viewer, account_id)
+
+
 async def visible_operator(viewer: Operator, operator_id: int) -> Operator | None:
     """Return the operator if ``viewer`` may read it, else None (exactly like a missing id).
 

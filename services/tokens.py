@@ -19,6 +19,7 @@ LIFETIMES: dict[TokenPurpose, timedelta] = {
     TokenPurpose.SETUP_FROM_EMAIL: timedelta(hours=24),
     TokenPurpose.SETUP_FROM_INVITATION: timedelta(minutes=30),
     TokenPurpose.INVITATION: timedelta(days=7),
+    TokenPurpose.PASSWORD_RESET: timedelta(hours=1),
 }
 """How long each kind of one-time token stays valid."""
 
@@ -34,7 +35,12 @@ def hash_token(token: str) -> str:
 
 
 REPLACES_EARLIER = frozenset(
-    {TokenPurpose.SETUP_FROM_EMAIL, TokenPurpose.SETUP_FROM_INVITATION, TokenPurpose.INVITATION}
+    {
+        TokenPurpose.SETUP_FROM_EMAIL,
+        TokenPurpose.SETUP_FROM_INVITATION,
+        TokenPurpose.INVITATION,
+        TokenPurpose.PASSWORD_RESET,
+    }
 )
 """Purposes for which a new token voids the operator's earlier ones (a newer link wins).
 Login challenges do not: each login, on any device, has its own."""

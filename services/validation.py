@@ -68,6 +68,16 @@ def email_key(email: str) -> str:
     return _key_of(parsed) if parsed is not None else email.strip().lower()
 
 
+def email_search_key(text: str) -> str:
+    """Return ``text`` folded like the email keys it is compared with in a search.
+
+    A whole address becomes its key (so an internationalized domain matches in either
+    form); the beginning of one is case-folded, as key local parts and domains are.
+    """
+    parsed = _parse_email(text)
+    return _key_of(parsed) if parsed is not None else text.strip().casefold()
+
+
 def clean_email(email: str, field: tuple[str, ...]) -> str:
     """Return ``email`` normalized (domain in Unicode NFC form), or raise INVALID_INPUT."""
     parsed = _parse_email(email)

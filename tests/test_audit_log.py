@@ -77,6 +77,17 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
         t=invitation,
     )
 
+    invited = await gql.data(
+        'mutation { inviteOperator(input: {email: "gone@acme.example", name: "Gone"}) { operator { id } } }',
+        token=admin,
+    )
+    await mutate(
+        gql,
+        "($id: ID!) { revokeInvitation(input: {operatorId: $id}) { userErrors { code } } }",
+        admin,
+        id=invited["inviteOperator"]["operator"]["id"],
+    )
+
     enrolled = await enroll(gql, await session_for(team.basic, clock), clock)  # started + confirmed
     clock.advance(timedelta(minutes=1))
     assert (await gql.login(basic_email, "wrong password, long enough"))["userErrors"]
@@ -131,6 +142,23 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
         await mutate(
             gql, f"($id: ID!) {{ {change} {{ userErrors {{ code }} }} }}", admin, id=target
         )
+
+    await mutate(
+        gql,
+        '{ changePassword(input: {currentPassword: "correct horse battery staple", newPassword: "a new password 2026"}) { userErrors { code } } }',
+        admin,
+    )
+    await mutate(
+        gql,
+        "($e: String!) { requestPasswordReset(input: {email: $e}) { userErrors { code } } }",
+        e=basic_email,
+    )
+    [reset_mail] = [m for m in await deliver() if m["Subject"].startswith("Reset your password")]
+    await mutate(
+        gql,
+        '($t: String!) { resetPassword(input: {token: $t, newPassword: "a new password 2026"}) { userErrors { code } } }',
+        t=link_token(reset_mail, f"{PUBLIC_URL}/password/reset"),
+    )
 
     data = await gql.data(EVENTS, {"first": 100}, token=admin)
     events = [edge["node"] for edge in data["viewer"]["account"]["auditEvents"]["edges"]]

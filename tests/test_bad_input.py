@@ -57,7 +57,10 @@ class World:
     configured: str
     challenge: str
     invitation: str
+    reset: str
+    """The token of a password reset link (for another account's administrator)."""
     basic_id: str
+    invited_id: str
     foreign_id: str
 
 
@@ -79,21 +82,27 @@ async def world(
     configured = await session_for(other.basic, clock)
     await enroll(gql, configured, clock)
     challenge = (await gql.login(other.basic.email))["challengeToken"]
-    await gql.data(
-        'mutation { inviteOperator(input: {email: "inv@acme.example", name: "Inv"}) { userErrors { code } } }',
+    invited = await gql.data(
+        'mutation { inviteOperator(input: {email: "inv@acme.example", name: "Inv"}) { operator { id } } }',
         token=admin,
+    )
+    await gql.data(
+        "mutation ($e: String!) { requestPasswordReset(input: {email: $e}) { userErrors { code } } }",
+        {"e": other.admin.email},
     )
     basic = await session_for(team.basic, clock)
     started = await gql.data(START_ENROLLMENT, token=basic)
     assert started["startTwoFactorEnrollment"]["userErrors"] == []
     # Everything queued is sent before the cases start: the outbox rows are in the snapshot,
     # and a message marked sent between two snapshots would look like a write by the case.
-    [_, invitation_mail] = await deliver()
+    [_, invitation_mail, reset_mail] = await deliver()
     invitation = link_token(invitation_mail, f"{PUBLIC_URL}/invitations/accept")
+    reset = link_token(reset_mail, f"{PUBLIC_URL}/password/reset")
     assert Tortoise.apps is not None
     return World(
         admin=admin, basic=basic, configured=configured,
-        challenge=challenge, invitation=invitation, basic_id=gid(team.basic), foreign_id=gid(other.basic),
+        challenge=challenge, invitation=invitation, reset=reset, basic_id=gid(team.basic),
+        invited_id=invited["inviteOperator"]["operator"]["id"], foreign_id=gid(other.basic),
     )  # fmt: skip
 
 
@@ -111,6 +120,11 @@ class Case:
 
 PASSWORD_INPUT = {"email": "basic@acme.example", "password": "correct horse battery staple"}
 ACCEPT_INPUT = {"invitationToken": "<invitation>", "password": "a long password 123", "name": "Zoë"}
+CHANGE_INPUT = {
+    "currentPassword": "correct horse battery staple",
+    "newPassword": "a long password 123",
+}
+RESET_INPUT = {"token": "<reset>", "newPassword": "a long password 123"}
 CASES = {
     "login": Case("LoginInput", "nobody", PASSWORD_INPUT, BAD_TEXT, {"email": "INVALID_CREDENTIALS", "password": "INVALID_CREDENTIALS"}),
     "verifyTwoFactorCode": Case("VerifyTwoFactorCodeInput", "nobody", {"challengeToken": "<challenge>", "code": "123456"}, BAD_TEXT, {"challengeToken": "TOKEN_INVALID", "code": "INVALID_CODE"}),
@@ -127,10 +141,17 @@ CASES = {
     "deactivateOperator": Case("DeactivateOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
     "reactivateOperator": Case("ReactivateOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
     "unlockOperator": Case("UnlockOperatorInput", "admin", {"operatorId": "<basic>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "resendInvitation": Case("ResendInvitationInput", "admin", {"operatorId": "<invited>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "revokeInvitation": Case("RevokeInvitationInput", "admin", {"operatorId": "<invited>"}, BAD_IDS, {"operatorId": "NOT_FOUND"}),
+    "changePassword": Case("ChangePasswordInput", "basic", CHANGE_INPUT, BAD_TEXT, {"currentPassword": "INVALID_CREDENTIALS", "newPassword": "WEAK_PASSWORD"}),
+    "requestPasswordReset": Case("RequestPasswordResetInput", "nobody", {"email": "basic@acme.example"}, BAD_TEXT, {"email": "INVALID_INPUT"}),
+    "resetPassword": Case("ResetPasswordInput", "nobody", RESET_INPUT, BAD_TEXT, {"token": "TOKEN_INVALID", "newPassword": "WEAK_PASSWORD"}),
 }  # fmt: skip
 EXCEPTIONS = {
     # Too long to be taken for a password at all; the short bad values are merely weak.
     ("acceptInvitation", "password", "huge"): "INVALID_INPUT",
+    ("changePassword", "newPassword", "huge"): "INVALID_INPUT",
+    ("resetPassword", "newPassword", "huge"): "INVALID_INPUT",
 }
 BY_OPERATOR_ID = {
     "setOperatorTwoFactorOverride",
@@ -140,13 +161,18 @@ BY_OPERATOR_ID = {
     "deactivateOperator",
     "reactivateOperator",
     "unlockOperator",
+    "resendInvitation",
+    "revokeInvitation",
 }
 """Mutations on an operator by id: an operator of another account is spoiled input too."""
+ON_INVITATIONS = {"resendInvitation", "revokeInvitation"}
+"""Mutations on an open invitation: an operator who accepted theirs is spoiled input too."""
 
 
 def resolve(value: Any, world: World) -> Any:
     return {
         "<challenge>": world.challenge, "<basic>": world.basic_id, "<invitation>": world.invitation,
+        "<invited>": world.invited_id, "<reset>": world.reset,
     }.get(value, value)  # fmt: skip
 
 
@@ -165,6 +191,8 @@ async def test_bad_values_get_user_errors_and_write_nothing(
     bad_values = case.bad_values
     if mutation in BY_OPERATOR_ID:
         bad_values = {**bad_values, "foreign": world.foreign_id}
+    if mutation in ON_INVITATIONS:
+        bad_values = {**bad_values, "active": world.basic_id}
     for field, field_code in case.codes.items():
         for label, bad in bad_values.items():
             # Every case starts with no failed attempt counted: else the sixth wrong code

@@ -347,7 +347,11 @@ async def test_a_second_factor_stops_counting_once_the_authenticator_is_gone(
 
 
 async def test_a_policy_change_during_confirmation_is_seen_before_it_activates(
-    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    deliver: Delivery,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     team = await make_team(hasher, clock)
     basic = await session_for(team.basic, clock, methods=PASSWORD_ONLY)
@@ -362,6 +366,10 @@ async def test_a_policy_change_during_confirmation_is_seen_before_it_activates(
     code = totp_code(started["enrollment"]["secret"], clock.now())
     confirmed = await gql.data(CONFIRM_ENROLLMENT, {"code": code}, token=basic)
     assert confirmed["confirmTwoFactorEnrollment"]["userErrors"][0]["code"] == (
-        "NOT_ALLOWED_BY_POLICY"
+        "SETUP_LINK_REQUIRED"
     )
     assert not await Authenticator.filter(operator_id=team.basic.id, confirmed_at__isnull=False)
+    # As when starting from a session, the refusal comes with the link to set it up.
+    [message] = await deliver()
+    assert message["To"] == team.basic.email
+    assert link_token(message, f"{PUBLIC_URL}/two-factor/setup")

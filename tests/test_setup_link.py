@@ -116,7 +116,7 @@ async def test_a_password_session_from_before_required_cannot_enroll(
     # Inside the grace period the password sessions still work, but cannot enroll.
     for document, variables in ((START_ENROLLMENT, {}), (CONFIRM_ENROLLMENT, {"code": "123456"})):
         payload = next(iter((await gql.data(document, variables, token=thief)).values()))
-        assert payload["userErrors"][0]["code"] == "NOT_ALLOWED_BY_POLICY"
+        assert payload["userErrors"][0]["code"] == "SETUP_LINK_REQUIRED"
         assert "link in the email" in payload["userErrors"][0]["message"]
     assert not await Authenticator.filter(operator_id=team.basic.id).exists()
     # The operator gets the link instead (once, despite two refused requests), and the

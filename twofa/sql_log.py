@@ -19,6 +19,7 @@ fail rather than pass silently.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 QUERY_LOGGER = "tortoise.db_client"
 """Where Tortoise logs every statement at DEBUG level."""
@@ -30,6 +31,8 @@ class StatementCounter(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.statements: list[str] = []
+        self.parameters: list[Any] = []
+        """The values bound to each statement, in the same order (to EXPLAIN one again)."""
         self._logger = logging.getLogger(QUERY_LOGGER)
         self._previous_level = self._logger.level
 
@@ -37,6 +40,7 @@ class StatementCounter(logging.Handler):
         """Keep the SQL of a statement record; ignore connection chatter."""
         if record.msg == "%s: %s" and isinstance(record.args, tuple) and record.args:
             self.statements.append(str(record.args[0]))
+            self.parameters.append(record.args[1] if len(record.args) > 1 else None)
 
     def __enter__(self) -> StatementCounter:
         self._logger.addHandler(self)

@@ -12,7 +12,7 @@ from schema.context import Info
 from schema.errors import forbidden
 from schema.pagination import Window, encode_cursor, page_info
 from schema.types.policy import EffectiveTwoFactorPolicy
-from services.operators import grace_of
+from services.operators import grace_of, may_read_operator
 from services.policy import effective_policy
 from services.session_management import live_sessions_page, may_see_sessions_of
 
@@ -32,6 +32,26 @@ async def account(
 
     loaded = await info.context.loaders.account.load(root.account_id)
     return AccountNode.from_model(loaded)
+
+
+async def invited_by(
+    root: OperatorNode, info: Info
+) -> Annotated[OperatorNode, strawberry.lazy("schema.types.operator")] | None:
+    """Load the inviter (batched per request), if the viewer may read them."""
+    from schema.types.operator import OperatorNode
+
+    viewer = info.context.viewer
+    if root.invited_by_id is None or viewer is None:
+        return None
+    inviter = await info.context.loaders.operator.load(root.invited_by_id)
+    if inviter is None or not may_read_operator(viewer, inviter.id, inviter.account_id):
+        return None
+    return OperatorNode.from_model(inviter)
+
+
+async def invitation_expires_at(root: OperatorNode, info: Info) -> datetime | None:
+    """Load the expiry of the operator's live invitation link (batched per request)."""
+    return await info.context.loaders.invitation_expires_at.load(root.id)
 
 
 async def recovery_codes_remaining(root: OperatorNode, info: Info) -> int:

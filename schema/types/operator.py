@@ -43,6 +43,7 @@ class OperatorNode(relay.Node):
     account_id: strawberry.Private[int]
     two_factor_required_since: strawberry.Private[datetime | None]
     login_key: strawberry.Private[str]
+    invited_by_id: strawberry.Private[int | None]
 
     @classmethod
     def from_model(cls, operator: Operator) -> OperatorNode:
@@ -62,11 +63,22 @@ class OperatorNode(relay.Node):
             account_id=operator.account_id,
             two_factor_required_since=operator.two_factor_required_since,
             login_key=operator.email_key,
+            invited_by_id=operator.invited_by_id,
         )
 
     account = strawberry.field(
         resolver=resolvers.types.operator.account,
         description="The account the operator belongs to.",
+    )
+    invited_by = strawberry.field(
+        resolver=resolvers.types.operator.invited_by,
+        description="Who sent the latest invitation; null if never invited, if unknown or "
+        "removed, or if you may not see them (basic operators see only themselves).",
+    )
+    invitation_expires_at = strawberry.field(
+        resolver=resolvers.types.operator.invitation_expires_at,
+        description="When the invitation link sent last stops working; null once accepted, "
+        "expired or revoked, and for operators never invited.",
     )
     recovery_codes_remaining = strawberry.field(
         resolver=resolvers.types.operator.recovery_codes_remaining,

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 import resolvers.types.operator_list
-from schema.enums import OperatorRole, TwoFactorMode, TwoFactorState
+from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode, TwoFactorState
 from schema.types.operator import OperatorNode
 from services import directory
 
@@ -28,11 +28,25 @@ class OperatorFilter:
         description="true: only operators who still have to set up 2FA; false: only the others.",
     )
     role: OperatorRole | None = strawberry.field(default=None, description="Only this role.")
+    status: OperatorStatus | None = strawberry.field(
+        default=None,
+        description="Only operators with this status; INVITED lists the open invitations.",
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Only operators whose email or name starts with this text, ignoring case "
+        "(a whole address matches its internationalized domain in either form). Blank: any.",
+    )
 
     def to_domain(self) -> directory.OperatorFilter:
         """Return the filter the directory service applies in SQL."""
         return directory.OperatorFilter(
-            mode=self.mode, state=self.state, setup_required=self.setup_required, role=self.role
+            mode=self.mode,
+            state=self.state,
+            setup_required=self.setup_required,
+            role=self.role,
+            status=self.status,
+            search=self.search,
         )
 
 

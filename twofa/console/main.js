@@ -10,6 +10,7 @@
 //   pages/setup.js       QR code or key, first code, recovery codes (Copy / Download)
 //   pages/invitation.js  password for an invitation, then setup when required
 //   pages/settings.js    the operator's own 2FA status, disable, new recovery codes, sessions
+//   pages/password.js    asking for a reset link, a new password from it, changing it
 //   pages/sessions.js    a list of sessions with "end" buttons, for settings and operators
 //   pages/admin.js       account default, operators (list, invite, override, reset, sessions),
 //                        audit log
@@ -19,13 +20,14 @@ import { announce, h, heading, longDateTime } from "./forms.js";
 import { accountPage, auditPage, operatorPage, operatorsPage } from "./pages/admin.js";
 import { invitationPage } from "./pages/invitation.js";
 import { loginPage } from "./pages/login.js";
+import { forgotPasswordPage, resetPasswordPage } from "./pages/password.js";
 import { logout, settingsPage } from "./pages/settings.js";
 import { setupPage } from "./pages/setup.js";
 import "./reauthenticate.js";
 import { navigate, route, start, takeLinkToken, takeNotice } from "./router.js";
 
-// First of all: read the token of /two-factor/setup?token=… or /invitations/accept?token=…
-// and replace that URL in the history. The token stays in memory only.
+// First of all: read the token of an email link (/two-factor/setup, /invitations/accept,
+// /password/reset) and replace that URL in the history. The token stays in memory only.
 const linkToken = takeLinkToken();
 
 const nav = document.getElementById("nav");
@@ -111,6 +113,8 @@ route("/", () => navigate(session.token ? "/settings" : "/login"));
 route("/login", open(loginPage));
 route("/setup-link", withLinkToken((setupToken) => setupPage({ setupToken })));
 route("/invitation", withLinkToken(invitationPage));
+route("/forgot-password", open(forgotPasswordPage));
+route("/password-reset", withLinkToken(resetPasswordPage));
 route("/settings", signedIn(settingsPage));
 route("/setup", signedIn(() => setupPage()));
 route("/account", signedIn(accountPage, { admin: true }));

@@ -50,13 +50,13 @@ function dispatch() {
 }
 
 /**
- * Read the token of an email link (/two-factor/setup?token=… or /invitations/accept?token=…)
- * and take it out of the address bar and the history at once, so that it is not left
- * behind in the browser. The token is kept in memory only.
+ * Read the token of an email link (/two-factor/setup?token=…, /invitations/accept?token=…
+ * or /password/reset?token=…) and take it out of the address bar and the history at once,
+ * so that it is not left behind in the browser. The token is kept in memory only.
  */
 export function takeLinkToken() {
   const token = new URLSearchParams(location.search).get("token");
-  const kinds = { "/two-factor/setup": "/setup-link", "/invitations/accept": "/invitation" };
+  const kinds = { "/two-factor/setup": "/setup-link", "/invitations/accept": "/invitation", "/password/reset": "/password-reset" };
   const target = kinds[location.pathname];
   if (target === undefined) return null;
   history.replaceState(null, "", `/#${target}`);

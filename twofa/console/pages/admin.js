@@ -1,6 +1,6 @@
 // Administrator pages: the account default and its grace period, the operators (list,
-// invite, one operator's override, reset and sessions) and the audit log. The API answers
-// FORBIDDEN to other roles.
+// search, invite, one operator's override, reset and sessions, an open invitation sent
+// again or withdrawn) and the audit log. The API answers FORBIDDEN to other roles.
 
 import { graphql, mutate, POLICY, USER_ERRORS } from "../api.js";
 import { announce, dateTime, field, form, h, heading, longDateTime, MODES, modeRadios, plural, policyWords, safely, STATES } from "../forms.js";
@@ -78,19 +78,28 @@ const INVITE = `mutation Invite($email: String!, $name: String!, $role: Operator
 }`;
 
 export async function operatorsPage() {
-  let filter = null;
+  let needsSetupOnly = false;
+  let search = "";
   const list = h("div", {});
 
   // Relay paging: Next asks for the `first` after the page's end, Previous for the `last` before its start.
+  let latest = 0;
   const load = async (window = { first: PAGE_SIZE }) => {
+    const ticket = ++latest;
+    const filter = { ...(needsSetupOnly && { setupRequired: true }), ...(search && { search }) };
     const { operators } = (await graphql(OPERATORS, { ...window, filter })).viewer.account;
+    if (ticket !== latest) return; // a newer list was asked for meanwhile
     const { pageInfo } = operators;
     const turn = (next) => safely(async () => {
       await load(next);
       list.querySelector(".count").focus();
     });
     list.replaceChildren(
-      h("p", { class: "count", tabIndex: -1 }, `${plural(operators.totalCount, "operator")}${filter ? " still to set up two-factor authentication" : ""}.`),
+      h(
+        "p",
+        { class: "count", tabIndex: -1 },
+        `${plural(operators.totalCount, "operator")}${needsSetupOnly ? " still to set up two-factor authentication" : ""}${search ? ` matching “${search}”` : ""}.`,
+      ),
       operators.edges.length ? operatorTable(operators.edges.map((edge) => edge.node)) : null,
       h(
         "div",
@@ -105,9 +114,29 @@ export async function operatorsPage() {
     type: "checkbox",
     id: "needs-setup",
     onchange: safely(async () => {
-      filter = needsSetup.checked ? { setupRequired: true } : null;
+      needsSetupOnly = needsSetup.checked;
       await load();
     }),
+  });
+
+  // Typing asks the API (a prefix search on indexed columns) after a short pause, which
+  // saves requests while typing; an answer to older text is never shown (see load).
+  let typing = null;
+  const searchBox = h("input", {
+    type: "search",
+    id: "operator-search",
+    autocomplete: "off",
+    "aria-describedby": "operator-search-hint",
+    oninput: () => {
+      clearTimeout(typing);
+      typing = setTimeout(
+        safely(async () => {
+          search = searchBox.value.trim();
+          await load();
+        }),
+        200,
+      );
+    },
   });
 
   await load();
@@ -115,6 +144,13 @@ export async function operatorsPage() {
     "section",
     {},
     heading("Operators"),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "operator-search" }, "Search"),
+      h("p", { class: "hint", id: "operator-search-hint" }, "The beginning of an email address or a name."),
+      searchBox,
+    ),
     h("div", { class: "choice" }, needsSetup, h("label", { for: "needs-setup" }, "Needs setup: only operators who still have to set up two-factor authentication")),
     list,
     h("h2", {}, "Invite an operator"),
@@ -184,7 +220,10 @@ function operatorTable(operators) {
 const OPERATOR = `query Operator($id: ID!) {
   viewer { id }
   node(id: $id) {
-    ... on Operator { id name email role status usesSingleSignOn twoFactorOverride recoveryCodesRemaining ${POLICY} }
+    ... on Operator {
+      id name email role status usesSingleSignOn twoFactorOverride recoveryCodesRemaining ${POLICY}
+      invitedAt invitedBy { name } invitationExpiresAt
+    }
   }
 }`;
 
@@ -199,6 +238,80 @@ const CLEAR_OVERRIDE = `mutation ClearOverride($operatorId: ID!) {
 const RESET = `mutation Reset($operatorId: ID!) {
   resetOperatorTwoFactor(input: { operatorId: $operatorId }) { operator { id } ${USER_ERRORS} }
 }`;
+
+const RESEND = `mutation Resend($operatorId: ID!) {
+  resendInvitation(input: { operatorId: $operatorId }) { operator { email } ${USER_ERRORS} }
+}`;
+
+const REVOKE = `mutation Revoke($operatorId: ID!) {
+  revokeInvitation(input: { operatorId: $operatorId }) { revokedOperatorId ${USER_ERRORS} }
+}`;
+
+/** An open invitation: when and by whom it was sent, a new link, or withdrawing it. */
+function invitationSection(operator, reload) {
+  const area = h("div", {});
+  const resend = safely(async () => {
+    const result = await mutate(RESEND, { operatorId: operator.id });
+    if (result.userErrors.length) announce(result.userErrors[0].message, "error");
+    else reload(`A new invitation link was sent to ${result.operator.email}; the earlier one no longer works.`);
+  });
+  const askRevoke = () => {
+    const cancel = h("button", { type: "button", onclick: showButtons }, "Cancel");
+    area.replaceChildren(
+      h(
+        "div",
+        { class: "confirm", role: "group", "aria-label": "Confirm withdrawal" },
+        h("p", {}, h("strong", {}, `Withdraw the invitation of ${operator.name}?`)),
+        h(
+          "div",
+          { class: "actions" },
+          h(
+            "button",
+            {
+              type: "button",
+              class: "danger",
+              onclick: safely(async () => {
+                const result = await mutate(REVOKE, { operatorId: operator.id });
+                if (result.userErrors.length) announce(result.userErrors[0].message, "error");
+                else navigate("/operators", `The invitation of ${operator.email} was withdrawn.`);
+              }),
+            },
+            "Yes, withdraw",
+          ),
+          cancel,
+        ),
+      ),
+    );
+    cancel.focus();
+  };
+  function showButtons() {
+    area.replaceChildren(
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", onclick: resend }, "Send a new link"),
+        h("button", { type: "button", onclick: askRevoke }, "Withdraw invitation"),
+      ),
+    );
+  }
+  showButtons();
+  return [
+    h("h2", {}, "Invitation"),
+    h(
+      "p",
+      {},
+      "Sent ",
+      h("time", { dateTime: operator.invitedAt }, longDateTime(operator.invitedAt)),
+      operator.invitedBy ? ` by ${operator.invitedBy.name}` : "",
+      ". ",
+      operator.invitationExpiresAt
+        ? ["The link works until ", h("time", { dateTime: operator.invitationExpiresAt }, longDateTime(operator.invitationExpiresAt)), "."]
+        : "The link has expired.",
+    ),
+    h("p", {}, "Withdrawing deletes the invited operator; their link stops working."),
+    area,
+  ];
+}
 
 export async function operatorPage({ id }) {
   const { viewer, node: operator } = await graphql(OPERATOR, { id });
@@ -290,6 +403,7 @@ export async function operatorPage({ id }) {
       h("dt", {}, "Recovery codes left"),
       h("dd", {}, String(operator.recoveryCodesRemaining)),
     ),
+    operator.status === "INVITED" && invitationSection(operator, reload),
     h("h2", {}, "Override two-factor authentication settings"),
     operator.usesSingleSignOn && h("p", { class: "hint" }, "This operator signs in with single sign-on, so no code is ever asked, whatever is set here."),
     overrideForm,
@@ -330,6 +444,7 @@ const EVENT_WORDS = {
   RECOVERY_CODE_USED: "Recovery code used",
   INVITATION_SENT: "Invitation sent",
   INVITATION_ACCEPTED: "Invitation accepted",
+  INVITATION_REVOKED: "Invitation withdrawn",
   SESSIONS_REVOKED: "Sessions ended",
   REAUTHENTICATED: "Confirmed their identity again",
 };

@@ -46,6 +46,7 @@ export function loginPage() {
       field({ label: "Email", name: "email", type: "email", autocomplete: "username", required: true }),
       field({ label: "Password", name: "password", type: "password", autocomplete: "current-password", required: true }),
     ),
+    h("p", {}, h("a", { href: "#/forgot-password" }, "Forgot your password?")),
   ];
 
   // The challenge token is valid for 5 minutes; each wrong code counts towards a lock.

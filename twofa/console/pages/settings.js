@@ -1,10 +1,11 @@
 // The signed-in operator's own settings: their two-factor status and where it comes
-// from, setup, turning it off (only under OPTIONAL), new recovery codes, their sessions
-// and log out.
+// from, setup, turning it off (only under OPTIONAL), new recovery codes, their password,
+// their sessions and log out.
 
 import { graphql, mutate, POLICY, session, USER_ERRORS } from "../api.js";
 import { codeField, form, h, heading, policyWords, STATES } from "../forms.js";
 import { navigate } from "../router.js";
+import { changePasswordSection } from "./password.js";
 import { sessionsSection } from "./sessions.js";
 import { recoveryCodes } from "./setup.js";
 
@@ -105,6 +106,8 @@ export async function settingsPage() {
     );
   }
   sections.push(
+    h("h2", {}, "Password"),
+    changePasswordSection(),
     await sessionsSection({
       operatorId: viewer.id,
       self: true,

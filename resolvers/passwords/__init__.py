@@ -1,0 +1,1 @@
+"""Resolvers of password changes and resets."""
