@@ -31,6 +31,7 @@ from tests.support import (
     GraphQLClient,
     enroll,
     eventually,
+    gid,
     make_team,
     session_for,
     totp_code,
@@ -240,3 +241,28 @@ async def test_a_policy_change_on_one_server_ends_password_sessions_on_the_other
     assert changed["setAccountTwoFactorDefault"]["userErrors"] == []
     for node in (a, b):
         assert (await node.data("{ viewer { email } }", token=on_a))["viewer"] is None
+
+
+async def test_a_deactivation_on_one_server_ends_the_operators_sessions_on_the_other(
+    nodes: tuple[GraphQLClient, GraphQLClient],
+) -> None:
+    a, b = nodes
+    team = await make_team(CountingHasher(), CLOCK)
+    admin = await session_for(team.admin, CLOCK)
+    on_a = await a.session(team.basic.email)
+    assert (await a.data("{ viewer { email } }", token=on_a))["viewer"] is not None
+    deactivated = await b.data(
+        "mutation ($id: ID!) { deactivateOperator(input: {operatorId: $id}) "
+        "{ operator { status } userErrors { code } } }",
+        {"id": gid(team.basic)},
+        token=admin,
+    )
+    assert deactivated["deactivateOperator"] == {
+        "operator": {"status": "DEACTIVATED"},
+        "userErrors": [],
+    }
+    for node in (a, b):
+        assert (await node.data("{ viewer { email } }", token=on_a))["viewer"] is None
+        assert (await node.login(team.basic.email))["userErrors"][0]["code"] == (
+            "INVALID_CREDENTIALS"
+        )
