@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeAlias
 
 import strawberry
+from starlette.background import BackgroundTasks
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,6 +18,8 @@ from schema.errors import unauthenticated
 from schema.loaders import Loaders
 from services.client import Client
 from services.dependencies import Dependencies
+
+logger = logging.getLogger("twofa.graphql")
 
 
 @dataclass
@@ -62,9 +67,26 @@ class Context:
         """The caller's address and user agent, kept with a session issued to them."""
         return Client.of(self.client_address, self.request.headers.get("user-agent"))
 
+    def after_response(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work`` once the response has been sent, so that it cannot shape the answer.
+
+        Its failures are logged, not reported: the client already has its answer.
+        """
+        tasks = self.response.background
+        if not isinstance(tasks, BackgroundTasks):  # nothing else sets one
+            tasks = self.response.background = BackgroundTasks()
+        tasks.add_task(_logged, work)
+
     def now(self) -> datetime:
         """Return the current instant from the application's clock."""
         return self.deps.clock.now()
+
+
+async def _logged(work: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await work()
+    except Exception:  # the answer went out already: log it for the operators of twofa
+        logger.exception("Work after the response failed")
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

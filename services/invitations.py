@@ -268,9 +268,12 @@ async def accept(
         check_new_password(password, PASSWORD_FIELD)
         password_hash = await deps.hasher.hash(password)
     async with in_transaction():
+        # The operator first, then the token: resending and revoking lock in this order too.
+        operator = await Operator.filter(id=invitation.operator_id).select_for_update().get()
+        if operator.status is not OperatorStatus.INVITED:
+            raise tokens.token_invalid(TOKEN_FIELD)
         await tokens.consume(invitation, TOKEN_FIELD)
         # Inviting again replaces the token, so the invitation read above is still current.
-        operator = await Operator.get(id=invitation.operator_id)
         operator.password_hash = password_hash
         operator.status = OperatorStatus.ACTIVE
         operator.name = display_name or operator.name

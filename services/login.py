@@ -71,7 +71,7 @@ async def login(
         password_ok = False
     else:
         password_ok = await hasher.verify(operator.password_hash if operator else None, password)
-    if operator is None or not password_ok or operator.status is OperatorStatus.INVITED:
+    if operator is None or not password_ok or operator.status is not OperatorStatus.ACTIVE:
         await throttle.login_failed(attempt, now)
         if operator is not None:
             await _record_failure(operator, attempt.lock_if_failed, now)

@@ -83,16 +83,23 @@ async def change_password(
     return ended
 
 
-async def request_reset(deps: Dependencies, email: str) -> None:
-    """Email a password reset link to the active operator with ``email``, if there is one.
+def reset_request_key(email: str) -> str:
+    """Return the login key a reset is asked for, or raise INVALID_INPUT for no address.
 
-    Anyone may ask, so the answer is the same whether or not the email belongs to anyone:
-    nothing for an unknown, invited, deactivated or single-sign-on operator, and at most one
-    email a minute to anyone (the link sent a moment ago still works). No password is
-    hashed on either path. Only an email that is no address at all is refused.
+    Nothing is looked up here: the answer to the request must not depend on who exists.
+    """
+    return email_key(clean_email(email, EMAIL_FIELD))
+
+
+async def send_reset_link(deps: Dependencies, key: str) -> None:
+    """Email a password reset link to the active operator with login ``key``, if any.
+
+    Run after the answer went out (see ``requestPasswordReset``), so that neither the answer
+    nor its timing tells whether the email belongs to anyone: nothing happens for an
+    unknown, invited, deactivated or single-sign-on operator, and at most one email a
+    minute goes to anyone (the link sent a moment ago still works).
     """
     now = deps.now()
-    key = email_key(clean_email(email, EMAIL_FIELD))
     # Only an active operator holds their email as login key; the others hold placeholders.
     operator = await Operator.get_or_none(email_key=key)
     if (

@@ -32,6 +32,10 @@ def is_storable(text: str) -> bool:
     return True
 
 
+NO_ADDRESS = "!"
+"""Prefix of the key of text that is no address: stored keys never start with it."""
+
+
 def _parse_email(email: str) -> ValidatedEmail | None:
     """Return the parsed address, or None unless ``email`` is one plain address.
 
@@ -42,7 +46,7 @@ def _parse_email(email: str) -> ValidatedEmail | None:
     if len(email) > MAX_EMAIL_LENGTH or not is_storable(email):
         return None
     try:
-        return validate_email(
+        parsed = validate_email(
             email,
             check_deliverability=False,
             allow_display_name=False,
@@ -51,21 +55,26 @@ def _parse_email(email: str) -> ValidatedEmail | None:
         )
     except EmailNotValidError:
         return None
+    # The ASCII form of the domain may be longer than what was typed; both must fit.
+    if max(len(str(parsed.normalized)), len(_key_of(parsed))) > MAX_EMAIL_LENGTH:
+        return None
+    return parsed
 
 
 def _key_of(parsed: ValidatedEmail) -> str:
-    return f"{parsed.local_part.casefold()}@{parsed.ascii_domain}"
+    # lower(), not casefold(): "Straße" and "strasse" are different mailboxes.
+    return f"{parsed.local_part.lower()}@{parsed.ascii_domain}"
 
 
 def email_key(email: str) -> str:
     """Return the case-insensitive key an email address is unique and looked up by.
 
     Internationalized domains count in their ASCII (IDNA) form, so ``Bücher.example`` and
-    ``xn--bcher-kva.example`` are one address. Text that is no address keeps a folded form
-    of itself, which no stored key can equal.
+    ``xn--bcher-kva.example`` are one address. Text that is no address gets a key that no
+    stored key can equal (neither an address's nor a placeholder).
     """
     parsed = _parse_email(email)
-    return _key_of(parsed) if parsed is not None else email.strip().lower()
+    return _key_of(parsed) if parsed is not None else NO_ADDRESS + email.strip().lower()
 
 
 def email_search_key(text: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,12 +18,9 @@ from bench.smtp import MailSink, SmtpServer
 from services.clock import FrozenClock
 from services.encryption import generate_key
 from services.passwords import Argon2Parameters
-from tests.support import PUBLIC_URL, CountingHasher, Delivery, GraphQLClient, running_app
+from tests.support import PUBLIC_URL, START, CountingHasher, Delivery, GraphQLClient, running_app
 from twofa.database import apply_migrations
 from twofa.settings import Settings
-
-START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
-"""Where every test's clock starts (a Monday morning)."""
 
 CHEAP_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=256, parallelism=1)
 """argon2id at its cheapest, so that hashing does not dominate the suite's time."""

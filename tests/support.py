@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ import httpx
 import zxingcpp
 from PIL import Image
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 from tortoise.contrib.test import truncate_all_models
 
 from bench.smtp import MailSink
@@ -40,6 +41,8 @@ T = TypeVar("T")
 
 PASSWORD = "correct horse battery staple"
 PUBLIC_URL = "https://twofa.test"
+START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+"""Where every test's clock starts (a Monday morning)."""
 
 
 class CountingHasher(PasswordHasher):
@@ -363,3 +366,25 @@ async def set_default(team: Team, mode: TwoFactorMode) -> None:
     """Change the team account's default directly (for set-up, not under test)."""
     team.account.two_factor_default = mode
     await team.account.save(update_fields=["two_factor_default"])
+
+
+WRONG = "wrong password, long enough"
+"""A wrong password, long enough to be hashed."""
+OWNER = "198.51.100.9"
+"""The address an operator logs in from in throttling tests."""
+ATTACKERS = [f"203.0.113.{n}" for n in range(1, 11)]
+"""Addresses guesses come from in throttling tests."""
+
+
+@asynccontextmanager
+async def from_address(app: ASGIApp, address: str) -> AsyncIterator[GraphQLClient]:
+    """A GraphQL client whose requests come from ``address``."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
+        yield GraphQLClient(http)
+
+
+async def login_from(app: Starlette, address: str, email: str, password: str = WRONG) -> Any:
+    """Log in once from ``address``; return the payload."""
+    async with from_address(app, address) as gql:
+        return await gql.login(email, password)

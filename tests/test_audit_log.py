@@ -9,10 +9,10 @@ from models import TwoFactorMode
 from services.audit import AuditEventKind
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.conftest import START
 from tests.smtp import link_token
 from tests.support import (
     PUBLIC_URL,
+    START,
     Delivery,
     GraphQLClient,
     enroll,

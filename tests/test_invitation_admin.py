@@ -11,11 +11,11 @@ from starlette.applications import Starlette
 from models import AuditEvent, OneTimeToken, Operator, OperatorRole, OperatorStatus
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.conftest import START
 from tests.smtp import link_token
 from tests.support import (
     INVITE,
     PUBLIC_URL,
+    START,
     Delivery,
     GraphQLClient,
     add_operator,

@@ -52,3 +52,17 @@ def test_the_layer_table_is_read_from_real_imports() -> None:
     """The check above must see imports, or it could pass on nothing."""
     assert project_imports(ROOT / "services" / "login.py") >= {"models", "services"}
     assert "mail" in project_imports(ROOT / "services" / "notifications.py")
+
+
+def test_test_modules_share_helpers_through_support_modules_only() -> None:
+    """A test module importing another test module (or a conftest) couples their fates."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                last = node.module.rsplit(".", 1)[-1]
+                if node.module.startswith("tests.") and (
+                    last.startswith("test_") or last == "conftest"
+                ):
+                    offenders.append(f"{path.relative_to(ROOT)}: {node.module}")
+    assert offenders == []

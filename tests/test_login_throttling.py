@@ -4,14 +4,11 @@ many addresses fail, counts that decay, and the same cost and answers for unknow
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from services.clock import FrozenClock
 from services.throttle import (
@@ -23,25 +20,17 @@ from services.throttle import (
     QUIET_PERIOD,
 )
 from services.validation import MAX_PASSWORD_LENGTH
-from tests.support import PASSWORD, CountingHasher, GraphQLClient, make_team
-
-WRONG = "wrong password, long enough"
-OWNER = "198.51.100.9"
-ATTACKERS = [f"203.0.113.{n}" for n in range(1, 11)]
-
-
-@asynccontextmanager
-async def from_address(app: ASGIApp, address: str) -> AsyncIterator[GraphQLClient]:
-    """A GraphQL client whose requests come from ``address``."""
-    transport = httpx.ASGITransport(app=app, client=(address, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
-        yield GraphQLClient(http)
-
-
-async def login_from(app: Starlette, address: str, email: str, password: str = WRONG) -> Any:
-    """Log in once from ``address``; return the payload."""
-    async with from_address(app, address) as gql:
-        return await gql.login(email, password)
+from tests.support import (
+    ATTACKERS,
+    OWNER,
+    PASSWORD,
+    WRONG,
+    CountingHasher,
+    GraphQLClient,
+    from_address,
+    login_from,
+    make_team,
+)
 
 
 def error_code(payload: dict[str, Any]) -> str:

@@ -29,23 +29,27 @@ from services.throttle import address_key
 from services.validation import unclaimed_email_key
 from tests.smtp import link_token
 from tests.support import (
+    ATTACKERS,
     INVITE,
+    OWNER,
     PASSWORD,
     PUBLIC_URL,
     START_ENROLLMENT,
+    WRONG,
     Delivery,
     GraphQLClient,
     Team,
     add_operator,
     enroll,
+    from_address,
     gid,
+    login_from,
     make_team,
     session_for,
     stop_sender,
     totp_code,
     verify,
 )
-from tests.test_login_throttling import ATTACKERS, OWNER, WRONG, from_address, login_from
 from twofa.sql_log import StatementCounter
 
 OPERATOR_FIELDS = "operator { id status role lockedUntil } userErrors { code field message }"

@@ -8,8 +8,7 @@ from typing import Any
 from models import TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
-from tests.conftest import START
-from tests.support import GraphQLClient, add_operator, enroll, gid, make_team, session_for
+from tests.support import START, GraphQLClient, add_operator, enroll, gid, make_team, session_for
 
 NODE = """
 query ($id: ID!) {

@@ -13,9 +13,9 @@ from services.clock import FrozenClock
 from services.passwords import PasswordHasher
 from services.sessions import AuthenticationMethod
 from services.throttle import email_wide_key
-from tests.conftest import START
 from tests.support import (
     PASSWORD,
+    START,
     GraphQLClient,
     enroll,
     gid,

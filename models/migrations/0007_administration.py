@@ -1,29 +1,63 @@
 import secrets
 
+from email_validator import EmailNotValidError, validate_email
+
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
-async def fill_new_keys(apps, schema_editor):
-    """Fill email_folded and name_key, and free the emails that invitations held.
+def email_key(email):
+    """The login key of an address as this release computes it (a frozen copy).
 
-    Until now every operator's email_key was their case-folded email, unique across the
-    system; an invited operator now holds a placeholder instead, so that an invitation
-    reserves nothing.
+    The local part in lower case and the domain in its ASCII (IDNA) form; text the parser
+    refuses keeps the old key.
+    """
+    try:
+        parsed = validate_email(
+            email.strip(), check_deliverability=False, allow_display_name=False
+        )
+    except EmailNotValidError:
+        return email.strip().lower()
+    return f"{parsed.local_part.lower()}@{parsed.ascii_domain}"
+
+
+async def fill_new_keys(apps, schema_editor):
+    """Fill email_folded and name_key, key emails anew, and free what invitations held.
+
+    Until now every operator's email_key was their email in lower case, unique across the
+    system; it is now computed as ``email_key`` above, and an invited operator holds a
+    placeholder instead, so that an invitation reserves nothing.
     """
     client = schema_editor.client
     postgres = client.capabilities.dialect == "postgres"
     marks = ("$1", "$2", "$3", "$4") if postgres else ("?", "?", "?", "?")
-    rows = await client.execute_query_dict("SELECT id, email_key, name, status FROM operators")
+    rows = await client.execute_query_dict(
+        "SELECT id, email, name, status FROM operators ORDER BY id"
+    )
+    # Placeholders first, so that re-keying an active operator never meets an old key.
     for row in rows:
-        key = row["email_key"]
-        login_key = key if row["status"] == "ACTIVE" else "#" + secrets.token_hex(16)
+        await client.execute_query(
+            f"UPDATE operators SET email_key = {marks[0]} WHERE id = {marks[1]}",
+            ["#" + secrets.token_hex(16), row["id"]],
+        )
+    claimed = {}
+    for row in rows:
+        key = email_key(row["email"])
+        active = row["status"] == "ACTIVE"
+        if active and key in claimed:
+            raise RuntimeError(
+                f"Operators {claimed[key]} and {row['id']} are active with one email address "
+                f"({key}) spelled two ways: change one of them, then migrate again."
+            )
+        if active:
+            claimed[key] = row["id"]
         await client.execute_query(
             f"UPDATE operators SET email_folded = {marks[0]}, name_key = {marks[1]}, "
             f"email_key = {marks[2]} WHERE id = {marks[3]}",
-            [key, row["name"].casefold(), login_key, row["id"]],
+            [key, row["name"].casefold(), key if active else "#" + secrets.token_hex(16),
+             row["id"]],
         )
 
 

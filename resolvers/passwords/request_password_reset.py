@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from resolvers.mutation import INPUT, mutation
@@ -25,6 +26,8 @@ from services import password_management
 async def request_password_reset(
     info: Info, input: Annotated[RequestPasswordResetInput, INPUT]
 ) -> RequestPasswordResetPayload:
-    """Queue the reset email, if there is anyone to send it to."""
-    await password_management.request_reset(info.context.deps, input.email)
+    """Answer at once; the reset email, if anyone gets one, is queued after the answer."""
+    context = info.context
+    key = password_management.reset_request_key(input.email)
+    context.after_response(partial(password_management.send_reset_link, context.deps, key))
     return RequestPasswordResetPayload()

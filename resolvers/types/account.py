@@ -5,13 +5,14 @@ Each is for administrators of that account only; anyone else gets the top-level 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from schema.context import Info
-from schema.errors import forbidden
+from schema.errors import forbidden, invalid_argument
 from schema.ids import decode_id
 from schema.pagination import Window, encode_cursor, page_info
 from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEventNode
@@ -136,9 +137,19 @@ def _audit_filter(value: AuditEventFilter | None) -> audit.AuditFilter | None:
         kinds=tuple(value.kinds) if value.kinds is not None else None,
         actor_id=_operator_key(value.actor_id),
         target_id=_operator_key(value.target_id),
-        since=value.since,
-        until=value.until,
+        since=_instant(value.since, "since"),
+        until=_instant(value.until, "until"),
     )
+
+
+def _instant(value: datetime | None, name: str) -> datetime | None:
+    """Return ``value`` in UTC (a time without zone counts as UTC); refuse what has none."""
+    if value is None:
+        return None
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as error:  # e.g. 0001-01-01T00:00+14:00 is before year 1 in UTC
+        raise invalid_argument(f"{name} is out of range.") from error
 
 
 def _operator_key(global_id: str | None) -> int | None:
