@@ -34,6 +34,11 @@ def fact(page: Page | Locator, term: str) -> Locator:
     return page.locator(".facts dt", has_text=term).locator("xpath=following-sibling::dd[1]")
 
 
+def operator_row(page: Page, text: str) -> Locator:
+    """The row of the operators table (not of the pending invitations) containing ``text``."""
+    return page.get_by_role("table", name="Operators").get_by_role("row").filter(has_text=text)
+
+
 def next_code(secret: str) -> str:
     """The code of the next time step: the current one may have been used already."""
     return totp_code(secret, datetime.now(UTC) + timedelta(seconds=30))

@@ -22,6 +22,7 @@ from tests.browser.steps import (  # noqa: E402
     invite_and_accept,
     log_in,
     next_code,
+    operator_row,
     set_up_from_qr_code,
 )
 
@@ -144,7 +145,7 @@ def test_an_old_session_confirms_who_it_is_then_the_sensitive_change_goes_throug
     expect(dialog).to_have_count(0)
     expect(page.get_by_role("status")).to_have_text(f"Invitation sent to {olga}.")
     expect(send).to_be_focused()
-    expect(page.get_by_role("row").filter(has_text=olga)).to_contain_text("Invited")
+    expect(operator_row(page, olga)).to_contain_text("Invited")
     server.wait_for_mail(olga, "You are invited to Acme Cloud")
 
     page.get_by_role("link", name="Audit log").click()
@@ -267,9 +268,7 @@ def test_a_single_sign_on_invitee_joins_without_a_password(
     boss.get_by_label("Signs in with single sign-on").check()
     boss.get_by_role("button", name="Send invitation").click()
     expect(boss.get_by_role("status")).to_have_text(f"Invitation sent to {sam}.")
-    expect(boss.get_by_role("row").filter(has_text=sam)).to_contain_text(
-        "Not used with single sign-on"
-    )
+    expect(operator_row(boss, sam)).to_contain_text("Not used with single sign-on")
 
     invitation = server.wait_for_mail(sam, "You are invited to Acme Cloud")
     page = new_page()
@@ -290,4 +289,4 @@ def test_a_single_sign_on_invitee_joins_without_a_password(
     expect(page.get_by_role("navigation").get_by_role("link")).to_have_count(0)
 
     boss.reload()
-    expect(boss.get_by_role("row").filter(has_text=sam)).to_contain_text("Active")
+    expect(operator_row(boss, sam)).to_contain_text("Active")

@@ -21,6 +21,7 @@ from tests.browser.steps import (  # noqa: E402
     invite_and_accept,
     log_in,
     next_code,
+    operator_row,
     set_up_from_qr_code,
 )
 
@@ -68,7 +69,7 @@ def test_an_invited_operator_sets_up_two_factor_and_the_administrator_resets_it(
     boss.get_by_label("Role").select_option("BASIC")
     boss.get_by_role("button", name="Send invitation").click()
     expect(boss.get_by_role("status")).to_have_text(f"Invitation sent to {olga}.")
-    row = boss.get_by_role("row").filter(has_text=olga)
+    row = operator_row(boss, olga)
     expect(row).to_contain_text("Invited")
     expect(row).to_contain_text("Needs setup")
     boss.get_by_label(re.compile("^Needs setup")).check()
@@ -316,7 +317,7 @@ def test_operators_and_audit_events_are_paged(
     log_in(page, server, admin.email, admin.password)
     page.get_by_role("link", name="Operators").click()
     expect(page.get_by_text("22 operators.")).to_be_visible()
-    rows = page.get_by_role("table").get_by_role("link")
+    rows = page.get_by_role("table", name="Operators").get_by_role("link")
     expect(rows).to_have_count(20)
     expect(page.get_by_role("button", name="Previous")).to_be_disabled()
     page.get_by_role("button", name="Next").click()

@@ -12,8 +12,8 @@
 //   pages/settings.js    the operator's own 2FA status, disable, new recovery codes, sessions
 //   pages/password.js    asking for a reset link, a new password from it, changing it
 //   pages/sessions.js    a list of sessions with "end" buttons, for settings and operators
-//   pages/admin.js       account default, operators (list, invite, override, reset, sessions),
-//                        audit log
+//   pages/admin.js       account default, operators (list, invite, pending invitations, role,
+//                        unlock, deactivate, override, reset, sessions), audit log
 
 import { ApiError, graphql, session } from "./api.js";
 import { announce, h, heading, longDateTime } from "./forms.js";

@@ -1,9 +1,27 @@
 // Administrator pages: the account default and its grace period, the operators (list,
-// search, invite, one operator's override, reset and sessions, an open invitation sent
-// again or withdrawn) and the audit log. The API answers FORBIDDEN to other roles.
+// search, status filter, invite, pending invitations sent again or withdrawn; one
+// operator's role, lock, deactivation, override, reset and sessions) and the audit log.
+// The API answers FORBIDDEN to other roles.
 
-import { graphql, mutate, POLICY, USER_ERRORS } from "../api.js";
-import { announce, dateTime, field, form, h, heading, longDateTime, MODES, modeRadios, plural, policyWords, safely, STATES } from "../forms.js";
+import { graphql, mutate, POLICY, session, USER_ERRORS } from "../api.js";
+import {
+  announce,
+  dateTime,
+  errorMessage,
+  field,
+  form,
+  h,
+  heading,
+  longDateTime,
+  MODES,
+  modeRadios,
+  plural,
+  policyWords,
+  safely,
+  STATES,
+  time,
+  uid,
+} from "../forms.js";
 import { navigate } from "../router.js";
 import { sessionsSection } from "./sessions.js";
 
@@ -66,9 +84,18 @@ const OPERATORS = `query Operators($first: Int, $after: String, $last: Int, $bef
   viewer { account { operators(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { node { id name email role status ${POLICY} } }
+    edges { node { id name email role status lockedUntil ${POLICY} } }
   } } }
 }`;
+
+// Open invitations: a few at most in practice, so one page of 100.
+const INVITATIONS = `query Invitations {
+  viewer { account { operators(first: 100, filter: { status: INVITED }) {
+    edges { node { id name email invitedAt invitedBy { name } invitationExpiresAt } }
+  } } }
+}`;
+
+const STATUSES = { "": "Any status", ACTIVE: "Active", INVITED: "Invited", DEACTIVATED: "Deactivated" };
 
 const INVITE = `mutation Invite($email: String!, $name: String!, $role: OperatorRole!, $usesSingleSignOn: Boolean!) {
   inviteOperator(input: { email: $email, name: $name, role: $role, usesSingleSignOn: $usesSingleSignOn }) {
@@ -80,13 +107,22 @@ const INVITE = `mutation Invite($email: String!, $name: String!, $role: Operator
 export async function operatorsPage() {
   let needsSetupOnly = false;
   let search = "";
+  let status = "";
   const list = h("div", {});
+  const invitations = h("div", {});
+  const refresh = async () => {
+    await Promise.all([load(), loadInvitations()]);
+  };
+  const loadInvitations = async () => {
+    const { operators } = (await graphql(INVITATIONS)).viewer.account;
+    invitations.replaceChildren(...pendingInvitations(operators, refresh));
+  };
 
   // Relay paging: Next asks for the `first` after the page's end, Previous for the `last` before its start.
   let latest = 0;
   const load = async (window = { first: PAGE_SIZE }) => {
     const ticket = ++latest;
-    const filter = { ...(needsSetupOnly && { setupRequired: true }), ...(search && { search }) };
+    const filter = { ...(needsSetupOnly && { setupRequired: true }), ...(search && { search }), ...(status && { status }) };
     const { operators } = (await graphql(OPERATORS, { ...window, filter })).viewer.account;
     if (ticket !== latest) return; // a newer list was asked for meanwhile
     const { pageInfo } = operators;
@@ -98,7 +134,7 @@ export async function operatorsPage() {
       h(
         "p",
         { class: "count", tabIndex: -1 },
-        `${plural(operators.totalCount, "operator")}${needsSetupOnly ? " still to set up two-factor authentication" : ""}${search ? ` matching “${search}”` : ""}.`,
+        `${plural(operators.totalCount, status ? `${STATUSES[status].toLowerCase()} operator` : "operator")}${needsSetupOnly ? " still to set up two-factor authentication" : ""}${search ? ` matching “${search}”` : ""}.`,
       ),
       operators.edges.length ? operatorTable(operators.edges.map((edge) => edge.node)) : null,
       h(
@@ -139,7 +175,19 @@ export async function operatorsPage() {
     },
   });
 
-  await load();
+  const statusSelect = h(
+    "select",
+    {
+      id: "operator-status",
+      onchange: safely(async () => {
+        status = statusSelect.value;
+        await load();
+      }),
+    },
+    Object.entries(STATUSES).map(([value, label]) => h("option", { value }, label)),
+  );
+
+  await refresh();
   return h(
     "section",
     {},
@@ -151,8 +199,10 @@ export async function operatorsPage() {
       h("p", { class: "hint", id: "operator-search-hint" }, "The beginning of an email address or a name."),
       searchBox,
     ),
+    h("div", { class: "field" }, h("label", { for: "operator-status" }, "Status"), statusSelect),
     h("div", { class: "choice" }, needsSetup, h("label", { for: "needs-setup" }, "Needs setup: only operators who still have to set up two-factor authentication")),
     list,
+    invitations,
     h("h2", {}, "Invite an operator"),
     form(
       {
@@ -162,7 +212,7 @@ export async function operatorsPage() {
           if (result.operator) {
             formElement.reset();
             announce(`Invitation sent to ${result.operator.email}.`);
-            await load();
+            await refresh();
           }
           return result.userErrors;
         },
@@ -190,7 +240,7 @@ function operatorTable(operators) {
   const cell = (label, ...content) => h("td", { "data-label": label }, ...content);
   return h(
     "table",
-    { class: "operators" },
+    { class: "operators", "aria-label": "Operators" },
     h("thead", {}, h("tr", {}, ["Name", "Email", "Role", "Status", "Two-factor"].map((title) => h("th", { scope: "col" }, title)))),
     h(
       "tbody",
@@ -203,7 +253,7 @@ function operatorTable(operators) {
           cell("Name", h("a", { href: `#/operators/${encodeURIComponent(operator.id)}` }, operator.name)),
           cell("Email", operator.email),
           cell("Role", words(operator.role)),
-          cell("Status", words(operator.status)),
+          cell("Status", words(operator.status), operator.lockedUntil && h("span", { class: "badge" }, "Locked")),
           cell(
             "Two-factor",
             `${policyWords(policy, { self: false })}; ${STATES[policy.state]}`,
@@ -215,6 +265,82 @@ function operatorTable(operators) {
   );
 }
 
+/**
+ * "Pending invitations": who was invited, when, by whom and until when the link works, with
+ * a new link or withdrawal (after confirming) for each. `refresh` reloads the whole page's lists.
+ */
+function pendingInvitations(connection, refresh) {
+  const titleId = "pending-invitations"; // one per page, and the same after each refresh
+  const heading2 = h("h2", { id: titleId, tabIndex: -1 }, "Pending invitations");
+  const invited = connection.edges.map((edge) => edge.node);
+  if (!invited.length) return [heading2, h("p", {}, "No invitations are waiting to be accepted.")];
+  const cell = (label, ...content) => h("td", { "data-label": label }, ...content);
+  const when = (iso) => h("time", { dateTime: iso }, dateTime(iso));
+  // After an action the row's buttons are gone: the focus goes to the section's heading.
+  const done = async (notice) => {
+    await refresh();
+    document.getElementById(titleId)?.focus();
+    announce(notice);
+  };
+  const row = (operator) => {
+    const nameId = uid("invited");
+    const area = actionArea();
+    const resend = safely(async () => {
+      const result = await area.run(() => mutate(RESEND, { operatorId: operator.id }));
+      if (result) await done(`A new invitation link was sent to ${result.operator.email}; the earlier one no longer works.`);
+    });
+    const withdraw = async () => {
+      const result = await area.run(() => mutate(REVOKE, { operatorId: operator.id }));
+      if (result) await done(`The invitation of ${operator.email} was withdrawn.`);
+      else showButtons();
+    };
+    function showButtons() {
+      area.buttons.replaceChildren(
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "button", "aria-describedby": nameId, onclick: resend }, "Send a new link"),
+          h(
+            "button",
+            {
+              type: "button",
+              "aria-describedby": nameId,
+              onclick: () =>
+                askFirst(area, {
+                  label: "Confirm withdrawal",
+                  question: `Withdraw the invitation of ${operator.name}?`,
+                  yes: "Yes, withdraw",
+                  action: withdraw,
+                  restore: showButtons,
+                }),
+            },
+            "Withdraw",
+          ),
+        ),
+      );
+    }
+    showButtons();
+    return h(
+      "tr",
+      {},
+      cell("Name", h("span", { id: nameId }, operator.name)),
+      cell("Email", operator.email),
+      cell("Invited", when(operator.invitedAt), operator.invitedBy && ` by ${operator.invitedBy.name}`),
+      cell("Link works until", operator.invitationExpiresAt ? when(operator.invitationExpiresAt) : "Expired"),
+      cell("Actions", area.element),
+    );
+  };
+  return [
+    heading2,
+    h(
+      "table",
+      { class: "invitations", "aria-labelledby": titleId },
+      h("thead", {}, h("tr", {}, ["Name", "Email", "Invited", "Link works until", "Actions"].map((title) => h("th", { scope: "col" }, title)))),
+      h("tbody", {}, invited.map(row)),
+    ),
+  ];
+}
+
 // ---- One operator ----------------------------------------------------------------
 
 const OPERATOR = `query Operator($id: ID!) {
@@ -223,6 +349,7 @@ const OPERATOR = `query Operator($id: ID!) {
     ... on Operator {
       id name email role status usesSingleSignOn twoFactorOverride recoveryCodesRemaining ${POLICY}
       invitedAt invitedBy { name } invitationExpiresAt
+      createdAt lastLoginAt twoFactorConfiguredAt lockedUntil
     }
   }
 }`;
@@ -246,6 +373,192 @@ const RESEND = `mutation Resend($operatorId: ID!) {
 const REVOKE = `mutation Revoke($operatorId: ID!) {
   revokeInvitation(input: { operatorId: $operatorId }) { revokedOperatorId ${USER_ERRORS} }
 }`;
+
+const CHANGE_ROLE = `mutation ChangeRole($operatorId: ID!, $role: OperatorRole!) {
+  changeOperatorRole(input: { operatorId: $operatorId, role: $role }) { operator { role } ${USER_ERRORS} }
+}`;
+
+const DEACTIVATE = `mutation Deactivate($operatorId: ID!) {
+  deactivateOperator(input: { operatorId: $operatorId }) { operator { status } ${USER_ERRORS} }
+}`;
+
+const REACTIVATE = `mutation Reactivate($operatorId: ID!) {
+  reactivateOperator(input: { operatorId: $operatorId }) { operator { status } ${USER_ERRORS} }
+}`;
+
+const UNLOCK = `mutation Unlock($operatorId: ID!) {
+  unlockOperator(input: { operatorId: $operatorId }) { operator { lockedUntil } ${USER_ERRORS} }
+}`;
+
+/**
+ * A place for buttons whose refusals (LAST_ADMINISTRATOR, EMAIL_TAKEN, …) are shown right
+ * below them: `run(mutation)` calls it and, when it answers userErrors, shows them there and
+ * announces the first; otherwise it returns the payload.
+ */
+function actionArea() {
+  const buttons = h("div", {});
+  const problem = h("div", { class: "form-error", hidden: true });
+  const element = h("div", {}, buttons, problem);
+  const show = (errors) => {
+    problem.replaceChildren(...errors.map((error) => h("span", { "data-code": error.code }, errorMessage(error), " ")));
+    problem.hidden = errors.length === 0;
+    if (errors.length) announce(errorMessage(errors[0]), "error");
+  };
+  const run = async (call) => {
+    show([]);
+    const result = await call();
+    if (result.userErrors.length) {
+      show(result.userErrors);
+      return null;
+    }
+    return result;
+  };
+  return { element, buttons, run };
+}
+
+/**
+ * Ask before a destructive action: `area.buttons` shows `question` with `yes` (which runs
+ * `action`) and Cancel (which runs `restore`, putting the original button back).
+ */
+function askFirst(area, { label, question, yes, action, restore }) {
+  const cancel = h("button", { type: "button", onclick: restore }, "Cancel");
+  area.buttons.replaceChildren(
+    h(
+      "div",
+      { class: "confirm", role: "group", "aria-label": label },
+      h("p", {}, h("strong", {}, question)),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "danger", onclick: safely(action) }, yes), cancel),
+    ),
+  );
+  cancel.focus();
+}
+
+/** Role: Administrator or Basic. Demoting yourself leaves the administrator pages. */
+function roleSection(operator, self, reload) {
+  const select = h(
+    "select",
+    { id: "operator-role", name: "role", "aria-describedby": "operator-role-hint" },
+    Object.entries(ROLES).map(([value, label]) => h("option", { value, selected: value === operator.role }, label)),
+  );
+  return [
+    h("h2", {}, "Role"),
+    form(
+      {
+        submitLabel: "Change role",
+        submit: async ({ role }) => {
+          const result = await mutate(CHANGE_ROLE, { operatorId: operator.id, role });
+          if (!result.operator) return result.userErrors;
+          const notice = `Saved: ${self ? "you are" : `${operator.name} is`} ${role === "ADMINISTRATOR" ? "an administrator" : "a basic operator"}.`;
+          if (self && role !== "ADMINISTRATOR") navigate("/settings", `${notice} You no longer have access to the administrator pages.`);
+          else reload(notice);
+          return [];
+        },
+      },
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "operator-role" }, "Role"),
+        h("p", { class: "hint", id: "operator-role-hint" }, "Administrators manage the account's policy and operators; basic operators manage only their own two-factor settings."),
+        select,
+      ),
+    ),
+  ];
+}
+
+/** Lock state from failed attempts, and lifting it. */
+function lockSection(operator, reload) {
+  if (!operator.lockedUntil) return null;
+  const area = actionArea();
+  area.buttons.append(
+    h(
+      "button",
+      {
+        type: "button",
+        onclick: safely(async () => {
+          if (await area.run(() => mutate(UNLOCK, { operatorId: operator.id }))) reload(`${operator.name} is unlocked and may try again.`);
+        }),
+      },
+      "Unlock",
+    ),
+  );
+  return [
+    h("h2", {}, "Locked after failed attempts"),
+    h(
+      "p",
+      {},
+      `Repeated wrong passwords or codes locked ${operator.name} out until `,
+      h("time", { dateTime: operator.lockedUntil }, time(operator.lockedUntil)),
+      ". Unlocking lets them try again now and forgets their failed attempts.",
+    ),
+    area.element,
+  ];
+}
+
+/** Deactivate an active operator (after confirming), reactivate a deactivated one. */
+function accessSection(operator, self, reload) {
+  const area = actionArea();
+  if (operator.status === "DEACTIVATED") {
+    area.buttons.append(
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: safely(async () => {
+            if (await area.run(() => mutate(REACTIVATE, { operatorId: operator.id }))) reload(`${operator.name} is active again and can log in.`);
+          }),
+        },
+        "Reactivate",
+      ),
+    );
+    return [
+      h("h2", {}, "Access"),
+      h("p", {}, `${operator.name} is deactivated and cannot log in. Reactivating lets them log in again with their password, their two-factor setup as they left it.`),
+      area.element,
+    ];
+  }
+  if (operator.status !== "ACTIVE") return null; // an invitation is withdrawn instead
+  const deactivate = async () => {
+    const result = await area.run(() => mutate(DEACTIVATE, { operatorId: operator.id }));
+    if (!result) {
+      showButton();
+      area.buttons.querySelector("button").focus();
+      return;
+    }
+    if (self) {
+      // Deactivating yourself ends your own session too.
+      session.clear();
+      navigate("/login", "You deactivated yourself and were logged out.");
+    } else reload(`${operator.name} is deactivated: they were logged out and cannot log in.`);
+  };
+  function showButton() {
+    area.buttons.replaceChildren(
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: () =>
+            askFirst(area, {
+              label: "Confirm deactivation",
+              question: self ? "Deactivate yourself? You will be logged out at once." : `Deactivate ${operator.name}?`,
+              yes: "Yes, deactivate",
+              action: deactivate,
+              restore: () => {
+                showButton();
+                area.buttons.querySelector("button").focus();
+              },
+            }),
+        },
+        "Deactivate",
+      ),
+    );
+  }
+  showButton();
+  return [
+    h("h2", {}, "Access"),
+    h("p", {}, `Deactivating logs ${self ? "you" : operator.name} out everywhere and stops ${self ? "you" : "them"} from logging in; the history and two-factor setup are kept, and reactivating undoes it.`),
+    area.element,
+  ];
+}
 
 /** An open invitation: when and by whom it was sent, a new link, or withdrawing it. */
 function invitationSection(operator, reload) {
@@ -317,6 +630,8 @@ export async function operatorPage({ id }) {
   const { viewer, node: operator } = await graphql(OPERATOR, { id });
   if (!operator) return h("section", {}, heading("Operator not found"), h("p", {}, h("a", { href: "#/operators" }, "Back to the operators")));
   const policy = operator.effectiveTwoFactorPolicy;
+  const self = operator.id === viewer.id;
+  const when = (iso, otherwise) => (iso ? h("time", { dateTime: iso }, longDateTime(iso)) : otherwise);
   const reload = (notice) => navigate(`/operators/${encodeURIComponent(id)}`, notice);
 
   const modes = modeRadios({ legend: "Mode for this operator", checked: operator.twoFactorOverride ?? policy.accountDefault, disabled: !operator.twoFactorOverride });
@@ -394,16 +709,27 @@ export async function operatorPage({ id }) {
       h("dd", {}, words(operator.role)),
       h("dt", {}, "Status"),
       h("dd", {}, words(operator.status)),
+      h("dt", {}, "Created"),
+      h("dd", {}, when(operator.createdAt)),
+      h("dt", {}, "Last login"),
+      h("dd", {}, when(operator.lastLoginAt, "Never")),
+      h("dt", {}, "Lock"),
+      h("dd", {}, operator.lockedUntil ? ["Locked until ", h("time", { dateTime: operator.lockedUntil }, time(operator.lockedUntil))] : "Not locked"),
       h("dt", {}, "Two-factor policy"),
       h("dd", {}, policyWords(policy, { self: false }), policy.setupRequired && h("span", { class: "badge" }, "Needs setup")),
       policy.setupDeadline && h("dt", {}, "Grace period ends"),
       policy.setupDeadline && h("dd", {}, h("time", { dateTime: policy.setupDeadline }, longDateTime(policy.setupDeadline))),
       h("dt", {}, "Authenticator"),
       h("dd", {}, STATES[policy.state]),
+      operator.twoFactorConfiguredAt && h("dt", {}, "Set up on"),
+      operator.twoFactorConfiguredAt && h("dd", {}, when(operator.twoFactorConfiguredAt)),
       h("dt", {}, "Recovery codes left"),
       h("dd", {}, String(operator.recoveryCodesRemaining)),
     ),
     operator.status === "INVITED" && invitationSection(operator, reload),
+    lockSection(operator, reload),
+    roleSection(operator, self, reload),
+    accessSection(operator, self, reload),
     h("h2", {}, "Override two-factor authentication settings"),
     operator.usesSingleSignOn && h("p", { class: "hint" }, "This operator signs in with single sign-on, so no code is ever asked, whatever is set here."),
     overrideForm,
@@ -415,7 +741,7 @@ export async function operatorPage({ id }) {
       policy.mode === "REQUIRED" ? " At their next login they get an email to set it up again." : "",
     ),
     resetArea,
-    await sessionsSection({ operatorId: operator.id, self: operator.id === viewer.id, name: operator.name }),
+    await sessionsSection({ operatorId: operator.id, self, name: operator.name }),
   );
 }
 
@@ -447,6 +773,13 @@ const EVENT_WORDS = {
   INVITATION_REVOKED: "Invitation withdrawn",
   SESSIONS_REVOKED: "Sessions ended",
   REAUTHENTICATED: "Confirmed their identity again",
+  ROLE_CHANGED: "Role changed",
+  OPERATOR_DEACTIVATED: "Operator deactivated",
+  OPERATOR_REACTIVATED: "Operator reactivated",
+  OPERATOR_UNLOCKED: "Operator unlocked",
+  PASSWORD_CHANGED: "Password changed",
+  PASSWORD_RESET_REQUESTED: "Password reset link sent",
+  PASSWORD_RESET: "Password reset",
 };
 
 export async function auditPage() {
@@ -484,3 +817,5 @@ function eventItem(event) {
 // ---- Words -----------------------------------------------------------------------
 
 const words = (value) => value.charAt(0) + value.slice(1).toLowerCase();
+
+const ROLES = { ADMINISTRATOR: "Administrator", BASIC: "Basic" };
