@@ -49,7 +49,7 @@ from schema.types.account import AccountNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
 from schema.types.session import SessionNode
-from services.errors import DATABASE_UNAVAILABLE
+from services.errors import is_database_unavailable
 
 logger = logging.getLogger("twofa.graphql")
 
@@ -66,7 +66,7 @@ class MaskInternalErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         """Return the client's version of an internal error (no message or stack of ours)."""
-        if isinstance(error.original_error, DATABASE_UNAVAILABLE):
+        if is_database_unavailable(error.original_error):
             return GraphQLError(
                 UNAVAILABLE_MESSAGE,
                 nodes=error.nodes,

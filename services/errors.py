@@ -6,7 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 
 import asyncpg
-from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.exceptions import (
+    DBConnectionError,
+    DoesNotExist,
+    MultipleObjectsReturned,
+    OperationalError,
+)
 
 
 class ErrorCode(StrEnum):
@@ -81,3 +86,14 @@ DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 """Errors that mean the database cannot be reached right now (not a bug in a query)."""
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """Tell whether ``error`` means the database cannot be reached right now.
+
+    Tortoise derives "no such row" from OperationalError too; that is a bug of ours, not
+    an outage, and is masked like any other.
+    """
+    return isinstance(error, DATABASE_UNAVAILABLE) and not isinstance(
+        error, (DoesNotExist, MultipleObjectsReturned)
+    )

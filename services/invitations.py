@@ -259,7 +259,9 @@ async def accept(
     """
     now = deps.now()
     invitation = await tokens.find(token, (TokenPurpose.INVITATION,), now, TOKEN_FIELD)
-    invited = await Operator.get(id=invitation.operator_id)
+    invited = await Operator.get_or_none(id=invitation.operator_id)
+    if invited is None:  # revoked a moment ago
+        raise tokens.token_invalid(TOKEN_FIELD)
     display_name = clean_name(name, ("input", "name")) if name is not None else None
     password_hash = None
     if not invited.uses_single_sign_on:
@@ -269,8 +271,8 @@ async def accept(
         password_hash = await deps.hasher.hash(password)
     async with in_transaction():
         # The operator first, then the token: resending and revoking lock in this order too.
-        operator = await Operator.filter(id=invitation.operator_id).select_for_update().get()
-        if operator.status is not OperatorStatus.INVITED:
+        operator = await Operator.filter(id=invitation.operator_id).select_for_update().first()
+        if operator is None or operator.status is not OperatorStatus.INVITED:  # revoked meanwhile
             raise tokens.token_invalid(TOKEN_FIELD)
         await tokens.consume(invitation, TOKEN_FIELD)
         # Inviting again replaces the token, so the invitation read above is still current.

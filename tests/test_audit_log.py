@@ -311,3 +311,15 @@ async def test_events_record_the_client_filter_by_time_and_count(
     middle = (await gql.data(query, {"filter": window}, token=admin))["viewer"]["account"]
     assert middle["auditEvents"]["totalCount"] == 1
     assert middle["auditEvents"]["edges"][0]["node"]["userAgent"] == "Dashboard/OPTIONAL"
+
+
+async def test_a_time_range_outside_the_calendar_is_refused_as_input(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    query = """query ($filter: AuditEventFilter) { viewer { account {
+      auditEvents(filter: $filter) { totalCount } } } }"""
+    for window in ({"since": "0001-01-01T00:00:00+14:00"}, {"until": "9999-12-31T23:59:59-12:00"}):
+        answer = await gql.execute(query, {"filter": window}, token=admin)
+        assert [e["extensions"]["code"] for e in answer["errors"]] == ["INVALID_INPUT"]

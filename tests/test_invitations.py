@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -280,3 +281,45 @@ async def test_names_cannot_inject_markup_into_emails(
     [message] = await deliver()
     assert "<img" not in html_of(message)
     assert "&lt;img src=x" in html_of(message)
+
+
+async def test_long_addresses_of_many_scripts_are_answered_not_crashed_on(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    fits = "\u0390" * 60 + "@" + "b" * 63 + "." + "b" * 63 + ".c.com"  # 194 characters
+    too_long = "\u0130" * 32 + "@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + ".example"
+    assert (await invite(gql, admin, email=fits))["userErrors"] == []
+    assert (await invite(gql, admin, email=too_long))["userErrors"][0]["code"] == "INVALID_INPUT"
+    for email in (fits, too_long):
+        reset = await gql.execute(
+            "mutation ($e: String!) { requestPasswordReset(input: {email: $e}) "
+            "{ userErrors { code } } }",
+            {"e": email},
+        )
+        assert "errors" not in reset, reset
+
+
+async def test_accepting_and_revoking_one_invitation_at_once_end_cleanly(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    invited = await invite(gql, admin)
+    [message] = await deliver()
+    token = link_token(message, INVITATION_URL)
+    revoke = """mutation ($id: ID!) { revokeInvitation(input: {operatorId: $id}) {
+      revokedOperatorId userErrors { code } } }"""
+    accepted, revoked = await asyncio.gather(
+        gql.execute(ACCEPT, {"token": token, "password": NEW_PASSWORD}),
+        gql.execute(revoke, {"id": invited["operator"]["id"]}, token=admin),
+    )
+    assert "errors" not in accepted and "errors" not in revoked, (accepted, revoked)
+    won = [
+        accepted["data"]["acceptInvitation"]["userErrors"] == [],
+        revoked["data"]["revokeInvitation"]["userErrors"] == [],
+    ]
+    assert won.count(True) == 1
+    exists = await Operator.filter(email_folded="new@acme.example").exists()
+    assert exists is won[0]

@@ -648,3 +648,17 @@ async def test_each_needs_a_recent_authentication(
     assert (await run(gql, REAUTHENTICATE, admin, password=PASSWORD))["userErrors"] == []
     fresh = await run(gql, BY_ID[mutation], admin, id=gid(team.basic))
     assert fresh["userErrors"] == [] and fresh["operator"]["id"] == gid(team.basic)
+
+
+async def test_text_that_is_no_address_never_finds_a_placeholder_key(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    await gql.data(DEACTIVATE, {"id": gid(team.basic)}, token=admin)
+    placeholder = (await Operator.get(id=team.basic.id)).email_key
+    assert placeholder.startswith("#")
+    for typed in (placeholder, placeholder.upper()):
+        refused = await gql.login(typed)
+        assert refused["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+        assert refused["sessionToken"] is None
