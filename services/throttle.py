@@ -127,9 +127,18 @@ async def _create_missing(*rows: Throttle) -> None:
     await Throttle.bulk_create(list(rows), ignore_conflicts=True)
 
 
-async def _held(key: str) -> Throttle:
-    """Return the row of ``key``, locked until the transaction ends."""
-    return await Throttle.filter(key=key).select_for_update().get()
+async def _held(key: str, scope: str | None = None) -> Throttle:
+    """Return the row of ``key``, locked until the transaction ends.
+
+    The retention sweeper deletes idle rows, possibly between ``_create_missing`` and this
+    lock; such a row is inserted again here, inside the transaction, where no sweeper sees
+    it before it is held. A swept row held nothing worth keeping: it starts over as new.
+    """
+    row = await Throttle.filter(key=key).select_for_update().get_or_none()
+    if row is None:
+        await Throttle.bulk_create([Throttle(key=key, scope=scope)], ignore_conflicts=True)
+        row = await Throttle.filter(key=key).select_for_update().get()
+    return row
 
 
 async def begin_attempt(key: str, now: datetime) -> datetime | None:
@@ -268,7 +277,7 @@ async def _begin_password_attempt(
     await _create_missing(Throttle(key=by_email), Throttle(key=by_pair, scope=scope))
     async with in_transaction():
         email_row = await _held(by_email)
-        pair_row = await _held(by_pair)
+        pair_row = await _held(by_pair, scope)
         locks = [lock for row in (email_row, pair_row) if (lock := _active_lock(row, now))]
         email_lock: datetime | None = None
         if not locks:
