@@ -23,6 +23,7 @@ from mail.transport import transport_for
 from services.clock import Clock, SystemClock
 from services.dependencies import Dependencies
 from services.passwords import PasswordHasher
+from services.retention import Sweeper
 from twofa.database import tortoise_config
 from twofa.graphql_view import GraphQLView
 from twofa.keys import secret_box
@@ -63,10 +64,15 @@ def create_app(
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             sending = asyncio.create_task(sender.run(), name="outbox-sender")
             app.state.outbox_task = sending
+            # Expired and spent rows are deleted in the background too.
+            sweeper = app.state.sweeper = Sweeper(clock.now)
+            sweeping = asyncio.create_task(sweeper.run(), name="retention-sweeper")
             try:
                 yield
             finally:
+                sweeper.stop()
                 sender.stop()
+                await sweeping
                 await sending
 
     app = Starlette(
