@@ -180,3 +180,62 @@ async def test_every_response_carries_the_security_headers(gql: GraphQLClient) -
         assert response.headers["referrer-policy"] == "no-referrer"
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert response.headers["x-content-type-options"] == "nosniff"
+
+
+MALFORMED_BODIES = {
+    "invalid JSON": b'{"query": ',
+    "invalid UTF-8": b'{"query": "{ viewer { id } }", "pad": "\xff\xfe"}',
+    "an array nested 100,000 deep": b"[" * 100_000,
+    "an object nested 100,000 deep": b'{"query": "{ viewer { id } }", "variables": '
+    + b'{"a": ' * 100_000
+    + b"1"
+    + b"}" * 100_001,
+    "variables nested 100 deep": b'{"query": "{ viewer { id } }", "variables": {"a": '
+    + b"[" * 100
+    + b"]" * 100
+    + b"}}",
+    "a number": b"42",
+    "a string": b'"{ viewer { id } }"',
+    "null": b"null",
+    "a list": b'[{"query": "{ viewer { id } }"}]',
+    "variables that are a list": b'{"query": "{ viewer { id } }", "variables": [1]}',
+    "variables that are a number": b'{"query": "{ viewer { id } }", "variables": 5}',
+    "an empty body": b"",
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED_BODIES.values(), ids=MALFORMED_BODIES.keys())
+async def test_malformed_bodies_get_400_with_the_security_headers(
+    gql: GraphQLClient, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = await gql.http.post(
+            "/graphql", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 400
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "Traceback" not in response.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("variables", ["[1]", "5", "{", "[" * 10_000, '"x"'])
+async def test_get_variables_that_are_not_an_object_get_400(
+    gql: GraphQLClient, variables: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = await gql.http.get(
+            "/graphql", params={"query": "{ viewer { id } }", "variables": variables}
+        )
+    assert response.status_code == 400
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_well_formed_body_still_runs(gql: GraphQLClient) -> None:
+    response = await gql.http.post(
+        "/graphql",
+        content='{"query": "{ viewer { id } }", "variables": {}, "extensions": {"a": [[1]]}}',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 200 and response.json() == {"data": {"viewer": None}}
