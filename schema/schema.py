@@ -42,6 +42,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.cost import QueryCostLimiter
 from schema.errors import UNAVAILABLE_MESSAGE
 from schema.mutation import Mutation
 from schema.query import Query
@@ -121,6 +122,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=256),
             lambda: AddValidationRules(LIMIT_RULES),
             lambda: ValidationCache(maxsize=256),
+            QueryCostLimiter,
         ],
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from services.clock import FrozenClock
 from services.passwords import PasswordHasher
 from tests.support import CountingHasher, GraphQLClient, gid, make_team, running_app, session_for
 from twofa.settings import Settings
+from twofa.sql_log import StatementCounter
 
 
 def first_error(body: dict[str, Any]) -> str:
@@ -180,3 +182,103 @@ async def test_every_response_carries_the_security_headers(gql: GraphQLClient) -
         assert response.headers["referrer-policy"] == "no-referrer"
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert response.headers["x-content-type-options"] == "nosniff"
+
+
+MALFORMED_BODIES = {
+    "invalid JSON": b'{"query": ',
+    "invalid UTF-8": b'{"query": "{ viewer { id } }", "pad": "\xff\xfe"}',
+    "an array nested 100,000 deep": b"[" * 100_000,
+    "an object nested 100,000 deep": b'{"query": "{ viewer { id } }", "variables": '
+    + b'{"a": ' * 100_000
+    + b"1"
+    + b"}" * 100_001,
+    "variables nested 100 deep": b'{"query": "{ viewer { id } }", "variables": {"a": '
+    + b"[" * 100
+    + b"]" * 100
+    + b"}}",
+    "a number": b"42",
+    "a string": b'"{ viewer { id } }"',
+    "null": b"null",
+    "a list": b'[{"query": "{ viewer { id } }"}]',
+    "variables that are a list": b'{"query": "{ viewer { id } }", "variables": [1]}',
+    "variables that are a number": b'{"query": "{ viewer { id } }", "variables": 5}',
+    "an empty body": b"",
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED_BODIES.values(), ids=MALFORMED_BODIES.keys())
+async def test_malformed_bodies_get_400_with_the_security_headers(
+    gql: GraphQLClient, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = await gql.http.post(
+            "/graphql", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 400
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "Traceback" not in response.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("variables", ["[1]", "5", "{", "[" * 10_000, '"x"'])
+async def test_get_variables_that_are_not_an_object_get_400(
+    gql: GraphQLClient, variables: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = await gql.http.get(
+            "/graphql", params={"query": "{ viewer { id } }", "variables": variables}
+        )
+    assert response.status_code == 400
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_well_formed_body_still_runs(gql: GraphQLClient) -> None:
+    response = await gql.http.post(
+        "/graphql",
+        content='{"query": "{ viewer { id } }", "variables": {}, "extensions": {"a": [[1]]}}',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 200 and response.json() == {"data": {"viewer": None}}
+
+
+OPERATORS = "operators(first: 100) { edges { node { email account { %s } } } }"
+
+
+async def test_a_query_past_the_cost_limit_is_refused_before_any_statement(
+    gql: GraphQLClient,
+) -> None:
+    # No token: authenticating one is a statement of its own, made before the query is read.
+    nested = " ".join(f"a{n}: {OPERATORS % (OPERATORS % 'id')}" for n in range(10))
+    started = time.perf_counter()
+    with StatementCounter() as counter:
+        response = await gql.post(f"{{ viewer {{ account {{ {nested} }} }} }}")
+    elapsed = time.perf_counter() - started
+    body = response.json()
+    assert body.get("data") is None
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    # 10 aliases * (100 operators + 100 * 100 nested operators)
+    assert "101000" in error["message"] and "10000" in error["message"]
+    assert counter.statements == []
+    assert elapsed < 0.5
+
+
+async def test_page_sizes_from_variables_and_fragments_are_counted(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    query = """
+    query ($outer: Int, $inner: Int) { viewer { account { ...Page } } }
+    fragment Page on Account {
+      operators(first: $outer) { edges { node { sessions(first: $inner) { edges { node { id } } } } } }
+    }
+    """
+    small = await gql.post(query, {"outer": 50, "inner": 50}, token=token)  # 50 + 2,500
+    assert "errors" not in small.json(), small.json()
+    large = await gql.post(query, {"outer": 100, "inner": 100}, token=token)  # 10,100
+    assert large.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    absent = await gql.post(query, token=token)  # 100 each when absent
+    assert absent.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"

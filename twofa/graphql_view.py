@@ -4,10 +4,18 @@ Besides building the context (the bearer token names the viewer), it speaks the
 GraphQL-over-HTTP media types: a client that accepts ``application/graphql-response+json``
 gets it, and then a request that could not run at all (unparsable, invalid, bad variables)
 is answered 400 without a ``data`` entry. Plain ``application/json`` clients keep 200.
+
+A malformed body is a 400, never a 500: Strawberry's ``parse_json`` turns only
+``JSONDecodeError`` into a 400, so invalid UTF-8 (``UnicodeDecodeError``) and deeply nested
+JSON (``RecursionError``) escaped as exceptions, and a body that is a JSON number, string or
+null failed with ``AttributeError`` in ``parse_http_body`` (which expects an object, or a
+list for its batching check). ``decode_json``, the view's documented hook for decoding,
+refuses all of these with an ``HTTPException(400)``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import cast
 
@@ -30,6 +38,8 @@ logger = logging.getLogger("twofa.graphql")
 BEARER_PREFIX = "bearer "
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays and objects a request's JSON may have."""
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -60,6 +70,14 @@ class GraphQLView(GraphQL[Context, None]):
             context.loaders.account.prime(viewer.account_id, viewer.account)
         return context
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Decode a request's JSON (body, or GET variables), refusing malformed input with 400.
+
+        Used for the whole body and for the ``variables`` and ``extensions`` of a GET; each
+        must be an object (a list is let through for the view's own batching refusal).
+        """
+        return decode_request_json(data)
+
     def create_response(
         self,
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
@@ -80,6 +98,44 @@ class GraphQLView(GraphQL[Context, None]):
         response.headers["content-type"] = f"{media_type}; charset=utf-8"
         response.headers["cache-control"] = "no-store"
         return response
+
+
+def decode_request_json(data: str | bytes) -> dict[str, object] | list[object]:
+    """Decode strict UTF-8 JSON that is an object or a list, nested at most MAX_JSON_DEPTH."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as error:
+        raise HTTPException(400, "Request body is not valid UTF-8.") from error
+    try:
+        value = json.loads(text)
+    except RecursionError as error:
+        raise HTTPException(400, "Request JSON is nested too deeply.") from error
+    except json.JSONDecodeError as error:
+        raise HTTPException(400, "Unable to parse request body as JSON") from error
+    if not isinstance(value, dict | list):
+        raise HTTPException(400, "Request JSON must be an object.")
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise HTTPException(400, "Request JSON is nested too deeply.")
+    return cast(dict[str, object] | list[object], value)
+
+
+def json_depth(value: object) -> int:
+    """Return how deeply arrays and objects nest in a decoded JSON value (without recursion)."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children: list[object] | None = None
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        if children is not None:
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def negotiate(accept: str | None) -> str:
