@@ -1,4 +1,4 @@
-"""Password hashing: bounded concurrency, and rehash on login when parameters change."""
+"""Password hashing: bounded concurrency, configurable argon2 parameters, rehash on login."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from services.clock import FrozenClock
 from services.errors import DomainError, ErrorCode
 from services.passwords import Argon2Parameters, PasswordHasher
 from tests.support import CountingHasher, GraphQLClient, add_operator, make_team
+from twofa.settings import ConfigurationError, Settings
 
 SLOW_SECONDS = 0.4
 CHEAP_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=256, parallelism=1)
@@ -107,3 +108,32 @@ async def test_changed_parameters_rehash_the_password_at_the_next_login(
     assert new_hash != old_hash and not hasher.needs_rehash(new_hash)
     assert "m=256,t=1,p=1" in new_hash
     assert (await gql.login(team.basic.email))["sessionToken"]
+
+
+def test_argon2_parameters_come_from_the_environment() -> None:
+    assert Settings.from_env({}).password_hash == Argon2Parameters()
+    settings = Settings.from_env(
+        {
+            "PASSWORD_HASH_TIME_COST": "4",
+            "PASSWORD_HASH_MEMORY_KIB": "131072",
+            "PASSWORD_HASH_PARALLELISM": "2",
+        }
+    )
+    assert settings.password_hash == Argon2Parameters(
+        time_cost=4, memory_cost_kib=131072, parallelism=2
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PASSWORD_HASH_TIME_COST", "0"),
+        ("PASSWORD_HASH_TIME_COST", "three"),
+        ("PASSWORD_HASH_MEMORY_KIB", "1024"),
+        ("PASSWORD_HASH_MEMORY_KIB", "-65536"),
+        ("PASSWORD_HASH_PARALLELISM", "65"),
+    ],
+)
+def test_bad_argon2_parameters_are_refused(name: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        Settings.from_env({name: value})
