@@ -38,6 +38,10 @@ class Authenticator(Model):
 class RecoveryCode(Model):
     """A single-use code that stands in for a TOTP code, stored only as an argon2id hash."""
 
+    # The docstring and code_hash's description are kept as they were: changing them is an
+    # AlterField, which rebuilds the table on SQLite. Codes are now stored in code_sealed
+    # (see services/recovery_codes.py); code_hash is empty for them.
+
     id = fields.IntField(primary_key=True, description="Internal key.")
     operator: fields.ForeignKeyRelation[Operator] = fields.ForeignKeyField(
         "models.Operator",
@@ -47,6 +51,11 @@ class RecoveryCode(Model):
     )
     operator_id: int
     code_hash = fields.CharField(max_length=255, description="argon2id hash of the code.")
+    code_sealed = fields.TextField(
+        null=True,
+        description="Fernet token of a random HMAC-SHA256 key and the code's HMAC under it, "
+        "null for codes issued before it (checked with code_hash).",
+    )
     used_at = fields.DatetimeField(null=True, description="When it was used, null while unused.")
 
     class Meta:

@@ -129,6 +129,8 @@ _register(
         "LAST_ADMINISTRATOR": "This would leave the account without an active administrator.",
         "SETUP_LINK_REQUIRED": "Two-factor authentication is required of you: set it up from "
         "the link just emailed to you, not from a session.",
+        "SERVICE_UNAVAILABLE": "The server is too busy checking passwords right now; try again "
+        "in a moment.",
     },
 )
 

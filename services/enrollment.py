@@ -197,7 +197,7 @@ async def confirm(
         return result.step
 
     step = await counted_attempt(operator, now, verify)
-    codes, hashes = await recovery_codes.generate(deps.hasher)
+    codes, hashes = await recovery_codes.generate(deps.box)
     try:
         async with in_transaction():
             # The policy may have changed while the code was checked: decide again, holding the

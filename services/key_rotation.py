@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from models import Authenticator, OutboxMessage
+from models import Authenticator, OutboxMessage, RecoveryCode
 from services.encryption import SecretBox
 
 
 async def rotate_secrets(box: SecretBox) -> int:
-    """Re-encrypt every TOTP secret and every queued email under the box's first key.
+    """Re-encrypt every TOTP secret, sealed recovery code and queued email under the first key.
 
     Returns how many values were re-encrypted. After this, keys other than the first can be
     removed from ENCRYPTION_KEYS.
@@ -25,4 +25,8 @@ async def rotate_secrets(box: SecretBox) -> int:
         for message in queued:
             message.content_encrypted = box.rotate(message.content_encrypted)
             await message.save(update_fields=["content_encrypted"])
-    return len(authenticators) + len(queued)
+        codes = await RecoveryCode.filter(code_sealed__isnull=False).select_for_update()
+        for code in codes:
+            code.code_sealed = box.rotate(code.code_sealed or "")
+            await code.save(update_fields=["code_sealed"])
+    return len(authenticators) + len(queued) + len(codes)

@@ -15,6 +15,7 @@ from services.client import Client
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.operators import policy_of
+from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
 from services.sessions import AuthenticationMethod
 from services.setup_link import send_setup_link
@@ -42,6 +43,17 @@ class LoginResult:
 INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
 
 
+async def _rehash(hasher: PasswordHasher, operator: Operator, password: str) -> None:
+    """Store the password hashed with the current parameters; when too busy, next time."""
+    try:
+        operator.password_hash = await hasher.hash(password)
+    except DomainError as error:
+        if error.code is not ErrorCode.SERVICE_UNAVAILABLE:
+            raise
+        return
+    await operator.save(update_fields=["password_hash"])
+
+
 async def login(
     deps: Dependencies,
     email: str,
@@ -64,13 +76,19 @@ async def login(
     operator = None
     if len(key) <= MAX_EMAIL_LENGTH and is_storable(key):
         operator = await Operator.get_or_none(email_key=key)
-    if len(password) > MAX_PASSWORD_LENGTH:
-        # Refused unread, at the price of any wrong password: one check of the dummy hash
-        # (of no more characters than the longest password accepted).
-        await hasher.verify(None, password[:MAX_PASSWORD_LENGTH])
-        password_ok = False
-    else:
-        password_ok = await hasher.verify(operator.password_hash if operator else None, password)
+    try:
+        if len(password) > MAX_PASSWORD_LENGTH:
+            # Refused unread, at the price of any wrong password: one check of the dummy hash
+            # (of no more characters than the longest password accepted).
+            await hasher.verify(None, password[:MAX_PASSWORD_LENGTH])
+            password_ok = False
+        else:
+            stored = operator.password_hash if operator else None
+            password_ok = await hasher.verify(stored, password)
+    except DomainError as error:
+        if error.code is ErrorCode.SERVICE_UNAVAILABLE:
+            await throttle.login_abandoned(attempt)  # too busy to check: not a guess
+        raise
     if operator is None or not password_ok or operator.status is not OperatorStatus.ACTIVE:
         await throttle.login_failed(attempt, now)
         if operator is not None:
@@ -78,8 +96,7 @@ async def login(
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
     await throttle.login_succeeded(attempt)
     if operator.password_hash and hasher.needs_rehash(operator.password_hash):
-        operator.password_hash = await hasher.hash(password)
-        await operator.save(update_fields=["password_hash"])
+        await _rehash(hasher, operator, password)
     if operator.uses_single_sign_on:
         raise DomainError(
             ErrorCode.SINGLE_SIGN_ON_OPERATOR,

@@ -1,13 +1,22 @@
-"""Password hashing with argon2id, run off the event loop."""
+"""Password hashing with argon2id, run off the event loop with bounded concurrency."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from services.errors import DomainError, ErrorCode
+
+T = TypeVar("T")
+
+BUSY_MESSAGE = "The server is busy. Try again in a moment."
 
 
 @dataclass(frozen=True)
@@ -24,10 +33,29 @@ class Argon2Parameters:
 
 
 class PasswordHasher:
-    """Hashes and checks secrets with argon2id; every check costs the same, hit or miss."""
+    """Hashes and checks secrets with argon2id; every check costs the same, hit or miss.
 
-    def __init__(self, parameters: Argon2Parameters | None = None) -> None:
+    At most ``limit`` computations run at once (one per core by default), so a flood of
+    logins cannot take every core and starve other requests. Up to ``queue_limit`` more
+    wait, each at most ``queue_seconds``; past that, or after waiting that long, the call
+    fails at once with SERVICE_UNAVAILABLE.
+    """
+
+    def __init__(
+        self,
+        parameters: Argon2Parameters | None = None,
+        *,
+        limit: int | None = None,
+        queue_limit: int | None = None,
+        queue_seconds: float = 2.0,
+    ) -> None:
         self.parameters = parameters or Argon2Parameters()
+        self.limit = limit or os.cpu_count() or 1
+        self.queue_limit = self.limit * 2 if queue_limit is None else queue_limit
+        self.queue_seconds = queue_seconds
+        self._slots: asyncio.Semaphore | None = None
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
+        self._waiting = 0
         self._argon2 = _Argon2(
             time_cost=self.parameters.time_cost,
             memory_cost=self.parameters.memory_cost_kib,
@@ -37,7 +65,7 @@ class PasswordHasher:
 
     async def hash(self, secret: str) -> str:
         """Return the argon2id hash of ``secret`` (salted, encoded with its parameters)."""
-        return await asyncio.to_thread(self._argon2.hash, _utf8(secret))
+        return await self._bounded(self._argon2.hash, _utf8(secret))
 
     def needs_rehash(self, hashed: str) -> bool:
         """Tell whether ``hashed`` was made with other parameters than the current ones."""
@@ -52,7 +80,35 @@ class PasswordHasher:
         With no hash (unknown account, no password yet) a dummy hash is checked instead, so
         the answer takes as long as a real one and timing does not tell the cases apart.
         """
-        return await asyncio.to_thread(self._verify, hashed, secret)
+        return await self._bounded(self._verify, hashed, secret)
+
+    async def _bounded(self, work: Callable[..., T], *args: object) -> T:
+        """Run ``work`` in a thread once a slot is free; refuse when the queue is full."""
+        slots = self._slots_for_this_loop()
+        if slots.locked() and self._waiting >= self.queue_limit:
+            raise service_unavailable()
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self.queue_seconds):
+                await slots.acquire()
+        except TimeoutError:
+            raise service_unavailable() from None
+        finally:
+            self._waiting -= 1
+        # The slot is given back when the thread ends, not when the caller stops waiting
+        # (a cancelled request's computation still occupies its core until it finishes).
+        running = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        running.add_done_callback(lambda done: _release(slots, done))
+        return await asyncio.shield(running)
+
+    def _slots_for_this_loop(self) -> asyncio.Semaphore:
+        """Return the semaphore of the running event loop (tests run several loops)."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots_loop is not loop:
+            self._slots = asyncio.Semaphore(self.limit)
+            self._slots_loop = loop
+            self._waiting = 0
+        return self._slots
 
     def _verify(self, hashed: str | None, secret: str) -> bool:
         try:
@@ -60,6 +116,18 @@ class PasswordHasher:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
         return matched and hashed is not None
+
+
+def _release(slots: asyncio.Semaphore, done: asyncio.Future[Any]) -> None:
+    """Free a slot; read the outcome so an abandoned computation's error is not reported."""
+    slots.release()
+    if not done.cancelled():
+        done.exception()
+
+
+def service_unavailable() -> DomainError:
+    """Return the error of a hashing request turned away because every slot is busy."""
+    return DomainError(ErrorCode.SERVICE_UNAVAILABLE, BUSY_MESSAGE)
 
 
 def _utf8(text: str) -> bytes:

@@ -149,7 +149,7 @@ async def _with_recovery_code(
     The hash comparison runs before the transaction opens, so no connection is held while
     hashing; the spend itself is a conditional update, so one code works once.
     """
-    code_id = await recovery_codes.find_unused(operator.id, code, hasher=deps.hasher)
+    code_id = await recovery_codes.find_unused(operator.id, code, box=deps.box, hasher=deps.hasher)
     if code_id is None:
         raise invalid_code()
     async with in_transaction():

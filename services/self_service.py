@@ -64,8 +64,7 @@ async def regenerate_recovery_codes(
     now = deps.now()
     await _ensure_configured(operator, now)
     await second_factor.check(deps, operator, code, now, then=second_factor.accepted)
-    # Hashed only after the code was right, so wrong codes cannot make the server hash.
-    codes, hashes = await recovery_codes.generate(deps.hasher)
+    codes, hashes = await recovery_codes.generate(deps.box)
     async with in_transaction():
         await recovery_codes.store(operator.id, hashes)
         await audit.record_own(AuditEventKind.RECOVERY_CODES_REGENERATED, operator, now)

@@ -318,3 +318,22 @@ async def login_succeeded(attempt: LoginAttempt) -> None:
                 row.failures = max(row.failures - 1, 0)
                 row.locked_until = None
                 await row.save(update_fields=["failures", "locked_until"])
+
+
+async def login_abandoned(attempt: LoginAttempt) -> None:
+    """Give back every count of a login refused before its password was checked.
+
+    Used when the server was too busy to hash: that was no guess, so the address, the pair
+    and the email each get this attempt's count back, and any lock it set is lifted.
+    Earlier failures stay counted, unlike ``login_succeeded``.
+    """
+    await _give_back_address(attempt.by_address, attempt.address_lock)
+    for key, lock in ((attempt.by_pair, attempt.pair_lock), (attempt.by_email, attempt.email_lock)):
+        async with in_transaction():
+            row = await Throttle.filter(key=key).select_for_update().get_or_none()
+            if row is None or (key == attempt.by_email and attempt.email_lock is None):
+                continue  # swept, or the email-wide count was not touched by this attempt
+            row.failures = max(row.failures - 1, 0)
+            if lock is not None and row.locked_until == lock:
+                row.locked_until = None
+            await row.save(update_fields=["failures", "locked_until"])

@@ -11,6 +11,7 @@ import pytest
 from models import Authenticator, Operator, Session, TwoFactorMode
 from services import recovery_codes
 from services.clock import FrozenClock
+from services.encryption import SecretBox
 from services.passwords import PasswordHasher
 from services.sessions import AuthenticationMethod
 from tests.smtp import link_token, text_of
@@ -358,9 +359,9 @@ async def test_a_policy_change_during_confirmation_is_seen_before_it_activates(
     started = (await gql.data(START_ENROLLMENT, token=basic))["startTwoFactorEnrollment"]
     generate = recovery_codes.generate
 
-    async def policy_changes_meanwhile(hasher: PasswordHasher) -> tuple[list[str], list[str]]:
-        await set_default(team, TwoFactorMode.REQUIRED)  # commits while the codes are hashed
-        return await generate(hasher)
+    async def policy_changes_meanwhile(box: SecretBox) -> tuple[list[str], list[str]]:
+        await set_default(team, TwoFactorMode.REQUIRED)  # commits while the codes are made
+        return await generate(box)
 
     monkeypatch.setattr("services.enrollment.recovery_codes.generate", policy_changes_meanwhile)
     code = totp_code(started["enrollment"]["secret"], clock.now())

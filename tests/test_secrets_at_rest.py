@@ -12,7 +12,7 @@ from tortoise import Tortoise
 from tortoise.connection import get_connection
 
 from mail.outbox import Outbox
-from models import Authenticator, OutboxMessage, TwoFactorMode
+from models import Authenticator, OutboxMessage, RecoveryCode, TwoFactorMode
 from services.clock import FrozenClock
 from services.encryption import SecretBox, generate_key
 from services.passwords import PasswordHasher
@@ -96,11 +96,15 @@ async def test_rotate_keys_re_encrypts_under_the_first_key(
         env={"ENCRYPTION_KEYS": f"{new_key},{encryption_key}"},
     )
     assert result.returncode == 0, result.stderr
-    assert "Re-encrypted 2 secret(s) and queued email(s)" in result.stdout
+    # One TOTP secret, ten recovery codes, one queued email.
+    assert "Re-encrypted 12 secret(s) and queued email(s)" in result.stdout
     stored = (await Authenticator.get(operator_id=team.basic.id)).secret_encrypted
     assert SecretBox([new_key]).decrypt(stored) == enrolled.secret
     with pytest.raises(InvalidToken):
         SecretBox([encryption_key]).decrypt(stored)
+    code = await RecoveryCode.filter(operator_id=team.basic.id).first()
+    assert code is not None and code.code_sealed is not None
+    assert SecretBox([new_key]).decrypt(code.code_sealed).startswith("hmac-sha256:")
     queued = await OutboxMessage.get()
     assert "Two-factor authentication is on" in SecretBox([new_key]).decrypt(
         queued.content_encrypted

@@ -49,7 +49,7 @@ def create_app(
     outbox = Outbox(box, settings.public_url)
     deps = Dependencies(
         clock=clock,
-        hasher=hasher or PasswordHasher(),
+        hasher=hasher or PasswordHasher(settings.password_hash),
         box=box,
         outbox=outbox,
         totp_issuer=settings.totp_issuer,

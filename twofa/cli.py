@@ -111,7 +111,7 @@ def _create_account(args: argparse.Namespace, settings: Settings) -> int:
             admin_email=args.admin_email,
             admin_password=args.admin_password,
             admin_name=args.admin_name,
-            hasher=PasswordHasher(),
+            hasher=PasswordHasher(settings.password_hash),
             now=SystemClock().now(),
         )
         return {
@@ -124,7 +124,9 @@ def _create_account(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
-    password = _with_database(settings, lambda: seed_demo_account(PasswordHasher(), SystemClock()))
+    password = _with_database(
+        settings, lambda: seed_demo_account(PasswordHasher(settings.password_hash), SystemClock())
+    )
     if password is not None:
         DEMO_LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
         DEMO_LOGIN_FILE.write_text(json.dumps({"email": DEMO_EMAIL, "password": password}))

@@ -7,9 +7,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mail.transport import SmtpConfig
+from services.passwords import Argon2Parameters
 
 DEFAULT_DATABASE_URL = "sqlite://data/twofa.sqlite3"
 SMTP_TLS_MODES = ("none", "starttls", "tls")
+PASSWORD_HASH_RANGES = {
+    "PASSWORD_HASH_TIME_COST": (1, 20),
+    "PASSWORD_HASH_MEMORY_KIB": (8192, 4194304),
+    "PASSWORD_HASH_PARALLELISM": (1, 64),
+}
+"""Accepted values of the argon2id settings: at least 8 MiB, at most 4 GiB of memory."""
 
 
 class ConfigurationError(Exception):
@@ -44,6 +51,8 @@ class Settings:
     """Origins allowed to call the API from a browser."""
     reauthentication_window_seconds: int = 7200
     """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
+    password_hash: Argon2Parameters = field(default_factory=Argon2Parameters)
+    """Cost of argon2id for new password hashes; older hashes are redone at the next login."""
 
     def smtp(self) -> SmtpConfig | None:
         """Return the SMTP server to send through, or None to write mail to the log."""
@@ -81,6 +90,15 @@ class Settings:
         window_text = get("REAUTHENTICATION_WINDOW") or "7200"
         if not window_text.isdigit() or not 60 <= int(window_text) <= 86400:
             raise ConfigurationError("REAUTHENTICATION_WINDOW must be 60 to 86400 seconds")
+        defaults = Argon2Parameters()
+        time_cost, memory_kib, parallelism = (
+            _bounded_int(name, get(name), default, PASSWORD_HASH_RANGES[name])
+            for name, default in (
+                ("PASSWORD_HASH_TIME_COST", defaults.time_cost),
+                ("PASSWORD_HASH_MEMORY_KIB", defaults.memory_cost_kib),
+                ("PASSWORD_HASH_PARALLELISM", defaults.parallelism),
+            )
+        )
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             public_url=(get("PUBLIC_URL") or cls.public_url).rstrip("/"),
@@ -94,7 +112,20 @@ class Settings:
             encryption_keys=_split(get("ENCRYPTION_KEYS")),
             cors_origins=_split(get("CORS_ORIGINS")),
             reauthentication_window_seconds=int(window_text),
+            password_hash=Argon2Parameters(
+                time_cost=time_cost, memory_cost_kib=memory_kib, parallelism=parallelism
+            ),
         )
+
+
+def _bounded_int(name: str, text: str | None, default: int, bounds: tuple[int, int]) -> int:
+    """Parse an integer variable, or raise ConfigurationError naming it and its range."""
+    if text is None:
+        return default
+    low, high = bounds
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigurationError(f"{name} must be a whole number from {low} to {high}")
+    return int(text)
 
 
 def _split(value: str | None) -> tuple[str, ...]:

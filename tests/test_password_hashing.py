@@ -1,0 +1,139 @@
+"""Password hashing: bounded concurrency, configurable argon2 parameters, rehash on login."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from models import Operator, Throttle
+from services.clock import FrozenClock
+from services.errors import DomainError, ErrorCode
+from services.passwords import Argon2Parameters, PasswordHasher
+from tests.support import CountingHasher, GraphQLClient, add_operator, make_team
+from twofa.settings import ConfigurationError, Settings
+
+SLOW_SECONDS = 0.4
+CHEAP_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=256, parallelism=1)
+"""The suite's cheap parameters (as in conftest), so that only the sleep costs time."""
+
+
+class SlowHasher(CountingHasher):
+    """A cheap hasher whose verifications take ``SLOW_SECONDS`` in their thread, counted."""
+
+    def __init__(self, parameters: Argon2Parameters, **bounds: float) -> None:
+        super().__init__(parameters, **bounds)  # type: ignore[arg-type]
+        self.slow = False
+        self.running = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def _verify(self, hashed: str | None, secret: str) -> bool:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            if self.slow:
+                time.sleep(SLOW_SECONDS)
+            return super()._verify(hashed, secret)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+@pytest.fixture
+def hasher() -> SlowHasher:
+    """The app's hasher: two slots, one waiting place, half a second of patience."""
+    return SlowHasher(CHEAP_ARGON2, limit=2, queue_limit=1, queue_seconds=0.5)
+
+
+async def test_a_flood_of_logins_runs_two_hashes_at_once_and_turns_the_rest_away_quickly(
+    gql: GraphQLClient, hasher: SlowHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    emails = [f"flood{number}@acme.example" for number in range(6)]
+    for email in emails:  # one operator each, so that no per-email count gets in the way
+        await add_operator(team.account, email, hasher, clock)
+    hasher.slow = True
+    started = time.perf_counter()
+
+    async def timed_login(email: str) -> tuple[dict[str, Any], float]:
+        payload = await gql.login(email)
+        return payload, time.perf_counter() - started
+
+    results = await asyncio.gather(*(timed_login(email) for email in emails))
+    assert hasher.most_at_once == 2
+    # Two run at once, one waits for a slot (under the half second it may wait) and runs.
+    assert [bool(payload["sessionToken"]) for payload, _ in results].count(True) == 3
+    refused = [(payload, elapsed) for payload, elapsed in results if not payload["sessionToken"]]
+    assert len(refused) == 3
+    for payload, elapsed in refused:
+        assert [error["code"] for error in payload["userErrors"]] == ["SERVICE_UNAVAILABLE"]
+        assert elapsed < SLOW_SECONDS  # refused at once, not after waiting
+    # Turned away is not a guess: nothing stays counted, and every operator logs in after.
+    assert await Throttle.filter(failures__gt=0).count() == 0
+    hasher.slow = False
+    for email in emails:
+        assert (await gql.login(email))["sessionToken"]
+
+
+async def test_a_caller_waiting_longer_than_the_queue_allows_is_turned_away() -> None:
+    hasher = SlowHasher(CHEAP_ARGON2, limit=1, queue_limit=5, queue_seconds=0.1)
+    hashed = await hasher.hash("secret")
+    hasher.slow = True
+    outcomes = await asyncio.gather(
+        hasher.verify(hashed, "secret"), hasher.verify(hashed, "secret"), return_exceptions=True
+    )
+    assert outcomes[0] is True
+    assert isinstance(outcomes[1], DomainError)
+    assert outcomes[1].code is ErrorCode.SERVICE_UNAVAILABLE
+    assert hasher.most_at_once == 1
+
+
+async def test_changed_parameters_rehash_the_password_at_the_next_login(
+    gql: GraphQLClient, hasher: SlowHasher, clock: FrozenClock
+) -> None:
+    # The password was hashed when the cost was higher than the app's current setting.
+    before = PasswordHasher(Argon2Parameters(time_cost=2, memory_cost_kib=512, parallelism=1))
+    team = await make_team(before, clock)
+    old_hash = (await Operator.get(id=team.basic.id)).password_hash or ""
+    assert "t=2" in old_hash and hasher.needs_rehash(old_hash)
+    assert (await gql.login(team.basic.email, "wrong password, long enough"))["userErrors"]
+    assert (await Operator.get(id=team.basic.id)).password_hash == old_hash  # failures do not
+    assert (await gql.login(team.basic.email))["sessionToken"]
+    new_hash = (await Operator.get(id=team.basic.id)).password_hash or ""
+    assert new_hash != old_hash and not hasher.needs_rehash(new_hash)
+    assert "m=256,t=1,p=1" in new_hash
+    assert (await gql.login(team.basic.email))["sessionToken"]
+
+
+def test_argon2_parameters_come_from_the_environment() -> None:
+    assert Settings.from_env({}).password_hash == Argon2Parameters()
+    settings = Settings.from_env(
+        {
+            "PASSWORD_HASH_TIME_COST": "4",
+            "PASSWORD_HASH_MEMORY_KIB": "131072",
+            "PASSWORD_HASH_PARALLELISM": "2",
+        }
+    )
+    assert settings.password_hash == Argon2Parameters(
+        time_cost=4, memory_cost_kib=131072, parallelism=2
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PASSWORD_HASH_TIME_COST", "0"),
+        ("PASSWORD_HASH_TIME_COST", "three"),
+        ("PASSWORD_HASH_MEMORY_KIB", "1024"),
+        ("PASSWORD_HASH_MEMORY_KIB", "-65536"),
+        ("PASSWORD_HASH_PARALLELISM", "65"),
+    ],
+)
+def test_bad_argon2_parameters_are_refused(name: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        Settings.from_env({name: value})
