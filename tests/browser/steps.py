@@ -14,7 +14,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.support import Admin, Server, otpauth_secret, snap
+from tests.browser.support import Admin, OpenPage, Server, otpauth_secret, snap
 from tests.smtp import link_token
 from tests.support import PASSWORD, totp_code
 
@@ -131,3 +131,23 @@ def set_up_from_qr_code(page: Page, shot: str | None = None) -> tuple[str, list[
     )
     assert len(codes) == 10
     return secret, codes
+
+
+def basil_signed_in_and_boss_on_his_page(
+    server: Server, admin: Admin, new_page: OpenPage
+) -> tuple[str, Page, Page]:
+    """Invite Basil (basic), sign him in in one page, and open his page as the administrator.
+
+    Returns Basil's email, his page and the administrator's page.
+    """
+    token = api_session(server, admin)
+    basil = admin.email.replace("admin@", "basil@")
+    invite_and_accept(server, token, basil, "Basil Basic")
+    his = new_page()
+    log_in(his, server, basil, PASSWORD)
+    expect(his.get_by_role("heading", name="Your settings")).to_be_visible()
+    boss = new_page()
+    log_in(boss, server, admin.email, admin.password)
+    boss.get_by_role("link", name="Operators").click()
+    boss.get_by_role("link", name="Basil Basic").click()
+    return basil, his, boss

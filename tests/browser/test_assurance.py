@@ -17,6 +17,7 @@ from playwright.sync_api import expect  # noqa: E402
 from tests.browser.steps import (  # noqa: E402
     CODE_FIELD,
     api_session,
+    basil_signed_in_and_boss_on_his_page,
     enroll_by_api,
     fact,
     invite_and_accept,
@@ -228,17 +229,7 @@ def test_an_operator_sees_their_sessions_and_logs_out_everywhere_else(
 def test_an_administrator_ends_all_sessions_of_an_operator(
     server: Server, admin: Admin, new_page: OpenPage
 ) -> None:
-    token = api_session(server, admin)
-    basil = admin.email.replace("admin@", "basil@")
-    invite_and_accept(server, token, basil, "Basil Basic")  # accepting logged him in
-    his = new_page()
-    log_in(his, server, basil, PASSWORD)
-    expect(his.get_by_role("heading", name="Your settings")).to_be_visible()
-
-    boss = new_page()
-    log_in(boss, server, admin.email, admin.password)
-    boss.get_by_role("link", name="Operators").click()
-    boss.get_by_role("link", name="Basil Basic").click()
+    _, his, boss = basil_signed_in_and_boss_on_his_page(server, admin, new_page)
     items = boss.get_by_role("list", name="Sessions").get_by_role("listitem")
     expect(items).to_have_count(2)
     expect(items.filter(has_text="This session")).to_have_count(0)

@@ -15,6 +15,7 @@ from playwright.sync_api import expect  # noqa: E402
 from tests.browser.steps import (  # noqa: E402
     INVITE,
     api_session,
+    basil_signed_in_and_boss_on_his_page,
     fact,
     invite_and_accept,
     log_in,
@@ -73,17 +74,7 @@ def test_pending_invitations_are_listed_sent_again_and_withdrawn(
 def test_a_deactivated_operator_is_logged_out_and_kept_out_until_reactivated(
     server: Server, admin: Admin, new_page: OpenPage
 ) -> None:
-    token = api_session(server, admin)
-    basil = admin.email.replace("admin@", "basil@")
-    invite_and_accept(server, token, basil, "Basil Basic")
-    his = new_page()
-    log_in(his, server, basil, PASSWORD)
-    expect(his.get_by_role("heading", name="Your settings")).to_be_visible()
-
-    boss = new_page()
-    log_in(boss, server, admin.email, admin.password)
-    boss.get_by_role("link", name="Operators").click()
-    boss.get_by_role("link", name="Basil Basic").click()
+    basil, his, boss = basil_signed_in_and_boss_on_his_page(server, admin, new_page)
     expect(fact(boss, "Role")).to_have_text("Basic")
     expect(fact(boss, "Status")).to_have_text("Active")
     expect(fact(boss, "Last login")).not_to_have_text("Never")
