@@ -56,6 +56,16 @@ class Context:
         self.session = None
         self.viewer = None
 
+    def sessions_ended_for(self, operator_id: int) -> None:
+        """Note that every session of an operator ended (reset, deactivation, ...).
+
+        What the request cached about them is dropped, and when they are the caller, later
+        fields of the request run as an anonymous caller.
+        """
+        self.loaders.forget_operator(operator_id)
+        if self.viewer is not None and self.viewer.id == operator_id:
+            self.end_session()
+
     @property
     def client_address(self) -> str | None:
         """The caller's IP address (the proxy's, unless uvicorn trusts forwarded headers)."""

@@ -31,7 +31,10 @@ async def confirm_two_factor_enrollment(
     done = await enrollment.confirm(
         context.deps, operator, input.code, proof, client=context.client
     )
-    context.loaders.forget_operator(operator.id)
+    if input.setup_token is not None:  # confirming by link ended every session of theirs
+        context.sessions_ended_for(operator.id)
+    else:
+        context.loaders.forget_operator(operator.id)
     return ConfirmTwoFactorEnrollmentPayload(
         operator=OperatorNode.from_model(done.operator),
         recovery_codes=done.recovery_codes,

@@ -35,7 +35,5 @@ async def deactivate_operator(
     operator = await deactivate(
         context.deps, viewer, session, decode_id(input.operator_id, "Operator")
     )
-    context.loaders.forget_operator(operator.id)
-    if operator.id == viewer.id:
-        context.end_session()  # an administrator who deactivates themselves is logged out
+    context.sessions_ended_for(operator.id)
     return DeactivateOperatorPayload(operator=OperatorNode.from_model(operator))

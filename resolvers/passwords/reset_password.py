@@ -26,6 +26,5 @@ async def reset_password(
     operator = await password_management.reset_password(
         context.deps, input.token, input.new_password
     )
-    if context.viewer is not None and context.viewer.id == operator.id:
-        context.end_session()  # the request's own session ended with the others
+    context.sessions_ended_for(operator.id)
     return ResetPasswordPayload()

@@ -31,7 +31,5 @@ async def reset_operator_two_factor(
     operator = await reset_two_factor(
         context.deps, viewer, session, decode_id(input.operator_id, "Operator")
     )
-    context.loaders.forget_operator(operator.id)
-    if operator.id == viewer.id:
-        context.end_session()  # an administrator who resets themselves is logged out
+    context.sessions_ended_for(operator.id)
     return ResetOperatorTwoFactorPayload(operator=OperatorNode.from_model(operator))
