@@ -188,6 +188,39 @@ async def test_reauthenticate_needs_the_password_and_a_code_once_two_factor_is_s
     assert (await first_error(gql, SET_DEFAULT, token))[0]["code"] == "REAUTHENTICATION_REQUIRED"
 
 
+async def test_a_recovery_code_reauthenticates_once(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    enrolled = await enroll(gql, token, clock)
+    clock.advance(WINDOW + timedelta(minutes=1))
+    recovery_code = enrolled.recovery_codes[0]
+    remaining = "{ viewer { recoveryCodesRemaining } }"
+    assert (await gql.data(remaining, token=token))["viewer"]["recoveryCodesRemaining"] == 10
+
+    data = await gql.data(
+        REAUTHENTICATE, {"password": PASSWORD, "code": recovery_code}, token=token
+    )
+    assert data["reauthenticate"] == {
+        "session": {
+            "authenticatedAt": clock.now().isoformat(),
+            # The enrollment confirmed in this session counts as TOTP.
+            "authenticationMethods": ["PASSWORD", "TOTP", "RECOVERY_CODE"],
+        },
+        "userErrors": [],
+    }
+    assert await first_error(gql, SET_DEFAULT, token) == []
+    assert (await gql.data(remaining, token=token))["viewer"]["recoveryCodesRemaining"] == 9
+    # The code is spent: it cannot renew the window a second time.
+    clock.advance(WINDOW + timedelta(minutes=1))
+    again = await first_error(gql, REAUTHENTICATE, token, password=PASSWORD, code=recovery_code)
+    assert again[0]["code"] == "INVALID_CODE"
+    assert (await first_error(gql, SET_DEFAULT, token))[0]["code"] == "REAUTHENTICATION_REQUIRED"
+    events = await AuditEvent.filter(actor_id=team.admin.id).values_list("kind", flat=True)
+    assert events.count("RECOVERY_CODE_USED") == 1
+
+
 async def test_wrong_passwords_to_reauthenticate_are_throttled(
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
