@@ -1,7 +1,8 @@
 """What administrators do to operators themselves: roles, deactivation, unlocking.
 
 Every change needs a recent authentication and is audited. An account always keeps at least
-one active administrator: demoting or deactivating the last one is LAST_ADMINISTRATOR. Each
+one active administrator who signs in here (not through single sign-on): demoting or
+deactivating the last one is LAST_ADMINISTRATOR. Each
 change holds the account's row while it counts administrators and writes, so changes to one
 account take turns (two administrators demoting each other at once cannot both succeed),
 and the acting administrator is read again under that lock: one who lost the role (or was
@@ -64,15 +65,23 @@ async def _hold_account(actor: Operator, operator_id: int | None) -> Operator:
 async def _ensure_another_administrator(operator: Operator) -> None:
     """Raise LAST_ADMINISTRATOR if ``operator`` is their account's only active administrator.
 
-    Needs the account's row held, so that no other change counts at the same time.
+    Only administrators who can sign in here count: a single-sign-on operator never gets a
+    session of twofa's, so an account whose remaining administrators all use single sign-on
+    could no longer change its own policy. Needs the account's row held, so that no other
+    change counts at the same time.
     """
-    if operator.status is not OperatorStatus.ACTIVE or not is_administrator(operator):
+    if (
+        operator.status is not OperatorStatus.ACTIVE
+        or operator.uses_single_sign_on
+        or not is_administrator(operator)
+    ):
         return
     others = (
         await Operator.filter(
             account_id=operator.account_id,
             role=OperatorRole.ADMINISTRATOR,
             status=OperatorStatus.ACTIVE,
+            uses_single_sign_on=False,
         )
         .exclude(id=operator.id)
         .exists()

@@ -393,6 +393,31 @@ async def test_invited_and_deactivated_administrators_change_role_freely(
     assert await active_administrators(team) == 1
 
 
+async def test_administrators_who_use_single_sign_on_do_not_count_as_the_last(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """They never sign in here, so they could not change the account's policy."""
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    sso = await add_operator(
+        team.account,
+        "sso-admin@acme.example",
+        hasher,
+        clock,
+        role=OperatorRole.ADMINISTRATOR,
+        uses_single_sign_on=True,
+    )
+    for document in (DEMOTE, DEACTIVATE):
+        assert codes(await run(gql, document, admin, id=gid(team.admin))) == [
+            ("LAST_ADMINISTRATOR", None)
+        ]
+    # Demoting the single-sign-on administrator leaves the one who signs in here.
+    payload = await run(gql, DEMOTE, admin, id=gid(sso))
+    assert payload["userErrors"] == []
+    assert payload["operator"]["role"] == "BASIC"
+    assert await viewer_of(gql, admin) == {"email": team.admin.email, "role": "ADMINISTRATOR"}
+
+
 @pytest.mark.parametrize(
     ("first", "second"),
     [
