@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -10,6 +11,8 @@ from mail.transport import SmtpConfig
 from services.passwords import Argon2Parameters
 
 DEFAULT_DATABASE_URL = "sqlite://data/twofa.sqlite3"
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+"""An HTTP field name: an RFC 9110 token."""
 SMTP_TLS_MODES = ("none", "starttls", "tls")
 PASSWORD_HASH_RANGES = {
     "PASSWORD_HASH_TIME_COST": (1, 20),
@@ -49,6 +52,8 @@ class Settings:
     """Fernet keys; the first encrypts, all decrypt. Empty: a key file beside the SQLite file."""
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     """Origins allowed to call the API from a browser."""
+    cors_allow_headers: tuple[str, ...] = field(default_factory=tuple)
+    """Request headers a browser may send besides ``Authorization`` and ``Content-Type``."""
     reauthentication_window_seconds: int = 7200
     """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
     password_hash: Argon2Parameters = field(default_factory=Argon2Parameters)
@@ -111,11 +116,21 @@ class Settings:
             totp_issuer=get("TOTP_ISSUER") or cls.totp_issuer,
             encryption_keys=_split(get("ENCRYPTION_KEYS")),
             cors_origins=_split(get("CORS_ORIGINS")),
+            cors_allow_headers=_header_names(get("CORS_ALLOW_HEADERS")),
             reauthentication_window_seconds=int(window_text),
             password_hash=Argon2Parameters(
                 time_cost=time_cost, memory_cost_kib=memory_kib, parallelism=parallelism
             ),
         )
+
+
+def _header_names(value: str | None) -> tuple[str, ...]:
+    """Parse CORS_ALLOW_HEADERS: comma-separated header names, lower-cased."""
+    names = _split(value)
+    for name in names:
+        if not HEADER_NAME.fullmatch(name):
+            raise ConfigurationError(f"CORS_ALLOW_HEADERS: {name!r} is not a header name")
+    return tuple(name.lower() for name in names)
 
 
 def _bounded_int(name: str, text: str | None, default: int, bounds: tuple[int, int]) -> int:
