@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
 
 .PHONY: install run test lint format schema check-schema migration bench soak clean
 
@@ -15,10 +16,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install twofa with its development tools
 
-run: install ## migrate, seed a demo account on an empty database, serve on 127.0.0.1:8000
+run: install ## migrate, seed a demo account on an empty database, serve on 127.0.0.1:$(PORT) (make run PORT=8123)
 	$(BIN)/twofa migrate
-	$(BIN)/twofa seed-demo
-	$(BIN)/twofa serve --host 127.0.0.1 --port 8000
+	$(BIN)/twofa seed-demo --port $(PORT)
+	$(BIN)/twofa serve --host 127.0.0.1 --port $(PORT)
 
 test: install ## the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/pytest

@@ -6,7 +6,8 @@ or ``DEFAULT_PAGE`` when absent; its ``edges``/``nodes`` are that page and count
 any other list of objects counts ``DEFAULT_PAGE``; lists of scalars and enums count nothing.
 So ``operators(first: 50) { edges { node { sessions(first: 10) { ... } } } }`` costs
 50 + 50 * 10 = 550. Aliases each count, fragments count where they are spread, and
-``@skip``/``@include`` are ignored (worst case).
+``@skip``/``@include`` are ignored (worst case). A page size given by a variable counts the
+variable's value, or its default in the operation when the request leaves it out.
 
 This is an extension's ``on_execute``, not a validation rule, because page sizes usually come
 from variables, which validation does not see. It reads the graphql-core schema from
@@ -93,11 +94,20 @@ def operation_cost(
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
 ) -> int:
-    """Return the worst-case number of nodes ``operation`` may return."""
+    """Return the worst-case number of nodes ``operation`` may return.
+
+    A variable the request leaves out counts with its default value from the operation
+    (``query ($n: Int = 500)``), as execution will use it.
+    """
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    return _Counter(schema, fragments, variables).selection_set(
+    defaults = {
+        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
+    return _Counter(schema, fragments, {**defaults, **variables}).selection_set(
         operation.selection_set, root, in_page=False
     )
 

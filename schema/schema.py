@@ -1,9 +1,11 @@
 """The executable schema, with its protective extensions.
 
-The depth and alias limits lean on Strawberry internals, hence the ``strawberry-graphql~=``
+The depth, alias and token limits (``schema/limits.py``) and the cost limit
+(``schema/cost.py``) each refuse a document before it runs, with a stable
+``extensions.code``. They lean on Strawberry internals, hence the ``strawberry-graphql~=``
 pin in ``pyproject.toml`` (re-read ``strawberry/extensions/query_depth_limiter.py``,
-``max_aliases.py``, ``add_validation_rules.py`` and ``validation_cache.py`` before raising
-it):
+``max_aliases.py``, ``max_tokens.py``, ``add_validation_rules.py`` and
+``validation_cache.py`` before raising it):
 
 - ``QueryDepthLimiter`` and ``MaxAliasesLimiter`` are ``AddValidationRules`` subclasses
   whose constructor builds a new rule class (``create_validator``) and keeps it in the
@@ -33,10 +35,7 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -44,6 +43,7 @@ from strawberry.types import ExecutionContext
 
 from schema.cost import QueryCostLimiter
 from schema.errors import UNAVAILABLE_MESSAGE
+from schema.limits import LIMIT_RULES, TokenLimiter
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.account import AccountNode
@@ -53,13 +53,6 @@ from schema.types.session import SessionNode
 from services.errors import is_database_unavailable
 
 logger = logging.getLogger("twofa.graphql")
-
-MAX_DEPTH = 10
-"""Deepest selection a query may have."""
-MAX_ALIASES = 30
-"""Most aliases one document may use (every aliased attempt is still counted and throttled)."""
-MAX_TOKENS = 2000
-"""Most lexical tokens one document may have."""
 
 
 class MaskInternalErrors(MaskErrors):
@@ -75,14 +68,6 @@ class MaskInternalErrors(MaskErrors):
                 extensions={"code": "SERVICE_UNAVAILABLE"},
             )
         return super().anonymise_error(error)
-
-
-LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-]
-"""The depth and alias rules, built once: the validation cache is keyed on the rule
-classes, and the limiter extensions would build new ones for every request."""
 
 
 def is_internal(error: GraphQLError) -> bool:
@@ -118,7 +103,7 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: MaskInternalErrors(should_mask_error=is_internal),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            TokenLimiter,
             lambda: ParserCache(maxsize=256),
             lambda: AddValidationRules(LIMIT_RULES),
             lambda: ValidationCache(maxsize=256),

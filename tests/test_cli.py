@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+import httpx
 from starlette.applications import Starlette
 
+from bench.smtp import free_port
 from models import Account, Operator, OperatorRole, TwoFactorMode
 from schema.ids import decode_id
-from tests.servers import ROOT, twofa
+from tests.servers import ROOT, twofa, twofa_server
 from tests.support import PASSWORD, GraphQLClient
 
 
@@ -83,3 +86,48 @@ def test_seed_demo_creates_one_account_and_prints_its_login(tmp_path: Path) -> N
     assert "admin@demo.example" in first.stdout
     second = twofa("seed-demo", database_url=url, cwd=tmp_path)
     assert second.stdout == first.stdout
+
+
+def test_seed_demo_prints_the_console_url_first_on_the_given_port(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path}/data/demo.sqlite3"
+    assert twofa("migrate", database_url=url).returncode == 0
+    local = {"PUBLIC_URL": ""}
+    result = twofa("seed-demo", "--port", "8123", database_url=url, cwd=tmp_path, env=local)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [
+        "Console:  http://127.0.0.1:8123/",
+        "GraphiQL: http://127.0.0.1:8123/graphql",
+        "Demo administrator:",
+    ]
+    assert lines[3].split() == ["email:", "admin@demo.example"]
+    public = {"PUBLIC_URL": "https://twofa.example/"}
+    again = twofa("seed-demo", "--port", "8123", database_url=url, cwd=tmp_path, env=public)
+    assert again.stdout.splitlines()[:2] == [
+        "Console:  https://twofa.example/",
+        "GraphiQL: https://twofa.example/graphql",
+    ]
+
+
+def test_served_on_a_port_emailed_links_follow_it(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path}/data/demo.sqlite3"
+    assert twofa("migrate", database_url=url).returncode == 0
+    assert twofa("seed-demo", database_url=url, cwd=tmp_path).returncode == 0
+    port = free_port()
+    env = {"DATABASE_URL": url, "PUBLIC_URL": "", "SMTP_HOST": "", "ENCRYPTION_KEYS": ""}
+    log = tmp_path / "server.log"
+    with twofa_server(env, log, port=port) as server:
+        response = httpx.post(
+            f"{server}/graphql",
+            json={
+                "query": "mutation ($email: String!) { requestPasswordReset(input: {email: $email})"
+                " { userErrors { code } } }",
+                "variables": {"email": "admin@demo.example"},
+            },
+        )
+        assert response.json()["data"]["requestPasswordReset"]["userErrors"] == []
+        link = f"http://127.0.0.1:{port}/password/reset?token="
+        deadline = time.monotonic() + 30
+        while link not in log.read_text():  # the mail goes to the log without SMTP_HOST
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)

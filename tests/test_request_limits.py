@@ -1,13 +1,19 @@
-"""The request body limit: refused with 413 before the app has read the body, on every path."""
+"""Request limits: the body (413 before the app has read it, on every path), and the
+document's depth, aliases, tokens and cost, each refused with its code before anything runs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from tests.support import GraphQLClient
+from services.clock import FrozenClock
+from services.passwords import PasswordHasher
+from tests.support import GraphQLClient, make_team, session_for
+from twofa.sql_log import StatementCounter
 from twofa.web import MAX_BODY_BYTES
 
 CHUNK = 100_000
@@ -62,3 +68,101 @@ async def test_pages_that_never_read_a_body_refuse_an_oversized_one_too(
     assert [r.getMessage().split()[-2] for r in caplog.records if r.name == "twofa.access"] == [
         "413"
     ]
+
+
+def levels(count: int) -> str:
+    """A valid query exactly ``count`` levels deep (a top-level field is level 1)."""
+    inner = "id"  # level `count`; `viewer` is level 1, then these in turn from level 2
+    fields = ["account", "operators(first: 1)", "edges", "node"]
+    for level in range(count - 1, 1, -1):
+        inner = f"{fields[(level - 2) % 4]} {{ {inner} }}"
+    return f"{{ viewer {{ {inner} }} }}"
+
+
+class RequestStatements(StatementCounter):
+    """The statements of the current task only: the app's mail sender and sweeper poll the
+    database in tasks of their own, while an ASGI request runs in the caller's task."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._task = asyncio.current_task()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the statement if the request (this task) sent it."""
+        if asyncio.current_task() is self._task:
+            super().emit(record)
+
+
+async def statements_of(gql: GraphQLClient, query: str, token: str) -> tuple[Any, list[str]]:
+    """Send ``query`` with ``token``; return the body and the SQL statements it caused."""
+    with RequestStatements() as counter:
+        response = await gql.post(query, token=token)
+    return response.json(), counter.statements
+
+
+async def test_the_depth_limit_allows_exactly_ten_levels(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    assert levels(3) == "{ viewer { account { id } } }"
+    ten = await gql.post(levels(10), token=token)
+    assert "errors" not in ten.json(), ten.json()
+    assert ten.json()["data"]["viewer"]["account"]["operators"]["edges"]
+    _, authenticating = await statements_of(gql, "{ __typename }", token)
+    body, statements = await statements_of(gql, levels(11), token)
+    assert body.get("data") is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_DEEP"]
+    assert "10" in body["errors"][0]["message"]
+    assert statements == authenticating  # the session lookup only: nothing ran
+
+
+async def test_fragments_add_no_level(gql: GraphQLClient) -> None:
+    def under_viewer(count: int) -> str:
+        return levels(count).removeprefix("{ viewer { ").removesuffix(" } }")
+
+    deep = f"{{ viewer {{ ...Deep }} }} fragment Deep on Operator {{ {under_viewer(10)} }}"
+    assert (await gql.post(deep)).json() == {"data": {"viewer": None}}
+    deeper = f"{{ viewer {{ ... on Operator {{ {under_viewer(11)} }} }} }}"
+    body = (await gql.post(deeper)).json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_DEEP"]
+
+
+LIMITED = {
+    "TOO_MANY_ALIASES": "{ " + " ".join(f"a{n}: viewer {{ id }}" for n in range(31)) + " }",
+    "TOO_MANY_TOKENS": "{ viewer { " + "id " * 2100 + "} }",
+    "QUERY_TOO_COMPLEX": "{ viewer { account { a: operators { edges { node { account {"
+    " operators(first: 100) { edges { node { id } } } } } } } } } }",
+}
+
+
+@pytest.mark.parametrize("code", LIMITED.keys())
+async def test_every_limit_error_has_its_code_and_nothing_runs(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, code: str
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    _, authenticating = await statements_of(gql, "{ __typename }", token)
+    body, statements = await statements_of(gql, LIMITED[code], token)
+    assert body.get("data") is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code]
+    assert statements == authenticating
+
+
+async def test_default_values_of_variables_count_towards_the_cost(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    query = """query ($n: Int = 100000) {
+      viewer { account { operators(first: $n) { edges { node { id } } } } } }"""
+    _, authenticating = await statements_of(gql, "{ __typename }", token)
+    body, statements = await statements_of(gql, query, token)
+    assert body.get("data") is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_COMPLEX"]
+    assert "100000" in body["errors"][0]["message"]
+    assert statements == authenticating
+    small = await gql.post(query.replace("100000", "2"), token=token)
+    assert len(small.json()["data"]["viewer"]["account"]["operators"]["edges"]) == 2
+    given = await gql.post(query, {"n": 1}, token=token)  # a value sent overrides the default
+    assert len(given.json()["data"]["viewer"]["account"]["operators"]["edges"]) == 1

@@ -88,7 +88,8 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
+                allow_headers=["Authorization", "Content-Type", *settings.cors_allow_headers],
+                expose_headers=["WWW-Authenticate"],  # tells a client its token was refused
                 max_age=600,
             ),
         ],

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from services.passwords import PasswordHasher
 from twofa.database import apply_migrations, tortoise_config
 from twofa.demo import DEMO_EMAIL, seed_demo_account
 from twofa.keys import secret_box
-from twofa.settings import ConfigurationError, Settings
+from twofa.settings import DEFAULT_PORT, ConfigurationError, Settings
 
 DEMO_LOGIN_FILE = Path("data/demo-login.json")
 """Where the demo login is kept (beside the SQLite file), so later runs can print it again."""
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(port=getattr(args, "port", None))
         return int(args.handler(args, settings))
     except ConfigurationError as error:
         print(f"twofa: {error}", file=sys.stderr)
@@ -51,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="apply migrations, then serve HTTP")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.add_argument(
         "--forwarded-allow-ips",
@@ -71,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     create.set_defaults(handler=_create_account)
 
     demo = commands.add_parser("seed-demo", help="create a demo account if there is no account")
+    demo.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port the server will listen on"
+    )
     demo.set_defaults(handler=_seed_demo)
 
     rotate = commands.add_parser(
@@ -84,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    os.environ["PUBLIC_URL"] = settings.public_url  # the port's, unless set: for the workers
     asyncio.run(apply_migrations(settings.database_url))
     uvicorn.run(
         "twofa.app:create_app",
@@ -131,14 +136,12 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         DEMO_LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
         DEMO_LOGIN_FILE.write_text(json.dumps({"email": DEMO_EMAIL, "password": password}))
         DEMO_LOGIN_FILE.chmod(0o600)
+    print(f"Console:  {settings.public_url}/\nGraphiQL: {settings.public_url}/graphql")
     if not DEMO_LOGIN_FILE.exists():
         print("The database has accounts already; no demo account was created.")
         return 0
     login = json.loads(DEMO_LOGIN_FILE.read_text())
-    print(
-        "Demo administrator (console at http://127.0.0.1:8000/, GraphiQL at /graphql):\n"
-        f"  email:    {login['email']}\n  password: {login['password']}"
-    )
+    print(f"Demo administrator:\n  email:    {login['email']}\n  password: {login['password']}")
     return 0
 
 

@@ -1,7 +1,16 @@
-"""Tortoise configuration and migrations for the configured database."""
+"""Tortoise configuration and migrations for the configured database.
+
+The files of an SQLite database are private to the user running twofa: its folder is
+created 0700 and the database file 0600 (created empty here, before SQLite opens it).
+SQLite gives the ``-wal`` and ``-shm`` files it creates later the permissions of the
+database file (``findCreateFileMode`` and ``unixOpenSharedMemory`` in its ``os_unix.c``),
+so they are 0600 too whatever the process umask. Existing files keep their modes.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +26,12 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     """Return the Tortoise config for ``database_url`` with twofa's models and migrations.
 
     SQLite connections use ``twofa.sqlite_engine``, whose transactions begin immediately,
-    so that several processes can share one database file.
+    so that several processes can share one database file. A missing SQLite file is
+    created here, private, so that SQLite never creates it with the process umask.
     """
     connection: str | dict[str, Any] = database_url
     if database_url.startswith("sqlite://"):
+        create_private_sqlite_file(database_url)
         connection = {**expand_db_url(database_url), "engine": "twofa.sqlite_engine"}
     return {
         "connections": {"default": connection},
@@ -46,16 +57,25 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(path)
 
 
-def ensure_sqlite_directory(database_url: str) -> None:
-    """Create the folder of an SQLite database file so the first connection can create it."""
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) when missing, the folder itself 0700."""
+    if not folder.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
+def create_private_sqlite_file(database_url: str) -> None:
+    """Create an SQLite database's folder (0700) and empty file (0600) when missing."""
     path = sqlite_path(database_url)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if path is None:
+        return
+    private_folder(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 async def apply_migrations(database_url: str) -> None:
     """Apply every pending migration to ``database_url``, then close the connections."""
-    ensure_sqlite_directory(database_url)
     try:
         await migrate(config=tortoise_config(database_url))
     finally:

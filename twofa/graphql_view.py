@@ -11,6 +11,17 @@ JSON (``RecursionError``) escaped as exceptions, and a body that is a JSON numbe
 null failed with ``AttributeError`` in ``parse_http_body`` (which expects an object, or a
 list for its batching check). ``decode_json``, the view's documented hook for decoding,
 refuses all of these with an ``HTTPException(400)``.
+
+A mutation sent with GET is answered 405 with ``Allow: POST`` and a GraphQL error coded
+``METHOD_NOT_ALLOWED`` (Strawberry's own answer is a plain-text 400): ``execute_single``
+recognises Strawberry's refusal by the ``InvalidOperationTypeError`` it raises its
+``HTTPException`` from (0.341.2, ``http/async_base_view.py``).
+
+A bearer token that names no live session (unknown, expired, revoked, or no longer
+satisfying the operator's policy) makes the request anonymous, as if no token were sent:
+``viewer`` is null and what needs a session answers ``UNAUTHENTICATED``. So that a client
+can tell its session ended from any response, it also carries
+``WWW-Authenticate: Bearer error="invalid_token"`` (RFC 6750), with the status unchanged.
 """
 
 from __future__ import annotations
@@ -19,11 +30,15 @@ import json
 import logging
 from typing import cast
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from schema.context import Context
 from schema.errors import UNAVAILABLE_MESSAGE
@@ -40,6 +55,8 @@ JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays and objects a request's JSON may have."""
+INVALID_TOKEN = 'Bearer error="invalid_token"'  # noqa: S105 - a header value, not a secret
+"""``WWW-Authenticate`` of a response to a request whose bearer token was not accepted."""
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -62,6 +79,8 @@ class GraphQLView(GraphQL[Context, None]):
                 raise HTTPException(503, UNAVAILABLE_MESSAGE) from error
             if found is not None:
                 session, viewer = found
+            else:
+                response.headers["www-authenticate"] = INVALID_TOKEN
         context = Context(
             request=request, response=response, deps=self.deps, session=session, viewer=viewer
         )
@@ -78,6 +97,35 @@ class GraphQLView(GraphQL[Context, None]):
         """
         return decode_request_json(data)
 
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Run one operation; a mutation sent with GET gets 405 and ``Allow: POST``."""
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            refusal = error.__cause__
+            if not (
+                isinstance(refusal, InvalidOperationTypeError)
+                and refusal.operation_type is OperationType.MUTATION
+                and request_adapter.method == "GET"
+            ):
+                raise
+        sub_response.status_code = 405
+        sub_response.headers["allow"] = "POST"
+        message = "Mutations are not allowed with GET: send them with POST."
+        return ExecutionResult(
+            data=None, errors=[GraphQLError(message, extensions={"code": "METHOD_NOT_ALLOWED"})]
+        )
+
     def create_response(
         self,
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
@@ -86,7 +134,8 @@ class GraphQLView(GraphQL[Context, None]):
         """Answer in the negotiated media type, with ``Cache-Control: no-store``."""
         media_type = sub_response.media_type or JSON
         if (
-            media_type == GRAPHQL_RESPONSE
+            sub_response.status_code is None
+            and media_type == GRAPHQL_RESPONSE
             and isinstance(response_data, dict)
             and is_request_error(response_data)
         ):

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from services.encryption import InvalidKeyError, SecretBox, generate_key
-from twofa.database import sqlite_path
+from twofa.database import private_folder, sqlite_path
 from twofa.settings import ConfigurationError, Settings
 
 logger = logging.getLogger("twofa.keys")
@@ -23,8 +23,9 @@ def secret_box(settings: Settings) -> SecretBox:
     """Return the box for the configured keys.
 
     Without ENCRYPTION_KEYS, an SQLite database gets a key generated once and kept beside
-    it (with a warning); PostgreSQL refuses to start, since its secrets would otherwise be
-    encrypted with a key that lives on one machine only.
+    it in a file only its owner may read (0600, with a warning); PostgreSQL refuses to
+    start, since its secrets would otherwise be encrypted with a key that lives on one
+    machine only.
     """
     try:
         return SecretBox(_keys(settings))
@@ -44,7 +45,7 @@ def _keys(settings: Settings) -> tuple[str, ...]:
         )
         return (generate_key(),)
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(key_file.parent)
         descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(generate_key())

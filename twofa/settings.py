@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -10,6 +11,10 @@ from mail.transport import SmtpConfig
 from services.passwords import Argon2Parameters
 
 DEFAULT_DATABASE_URL = "sqlite://data/twofa.sqlite3"
+DEFAULT_PORT = 8000
+"""Port ``twofa serve`` (and ``make run``) listens on unless told otherwise."""
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+"""An HTTP field name: an RFC 9110 token."""
 SMTP_TLS_MODES = ("none", "starttls", "tls")
 PASSWORD_HASH_RANGES = {
     "PASSWORD_HASH_TIME_COST": (1, 20),
@@ -29,7 +34,7 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     """Tortoise database URL: ``sqlite://path`` or ``postgres://user@host:port/db``."""
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
     """Base of the links put in emails, without a trailing slash."""
     smtp_host: str | None = None
     """SMTP server; when unset, mail is written to the log instead of sent."""
@@ -49,6 +54,8 @@ class Settings:
     """Fernet keys; the first encrypts, all decrypt. Empty: a key file beside the SQLite file."""
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     """Origins allowed to call the API from a browser."""
+    cors_allow_headers: tuple[str, ...] = field(default_factory=tuple)
+    """Request headers a browser may send besides ``Authorization`` and ``Content-Type``."""
     reauthentication_window_seconds: int = 7200
     """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
     password_hash: Argon2Parameters = field(default_factory=Argon2Parameters)
@@ -73,8 +80,11 @@ class Settings:
         return self.database_url.startswith("sqlite://")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build the settings from ``env`` (the process environment by default)."""
+    def from_env(cls, env: Mapping[str, str] | None = None, *, port: int | None = None) -> Settings:
+        """Build the settings from ``env`` (the process environment by default).
+
+        Without ``PUBLIC_URL`` links point at this machine on ``port`` (``DEFAULT_PORT``).
+        """
         env = os.environ if env is None else env
 
         def get(name: str) -> str | None:
@@ -101,7 +111,7 @@ class Settings:
         )
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            public_url=(get("PUBLIC_URL") or cls.public_url).rstrip("/"),
+            public_url=(get("PUBLIC_URL") or local_url(port or DEFAULT_PORT)).rstrip("/"),
             smtp_host=get("SMTP_HOST"),
             smtp_port=int(port_text),
             smtp_username=get("SMTP_USERNAME"),
@@ -111,11 +121,26 @@ class Settings:
             totp_issuer=get("TOTP_ISSUER") or cls.totp_issuer,
             encryption_keys=_split(get("ENCRYPTION_KEYS")),
             cors_origins=_split(get("CORS_ORIGINS")),
+            cors_allow_headers=_header_names(get("CORS_ALLOW_HEADERS")),
             reauthentication_window_seconds=int(window_text),
             password_hash=Argon2Parameters(
                 time_cost=time_cost, memory_cost_kib=memory_kib, parallelism=parallelism
             ),
         )
+
+
+def local_url(port: int) -> str:
+    """Return the address of a server listening on this machine's loopback on ``port``."""
+    return f"http://127.0.0.1:{port}"
+
+
+def _header_names(value: str | None) -> tuple[str, ...]:
+    """Parse CORS_ALLOW_HEADERS: comma-separated header names, lower-cased."""
+    names = _split(value)
+    for name in names:
+        if not HEADER_NAME.fullmatch(name):
+            raise ConfigurationError(f"CORS_ALLOW_HEADERS: {name!r} is not a header name")
+    return tuple(name.lower() for name in names)
 
 
 def _bounded_int(name: str, text: str | None, default: int, bounds: tuple[int, int]) -> int:

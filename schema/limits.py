@@ -1,0 +1,128 @@
+"""The size limits of a GraphQL document, each refused with a stable ``extensions.code``.
+
+Strawberry's own limiters do the counting; this module only gives their errors a code a
+client can branch on (and the depth limit its exact meaning):
+
+- ``QUERY_TOO_DEEP``: fields nested more than ``MAX_DEPTH`` levels. A top-level field is
+  level 1 and each selection set opens one more level, so ``{ viewer { account { id } } }``
+  is 3 levels deep; fragments add no level and introspection fields (``__schema``,
+  ``__type``) are not counted. Strawberry's ``QueryDepthLimiter(max_depth=n)`` counts from 0
+  and so allows n + 1 levels; it is given ``MAX_DEPTH - 1`` here.
+- ``TOO_MANY_ALIASES``: more than ``MAX_ALIASES`` aliased fields (fragments counted where
+  they are spread), from Strawberry's ``MaxAliasesLimiter``.
+- ``TOO_MANY_TOKENS``: more than ``MAX_TOKENS`` lexical tokens, from graphql-core's parser
+  option ``max_tokens`` that Strawberry's ``MaxTokensLimiter`` sets; the parser stops there.
+
+Both validation rules report their error from their constructor through
+``ValidationContext.report_error`` (Strawberry 0.341.2, ``query_depth_limiter.py`` and
+``max_aliases.py``): ``coded_rule`` hands them a context whose ``report_error`` adds the code.
+The token error is a ``GraphQLSyntaxError`` recognised by its message
+("Document contains more than N tokens", graphql-core 3.3 ``language/parser.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from graphql import (
+    ASTValidationRule,
+    GraphQLError,
+    GraphQLSyntaxError,
+    ValidationContext,
+)
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+
+MAX_DEPTH = 10
+"""Deepest nesting of fields a document may have (a top-level field is level 1)."""
+MAX_ALIASES = 30
+"""Most aliases one document may use (every aliased attempt is still counted and throttled)."""
+MAX_TOKENS = 2000
+"""Most lexical tokens one document may have."""
+
+
+class _CodingContext:
+    """A validation context whose reported errors carry ``extensions.code`` (and a message)."""
+
+    def __init__(
+        self, context: ValidationContext, code: str, message: Callable[[GraphQLError], str]
+    ) -> None:
+        self._context = context
+        self._code = code
+        self._message = message
+
+    def report_error(self, error: GraphQLError) -> None:
+        """Report ``error`` to the real context, reworded and with the code."""
+        self._context.report_error(
+            GraphQLError(
+                self._message(error),
+                error.nodes,
+                extensions={**(error.extensions or {}), "code": self._code},
+            )
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+
+def coded_rule(
+    rule: type[ASTValidationRule],
+    code: str,
+    message: Callable[[GraphQLError], str] = lambda error: error.message,
+) -> type[ASTValidationRule]:
+    """Return a subclass of ``rule`` whose errors carry ``extensions.code = code``."""
+
+    class CodedRule(rule):  # type: ignore[misc,valid-type]
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(_CodingContext(context, code, message))
+
+    CodedRule.__name__ = f"Coded{rule.__name__}"
+    return CodedRule
+
+
+def _depth_message(error: GraphQLError) -> str:
+    """Strawberry's message, with the limit as counted here."""
+    operation = error.message.split(" exceeds ", 1)[0]
+    return f"{operation} exceeds maximum operation depth of {MAX_DEPTH}"
+
+
+LIMIT_RULES: list[type[ASTValidationRule]] = [
+    *(
+        coded_rule(rule, "QUERY_TOO_DEEP", _depth_message)
+        for rule in QueryDepthLimiter(max_depth=MAX_DEPTH - 1).validation_rules
+    ),
+    *(
+        coded_rule(rule, "TOO_MANY_ALIASES")
+        for rule in MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
+    ),
+]
+"""The depth and alias rules, built once: the validation cache is keyed on the rule
+classes, and the limiter extensions would build new ones for every request."""
+
+
+class TokenLimiter(MaxTokensLimiter):
+    """Strawberry's token limit, its error coded ``TOO_MANY_TOKENS``.
+
+    The hook is ``on_operation``, around everything: ``ParserCache`` parses while its own
+    ``on_parse`` starts, and an error there leaves the other ``on_parse`` hooks unfinished
+    and propagates through the operation's hooks instead. Without the cache the parse
+    error is put in ``pre_execution_errors``.
+    """
+
+    def __init__(self, max_token_count: int = MAX_TOKENS) -> None:
+        super().__init__(max_token_count=max_token_count)
+
+    def on_operation(self) -> Iterator[None]:
+        """Set the parser's limit; add the code to its error when it stopped there."""
+        try:
+            yield from super().on_operation()
+        except GraphQLError as raised:
+            self._code(raised)
+            raise
+        for error in self.execution_context.pre_execution_errors or ():
+            self._code(error)
+
+    def _code(self, error: GraphQLError) -> None:
+        limit = f"Document contains more than {self.max_token_count} tokens"
+        if isinstance(error, GraphQLSyntaxError) and limit in error.message:
+            error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
