@@ -25,6 +25,7 @@ from services.dependencies import Dependencies
 from services.passwords import PasswordHasher
 from services.retention import Sweeper
 from twofa.database import tortoise_config
+from twofa.graphiql.page import graphiql_asset
 from twofa.graphql_view import GraphQLView
 from twofa.keys import secret_box
 from twofa.settings import Settings
@@ -81,6 +82,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             *(Route(path, console_page, methods=["GET"]) for path in CONSOLE_PATHS),
             Mount("/console", StaticFiles(directory=CONSOLE_DIR), name="console"),
+            Route("/graphql/assets/{name}", graphiql_asset, methods=["GET"]),
         ],
         middleware=[
             Middleware(HttpGuard),

@@ -47,6 +47,7 @@ from services.client import bind_client
 from services.dependencies import Dependencies
 from services.errors import DATABASE_UNAVAILABLE
 from services.sessions import authenticate
+from twofa.graphiql.page import graphiql_page
 
 logger = logging.getLogger("twofa.graphql")
 
@@ -88,6 +89,10 @@ class GraphQLView(GraphQL[Context, None]):
         if viewer is not None:
             context.loaders.account.prime(viewer.account_id, viewer.account)
         return context
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Serve twofa's own GraphiQL page (every asset from this server) to browsers."""
+        return graphiql_page()
 
     def decode_json(self, data: str | bytes) -> object:
         """Decode a request's JSON (body, or GET variables), refusing malformed input with 400.
