@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format schema check-schema migration bench soak clean
+.PHONY: install run test lint format schema check-schema clients migration bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,11 +38,14 @@ schema: install ## regenerate schema.graphql from the code
 check-schema: install ## fail when schema.graphql differs from the code
 	$(BIN)/twofa export-schema | diff -u schema.graphql - && echo "schema.graphql is up to date"
 
+clients: ## generate the Python and TypeScript clients from schema.graphql and type-check them
+	PYTHON=$(PYTHON) clients/check.sh
+
 migration: install ## write a migration for model changes: make migration name=what_changed
 	$(BIN)/tortoise -c twofa.database.MIGRATIONS_AUTHORING_CONFIG makemigrations --name $(name)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .venv-clients clients/typescript/node_modules
 
 bench: install ## load benchmarks on SQLite and PostgreSQL (needs wrk: installed here if missing)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
