@@ -45,7 +45,7 @@ migration: install ## write a migration for model changes: make migration name=w
 	$(BIN)/tortoise -c twofa.database.MIGRATIONS_AUTHORING_CONFIG makemigrations --name $(name)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .venv-clients clients/typescript/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 bench: install ## load benchmarks on SQLite and PostgreSQL (needs wrk: installed here if missing)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
