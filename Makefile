@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: install run test lint format schema check-schema migration bench soak clean
+.PHONY: install run test lint format schema check-schema clients migration bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ schema: install ## regenerate schema.graphql from the code
 
 check-schema: install ## fail when schema.graphql differs from the code
 	$(BIN)/twofa export-schema | diff -u schema.graphql - && echo "schema.graphql is up to date"
+
+clients: ## generate the Python and TypeScript clients from schema.graphql and type-check them
+	PYTHON=$(PYTHON) clients/check.sh
 
 migration: install ## write a migration for model changes: make migration name=what_changed
 	$(BIN)/tortoise -c twofa.database.MIGRATIONS_AUTHORING_CONFIG makemigrations --name $(name)
