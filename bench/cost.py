@@ -1,15 +1,15 @@
 """What a guess costs: wrong TOTP and recovery codes, ten new codes, a flood of logins.
 
-Part of ``make bench``, and runs on its own with ``python -m bench.cost``. On one SQLite
-database, at the production argon2id parameters (never the tests' cheap ones):
+Part of ``make bench``, and runs on its own with ``python -m bench.cost``. At the
+production argon2id parameters (never the tests' cheap ones):
 
-- on the service functions, in this process: the median wall and CPU time of a wrong TOTP
+- on one SQLite database, on the service functions in this process: the median wall and CPU time of a wrong TOTP
   code at login (``verify_login_code``, the baseline), a wrong recovery code for an operator
   holding ten sealed codes and for one still holding ten argon2id codes of the old format,
   and ``regenerate_recovery_codes``; then the same through ``POST /graphql`` on the app;
 - one argon2id verification: what every login with a password costs;
 - a viewer query's latency on a running server, idle and under a flood of wrong logins
-  (``bench.flood``).
+  (``bench.flood``), on SQLite and on PostgreSQL.
 
 CPU time is the whole process's (``time.process_time``), so it includes the threads that
 run argon2 and SQLite. Every throttle counter is cleared between repetitions, untimed.
