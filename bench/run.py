@@ -24,6 +24,7 @@ import asyncpg
 import httpx
 from tortoise import Tortoise
 
+from bench.cost import measure as measure_cost
 from bench.load import LoadResult, login_round_trips, wrk
 from bench.seed import PASSWORD, SECRET, Seeded, seed
 from bench.servers import ROOT, uvicorn
@@ -270,6 +271,7 @@ def main() -> None:
         )
         db["viewer_ratio_to_starlette"] = round(rps / base["starlette_app"].requests_per_second, 3)
         report["databases"][label] = db
+    report["cost"] = measure_cost(args.seconds, args.postgres_url)
     out_file = ROOT / "bench" / "results" / "latest.json"
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(json.dumps(report, indent=2) + "\n")
