@@ -68,27 +68,31 @@ async def login(
     and cost one argon2 verification each, so neither the message nor the time tells them
     apart. Before anything is hashed the attempt is counted against the client address, the
     (email, address) pair and the email (see ``services.throttle``): a locked one is refused
-    unhashed, and parallel attempts cannot hash past the limits.
+    unhashed, and parallel attempts cannot hash past the limits. Before even that, a login
+    must find a place at the hasher (``PasswordHasher.admission``): a flood past it is
+    refused with SERVICE_UNAVAILABLE without touching the database.
     """
     now, hasher = deps.now(), deps.hasher
     key = email_key(email)
-    attempt = await throttle.begin_login(key, client_address, now)
-    operator = None
-    if len(key) <= MAX_EMAIL_LENGTH and is_storable(key):
-        operator = await Operator.get_or_none(email_key=key)
-    try:
-        if len(password) > MAX_PASSWORD_LENGTH:
-            # Refused unread, at the price of any wrong password: one check of the dummy hash
-            # (of no more characters than the longest password accepted).
-            await hasher.verify(None, password[:MAX_PASSWORD_LENGTH])
-            password_ok = False
-        else:
-            stored = operator.password_hash if operator else None
-            password_ok = await hasher.verify(stored, password)
-    except DomainError as error:
-        if error.code is ErrorCode.SERVICE_UNAVAILABLE:
-            await throttle.login_abandoned(attempt)  # too busy to check: not a guess
-        raise
+    # A login past what the hasher can take is turned away before any database work.
+    with hasher.admission():
+        attempt = await throttle.begin_login(key, client_address, now)
+        operator = None
+        if len(key) <= MAX_EMAIL_LENGTH and is_storable(key):
+            operator = await Operator.get_or_none(email_key=key)
+        try:
+            if len(password) > MAX_PASSWORD_LENGTH:
+                # Refused unread, at the price of any wrong password: one check of the dummy
+                # hash (of no more characters than the longest password accepted).
+                await hasher.verify(None, password[:MAX_PASSWORD_LENGTH])
+                password_ok = False
+            else:
+                stored = operator.password_hash if operator else None
+                password_ok = await hasher.verify(stored, password)
+        except DomainError as error:
+            if error.code is ErrorCode.SERVICE_UNAVAILABLE:
+                await throttle.login_abandoned(attempt)  # too busy to check: not a guess
+            raise
     if operator is None or not password_ok or operator.status is not OperatorStatus.ACTIVE:
         await throttle.login_failed(attempt, now)
         if operator is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -38,7 +39,9 @@ class PasswordHasher:
     At most ``limit`` computations run at once (one per core by default), so a flood of
     logins cannot take every core and starve other requests. Up to ``queue_limit`` more
     wait, each at most ``queue_seconds``; past that, or after waiting that long, the call
-    fails at once with SERVICE_UNAVAILABLE.
+    fails at once with SERVICE_UNAVAILABLE. A login takes its place with ``admission()``
+    before its throttle bookkeeping, so that a flood past those places is turned away
+    before it costs the database anything.
     """
 
     def __init__(
@@ -56,6 +59,7 @@ class PasswordHasher:
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
         self._waiting = 0
+        self._admitted = 0
         self._argon2 = _Argon2(
             time_cost=self.parameters.time_cost,
             memory_cost=self.parameters.memory_cost_kib,
@@ -81,6 +85,22 @@ class PasswordHasher:
         the answer takes as long as a real one and timing does not tell the cases apart.
         """
         return await self._bounded(self._verify, hashed, secret)
+
+    @contextmanager
+    def admission(self) -> Iterator[None]:
+        """Hold one of the hasher's places (its slots and its queue) for a caller about to hash.
+
+        Raises SERVICE_UNAVAILABLE at once when every place is held: the caller has done no
+        work yet, so a refused request costs next to nothing. Hashing inside the block still
+        waits for a slot as usual.
+        """
+        if self._admitted >= self.limit + self.queue_limit:
+            raise service_unavailable()
+        self._admitted += 1
+        try:
+            yield
+        finally:
+            self._admitted -= 1
 
     async def _bounded(self, work: Callable[..., T], *args: object) -> T:
         """Run ``work`` in a thread once a slot is free; refuse when the queue is full."""

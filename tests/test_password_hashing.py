@@ -15,6 +15,7 @@ from services.errors import DomainError, ErrorCode
 from services.passwords import Argon2Parameters, PasswordHasher
 from tests.support import CountingHasher, GraphQLClient, add_operator, make_team
 from twofa.settings import ConfigurationError, Settings
+from twofa.sql_log import StatementCounter
 
 SLOW_SECONDS = 0.4
 CHEAP_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=256, parallelism=1)
@@ -78,6 +79,24 @@ async def test_a_flood_of_logins_runs_two_hashes_at_once_and_turns_the_rest_away
     hasher.slow = False
     for email in emails:
         assert (await gql.login(email))["sessionToken"]
+
+
+async def test_a_login_past_the_hashers_places_is_refused_before_any_database_work(
+    gql: GraphQLClient, hasher: SlowHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    # Three logins hold the two slots and the one waiting place.
+    with hasher.admission(), hasher.admission(), hasher.admission(), StatementCounter() as sql:
+        payload = await gql.login(team.basic.email, "a wrong guess")
+    assert [error["code"] for error in payload["userErrors"]] == ["SERVICE_UNAVAILABLE"]
+    assert sql.statements == []
+    assert hasher.verifications == 0
+    # Once a place is free again, the same login is checked and counted as usual.
+    with hasher.admission(), hasher.admission():
+        payload = await gql.login(team.basic.email, "a wrong guess")
+    assert [error["code"] for error in payload["userErrors"]] == ["INVALID_CREDENTIALS"]
+    assert hasher.verifications == 1
+    assert await Throttle.filter(failures__gt=0).exists()
 
 
 async def test_a_caller_waiting_longer_than_the_queue_allows_is_turned_away() -> None:
