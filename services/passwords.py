@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -18,6 +20,34 @@ from services.errors import DomainError, ErrorCode
 T = TypeVar("T")
 
 BUSY_MESSAGE = "The server is busy. Try again in a moment."
+
+HASHING_NICENESS = 10
+"""How much lower than the request loop the hashing threads run (Linux ``nice`` steps).
+
+A hash takes a core for a few hundred milliseconds; at equal priority a flood of logins
+keeps the cores from the thread that answers every other request. At niceness 10 the
+scheduler gives that thread about nine tenths of a core it asks for, and hashing the rest.
+"""
+
+
+def _run_below_requests() -> None:
+    """Lower the calling hashing thread's CPU priority (argon2's own lane threads inherit it).
+
+    Linux sets the niceness per thread; where that is not possible, hashing runs at the
+    process's priority.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+    except (AttributeError, OSError):
+        return
+
+
+_HASHING_THREADS = ThreadPoolExecutor(
+    max_workers=2 * (os.cpu_count() or 1),
+    thread_name_prefix="argon2",
+    initializer=_run_below_requests,
+)
+"""The threads every hasher runs its computations on; each hasher bounds its own share."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +147,7 @@ class PasswordHasher:
             self._waiting -= 1
         # The slot is given back when the thread ends, not when the caller stops waiting
         # (a cancelled request's computation still occupies its core until it finishes).
-        running = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        running = asyncio.get_running_loop().run_in_executor(_HASHING_THREADS, work, *args)
         running.add_done_callback(lambda done: _release(slots, done))
         return await asyncio.shield(running)
 
