@@ -28,6 +28,7 @@ from twofa.database import tortoise_config
 from twofa.graphql_view import GraphQLView
 from twofa.keys import secret_box
 from twofa.settings import Settings
+from twofa.sql_log import redact_statement_values
 from twofa.web import CONSOLE_DIR, CONSOLE_PATHS, HttpGuard, console_page
 
 
@@ -45,6 +46,7 @@ def create_app(
     """
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
+    redact_statement_values()
     box = secret_box(settings)
     outbox = Outbox(box, settings.public_url)
     deps = Dependencies(
@@ -89,6 +91,7 @@ def create_app(
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type"],
+                expose_headers=["X-Request-ID"],
                 max_age=600,
             ),
         ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
+import logging.config
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -23,6 +23,7 @@ from services.passwords import PasswordHasher
 from twofa.database import apply_migrations, tortoise_config
 from twofa.demo import DEMO_EMAIL, seed_demo_account
 from twofa.keys import secret_box
+from twofa.logs import logging_config
 from twofa.settings import ConfigurationError, Settings
 
 DEMO_LOGIN_FILE = Path("data/demo-login.json")
@@ -33,9 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command named on the command line and return its exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.config.dictConfig(logging_config("text"))
     try:
         settings = Settings.from_env()
+        logging.config.dictConfig(logging_config(settings.log_format))
         return int(args.handler(args, settings))
     except ConfigurationError as error:
         print(f"twofa: {error}", file=sys.stderr)
@@ -94,6 +96,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=args.forwarded_allow_ips is not None,
         forwarded_allow_ips=args.forwarded_allow_ips,
         access_log=False,  # twofa.web logs requests without their query strings
+        log_config=logging_config(settings.log_format),
     )
     return 0
 
