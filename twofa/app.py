@@ -24,7 +24,9 @@ from services.clock import Clock, SystemClock
 from services.dependencies import Dependencies
 from services.passwords import PasswordHasher
 from services.retention import Sweeper
+from twofa import metrics
 from twofa.database import tortoise_config
+from twofa.graphql_metrics import GraphQLMetrics
 from twofa.graphql_view import GraphQLView
 from twofa.keys import secret_box
 from twofa.settings import Settings
@@ -39,7 +41,7 @@ def create_app(
     hasher: PasswordHasher | None = None,
     mail_poll_seconds: float = 1.0,
 ) -> Starlette:
-    """Build the app: ``/graphql``, ``/healthz`` and the console, with database and mail.
+    """Build the app: ``/graphql``, ``/healthz``, ``/metrics`` and the console.
 
     The lifespan opens the database and runs the outbox sender in the background.
     ``clock`` and ``hasher`` are injected so that tests can move time and use cheap hashes.
@@ -47,19 +49,26 @@ def create_app(
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
     redact_statement_values()
+    metrics.start_counting()
     box = secret_box(settings)
     outbox = Outbox(box, settings.public_url)
+    hasher = hasher or PasswordHasher(settings.password_hash)
     deps = Dependencies(
         clock=clock,
-        hasher=hasher or PasswordHasher(settings.password_hash),
+        hasher=hasher,
         box=box,
         outbox=outbox,
         totp_issuer=settings.totp_issuer,
         reauthentication_window=timedelta(seconds=settings.reauthentication_window_seconds),
     )
     sender = OutboxSender(
-        outbox, transport_for(settings.smtp()), clock.now, poll_seconds=mail_poll_seconds
+        outbox,
+        transport_for(settings.smtp()),
+        clock.now,
+        poll_seconds=mail_poll_seconds,
+        on_failure=metrics.count_mail_failure,
     )
+    sampler = metrics.HashQueueSampler(hasher)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -69,18 +78,27 @@ def create_app(
             # Expired and spent rows are deleted in the background too.
             sweeper = app.state.sweeper = Sweeper(clock.now)
             sweeping = asyncio.create_task(sweeper.run(), name="retention-sweeper")
+            sampling = asyncio.create_task(sampler.run(), name="hash-queue-sampler")
             try:
                 yield
             finally:
+                sampler.stop()
                 sweeper.stop()
                 sender.stop()
+                await sampling
                 await sweeping
                 await sending
+                metrics.process_ended()
 
     app = Starlette(
         routes=[
             Route("/graphql", GraphQLView(deps), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route(
+                "/metrics",
+                metrics.metrics_endpoint(settings.metrics_token, sampler, clock.now),
+                methods=["GET"],
+            ),
             *(Route(path, console_page, methods=["GET"]) for path in CONSOLE_PATHS),
             Mount("/console", StaticFiles(directory=CONSOLE_DIR), name="console"),
         ],
@@ -93,6 +111,12 @@ def create_app(
                 allow_headers=["Authorization", "Content-Type"],
                 expose_headers=["X-Request-ID"],
                 max_age=600,
+            ),
+            Middleware(
+                GraphQLMetrics,
+                path="/graphql",
+                requests=metrics.GRAPHQL_REQUESTS,
+                latency=metrics.GRAPHQL_LATENCY,
             ),
         ],
         lifespan=lifespan,

@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import json
 import logging.config
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,9 @@ from twofa.keys import secret_box
 from twofa.logs import logging_config
 from twofa.settings import ConfigurationError, Settings
 
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus-client's multiprocess mode keeps values; read when it is first imported,
+so this module must not import it (``twofa.metrics`` does, in the served processes)."""
 DEMO_LOGIN_FILE = Path("data/demo-login.json")
 """Where the demo login is kept (beside the SQLite file), so later runs can print it again."""
 
@@ -86,18 +92,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve with a fresh private metrics directory, removed again when serving ends.
+
+    Every worker writes its metric values there (prometheus-client's multiprocess mode);
+    starting from an empty directory keeps a previous run's counts out.
+    """
     asyncio.run(apply_migrations(settings.database_url))
-    uvicorn.run(
-        "twofa.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=args.forwarded_allow_ips is not None,
-        forwarded_allow_ips=args.forwarded_allow_ips,
-        access_log=False,  # twofa.web logs requests without their query strings
-        log_config=logging_config(settings.log_format),
-    )
+    metrics_dir = tempfile.mkdtemp(prefix="twofa-metrics-")  # mode 0700
+    os.environ[METRICS_DIR_VARIABLE] = metrics_dir
+    try:
+        uvicorn.run(
+            "twofa.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=args.forwarded_allow_ips is not None,
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            access_log=False,  # twofa.web logs requests without their query strings
+            log_config=logging_config(settings.log_format),
+        )
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 

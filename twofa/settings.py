@@ -54,6 +54,8 @@ class Settings:
     """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
     password_hash: Argon2Parameters = field(default_factory=Argon2Parameters)
     """Cost of argon2id for new password hashes; older hashes are redone at the next login."""
+    metrics_token: str | None = None
+    """Bearer token ``GET /metrics`` requires; unset, metrics are served to loopback only."""
     log_format: str = "text"
     """``text`` or ``json`` (one JSON object per line)."""
 
@@ -121,6 +123,7 @@ class Settings:
             password_hash=Argon2Parameters(
                 time_cost=time_cost, memory_cost_kib=memory_kib, parallelism=parallelism
             ),
+            metrics_token=get("METRICS_TOKEN"),
             log_format=log_format,
         )
 
