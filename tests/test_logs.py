@@ -38,6 +38,7 @@ from tests.support import (
     verify,
 )
 from twofa.logs import JsonFormatter, RequestIdFilter
+from twofa.settings import ConfigurationError, Settings
 
 NEW_PASSWORD = "a brand new password 77"
 
@@ -187,6 +188,7 @@ async def test_json_lines_at_debug_carry_request_ids_and_no_secret(
         e["logger"] == "tortoise.db_client" for e in entries if e["request_id"] == "trace-4711"
     )
     assert any(e["request_id"] == generated for e in access)
+    assert any(e["request_id"] is None for e in entries)  # written outside any request
 
     text = "\n".join(json_log.lines)
     assert "[redacted]" in text  # the hashes' statements were logged, without their values
@@ -195,3 +197,10 @@ async def test_json_lines_at_debug_carry_request_ids_and_no_secret(
     secrets_seen += await stored_secrets()
     for value in secrets_seen:
         assert value not in text, f"a secret reached the logs: {value[:6]}…"
+
+
+def test_log_format_is_text_or_json() -> None:
+    assert Settings.from_env({}).log_format == "text"
+    assert Settings.from_env({"LOG_FORMAT": "JSON"}).log_format == "json"
+    with pytest.raises(ConfigurationError, match="LOG_FORMAT must be one of text, json"):
+        Settings.from_env({"LOG_FORMAT": "xml"})

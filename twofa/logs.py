@@ -25,7 +25,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 """Layout of a line in the text format."""
 ACCESS_FIELDS = ("method", "path", "status", "duration_ms", "client")
 """Fields the access log attaches to its records (``extra=``), written as JSON keys."""
-REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 """An incoming ``X-Request-ID`` is kept when it matches this; else a new one is made."""
 
 _request_id: ContextVar[str | None] = ContextVar("twofa_request_id", default=None)
@@ -65,6 +65,14 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def _request_id_of(record: logging.LogRecord) -> str | None:
+    """Return the request id the filter attached, else the current one; None outside."""
+    attached = getattr(record, "request_id", None)
+    if attached is not None and attached != "-":
+        return str(attached)
+    return current_request_id()
+
+
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object: time, level, logger, message, request id, extras."""
 
@@ -75,7 +83,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or current_request_id(),
+            "request_id": _request_id_of(record),
         }
         for name in ACCESS_FIELDS:
             if hasattr(record, name):
