@@ -23,9 +23,8 @@ from starlette.applications import Starlette
 
 from bench.smtp import free_port
 from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.passwords import Argon2Parameters, PasswordHasher
 from services.throttle import FREE_ATTEMPTS
-from tests.conftest import CHEAP_ARGON2
 from tests.servers import ROOT
 from tests.support import (
     INVITE,
@@ -220,7 +219,8 @@ async def test_the_outbox_backlog_and_failed_deliveries_are_reported(
 async def test_hashing_requests_turned_away_are_counted(
     settings: Settings, clock: FrozenClock, hasher: CountingHasher
 ) -> None:
-    narrow = PasswordHasher(CHEAP_ARGON2, limit=1, queue_limit=0)
+    cheap = Argon2Parameters(time_cost=1, memory_cost_kib=256, parallelism=1)
+    narrow = PasswordHasher(cheap, limit=1, queue_limit=0)
     async with running_app(settings, clock, narrow) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
