@@ -247,39 +247,56 @@ def _login(n: int) -> str:
 # -- Several worker processes -------------------------------------------------------------------
 
 
+class Served:
+    """A ``python -m twofa serve`` process whose temporary folder is the test's own."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str], workers: int) -> None:
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.temp = tmp_path / "tmp"
+        self.temp.mkdir()
+        self.log = tmp_path / "serve.log"
+        environment = {**os.environ, **env, "TMPDIR": str(self.temp)}
+        environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        port = self.url.rsplit(":", 1)[1]
+        command = ["serve", "--port", port, "--workers", str(workers)]
+        with self.log.open("wb") as output:
+            self.process = subprocess.Popen(  # noqa: S603 - our own command
+                [sys.executable, "-m", "twofa", *command],
+                cwd=ROOT,
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_healthy(self.url, self.process, self.log)
+
+    def metrics_dir(self) -> Path:
+        """The private folder the serve command made for the workers' metric files."""
+        [found] = list(self.temp.glob("twofa-metrics-*"))
+        return found
+
+    def stop(self) -> int:
+        """Stop the server with SIGTERM, as a process manager does; return its status."""
+        self.process.terminate()
+        return self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def serve_env(database_url: str, encryption_key: str) -> dict[str, str]:
+    return {"DATABASE_URL": database_url, "ENCRYPTION_KEYS": encryption_key, "LOG_FORMAT": "json"}
+
+
 def test_twofa_serve_with_two_workers_sums_their_counts(
-    database_url: str, encryption_key: str, tmp_path: Path
+    serve_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """Forty parallel requests on fresh connections spread over two workers; every scrape, whichever
-    worker answers it, reports all forty. The workers' files live in a private directory
-    that is gone once the server has stopped."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    log = tmp_path / "serve.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "ENCRYPTION_KEYS": encryption_key,
-        "TMPDIR": str(temp),
-        "LOG_FORMAT": "json",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    with log.open("wb") as output:
-        server = subprocess.Popen(  # noqa: S603 - our own command
-            [sys.executable, "-m", "twofa", "serve", "--port", str(port), "--workers", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    """Forty parallel requests on fresh connections spread over two workers; every scrape,
+    whichever worker answers it, reports all forty. The workers' files live in a private
+    directory that is gone once the server has stopped."""
+    served = Served(tmp_path, serve_env, workers=2)
     try:
-        _wait_healthy(url, server, log)
-        [metrics_dir] = list(temp.glob("twofa-metrics-*"))
+        metrics_dir = served.metrics_dir()
         assert stat.S_IMODE(metrics_dir.stat().st_mode) == 0o700
         with ThreadPoolExecutor(max_workers=8) as pool:  # in parallel, to keep both busy
-            echoed = list(pool.map(lambda n: _probe(url, f"probe-{n}"), range(40)))
+            echoed = list(pool.map(lambda n: _probe(served.url, f"probe-{n}"), range(40)))
         assert echoed == [f"probe-{n}" for n in range(40)]
         writers = {
             match.group(1)
@@ -288,20 +305,36 @@ def test_twofa_serve_with_two_workers_sums_their_counts(
         }
         assert len(writers) == 2, f"one worker took every request: {writers}"
         for _ in range(6):
-            with httpx.Client(base_url=url) as client:
+            with httpx.Client(base_url=served.url) as client:
                 scraped = Scrape(client.get("/metrics").text)
-            assert (
-                scraped.value(
-                    "twofa_graphql_requests_total", operation="introspection", outcome="ok"
-                )
-                == 40
+            ok = scraped.value(
+                "twofa_graphql_requests_total", operation="introspection", outcome="ok"
             )
+            assert ok == 40
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        served.stop()
     assert not metrics_dir.exists()
-    logged = log.read_text()
+    logged = served.log.read_text()
     assert '"request_id": "probe-7"' in logged and '"path": "/graphql"' in logged
+
+
+def test_one_worker_removes_its_metrics_folder_on_sigterm(
+    serve_env: dict[str, str], tmp_path: Path
+) -> None:
+    served = Served(tmp_path, serve_env, workers=1)
+    try:
+        metrics_dir = served.metrics_dir()
+        assert _probe(served.url, "one") == "one"
+        with httpx.Client(base_url=served.url) as client:
+            scraped = Scrape(client.get("/metrics").text)
+        assert (
+            scraped.value("twofa_graphql_requests_total", operation="introspection", outcome="ok")
+            == 1
+        )
+    finally:
+        status = served.stop()
+    assert not metrics_dir.exists()
+    assert status == 143  # 128 + SIGTERM, as a process ended by the signal reports
 
 
 def _probe(url: str, request_id: str) -> str:

@@ -8,6 +8,7 @@ import json
 import logging.config
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -95,11 +96,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve with a fresh private metrics directory, removed again when serving ends.
 
     Every worker writes its metric values there (prometheus-client's multiprocess mode);
-    starting from an empty directory keeps a previous run's counts out.
+    starting from an empty directory keeps a previous run's counts out. uvicorn, once it has
+    shut down on SIGTERM, raises the signal again with the handler it found: with the
+    default one the process would end there, before the directory is removed.
     """
     asyncio.run(apply_migrations(settings.database_url))
     metrics_dir = tempfile.mkdtemp(prefix="twofa-metrics-")  # mode 0700
     os.environ[METRICS_DIR_VARIABLE] = metrics_dir
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(
             "twofa.app:create_app",
@@ -115,6 +119,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """End the process through ``SystemExit`` (status 143), so ``finally`` blocks run."""
+    raise SystemExit(128 + signum)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
