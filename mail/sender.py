@@ -74,12 +74,15 @@ class OutboxSender:
         transport: Transport,
         now: Callable[[], datetime],
         poll_seconds: float = 1.0,
+        on_failure: Callable[[bool], None] | None = None,
     ) -> None:
         self._outbox = outbox
         self._transport = transport
         self._now = now
         self._poll_seconds = poll_seconds
         self._stopping = asyncio.Event()
+        self._on_failure = on_failure
+        """Told of every failed delivery attempt: True when the message was given up."""
 
     async def run_once(self) -> int:
         """Deliver the messages due now; return how many were delivered."""
@@ -110,6 +113,8 @@ class OutboxSender:
         try:
             email = self._outbox.read(message)
         except InvalidToken:
+            if self._on_failure is not None:
+                self._on_failure(True)
             await self._give_up(message, "cannot decrypt: its key is no longer configured")
             return 0
         try:
@@ -125,6 +130,8 @@ class OutboxSender:
     async def _failed(self, message: OutboxMessage, error: Exception) -> None:
         """Count a failed attempt; retry later with back-off, or give up after the last."""
         attempts = message.attempts + 1
+        if self._on_failure is not None:
+            self._on_failure(attempts >= MAX_ATTEMPTS)
         reason = f"{type(error).__name__}: {error}"[:500]
         logger.warning(
             "Mail %s (%s) not delivered, attempt %d: %s",

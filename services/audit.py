@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -41,6 +42,22 @@ class AuditEventKind(StrEnum):
     PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 (an event name, not a secret)
     PASSWORD_RESET_REQUESTED = "PASSWORD_RESET_REQUESTED"  # noqa: S105
     PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105
+
+
+AuditObserver = Callable[[AuditEventKind, dict[str, Any]], None]
+"""Told the kind and details of every event recorded (for counters; it must not fail)."""
+
+_observers: list[AuditObserver] = []
+
+
+def observe(observer: AuditObserver) -> None:
+    """Have ``observer`` called after every event is written (once, however often asked).
+
+    The call happens when the row is written, inside the caller's transaction: an event
+    whose transaction is rolled back afterwards has still been observed.
+    """
+    if observer not in _observers:
+        _observers.append(observer)
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,8 @@ async def record(
         user_agent=client.user_agent,
         created_at=now,
     )
+    for observer in _observers:
+        observer(kind, details or {})
 
 
 async def record_own(

@@ -63,6 +63,18 @@ class Argon2Parameters:
         return f"argon2id t={self.time_cost} m={self.memory_cost_kib} KiB p={self.parallelism}"
 
 
+@dataclass(frozen=True)
+class QueueState:
+    """A snapshot of a hasher's queue, for monitoring."""
+
+    running: int
+    """Computations running now (at most ``limit``)."""
+    waiting: int
+    """Calls waiting for a free slot."""
+    refused: int
+    """Calls turned away as too busy since the hasher was made (queue full or waited too long)."""
+
+
 class PasswordHasher:
     """Hashes and checks secrets with argon2id; every check costs the same, hit or miss.
 
@@ -90,6 +102,8 @@ class PasswordHasher:
         self._slots_loop: asyncio.AbstractEventLoop | None = None
         self._waiting = 0
         self._admitted = 0
+        self._running = 0
+        self._refused = 0
         self._argon2 = _Argon2(
             time_cost=self.parameters.time_cost,
             memory_cost=self.parameters.memory_cost_kib,
@@ -125,6 +139,7 @@ class PasswordHasher:
         waits for a slot as usual.
         """
         if self._admitted >= self.limit + self.queue_limit:
+            self._refused += 1
             raise service_unavailable()
         self._admitted += 1
         try:
@@ -132,24 +147,35 @@ class PasswordHasher:
         finally:
             self._admitted -= 1
 
+    def queue_state(self) -> QueueState:
+        """Return how many computations run, wait and were refused (in this process)."""
+        return QueueState(running=self._running, waiting=self._waiting, refused=self._refused)
+
     async def _bounded(self, work: Callable[..., T], *args: object) -> T:
         """Run ``work`` in a thread once a slot is free; refuse when the queue is full."""
         slots = self._slots_for_this_loop()
         if slots.locked() and self._waiting >= self.queue_limit:
+            self._refused += 1
             raise service_unavailable()
         self._waiting += 1
         try:
             async with asyncio.timeout(self.queue_seconds):
                 await slots.acquire()
         except TimeoutError:
+            self._refused += 1
             raise service_unavailable() from None
         finally:
             self._waiting -= 1
         # The slot is given back when the thread ends, not when the caller stops waiting
         # (a cancelled request's computation still occupies its core until it finishes).
+        self._running += 1
         running = asyncio.get_running_loop().run_in_executor(_HASHING_THREADS, work, *args)
-        running.add_done_callback(lambda done: _release(slots, done))
+        running.add_done_callback(lambda done: self._finished(slots, done))
         return await asyncio.shield(running)
+
+    def _finished(self, slots: asyncio.Semaphore, done: asyncio.Future[Any]) -> None:
+        self._running -= 1
+        _release(slots, done)
 
     def _slots_for_this_loop(self) -> asyncio.Semaphore:
         """Return the semaphore of the running event loop (tests run several loops)."""

@@ -1,14 +1,25 @@
-"""Nothing secret reaches the logs: no password, token, TOTP secret, code or recovery code."""
+"""Nothing secret reaches the logs: no password, token, TOTP secret, code or recovery code,
+nor any stored hash; LOG_FORMAT=json writes one object per line with the request's id."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
-from models import TwoFactorMode
+from models import (
+    Authenticator,
+    OneTimeToken,
+    Operator,
+    OutboxMessage,
+    RecoveryCode,
+    Session,
+    TwoFactorMode,
+)
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
 from tests.smtp import link_token
@@ -17,13 +28,17 @@ from tests.support import (
     PASSWORD,
     PUBLIC_URL,
     START_ENROLLMENT,
+    VERIFY,
     Delivery,
     GraphQLClient,
+    enroll,
     make_team,
     session_for,
     totp_code,
     verify,
 )
+from twofa.logs import JsonFormatter, RequestIdFilter
+from twofa.settings import ConfigurationError, Settings
 
 NEW_PASSWORD = "a brand new password 77"
 
@@ -90,3 +105,102 @@ async def test_the_flows_log_no_secret(
         assert value not in text, f"a secret reached the logs: {value[:6]}…"
     for code in (first_code, second_code):
         assert not re.search(rf"(?<![\d.]){code}(?![\d.])", text), "a TOTP code reached the logs"
+
+
+class Captured(logging.Handler):
+    """Formats every record as LOG_FORMAT=json would, into a list of lines."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.addFilter(RequestIdFilter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def json_log() -> Iterator[Captured]:
+    """Every record of every logger at DEBUG, SQL statements included, as JSON lines."""
+    root = logging.getLogger()
+    handler, level = Captured(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+async def stored_secrets() -> list[str]:
+    """Every hash, sealed secret and encrypted message the database holds now."""
+    found = [o.password_hash for o in await Operator.all() if o.password_hash]
+    found += [a.secret_encrypted for a in await Authenticator.all()]
+    for code in await RecoveryCode.all():
+        found += [code.code_hash, code.code_sealed]
+    found += [s.token_hash for s in await Session.all()]
+    found += [t.token_hash for t in await OneTimeToken.all()]
+    found += [m.content_encrypted for m in await OutboxMessage.all() if m.content_encrypted]
+    return [value for value in found if value]
+
+
+async def test_json_lines_at_debug_carry_request_ids_and_no_secret(
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    json_log: Captured,
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await gql.session(team.admin.email)  # a login with a password
+    enrolled = await enroll(gql, admin, clock)  # a secret, then recovery codes
+    clock.advance(timedelta(minutes=1))
+    challenge = (await gql.login(team.admin.email))["challengeToken"]
+    with_code = await gql.http.post(
+        "/graphql",
+        json={
+            "query": VERIFY,
+            "variables": {"challenge": challenge, "code": enrolled.recovery_codes[0]},
+        },
+        headers={"X-Request-ID": "trace-4711"},
+    )
+    assert with_code.headers["x-request-id"] == "trace-4711"
+    session = with_code.json()["data"]["verifyTwoFactorCode"]["sessionToken"]
+    assert session
+    unsafe = await gql.http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": 'a b"{}' + "x" * 200}
+    )
+    generated = unsafe.headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+
+    entries = [json.loads(line) for line in json_log.lines]  # every line is one JSON object
+    assert len(entries) > 50
+    assert all(line.count("\n") == 0 for line in json_log.lines)
+    for entry in entries:
+        assert {"time", "level", "logger", "message", "request_id"} <= entry.keys()
+    access = [e for e in entries if e["logger"] == "twofa.access"]
+    [traced] = [e for e in access if e["request_id"] == "trace-4711"]
+    assert traced["method"] == "POST" and traced["path"] == "/graphql" and traced["status"] == 200
+    assert traced["client"] == "127.0.0.1" and traced["duration_ms"] >= 0
+    # SQL run while serving that request carries its id as well.
+    assert any(
+        e["logger"] == "tortoise.db_client" for e in entries if e["request_id"] == "trace-4711"
+    )
+    assert any(e["request_id"] == generated for e in access)
+    assert any(e["request_id"] is None for e in entries)  # written outside any request
+
+    text = "\n".join(json_log.lines)
+    assert "[redacted]" in text  # the hashes' statements were logged, without their values
+    secrets_seen = [PASSWORD, admin, enrolled.secret, challenge, session]
+    secrets_seen += enrolled.recovery_codes + [c.replace("-", "") for c in enrolled.recovery_codes]
+    secrets_seen += await stored_secrets()
+    for value in secrets_seen:
+        assert value not in text, f"a secret reached the logs: {value[:6]}…"
+
+
+def test_log_format_is_text_or_json() -> None:
+    assert Settings.from_env({}).log_format == "text"
+    assert Settings.from_env({"LOG_FORMAT": "JSON"}).log_format == "json"
+    with pytest.raises(ConfigurationError, match="LOG_FORMAT must be one of text, json"):
+        Settings.from_env({"LOG_FORMAT": "xml"})

@@ -24,11 +24,14 @@ from services.clock import Clock, SystemClock
 from services.dependencies import Dependencies
 from services.passwords import PasswordHasher
 from services.retention import Sweeper
+from twofa import metrics
 from twofa.database import tortoise_config
 from twofa.graphiql.page import graphiql_asset
+from twofa.graphql_metrics import GraphQLMetrics
 from twofa.graphql_view import GraphQLView
 from twofa.keys import secret_box
 from twofa.settings import Settings
+from twofa.sql_log import redact_statement_values
 from twofa.web import CONSOLE_DIR, CONSOLE_PATHS, HttpGuard, console_page
 
 
@@ -39,26 +42,34 @@ def create_app(
     hasher: PasswordHasher | None = None,
     mail_poll_seconds: float = 1.0,
 ) -> Starlette:
-    """Build the app: ``/graphql``, ``/healthz`` and the console, with database and mail.
+    """Build the app: ``/graphql``, ``/healthz``, ``/metrics`` and the console.
 
     The lifespan opens the database and runs the outbox sender in the background.
     ``clock`` and ``hasher`` are injected so that tests can move time and use cheap hashes.
     """
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
+    redact_statement_values()
+    metrics.start_counting()
     box = secret_box(settings)
     outbox = Outbox(box, settings.public_url)
+    hasher = hasher or PasswordHasher(settings.password_hash)
     deps = Dependencies(
         clock=clock,
-        hasher=hasher or PasswordHasher(settings.password_hash),
+        hasher=hasher,
         box=box,
         outbox=outbox,
         totp_issuer=settings.totp_issuer,
         reauthentication_window=timedelta(seconds=settings.reauthentication_window_seconds),
     )
     sender = OutboxSender(
-        outbox, transport_for(settings.smtp()), clock.now, poll_seconds=mail_poll_seconds
+        outbox,
+        transport_for(settings.smtp()),
+        clock.now,
+        poll_seconds=mail_poll_seconds,
+        on_failure=metrics.count_mail_failure,
     )
+    sampler = metrics.HashQueueSampler(hasher)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -68,18 +79,27 @@ def create_app(
             # Expired and spent rows are deleted in the background too.
             sweeper = app.state.sweeper = Sweeper(clock.now)
             sweeping = asyncio.create_task(sweeper.run(), name="retention-sweeper")
+            sampling = asyncio.create_task(sampler.run(), name="hash-queue-sampler")
             try:
                 yield
             finally:
+                sampler.stop()
                 sweeper.stop()
                 sender.stop()
+                await sampling
                 await sweeping
                 await sending
+                metrics.process_ended()
 
     app = Starlette(
         routes=[
             Route("/graphql", GraphQLView(deps), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route(
+                "/metrics",
+                metrics.metrics_endpoint(settings.metrics_token, sampler, clock.now),
+                methods=["GET"],
+            ),
             *(Route(path, console_page, methods=["GET"]) for path in CONSOLE_PATHS),
             Mount("/console", StaticFiles(directory=CONSOLE_DIR), name="console"),
             Route("/graphql/assets/{name}", graphiql_asset, methods=["GET"]),
@@ -91,8 +111,15 @@ def create_app(
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", *settings.cors_allow_headers],
-                expose_headers=["WWW-Authenticate"],  # tells a client its token was refused
+                # WWW-Authenticate tells a client its token was refused.
+                expose_headers=["WWW-Authenticate", "X-Request-ID"],
                 max_age=600,
+            ),
+            Middleware(
+                GraphQLMetrics,
+                path="/graphql",
+                requests=metrics.GRAPHQL_REQUESTS,
+                latency=metrics.GRAPHQL_LATENCY,
             ),
         ],
         lifespan=lifespan,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
+import logging.config
 import os
+import shutil
+import signal
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,8 +27,12 @@ from services.passwords import PasswordHasher
 from twofa.database import apply_migrations, tortoise_config
 from twofa.demo import DEMO_EMAIL, seed_demo_account
 from twofa.keys import secret_box
+from twofa.logs import logging_config
 from twofa.settings import DEFAULT_PORT, ConfigurationError, Settings
 
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus-client's multiprocess mode keeps values; read when it is first imported,
+so this module must not import it (``twofa.metrics`` does, in the served processes)."""
 DEMO_LOGIN_FILE = Path("data/demo-login.json")
 """Where the demo login is kept (beside the SQLite file), so later runs can print it again."""
 
@@ -34,9 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command named on the command line and return its exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.config.dictConfig(logging_config("text"))
     try:
         settings = Settings.from_env(port=getattr(args, "port", None))
+        logging.config.dictConfig(logging_config(settings.log_format))
         return int(args.handler(args, settings))
     except ConfigurationError as error:
         print(f"twofa: {error}", file=sys.stderr)
@@ -88,19 +96,38 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve with a fresh private metrics directory, removed again when serving ends.
+
+    Every worker writes its metric values there (prometheus-client's multiprocess mode);
+    starting from an empty directory keeps a previous run's counts out. uvicorn, once it has
+    shut down on SIGTERM, raises the signal again with the handler it found: with the
+    default one the process would end there, before the directory is removed.
+    """
     os.environ["PUBLIC_URL"] = settings.public_url  # the port's, unless set: for the workers
     asyncio.run(apply_migrations(settings.database_url))
-    uvicorn.run(
-        "twofa.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=args.forwarded_allow_ips is not None,
-        forwarded_allow_ips=args.forwarded_allow_ips,
-        access_log=False,  # twofa.web logs requests without their query strings
-    )
+    metrics_dir = tempfile.mkdtemp(prefix="twofa-metrics-")  # mode 0700
+    os.environ[METRICS_DIR_VARIABLE] = metrics_dir
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        uvicorn.run(
+            "twofa.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=args.forwarded_allow_ips is not None,
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            access_log=False,  # twofa.web logs requests without their query strings
+            log_config=logging_config(settings.log_format),
+        )
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """End the process through ``SystemExit`` (status 143), so ``finally`` blocks run."""
+    raise SystemExit(128 + signum)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from mail.transport import SmtpConfig
 from services.passwords import Argon2Parameters
+from twofa.logs import LOG_FORMATS
 
 DEFAULT_DATABASE_URL = "sqlite://data/twofa.sqlite3"
 DEFAULT_PORT = 8000
@@ -60,6 +61,10 @@ class Settings:
     """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
     password_hash: Argon2Parameters = field(default_factory=Argon2Parameters)
     """Cost of argon2id for new password hashes; older hashes are redone at the next login."""
+    metrics_token: str | None = None
+    """Bearer token ``GET /metrics`` requires; unset, metrics are served to loopback only."""
+    log_format: str = "text"
+    """``text`` or ``json`` (one JSON object per line)."""
 
     def smtp(self) -> SmtpConfig | None:
         """Return the SMTP server to send through, or None to write mail to the log."""
@@ -100,6 +105,9 @@ class Settings:
         window_text = get("REAUTHENTICATION_WINDOW") or "7200"
         if not window_text.isdigit() or not 60 <= int(window_text) <= 86400:
             raise ConfigurationError("REAUTHENTICATION_WINDOW must be 60 to 86400 seconds")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigurationError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
         defaults = Argon2Parameters()
         time_cost, memory_kib, parallelism = (
             _bounded_int(name, get(name), default, PASSWORD_HASH_RANGES[name])
@@ -126,6 +134,8 @@ class Settings:
             password_hash=Argon2Parameters(
                 time_cost=time_cost, memory_cost_kib=memory_kib, parallelism=parallelism
             ),
+            metrics_token=get("METRICS_TOKEN"),
+            log_format=log_format,
         )
 
 

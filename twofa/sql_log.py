@@ -14,15 +14,98 @@ format, hence the ``tortoise-orm~=`` pin in ``pyproject.toml``:
 
 If a Tortoise release changes that call, the counts drop to zero and the query-count tests
 fail rather than pass silently.
+
+The same records would put secrets in a DEBUG log: password and recovery-code hashes,
+sealed TOTP secrets, token hashes, encrypted mail. ``RedactSecrets`` (installed by the app on
+``tortoise.db_client``, before any handler sees a record) rewrites the values of every
+statement that names one of ``SECRET_COLUMNS``: in an INSERT with a column list only those
+columns' values become ``[redacted]``; in any other statement (an UPDATE, a lookup by token
+hash) all its values do, since matching placeholders to columns would mean parsing SQL.
+Counted ``parameters`` are the redacted ones. aiosqlite logs each call it runs on its
+thread the same way (``"executing %s"`` with a ``functools.partial`` of the SQL and its
+values), so the same filter rewrites those records on the ``aiosqlite`` logger.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 QUERY_LOGGER = "tortoise.db_client"
 """Where Tortoise logs every statement at DEBUG level."""
+DRIVER_LOGGER = "aiosqlite"
+"""Where aiosqlite logs every call it runs (with its SQL and values) at DEBUG level."""
+
+
+SECRET_COLUMNS = frozenset(
+    {
+        "password_hash",
+        "secret_encrypted",
+        "code_hash",
+        "code_sealed",
+        "token_hash",
+        "content_encrypted",
+    }
+)
+"""Columns whose values never reach a log."""
+REDACTED = "[redacted]"
+_NAMES_SECRET = re.compile(r"\b(" + "|".join(sorted(SECRET_COLUMNS)) + r")\b")
+_INSERT_COLUMNS = re.compile(r"^\s*INSERT\s+INTO\s+\S+\s*\(([^)]*)\)\s*VALUES", re.IGNORECASE)
+
+
+def redacted_values(sql: str, values: Any) -> Any:
+    """Return ``values`` bound to ``sql`` with those of secret columns replaced."""
+    if not values or not _NAMES_SECRET.search(sql):
+        return values
+    rows = values if isinstance(values[0], list | tuple) else None
+    insert = _INSERT_COLUMNS.match(sql)
+    if insert is None:
+        redact_row = _redact_all
+    else:
+        names = [name.strip().strip('"`') for name in insert.group(1).split(",")]
+        secret_positions = {i for i, name in enumerate(names) if name in SECRET_COLUMNS}
+
+        def redact_row(row: Any) -> list[Any]:
+            return [REDACTED if i in secret_positions else v for i, v in enumerate(row)]
+
+    return [redact_row(row) for row in rows] if rows is not None else redact_row(values)
+
+
+def _redact_all(row: Any) -> list[str]:
+    return [REDACTED for _ in row]
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites statement records so that values of SECRET_COLUMNS read ``[redacted]``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record's values in place; never drops a record."""
+        args = record.args
+        if not isinstance(args, tuple):
+            return True
+        if record.msg == "%s: %s" and len(args) == 2:
+            sql, values = args
+            record.args = (sql, redacted_values(str(sql), values))
+        elif len(args) == 1 and isinstance(args[0], functools.partial):
+            call = args[0]
+            if len(call.args) >= 2 and isinstance(call.args[0], str):
+                sql, values = call.args[0], call.args[1]
+                name = getattr(call.func, "__name__", "call")
+                record.args = (f"{name}({sql!r}, {redacted_values(sql, values)!r})",)
+        return True
+
+
+_redaction = RedactSecrets()
+
+
+def redact_statement_values() -> None:
+    """Install the redaction on Tortoise's and aiosqlite's loggers (idempotent)."""
+    for name in (QUERY_LOGGER, DRIVER_LOGGER):
+        logger = logging.getLogger(name)
+        if _redaction not in logger.filters:
+            logger.addFilter(_redaction)
 
 
 class StatementCounter(logging.Handler):

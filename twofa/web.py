@@ -2,6 +2,10 @@
 
 The access log never writes query strings: the console's links carry tokens there.
 
+Every request gets an id: the client's ``X-Request-ID`` when it is short and plain (see
+``twofa.logs``), else a new one. It is echoed in the response's ``X-Request-ID`` and
+attached to every log record written while the request is served.
+
 The request body limit is ours rather than Starlette's ``max_body_size`` (added in 1.6.0 by
 Kludex/starlette#3431, as ``RequestBodyLimitMiddleware``). Checked against 1.10.0 under
 uvicorn: on ``/graphql``, which reads its body, Starlette's answers 413 to a declared
@@ -37,6 +41,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mail.outbox import LINK_PATHS
+from twofa.logs import bind_request_id, request_id_from, unbind_request_id
 
 CONSOLE_DIR = Path(__file__).resolve().parent / "console"
 """Static files of the reference console (plain HTML, CSS and JavaScript modules)."""
@@ -65,7 +70,7 @@ async def console_page(request: Request) -> Response:
 
 
 class HttpGuard:
-    """ASGI middleware: security headers, the body size limit (413) and the access log.
+    """ASGI middleware: request id, security headers, the body size limit (413), access log.
 
     A client that disconnects while sending its request is logged as 499, not as an error.
     """
@@ -80,21 +85,9 @@ class HttpGuard:
             return
         started = time.perf_counter()
         status = 500
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-            await self._too_large(scope, receive, send)
-            self._log(scope, 413, started)
-            return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > MAX_BODY_BYTES:
-                    raise BodyTooLarge
-            return message
+        request_headers = dict(scope["headers"])
+        request_id = request_id_from(request_headers.get(b"x-request-id"))
+        bound = bind_request_id(request_id)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -107,18 +100,37 @@ class HttpGuard:
                     for name, value in SECURITY_HEADERS.items()
                     if name.encode() not in present
                 ]
+                headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
+
+        declared = request_headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            await self._too_large(scope, receive, send_with_headers)
+            self._log(scope, 413, started)
+            unbind_request_id(bound)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise BodyTooLarge
+            return message
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
             status = 413
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send_with_headers)
         except ClientDisconnect:
             status = 499  # the client left before sending its whole request: nobody to answer
         finally:
             self._log(scope, status, started)
+            unbind_request_id(bound)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = PlainTextResponse("Request body too large.", status_code=413)
@@ -126,13 +138,17 @@ class HttpGuard:
 
     def _log(self, scope: Scope, status: int, started: float) -> None:
         client = scope.get("client")
+        fields = {
+            "client": client[0] if client else "-",
+            "method": scope["method"],
+            "path": scope["path"],  # never the query string: links carry tokens there
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
         access_logger.info(
             '%s "%s %s" %d %.1fms',
-            client[0] if client else "-",
-            scope["method"],
-            scope["path"],  # never the query string: links carry tokens there
-            status,
-            (time.perf_counter() - started) * 1000,
+            *(fields[name] for name in ("client", "method", "path", "status", "duration_ms")),
+            extra=fields,
         )
 
 
