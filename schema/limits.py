@@ -12,6 +12,10 @@ client can branch on (and the depth limit its exact meaning):
   they are spread), from Strawberry's ``MaxAliasesLimiter``.
 - ``TOO_MANY_TOKENS``: more than ``MAX_TOKENS`` lexical tokens, from graphql-core's parser
   option ``max_tokens`` that Strawberry's ``MaxTokensLimiter`` sets; the parser stops there.
+- ``DOCUMENT_TOO_LARGE``: a document longer than ``MAX_DOCUMENT_LENGTH`` characters, refused
+  before it is parsed. Comments and whitespace are no tokens, and the parser cache keeps
+  each document's text as its key: without this, a few hundred padded documents would hold
+  hundreds of megabytes in the cache.
 
 Both validation rules report their error from their constructor through
 ``ValidationContext.report_error`` (Strawberry 0.341.2, ``query_depth_limiter.py`` and
@@ -39,6 +43,8 @@ MAX_ALIASES = 30
 """Most aliases one document may use (every aliased attempt is still counted and throttled)."""
 MAX_TOKENS = 2000
 """Most lexical tokens one document may have."""
+MAX_DOCUMENT_LENGTH = 50_000
+"""Most characters one document may have (several times any document a client needs)."""
 
 
 class _CodingContext:
@@ -113,7 +119,14 @@ class TokenLimiter(MaxTokensLimiter):
         super().__init__(max_token_count=max_token_count)
 
     def on_operation(self) -> Iterator[None]:
-        """Set the parser's limit; add the code to its error when it stopped there."""
+        """Refuse an over-long document unparsed; otherwise set the parser's token limit
+        and add the code to its error when it stopped there."""
+        query = self.execution_context.query
+        if query is not None and len(query) > MAX_DOCUMENT_LENGTH:
+            raise GraphQLError(
+                f"Document is longer than {MAX_DOCUMENT_LENGTH} characters",
+                extensions={"code": "DOCUMENT_TOO_LARGE"},
+            )
         try:
             yield from super().on_operation()
         except GraphQLError as raised:

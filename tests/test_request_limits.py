@@ -131,6 +131,8 @@ async def test_fragments_add_no_level(gql: GraphQLClient) -> None:
 LIMITED = {
     "TOO_MANY_ALIASES": "{ " + " ".join(f"a{n}: viewer {{ id }}" for n in range(31)) + " }",
     "TOO_MANY_TOKENS": "{ viewer { " + "id " * 2100 + "} }",
+    # Comments are no tokens: the length is limited on its own.
+    "DOCUMENT_TOO_LARGE": "{ viewer { id } } #" + "x" * 50_000,
     "QUERY_TOO_COMPLEX": "{ viewer { account { a: operators { edges { node { account {"
     " operators(first: 100) { edges { node { id } } } } } } } } } }",
 }
