@@ -17,6 +17,9 @@ from playwright.sync_api import Page, expect  # noqa: E402
 
 from tests.browser.steps import api_session  # noqa: E402
 
+PASSWORD_TYPED = "typed into GraphiQL, kept nowhere"
+"""A (wrong) password sent through the page, looked for in the browser's storage."""
+
 RECORD_VIOLATIONS = """
 window.cspViolations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -99,7 +102,17 @@ def test_graphiql_sends_the_authorization_header(
     graphiql.run("{ viewer { email } }")
     expect(page.locator(".graphiql-response")).to_contain_text(f'"email": "{admin.email}"')
 
-    # Headers carry session tokens: GraphiQL keeps them out of the browser's storage.
-    stored = page.evaluate("JSON.stringify(Object.entries(window.localStorage))")
-    assert "graphiql:queries" in stored, "the query should be in GraphiQL's history"
+    # Headers carry session tokens, and documents passwords and codes: nothing GraphiQL
+    # keeps reaches the browser's storage.
+    graphiql.run(
+        f'mutation {{ login(input: {{email: "{admin.email}", password: "{PASSWORD_TYPED}"}})'
+        " { outcome } }"
+    )
+    expect(page.locator(".graphiql-response")).to_contain_text('"outcome"')
+    stored = page.evaluate(
+        "JSON.stringify([Object.entries(window.localStorage),"
+        " Object.entries(window.sessionStorage)])"
+    )
     assert token not in stored
+    assert PASSWORD_TYPED not in stored
+    assert "graphiql" not in stored

@@ -21,15 +21,24 @@
     "",
   ].join("\n");
 
-  // GraphiQL's history and favourites keep each query's headers in localStorage even when
-  // shouldPersistHeaders is false (seen with GraphiQL 4.1.2): drop them on the way in.
+  // Queries and variables carry passwords, codes and tokens as often as headers do, and
+  // GraphiQL writes its tabs, history and favourites (headers too, seen with 4.1.2 even when
+  // shouldPersistHeaders is false) to its storage: keep all of it in memory, so nothing
+  // typed here outlives the page.
+  const kept = new Map();
   const storage = {
-    getItem: (key) => window.localStorage.getItem(key),
-    setItem: (key, value) => window.localStorage.setItem(key, withoutHeaders(key, value)),
-    removeItem: (key) => window.localStorage.removeItem(key),
-    clear: () => window.localStorage.clear(),
+    getItem: (key) => (kept.has(key) ? kept.get(key) : null),
+    setItem: (key, value) => {
+      kept.set(key, String(value));
+    },
+    removeItem: (key) => {
+      kept.delete(key);
+    },
+    clear: () => {
+      kept.clear();
+    },
     get length() {
-      return window.localStorage.length;
+      return kept.size;
     },
   };
 
@@ -46,17 +55,3 @@
     }),
   );
 })();
-
-// A stored list of queries ({"queries": [{query, headers, ...}]}) without their headers.
-function withoutHeaders(key, value) {
-  if (!/:(queries|favorites)$/.test(key)) {
-    return value;
-  }
-  const stored = JSON.parse(value);
-  for (const list of Object.values(stored)) {
-    for (const item of list) {
-      delete item.headers;
-    }
-  }
-  return JSON.stringify(stored);
-}
