@@ -139,6 +139,20 @@ async def test_graphql_requests_are_counted_by_root_field_and_outcome(
     unauthenticated = await gql.execute(INVITE, {"email": "x@acme.example", "name": "X"})
     assert unauthenticated["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     await gql.post("query Anything { viewer { id } }")  # no session: viewer is null, no error
+    # GraphiQL's page is no GraphQL request; a padded document is refused unparsed.
+    page = await http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
+    padded = await gql.post("{ viewer { id } } #" + "x" * 60_000)
+    assert padded.json()["errors"][0]["extensions"]["code"] == "DOCUMENT_TOO_LARGE"
+
+    async def too_large() -> AsyncIterator[bytes]:
+        for _ in range(20):  # no Content-Length: the guard counts the streamed body
+            yield b" " * 100_000
+
+    streamed = await http.post(
+        "/graphql", content=too_large(), headers={"Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
     # Client-chosen operation names never become labels, however many there are.
     for n in range(30):
         await gql.post(f"query Flood{n} {{ __typename }}")
@@ -147,7 +161,8 @@ async def test_graphql_requests_are_counted_by_root_field_and_outcome(
     requests = "twofa_graphql_requests_total"
     assert after.moved(before, requests, operation="login", outcome="ok") == 1
     assert after.moved(before, requests, operation="login", outcome="user_error") == 1
-    assert after.moved(before, requests, operation="other", outcome="request_error") == 1
+    assert after.moved(before, requests, operation="other", outcome="request_error") == 3
+    assert after.moved(before, requests, operation="other", outcome="server_error") == 0
     assert after.moved(before, requests, operation="inviteOperator", outcome="request_error") == 1
     assert after.moved(before, requests, operation="viewer", outcome="ok") == 1
     assert after.moved(before, requests, operation="introspection", outcome="ok") == 31
@@ -233,6 +248,8 @@ async def test_hashing_requests_turned_away_are_counted(
     busy = sum(1 for answer in answers if "SERVICE_UNAVAILABLE" in str(answer))
     assert busy > 0
     assert after.moved(before, "twofa_password_hash_refused_total") == busy
+    requests = "twofa_graphql_requests_total"
+    assert after.moved(before, requests, operation="login", outcome="server_error") == busy
     assert after.value("twofa_password_hash_running") == 0
     assert after.value("twofa_password_hash_waiting") == 0
 

@@ -24,8 +24,9 @@ from urllib.parse import parse_qs
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from schema.limits import MAX_TOKENS
+from schema.limits import MAX_DOCUMENT_LENGTH, MAX_TOKENS
 from schema.schema import schema
+from twofa.web import BodyTooLarge
 
 OUTCOMES = ("ok", "user_error", "request_error", "server_error")
 """``ok``: no error at all. ``user_error``: a payload's ``userErrors`` is not empty (wrong
@@ -90,6 +91,8 @@ def request_label(method: str, query_string: bytes, body: bytes) -> str:
         query, name = payload.get("query"), payload.get("operationName")
     if not isinstance(query, str) or not isinstance(name, str | None):
         return "other"
+    if len(query) > MAX_DOCUMENT_LENGTH:
+        return "other"  # refused unparsed, and kept out of the label cache
     return operation_label(query, name)
 
 
@@ -110,14 +113,23 @@ def outcome_of(status: int, body: bytes) -> str:
             if code in SERVER_ERROR_CODES or error.get("message") == MASKED_MESSAGE:
                 return "server_error"
         return "request_error"
-    return "user_error" if _has_user_errors(answer.get("data")) else "ok"
+    user_errors = _user_errors(answer.get("data"))
+    if any(error.get("code") in SERVER_ERROR_CODES for error in user_errors):
+        return "server_error"  # e.g. too busy to check a password, when the code was asked for
+    return "user_error" if user_errors else "ok"
 
 
-def _has_user_errors(data: Any) -> bool:
-    """Tell whether any ``userErrors`` list in the payloads is non-empty."""
+def _user_errors(data: Any) -> list[dict[str, Any]]:
+    """Return the ``userErrors`` entries of every payload in ``data``."""
     if not isinstance(data, dict):
-        return False
-    return any(isinstance(value, dict) and value.get("userErrors") for value in data.values())
+        return []
+    return [
+        error
+        for value in data.values()
+        if isinstance(value, dict) and isinstance(value.get("userErrors"), list)
+        for error in value["userErrors"]
+        if isinstance(error, dict)
+    ]
 
 
 class GraphQLMetrics:
@@ -138,6 +150,7 @@ class GraphQLMetrics:
         request_body: list[bytes] = []
         response_body: list[bytes] = []
         status = 500
+        page = False  # GraphiQL's HTML page: no GraphQL request, not counted
 
         async def reading() -> Message:
             message = await receive()
@@ -146,19 +159,27 @@ class GraphQLMetrics:
             return message
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, page
             if message["type"] == "http.response.start":
                 status = message["status"]
+                page = any(
+                    name.lower() == b"content-type" and value.startswith(b"text/html")
+                    for name, value in message.get("headers", ())
+                )
             elif message["type"] == "http.response.body":
                 response_body.append(message.get("body", b""))
             await send(message)
 
         try:
             await self.app(scope, reading, sending)
+        except BodyTooLarge:
+            status = 413  # answered by the guard outside, once this has given up
+            raise
         finally:
-            label = request_label(
-                scope["method"], scope.get("query_string", b""), b"".join(request_body)
-            )
-            outcome = outcome_of(status, b"".join(response_body))
-            self.requests.labels(operation=label, outcome=outcome).inc()
-            self.latency.labels(operation=label).observe(time.perf_counter() - started)
+            if not page:
+                label = request_label(
+                    scope["method"], scope.get("query_string", b""), b"".join(request_body)
+                )
+                outcome = outcome_of(status, b"".join(response_body))
+                self.requests.labels(operation=label, outcome=outcome).inc()
+                self.latency.labels(operation=label).observe(time.perf_counter() - started)
