@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -86,6 +88,19 @@ def test_seed_demo_creates_one_account_and_prints_its_login(tmp_path: Path) -> N
     assert "admin@demo.example" in first.stdout
     second = twofa("seed-demo", database_url=url, cwd=tmp_path)
     assert second.stdout == first.stdout
+
+
+def test_the_demo_login_file_is_private_from_the_start(tmp_path: Path) -> None:
+    """It holds a password: created 0600 in a 0700 folder, even with the database elsewhere."""
+    url = f"sqlite://{tmp_path}/elsewhere/demo.sqlite3"
+    assert twofa("migrate", database_url=url).returncode == 0
+    previous = os.umask(0o022)
+    try:
+        assert twofa("seed-demo", database_url=url, cwd=tmp_path).returncode == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data" / "demo-login.json").stat().st_mode) == 0o600
 
 
 def test_seed_demo_prints_the_console_url_first_on_the_given_port(tmp_path: Path) -> None:
