@@ -36,7 +36,7 @@ from twofa.settings import Settings
 from twofa.sql_log import StatementCounter
 
 VIEWER = {
-    "query": "query Viewer { viewer { id effectiveTwoFactorPolicy { mode source accountDefault "
+    "query": "query Viewer { viewer { id email effectiveTwoFactorPolicy { mode source accountDefault "
     "override state setupRequired canEnroll codeRequiredAtLogin } } }"
 }
 PAGE = (
@@ -135,6 +135,15 @@ def bench_database(
         "statements_per_request": asyncio.run(count_statements(settings, seeded))
     }
     env = {"DATABASE_URL": url, "ENCRYPTION_KEYS": key}
+    with uvicorn("bench.baselines:lookup_app", env=env) as base:
+        print(f"[{label}] baseline: bare Strawberry + one indexed lookup")
+        report["baseline_lookup"] = wrk(
+            f"{base}/graphql",
+            VIEWER,
+            token=seeded.viewer_token,
+            seconds=seconds,
+            connections=connections,
+        ).as_dict()
     with uvicorn("twofa.app:create_app", env=env, factory=True) as base:
         graphql = f"{base}/graphql"
         print(f"[{label}] viewer query")
@@ -175,13 +184,30 @@ def bench_database(
 
 
 def baselines(seconds: int, connections: int) -> dict[str, LoadResult]:
-    """Measure the bare Strawberry endpoint and the plain Starlette floor."""
+    """Measure the bare Strawberry endpoints and the plain Starlette floor."""
     results = {}
     for name in ("strawberry_app", "starlette_app"):
         with uvicorn(f"bench.baselines:{name}") as base:
             print(f"[baseline] {name}")
             results[name] = wrk(f"{base}/graphql", VIEWER, seconds=seconds, connections=connections)
+    with uvicorn("bench.baselines:page_app") as base:
+        print("[baseline] page_app")
+        results["page_app"] = wrk(
+            f"{base}/graphql", page_body(None), seconds=seconds, connections=4
+        )
     return results
+
+
+def add_ratios(db: dict[str, Any], base: dict[str, LoadResult]) -> None:
+    """Put each of a database's figures beside the baseline it is measured against."""
+    rps = db["viewer"]["requests_per_second"]
+    db["viewer_ratio_to_lookup"] = round(rps / db["baseline_lookup"]["requests_per_second"], 3)
+    db["viewer_ratio_to_strawberry"] = round(rps / base["strawberry_app"].requests_per_second, 3)
+    db["viewer_ratio_to_starlette"] = round(rps / base["starlette_app"].requests_per_second, 3)
+    page_rps = base["page_app"].requests_per_second
+    for page in db["operators_page"].values():
+        for figures in page.values():
+            figures["ratio_to_page_baseline"] = round(figures["requests_per_second"] / page_rps, 3)
 
 
 def _row(label: str, figures: dict[str, Any], note: str = "") -> None:
@@ -196,13 +222,19 @@ def print_table(report: dict[str, Any]) -> None:
         _row(f"baseline {name}", figures)
     for label, db in report["databases"].items():
         ratios = (
-            f"{db['viewer_ratio_to_strawberry']:.0%} of Strawberry, "
-            f"{db['viewer_ratio_to_starlette']:.0%} of Starlette"
+            f"{db['viewer_ratio_to_lookup']:.2f}x lookup, "
+            f"{db['viewer_ratio_to_strawberry']:.2f}x Strawberry, "
+            f"{db['viewer_ratio_to_starlette']:.2f}x Starlette"
         )
+        _row(f"{label} baseline: Strawberry + one lookup", db["baseline_lookup"])
         _row(f"{label} viewer", db["viewer"], ratios)
         for size, page in db["operators_page"].items():
             for which, figures in page.items():
-                _row(f"{label} operators(first: 100) {which}, {size} operators", figures)
+                _row(
+                    f"{label} operators(first: 100) {which}, {size} operators",
+                    figures,
+                    f"{figures['ratio_to_page_baseline']:.2f}x page baseline",
+                )
         _row(f"{label} login + verify round trips", db["login_round_trips"], db["argon2"])
         if "two_workers" in db:
             two = db["two_workers"]
@@ -265,11 +297,7 @@ def main() -> None:
                 check=True, cwd=ROOT,
             )  # fmt: skip
             db = json.loads(Path(out.name).read_text())
-        rps = db["viewer"]["requests_per_second"]
-        db["viewer_ratio_to_strawberry"] = round(
-            rps / base["strawberry_app"].requests_per_second, 3
-        )
-        db["viewer_ratio_to_starlette"] = round(rps / base["starlette_app"].requests_per_second, 3)
+        add_ratios(db, base)
         report["databases"][label] = db
     report["cost"] = measure_cost(args.seconds, args.postgres_url)
     out_file = ROOT / "bench" / "results" / "latest.json"
