@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -15,6 +16,20 @@ from services.operator_locks import locked_until_by_operator
 from services.operators import accounts_by_id, operators_by_id, states_by_operator
 from services.policy import TwoFactorState
 from services.recovery_codes import remaining_by_operator
+
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+def _known(loader: DataLoader[K, T], key: K) -> T | None:
+    """Return what ``loader`` holds for ``key`` without awaiting (None: not loaded yet).
+
+    Primed values and finished loads count; a load still running or failed does not.
+    """
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return None
+    return future.result()
 
 
 class Loaders:
@@ -42,6 +57,14 @@ class Loaders:
         ):
             with suppress(KeyError):  # DataLoader.clear raises for keys it never loaded
                 loader.clear(operator_id)
+
+    def known_account(self, account_id: int) -> Account | None:
+        """Return the account if this request already holds it (loaded or primed), else None."""
+        return _known(self.account, account_id)
+
+    def known_two_factor_state(self, operator_id: int) -> TwoFactorState | None:
+        """Return the operator's 2FA state if this request already holds it, else None."""
+        return _known(self.two_factor_state, operator_id)
 
     async def load_locked_until(self, operator_id: int, login_key: str) -> datetime | None:
         """Return when the operator's latest lock ends (None: not locked), batched.
