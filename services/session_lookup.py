@@ -9,16 +9,15 @@ authenticator's state; the rows become model instances the way Tortoise itself b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from tortoise.connection import get_connection
-from tortoise.fields import DatetimeField
 from tortoise.models import Model
 
 from models import Account, Authenticator, Operator, Session
+from services.model_rows import build, datetime_columns, model_columns
 from services.policy import TwoFactorState, authenticator_state
 
 _ROWS: tuple[tuple[str, type[Model]], ...] = (
@@ -27,9 +26,6 @@ _ROWS: tuple[tuple[str, type[Model]], ...] = (
     ("a", Account),
 )
 """Table aliases of the statement and the models read whole, in column order."""
-
-
-M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -49,9 +45,10 @@ class _Statement:
     """The compiled statement of one dialect and how to cut its rows into models."""
 
     sql: str
-    columns: tuple[tuple[type[Model], tuple[str, ...]], ...]
-    datetimes: frozenset[str]
-    """Columns (of any of the models) that hold instants."""
+    columns: tuple[tuple[str, ...], ...]
+    """Per model of ``_ROWS``, the columns the statement reads for it, in order."""
+    datetimes: tuple[frozenset[str], ...]
+    """Per model of ``_ROWS``, its columns that hold instants."""
 
 
 _statements: dict[str, _Statement] = {}
@@ -59,22 +56,13 @@ _statements: dict[str, _Statement] = {}
 only once Tortoise has started)."""
 
 
-def _columns(model: type[Model]) -> tuple[str, ...]:
-    """Return the database columns ``Model._init_from_db`` reads, in a fixed order."""
-    meta = model._meta
-    return tuple(
-        key
-        for key, _, _ in (*meta.db_native_fields, *meta.db_default_fields, *meta.db_complex_fields)
-    )
-
-
 def _compile(dialect: str) -> _Statement:
     """Write the lookup statement with the dialect's placeholders."""
     first, second = ("$1", "$2") if dialect == "postgres" else ("?", "?")
-    columns = tuple((model, _columns(model)) for _, model in _ROWS)
+    columns = tuple(model_columns(model) for _, model in _ROWS)
     selected = [
         f'{alias}."{column}"'
-        for (alias, _), (_, names) in zip(_ROWS, columns, strict=True)
+        for (alias, _), names in zip(_ROWS, columns, strict=True)
         for column in names
     ]
     sql = (
@@ -85,12 +73,7 @@ def _compile(dialect: str) -> _Statement:
         f'LEFT JOIN "{Authenticator._meta.db_table}" au ON au."operator_id" = o."id" '
         f'WHERE s."token_hash" = {first} AND s."expires_at" > {second}'
     )
-    datetimes = frozenset(
-        field.source_field or name
-        for _, model in _ROWS
-        for name, field in model._meta.fields_map.items()
-        if isinstance(field, DatetimeField)
-    )
+    datetimes = tuple(datetime_columns(model) for _, model in _ROWS)
     return _Statement(sql=sql, columns=columns, datetimes=datetimes)
 
 
@@ -109,12 +92,12 @@ async def session_by_token_hash(token_hash: str, now: datetime) -> SessionRow | 
 
 def _models(statement: _Statement, row: tuple[Any, ...], now: datetime) -> SessionRow:
     """Cut one row into the session, operator and account, and read the 2FA state."""
-    (_, session_columns), (_, operator_columns), (_, account_columns) = statement.columns
+    session_columns, operator_columns, account_columns = statement.columns
+    session_times, operator_times, account_times = statement.datetimes
     cut = iter(row)
-    datetimes = statement.datetimes
-    session = _build(Session, session_columns, datetimes, cut)
-    operator = _build(Operator, operator_columns, datetimes, cut)
-    operator.account = _build(Account, account_columns, datetimes, cut)
+    session = build(Session, session_columns, session_times, cut)
+    operator = build(Operator, operator_columns, operator_times, cut)
+    operator.account = build(Account, account_columns, account_times, cut)
     session.operator = operator
     fields = Authenticator._meta.fields_map
     confirmed_at, pending_expires_at = next(cut), next(cut)
@@ -124,21 +107,3 @@ def _models(statement: _Statement, row: tuple[Any, ...], now: datetime) -> Sessi
         now=now,
     )
     return SessionRow(session=session, operator=operator, two_factor_state=state)
-
-
-def _build(
-    model: type[M], columns: tuple[str, ...], datetimes: frozenset[str], values: Iterator[Any]
-) -> M:
-    """Build a model instance from the next ``len(columns)`` values, as Tortoise does.
-
-    SQLite returns instants as ISO 8601 text: ``datetime.fromisoformat`` (in C) reads them
-    several times faster than the parser Tortoise would use, and Tortoise then only sets
-    the time zone.
-    """
-    row = {}
-    for column in columns:
-        value = next(values)
-        if type(value) is str and column in datetimes:
-            value = datetime.fromisoformat(value)
-        row[column] = value
-    return model._init_from_db(**row)
