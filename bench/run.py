@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import httpx
 from tortoise import Tortoise
 
 from bench.cost import measure as measure_cost
-from bench.load import LoadResult, login_round_trips, wrk
+from bench.load import LoadResult, in_turns, login_round_trips, wrk
 from bench.seed import PASSWORD, SECRET, Seeded, seed
 from bench.servers import ROOT, uvicorn
 from services.encryption import SecretBox, generate_key
@@ -135,29 +136,29 @@ def bench_database(
         "statements_per_request": asyncio.run(count_statements(settings, seeded))
     }
     env = {"DATABASE_URL": url, "ENCRYPTION_KEYS": key}
-    with uvicorn("bench.baselines:lookup_app", env=env) as base:
-        print(f"[{label}] baseline: bare Strawberry + one indexed lookup")
-        report["baseline_lookup"] = wrk(
-            f"{base}/graphql",
-            VIEWER,
-            token=seeded.viewer_token,
-            seconds=seconds,
-            connections=connections,
-        ).as_dict()
-    with uvicorn("twofa.app:create_app", env=env, factory=True) as base:
+    with (
+        uvicorn("bench.baselines:lookup_app", env=env) as lookup,
+        uvicorn("bench.baselines:page_app") as page_baseline,
+        uvicorn("twofa.app:create_app", env=env, factory=True) as base,
+    ):
         graphql = f"{base}/graphql"
-        print(f"[{label}] viewer query")
-        report["viewer"] = wrk(
-            graphql, VIEWER, token=seeded.viewer_token, seconds=seconds, connections=connections
-        ).as_dict()
-        pages: dict[str, Any] = {}
-        for size, token in seeded.page_tokens.items():
-            print(f"[{label}] operators page, account of {size}")
-            first = wrk(graphql, page_body(None), token=token, seconds=seconds, connections=4)
-            middle = asyncio.run(middle_cursor(graphql, token, size))
-            deep = wrk(graphql, page_body(middle), token=token, seconds=seconds, connections=4)
-            pages[str(size)] = {"first_page": first.as_dict(), "middle_page": deep.as_dict()}
-        report["operators_page"] = pages
+        print(f"[{label}] viewer query, in turns with bare Strawberry + one indexed lookup")
+        viewer = in_turns(
+            {
+                "baseline_lookup": partial(
+                    wrk, f"{lookup}/graphql", VIEWER, token=seeded.viewer_token,
+                    connections=connections,
+                ),
+                "viewer": partial(
+                    wrk, graphql, VIEWER, token=seeded.viewer_token, connections=connections
+                ),
+            },
+            seconds,
+        )  # fmt: skip
+        report.update({name: result.as_dict() for name, result in viewer.items()})
+        report["operators_page"] = operator_pages(
+            label, graphql, f"{page_baseline}/graphql", seeded, seconds
+        )
         print(f"[{label}] login + verifyTwoFactorCode")
         report["login_round_trips"] = asyncio.run(
             login_round_trips(
@@ -183,6 +184,26 @@ def bench_database(
     return report
 
 
+def operator_pages(
+    label: str, graphql: str, baseline: str, seeded: Seeded, seconds: int
+) -> dict[str, Any]:
+    """Measure the first and a middle page of each account, in turns with the page baseline."""
+    pages: dict[str, Any] = {}
+    for size, token in seeded.page_tokens.items():
+        print(f"[{label}] operators page, account of {size}, in turns with the page baseline")
+        middle = asyncio.run(middle_cursor(graphql, token, size))
+        results = in_turns(
+            {
+                "baseline_page": partial(wrk, baseline, page_body(None), connections=4),
+                "first_page": partial(wrk, graphql, page_body(None), token=token, connections=4),
+                "middle_page": partial(wrk, graphql, page_body(middle), token=token, connections=4),
+            },
+            seconds,
+        )
+        pages[str(size)] = {name: result.as_dict() for name, result in results.items()}
+    return pages
+
+
 def baselines(seconds: int, connections: int) -> dict[str, LoadResult]:
     """Measure the bare Strawberry endpoints and the plain Starlette floor."""
     results = {}
@@ -190,11 +211,6 @@ def baselines(seconds: int, connections: int) -> dict[str, LoadResult]:
         with uvicorn(f"bench.baselines:{name}") as base:
             print(f"[baseline] {name}")
             results[name] = wrk(f"{base}/graphql", VIEWER, seconds=seconds, connections=connections)
-    with uvicorn("bench.baselines:page_app") as base:
-        print("[baseline] page_app")
-        results["page_app"] = wrk(
-            f"{base}/graphql", page_body(None), seconds=seconds, connections=4
-        )
     return results
 
 
@@ -204,9 +220,10 @@ def add_ratios(db: dict[str, Any], base: dict[str, LoadResult]) -> None:
     db["viewer_ratio_to_lookup"] = round(rps / db["baseline_lookup"]["requests_per_second"], 3)
     db["viewer_ratio_to_strawberry"] = round(rps / base["strawberry_app"].requests_per_second, 3)
     db["viewer_ratio_to_starlette"] = round(rps / base["starlette_app"].requests_per_second, 3)
-    page_rps = base["page_app"].requests_per_second
     for page in db["operators_page"].values():
-        for figures in page.values():
+        page_rps = page["baseline_page"]["requests_per_second"]
+        for which in ("first_page", "middle_page"):
+            figures = page[which]
             figures["ratio_to_page_baseline"] = round(figures["requests_per_second"] / page_rps, 3)
 
 
@@ -229,7 +246,9 @@ def print_table(report: dict[str, Any]) -> None:
         _row(f"{label} baseline: Strawberry + one lookup", db["baseline_lookup"])
         _row(f"{label} viewer", db["viewer"], ratios)
         for size, page in db["operators_page"].items():
-            for which, figures in page.items():
+            _row(f"{label} baseline: page from memory (beside {size})", page["baseline_page"])
+            for which in ("first_page", "middle_page"):
+                figures = page[which]
                 _row(
                     f"{label} operators(first: 100) {which}, {size} operators",
                     figures,
