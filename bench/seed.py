@@ -86,7 +86,8 @@ async def seed(
             admin, now, methods=[AuthenticationMethod.PASSWORD, AuthenticationMethod.TOTP]
         )
 
-    await _sessions(max(sizes), SESSIONS)
+    if sizes:
+        await _sessions(max(sizes), SESSIONS)
     login_account = await _account("Logins", TwoFactorMode.REQUIRED)
     seeded.login_emails = [f"login{n}@bench.example" for n in range(logins)]
     async with in_transaction():
