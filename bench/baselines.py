@@ -1,11 +1,26 @@
-"""The two baselines the viewer query is compared with, served by uvicorn like twofa.
+"""The baselines twofa is compared with, served by uvicorn like twofa.
 
-- ``strawberry_app``: a bare Strawberry endpoint answering the same shape from memory,
+- ``strawberry_app``: a bare Strawberry endpoint answering the viewer's shape from memory,
   with the parser and validation caches on.
 - ``starlette_app``: a plain Starlette endpoint returning the same JSON: the floor.
+- ``lookup_app``: the bare Strawberry endpoint whose ``viewer`` first looks the bearer
+  token's SHA-256 up in the ``sessions`` table (indexed, 10,000 rows) of the database in
+  ``DATABASE_URL``: the floor for any database-backed session check.
+- ``page_app``: a bare Strawberry schema answering the operators page's shape (100 nodes
+  with their policy) from memory.
+
+The lookup goes through the connection twofa itself uses (Tortoise's ``execute_query``
+with a constant SQL string over aiosqlite or asyncpg, same pool settings): Tortoise adds
+a lock and a debug-log call over the raw driver, and twofa cannot do without them, so the
+baseline measures the one round trip any request of twofa must make, not Tortoise's ORM.
 """
 
 from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import strawberry
 from starlette.applications import Starlette
@@ -14,6 +29,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
+from tortoise.connection import get_connection
+from tortoise.contrib.starlette import RegisterTortoise
+
+from twofa.database import tortoise_config
 
 POLICY = {
     "mode": "REQUIRED",
@@ -25,7 +44,15 @@ POLICY = {
     "canEnroll": False,
     "codeRequiredAtLogin": True,
 }
-VIEWER = {"data": {"viewer": {"id": "T3BlcmF0b3I6MQ==", "effectiveTwoFactorPolicy": POLICY}}}
+VIEWER = {
+    "data": {
+        "viewer": {
+            "id": "T3BlcmF0b3I6MQ==",
+            "email": "viewer@bench.example",
+            "effectiveTwoFactorPolicy": POLICY,
+        }
+    }
+}
 
 
 @strawberry.type
@@ -48,6 +75,25 @@ class Viewer:
 
     id: strawberry.ID
     effective_two_factor_policy: Policy
+    email: str
+
+
+def constant_viewer() -> Viewer:
+    """Return the viewer every baseline answers."""
+    return Viewer(
+        id=strawberry.ID("T3BlcmF0b3I6MQ=="),
+        email="viewer@bench.example",
+        effective_two_factor_policy=Policy(
+            mode="REQUIRED",
+            source="ACCOUNT_DEFAULT",
+            account_default="REQUIRED",
+            override=None,
+            state="CONFIGURED",
+            setup_required=False,
+            can_enroll=False,
+            code_required_at_login=True,
+        ),
+    )
 
 
 @strawberry.type
@@ -57,25 +103,134 @@ class Query:
     @strawberry.field
     def viewer(self) -> Viewer:
         """Return the constant viewer."""
-        return Viewer(
-            id=strawberry.ID("T3BlcmF0b3I6MQ=="),
-            effective_two_factor_policy=Policy(
-                mode="REQUIRED",
-                source="ACCOUNT_DEFAULT",
-                account_default="REQUIRED",
-                override=None,
-                state="CONFIGURED",
-                setup_required=False,
-                can_enroll=False,
-                code_required_at_login=True,
+        return constant_viewer()
+
+
+LOOKUP_SQL = {
+    "sqlite": "SELECT id, operator_id FROM sessions WHERE token_hash = ?",
+    "postgres": "SELECT id, operator_id FROM sessions WHERE token_hash = $1",
+}
+"""The baseline's one statement, per dialect (``sessions.token_hash`` is unique, indexed)."""
+
+
+@strawberry.type
+class LookupQuery:
+    """Answers ``viewer`` after one indexed lookup of the bearer token's hash."""
+
+    @strawberry.field
+    async def viewer(self, info: strawberry.Info) -> Viewer | None:
+        """Return the constant viewer if the bearer token names a stored session."""
+        header: str = info.context["request"].headers.get("authorization", "")
+        token_hash = hashlib.sha256(header.removeprefix("Bearer ").encode()).hexdigest()
+        connection = get_connection("default")
+        _, rows = await connection.execute_query(
+            LOOKUP_SQL[connection.capabilities.dialect], [token_hash]
+        )
+        return constant_viewer() if rows else None
+
+
+@strawberry.type
+class PagePolicy:
+    """The part of a listed operator's policy the page asks for."""
+
+    mode: str
+    state: str
+    setup_required: bool
+
+
+@strawberry.type
+class PageNode:
+    """A listed operator's shape."""
+
+    id: strawberry.ID
+    email: str
+    role: str
+    effective_two_factor_policy: PagePolicy
+
+
+@strawberry.type
+class PageEdge:
+    """An edge of the page."""
+
+    cursor: str
+    node: PageNode
+
+
+@strawberry.type
+class PageInfo:
+    """The page's position."""
+
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
+class PageConnection:
+    """A page of operators."""
+
+    page_info: PageInfo
+    edges: list[PageEdge]
+
+
+PAGE_EDGES = [
+    PageEdge(
+        cursor=f"T3BlcmF0b3I6{n}",
+        node=PageNode(
+            id=strawberry.ID(f"T3BlcmF0b3I6{n}"),
+            email=f"op{n}@size10000.example",
+            role="BASIC",
+            effective_two_factor_policy=PagePolicy(
+                mode="REQUIRED", state="NOT_CONFIGURED", setup_required=True
             ),
+        ),
+    )
+    for n in range(100)
+]
+"""The page's 100 edges, built once."""
+
+
+@strawberry.type
+class PageAccount:
+    """The account whose operators are listed."""
+
+    @strawberry.field
+    def operators(self, first: int | None = None, after: str | None = None) -> PageConnection:
+        """Return the constant page of 100 operators."""
+        return PageConnection(
+            page_info=PageInfo(end_cursor=PAGE_EDGES[-1].cursor, has_next_page=True),
+            edges=PAGE_EDGES,
         )
 
 
-schema = strawberry.Schema(
-    query=Query,
-    extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
-)
+@strawberry.type
+class PageViewer:
+    """The viewer, an administrator."""
+
+    @strawberry.field
+    def account(self) -> PageAccount:
+        """Return the viewer's account."""
+        return PageAccount()
+
+
+@strawberry.type
+class PageQuery:
+    """Answers the operators page from memory."""
+
+    @strawberry.field
+    def viewer(self) -> PageViewer:
+        """Return the administrator."""
+        return PageViewer()
+
+
+def bare_schema(query: type) -> strawberry.Schema:
+    """Return a Strawberry schema with the parser and validation caches on, nothing else."""
+    return strawberry.Schema(
+        query=query,
+        extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+    )
+
+
+schema = bare_schema(Query)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -88,9 +243,29 @@ async def viewer(request: Request) -> JSONResponse:
     return JSONResponse(VIEWER)
 
 
+@asynccontextmanager
+async def database(app: Starlette) -> AsyncIterator[None]:
+    """Open the database in ``DATABASE_URL`` with twofa's own connection settings."""
+    async with RegisterTortoise(app, config=tortoise_config(os.environ["DATABASE_URL"])):
+        yield
+
+
 strawberry_app = Starlette(
     routes=[Route("/graphql", GraphQL(schema, graphql_ide=None)), Route("/healthz", healthz)]
 )
 starlette_app = Starlette(
     routes=[Route("/graphql", viewer, methods=["POST"]), Route("/healthz", healthz)]
+)
+lookup_app = Starlette(
+    routes=[
+        Route("/graphql", GraphQL(bare_schema(LookupQuery), graphql_ide=None)),
+        Route("/healthz", healthz),
+    ],
+    lifespan=database,
+)
+page_app = Starlette(
+    routes=[
+        Route("/graphql", GraphQL(bare_schema(PageQuery), graphql_ide=None)),
+        Route("/healthz", healthz),
+    ]
 )

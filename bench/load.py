@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,8 @@ import httpx
 import pyotp
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+TURNS = 2
+"""How many turns ``in_turns`` takes between the servers it compares."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,29 @@ def wrk(
     finally:
         Path(script.name).unlink()
     return parse_wrk(output)
+
+
+def in_turns(runs: dict[str, Callable[..., LoadResult]], seconds: int) -> dict[str, LoadResult]:
+    """Measure each of ``runs`` for ``seconds`` in all, in turns, and average their figures.
+
+    Each run is called with ``seconds=`` its share of a turn (TURNS turns): other work on
+    shared cores then weighs on each server alike, and a ratio of two of them means
+    something.
+    """
+    share = max(1, seconds // TURNS)
+    results: dict[str, list[LoadResult]] = {name: [] for name in runs}
+    for _ in range(TURNS):
+        for name, run in runs.items():
+            results[name].append(run(seconds=share))
+    return {
+        name: LoadResult(
+            requests_per_second=sum(r.requests_per_second for r in done) / len(done),
+            p50_ms=sum(r.p50_ms for r in done) / len(done),
+            p99_ms=max(r.p99_ms for r in done),
+            errors=sum(r.errors for r in done),
+        )
+        for name, done in results.items()
+    }
 
 
 def parse_wrk(output: str) -> LoadResult:

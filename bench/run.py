@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import httpx
 from tortoise import Tortoise
 
 from bench.cost import measure as measure_cost
-from bench.load import LoadResult, login_round_trips, wrk
+from bench.load import LoadResult, in_turns, login_round_trips, wrk
 from bench.seed import PASSWORD, SECRET, Seeded, seed
 from bench.servers import ROOT, uvicorn
 from services.encryption import SecretBox, generate_key
@@ -36,7 +37,7 @@ from twofa.settings import Settings
 from twofa.sql_log import StatementCounter
 
 VIEWER = {
-    "query": "query Viewer { viewer { id effectiveTwoFactorPolicy { mode source accountDefault "
+    "query": "query Viewer { viewer { id email effectiveTwoFactorPolicy { mode source accountDefault "
     "override state setupRequired canEnroll codeRequiredAtLogin } } }"
 }
 PAGE = (
@@ -135,20 +136,29 @@ def bench_database(
         "statements_per_request": asyncio.run(count_statements(settings, seeded))
     }
     env = {"DATABASE_URL": url, "ENCRYPTION_KEYS": key}
-    with uvicorn("twofa.app:create_app", env=env, factory=True) as base:
+    with (
+        uvicorn("bench.baselines:lookup_app", env=env) as lookup,
+        uvicorn("bench.baselines:page_app") as page_baseline,
+        uvicorn("twofa.app:create_app", env=env, factory=True) as base,
+    ):
         graphql = f"{base}/graphql"
-        print(f"[{label}] viewer query")
-        report["viewer"] = wrk(
-            graphql, VIEWER, token=seeded.viewer_token, seconds=seconds, connections=connections
-        ).as_dict()
-        pages: dict[str, Any] = {}
-        for size, token in seeded.page_tokens.items():
-            print(f"[{label}] operators page, account of {size}")
-            first = wrk(graphql, page_body(None), token=token, seconds=seconds, connections=4)
-            middle = asyncio.run(middle_cursor(graphql, token, size))
-            deep = wrk(graphql, page_body(middle), token=token, seconds=seconds, connections=4)
-            pages[str(size)] = {"first_page": first.as_dict(), "middle_page": deep.as_dict()}
-        report["operators_page"] = pages
+        print(f"[{label}] viewer query, in turns with bare Strawberry + one indexed lookup")
+        viewer = in_turns(
+            {
+                "baseline_lookup": partial(
+                    wrk, f"{lookup}/graphql", VIEWER, token=seeded.viewer_token,
+                    connections=connections,
+                ),
+                "viewer": partial(
+                    wrk, graphql, VIEWER, token=seeded.viewer_token, connections=connections
+                ),
+            },
+            seconds,
+        )  # fmt: skip
+        report.update({name: result.as_dict() for name, result in viewer.items()})
+        report["operators_page"] = operator_pages(
+            label, graphql, f"{page_baseline}/graphql", seeded, seconds
+        )
         print(f"[{label}] login + verifyTwoFactorCode")
         report["login_round_trips"] = asyncio.run(
             login_round_trips(
@@ -174,14 +184,47 @@ def bench_database(
     return report
 
 
+def operator_pages(
+    label: str, graphql: str, baseline: str, seeded: Seeded, seconds: int
+) -> dict[str, Any]:
+    """Measure the first and a middle page of each account, in turns with the page baseline."""
+    pages: dict[str, Any] = {}
+    for size, token in seeded.page_tokens.items():
+        print(f"[{label}] operators page, account of {size}, in turns with the page baseline")
+        middle = asyncio.run(middle_cursor(graphql, token, size))
+        results = in_turns(
+            {
+                "baseline_page": partial(wrk, baseline, page_body(None), connections=4),
+                "first_page": partial(wrk, graphql, page_body(None), token=token, connections=4),
+                "middle_page": partial(wrk, graphql, page_body(middle), token=token, connections=4),
+            },
+            seconds,
+        )
+        pages[str(size)] = {name: result.as_dict() for name, result in results.items()}
+    return pages
+
+
 def baselines(seconds: int, connections: int) -> dict[str, LoadResult]:
-    """Measure the bare Strawberry endpoint and the plain Starlette floor."""
+    """Measure the bare Strawberry endpoints and the plain Starlette floor."""
     results = {}
     for name in ("strawberry_app", "starlette_app"):
         with uvicorn(f"bench.baselines:{name}") as base:
             print(f"[baseline] {name}")
             results[name] = wrk(f"{base}/graphql", VIEWER, seconds=seconds, connections=connections)
     return results
+
+
+def add_ratios(db: dict[str, Any], base: dict[str, LoadResult]) -> None:
+    """Put each of a database's figures beside the baseline it is measured against."""
+    rps = db["viewer"]["requests_per_second"]
+    db["viewer_ratio_to_lookup"] = round(rps / db["baseline_lookup"]["requests_per_second"], 3)
+    db["viewer_ratio_to_strawberry"] = round(rps / base["strawberry_app"].requests_per_second, 3)
+    db["viewer_ratio_to_starlette"] = round(rps / base["starlette_app"].requests_per_second, 3)
+    for page in db["operators_page"].values():
+        page_rps = page["baseline_page"]["requests_per_second"]
+        for which in ("first_page", "middle_page"):
+            figures = page[which]
+            figures["ratio_to_page_baseline"] = round(figures["requests_per_second"] / page_rps, 3)
 
 
 def _row(label: str, figures: dict[str, Any], note: str = "") -> None:
@@ -196,13 +239,21 @@ def print_table(report: dict[str, Any]) -> None:
         _row(f"baseline {name}", figures)
     for label, db in report["databases"].items():
         ratios = (
-            f"{db['viewer_ratio_to_strawberry']:.0%} of Strawberry, "
-            f"{db['viewer_ratio_to_starlette']:.0%} of Starlette"
+            f"{db['viewer_ratio_to_lookup']:.2f}x lookup, "
+            f"{db['viewer_ratio_to_strawberry']:.2f}x Strawberry, "
+            f"{db['viewer_ratio_to_starlette']:.2f}x Starlette"
         )
+        _row(f"{label} baseline: Strawberry + one lookup", db["baseline_lookup"])
         _row(f"{label} viewer", db["viewer"], ratios)
         for size, page in db["operators_page"].items():
-            for which, figures in page.items():
-                _row(f"{label} operators(first: 100) {which}, {size} operators", figures)
+            _row(f"{label} baseline: page from memory (beside {size})", page["baseline_page"])
+            for which in ("first_page", "middle_page"):
+                figures = page[which]
+                _row(
+                    f"{label} operators(first: 100) {which}, {size} operators",
+                    figures,
+                    f"{figures['ratio_to_page_baseline']:.2f}x page baseline",
+                )
         _row(f"{label} login + verify round trips", db["login_round_trips"], db["argon2"])
         if "two_workers" in db:
             two = db["two_workers"]
@@ -216,7 +267,7 @@ def run_one_database(label: str, args: argparse.Namespace) -> dict[str, Any]:
     Call it in a process of its own: Tortoise binds its models' queries to the first
     database it opens in a process.
     """
-    logins = max(200, args.seconds * 60)
+    logins = max(1_000, args.seconds * 200)
     if label == "sqlite":
         work = ROOT / "bench" / "results"
         work.mkdir(parents=True, exist_ok=True)
@@ -265,11 +316,7 @@ def main() -> None:
                 check=True, cwd=ROOT,
             )  # fmt: skip
             db = json.loads(Path(out.name).read_text())
-        rps = db["viewer"]["requests_per_second"]
-        db["viewer_ratio_to_strawberry"] = round(
-            rps / base["strawberry_app"].requests_per_second, 3
-        )
-        db["viewer_ratio_to_starlette"] = round(rps / base["starlette_app"].requests_per_second, 3)
+        add_ratios(db, base)
         report["databases"][label] = db
     report["cost"] = measure_cost(args.seconds, args.postgres_url)
     out_file = ROOT / "bench" / "results" / "latest.json"

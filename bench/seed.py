@@ -8,15 +8,26 @@ from datetime import UTC, datetime
 import pyotp
 from tortoise.transactions import in_transaction
 
-from models import Account, Authenticator, Operator, OperatorRole, OperatorStatus, TwoFactorMode
+from models import (
+    Account,
+    Authenticator,
+    Operator,
+    OperatorRole,
+    OperatorStatus,
+    Session,
+    TwoFactorMode,
+)
 from services.clock import SystemClock
 from services.encryption import SecretBox
 from services.passwords import PasswordHasher
-from services.sessions import AuthenticationMethod, start_session
+from services.sessions import SESSION_LIFETIME, AuthenticationMethod, start_session
+from services.tokens import hash_token, new_token
 
 PASSWORD = "benchmark password 2026"  # noqa: S105 - the seeded operators' password
 SECRET = pyotp.random_base32()
 """One TOTP secret for every login operator (each keeps its own last used step)."""
+SESSIONS = 10_000
+"""Sessions in the table a bearer token is looked up in (besides the few issued by logins)."""
 
 
 @dataclass
@@ -75,6 +86,8 @@ async def seed(
             admin, now, methods=[AuthenticationMethod.PASSWORD, AuthenticationMethod.TOTP]
         )
 
+    if sizes:
+        await _sessions(max(sizes), SESSIONS)
     login_account = await _account("Logins", TwoFactorMode.REQUIRED)
     seeded.login_emails = [f"login{n}@bench.example" for n in range(logins)]
     async with in_transaction():
@@ -100,3 +113,27 @@ async def seed(
             batch_size=1000,
         )
     return seeded
+
+
+async def _sessions(size: int, count: int) -> None:
+    """Issue ``count`` live sessions to the operators of the account of ``size``."""
+    now = SystemClock().now()
+    operator_ids = await Operator.filter(email_key__endswith=f"@size{size}.example").values_list(
+        "id", flat=True
+    )
+    async with in_transaction():
+        await Session.bulk_create(
+            [
+                Session(
+                    operator_id=operator_ids[n % len(operator_ids)],
+                    token_hash=hash_token(new_token()),
+                    authentication_methods=[AuthenticationMethod.PASSWORD.value],
+                    authenticated_at=now,
+                    last_used_at=now,
+                    created_at=now,
+                    expires_at=now + SESSION_LIFETIME,
+                )
+                for n in range(count)
+            ],
+            batch_size=1000,
+        )

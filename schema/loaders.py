@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
+from functools import cached_property
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -16,32 +18,78 @@ from services.operators import accounts_by_id, operators_by_id, states_by_operat
 from services.policy import TwoFactorState
 from services.recovery_codes import remaining_by_operator
 
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+def _known(loader: DataLoader[K, T], key: K) -> T | None:
+    """Return what ``loader`` holds for ``key`` without awaiting (None: not loaded yet).
+
+    Primed values and finished loads count; a load still running or failed does not.
+    """
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return None
+    return future.result()
+
+
+_FORGETTABLE = (
+    "two_factor_state",
+    "recovery_codes_remaining",
+    "locked_until",
+    "invitation_expires_at",
+)
+"""The loaders whose values change with an operator's 2FA setup, locks and invitation."""
+
 
 class Loaders:
-    """The dataloaders of one request; each batches the loads of one event-loop tick."""
+    """The dataloaders of one request; each batches the loads of one event-loop tick.
+
+    Every request authenticated by a session primes the account and 2FA state of its
+    caller; the other loaders are created on first use, since most requests need none.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self.account = DataLoader[int, Account](load_fn=self._load_accounts)
         self.two_factor_state = DataLoader[int, TwoFactorState](load_fn=self._load_states)
-        self.recovery_codes_remaining = DataLoader[int, int](load_fn=self._load_remaining)
-        self.operator = DataLoader[int, Operator | None](load_fn=self._load_operators)
-        self.locked_until = DataLoader[int, datetime | None](load_fn=self._load_locked_until)
         self._login_keys: dict[int, str] = {}
-        self.invitation_expires_at = DataLoader[int, datetime | None](
-            load_fn=self._load_invitation_expiries
-        )
+
+    @cached_property
+    def recovery_codes_remaining(self) -> DataLoader[int, int]:
+        """Unused recovery codes per operator."""
+        return DataLoader[int, int](load_fn=self._load_remaining)
+
+    @cached_property
+    def operator(self) -> DataLoader[int, Operator | None]:
+        """Operators by id (None: no such operator)."""
+        return DataLoader[int, Operator | None](load_fn=self._load_operators)
+
+    @cached_property
+    def locked_until(self) -> DataLoader[int, datetime | None]:
+        """End of each operator's latest lock (see ``load_locked_until``)."""
+        return DataLoader[int, datetime | None](load_fn=self._load_locked_until)
+
+    @cached_property
+    def invitation_expires_at(self) -> DataLoader[int, datetime | None]:
+        """Expiry of each operator's live invitation link (None: none)."""
+        return DataLoader[int, datetime | None](load_fn=self._load_invitation_expiries)
 
     def forget_operator(self, operator_id: int) -> None:
         """Drop what was cached about an operator's 2FA setup, locks and invitation."""
-        for loader in (
-            self.two_factor_state,
-            self.recovery_codes_remaining,
-            self.locked_until,
-            self.invitation_expires_at,
-        ):
-            with suppress(KeyError):  # DataLoader.clear raises for keys it never loaded
-                loader.clear(operator_id)
+        for name in _FORGETTABLE:
+            loader = self.__dict__.get(name)  # one never created holds nothing to forget
+            if loader is not None:
+                with suppress(KeyError):  # DataLoader.clear raises for keys it never loaded
+                    loader.clear(operator_id)
+
+    def known_account(self, account_id: int) -> Account | None:
+        """Return the account if this request already holds it (loaded or primed), else None."""
+        return _known(self.account, account_id)
+
+    def known_two_factor_state(self, operator_id: int) -> TwoFactorState | None:
+        """Return the operator's 2FA state if this request already holds it, else None."""
+        return _known(self.two_factor_state, operator_id)
 
     async def load_locked_until(self, operator_id: int, login_key: str) -> datetime | None:
         """Return when the operator's latest lock ends (None: not locked), batched.

@@ -25,12 +25,14 @@ from typing import Any
 
 from tortoise.connection import get_connection
 
+from models import Operator
 from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
+from services.model_rows import build, datetime_columns, model_columns
 from services.policy import TwoFactorState, requires_setup
 from services.validation import email_search_key, is_storable, name_key
 
 _POLICY_VIEW = """
-SELECT o.id AS id, o.role AS role, o.status AS status,
+SELECT o.id AS id, o.role AS role, o.status AS status,{operator_columns}
   CASE WHEN o.uses_single_sign_on THEN 'DISABLED'
        WHEN o.two_factor_override IS NOT NULL THEN o.two_factor_override
        ELSE a.two_factor_default END AS mode,
@@ -64,11 +66,17 @@ class OperatorFilter:
 
 @dataclass(frozen=True)
 class PolicyRow:
-    """An operator's id with their effective mode and state."""
+    """An operator of a page with their effective mode and state."""
 
     id: int
     mode: TwoFactorMode
     state: TwoFactorState
+    operator: Operator
+    """The whole stored operator, read in the same statement."""
+
+
+_OPERATOR_PREFIX = "operator_"
+"""Prefix of the operator's own columns in the page's statement (``operator_email``, ...)."""
 
 
 class _Query:
@@ -83,12 +91,29 @@ class _Query:
         self.values.append(value)
         return f"${len(self.values)}" if self.postgres else "?"
 
-    async def view(self, account_id: int, now: datetime, where: OperatorFilter | None) -> str:
+    async def view(
+        self,
+        account_id: int,
+        now: datetime,
+        where: OperatorFilter | None,
+        *,
+        operator_columns: tuple[str, ...] = (),
+    ) -> str:
+        """Return the policy view of the account's operators, filtered by ``where``.
+
+        ``operator_columns`` are the operator's own columns to return as well, each under
+        its name with ``_OPERATOR_PREFIX`` (none for counts).
+        """
         now_param, account = self.param(now), self.param(account_id)
         search = ""
         if where is not None and where.search is not None and where.search.strip():
             search = f" AND {await self.search_condition(account_id, where.search)}"
-        sql = _POLICY_VIEW.format(now=now_param, account=account, search=search)
+        selected = "".join(
+            f' o."{column}" AS "{_OPERATOR_PREFIX}{column}",' for column in operator_columns
+        )
+        sql = _POLICY_VIEW.format(
+            operator_columns=selected, now=now_param, account=account, search=search
+        )
         conditions = ["1 = 1"]
         if where is not None:
             if where.mode is not None:
@@ -219,18 +244,26 @@ async def operator_page(
     """Return up to ``limit`` matching operators between the cursors, in id order.
 
     The flag says whether more match beyond the page: after it, or before it when
-    ``from_end`` (paging backwards from the end).
+    ``from_end`` (paging backwards from the end). One statement reads the page's
+    operators whole, with their effective mode and state.
     """
     query = _Query()
-    sql = await query.view(account_id, now, where)
+    columns = model_columns(Operator)
+    sql = await query.view(account_id, now, where, operator_columns=columns)
     if after_id is not None:
         sql += f" AND id > {query.param(after_id)}"
     if before_id is not None:
         sql += f" AND id < {query.param(before_id)}"
     sql += f" ORDER BY id {'DESC' if from_end else 'ASC'} LIMIT {query.param(limit + 1)}"
     rows = await query.rows(sql)
+    times = datetime_columns(Operator)
     page = [
-        PolicyRow(row["id"], TwoFactorMode(row["mode"]), TwoFactorState(row["state"]))
+        PolicyRow(
+            row["id"],
+            TwoFactorMode(row["mode"]),
+            TwoFactorState(row["state"]),
+            build(Operator, columns, times, (row[_OPERATOR_PREFIX + c] for c in columns)),
+        )
         for row in rows[:limit]
     ]
     if from_end:

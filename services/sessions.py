@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from tortoise.transactions import in_transaction
 
@@ -20,6 +21,7 @@ from services.audit import AuditEventKind
 from services.client import Client
 from services.operators import policy_with
 from services.policy import TwoFactorState
+from services.session_lookup import session_by_token_hash
 from services.tokens import hash_token, new_token
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -107,21 +109,28 @@ def satisfies_policy(session: Session, operator: Operator, now: datetime) -> boo
     )
 
 
-async def authenticate(token: str, now: datetime) -> tuple[Session, Operator] | None:
-    """Return the live session and its operator for a bearer token, or None.
+class Authenticated(NamedTuple):
+    """A request's caller: their live session, the operator and their two-factor state."""
+
+    session: Session
+    operator: Operator
+    """The session's operator, with ``operator.account`` loaded."""
+    two_factor_state: TwoFactorState
+    """The operator's authenticator state, read with the session."""
+
+
+async def authenticate(token: str, now: datetime) -> Authenticated | None:
+    """Return the live session, its operator and their 2FA state for a bearer token, or None.
 
     None as well when the operator is not active, signs in through single sign-on, or the
-    session no longer satisfies their policy. One statement reads the session, the
-    operator and their account; ``lastUsedAt`` is written at most once a minute.
+    session no longer satisfies their policy. One precompiled statement reads the session,
+    the operator, their account and authenticator; ``lastUsedAt`` is written at most once a
+    minute.
     """
-    session = (
-        await Session.filter(token_hash=hash_token(token), expires_at__gt=now)
-        .select_related("operator__account")
-        .first()
-    )
-    if session is None:
+    found = await session_by_token_hash(hash_token(token), now)
+    if found is None:
         return None
-    operator = session.operator
+    session, operator = found.session, found.operator
     if (
         operator.status is not OperatorStatus.ACTIVE
         or operator.uses_single_sign_on
@@ -133,7 +142,7 @@ async def authenticate(token: str, now: datetime) -> tuple[Session, Operator] | 
             last_used_at=now
         )
         session.last_used_at = now
-    return session, operator
+    return Authenticated(session, operator, found.two_factor_state)
 
 
 async def add_method(session: Session, method: AuthenticationMethod, now: datetime) -> None:

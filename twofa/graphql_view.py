@@ -70,7 +70,7 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context, authenticating the ``Authorization: Bearer`` token."""
         response.media_type = negotiate(request.headers.get("accept"))
-        session = viewer = None
+        session = viewer = state = None
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
             try:
@@ -79,15 +79,16 @@ class GraphQLView(GraphQL[Context, None]):
                 logger.error("Database unavailable while authenticating: %r", error)
                 raise HTTPException(503, UNAVAILABLE_MESSAGE) from error
             if found is not None:
-                session, viewer = found
+                session, viewer, state = found
             else:
                 response.headers["www-authenticate"] = INVALID_TOKEN
         context = Context(
             request=request, response=response, deps=self.deps, session=session, viewer=viewer
         )
         bind_client(context.client)  # the audit log records who made the request
-        if viewer is not None:
+        if viewer is not None and state is not None:
             context.loaders.account.prime(viewer.account_id, viewer.account)
+            context.loaders.two_factor_state.prime(viewer.id, state)
         return context
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -20,7 +20,7 @@ from schema.types.operator import OperatorNode
 from schema.types.operator_list import OperatorConnection, OperatorFilter
 from schema.types.summary import TwoFactorSummary
 from services import audit, directory
-from services.operators import administers, operators_by_id
+from services.operators import administers
 
 if TYPE_CHECKING:
     from schema.types.account import AccountNode
@@ -68,13 +68,12 @@ async def operators(
         limit=window.limit,
         from_end=window.from_end,
     )
-    found = await operators_by_id(row.id for row in rows)
     for row in rows:
         info.context.loaders.two_factor_state.prime(row.id, row.state)
     edges = [
         relay.Edge(
             cursor=encode_cursor(OPERATOR_CURSOR, row.id),
-            node=OperatorNode.from_model(found[row.id]),
+            node=OperatorNode.from_model(row.operator),
         )
         for row in rows
     ]

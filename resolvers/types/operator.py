@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
+from models import Account
 from schema.context import Info
 from schema.errors import forbidden
 from schema.pagination import Window, encode_cursor, page_info
 from schema.types.policy import EffectiveTwoFactorPolicy
 from services.operators import grace_of, may_read_operator
-from services.policy import effective_policy
+from services.policy import TwoFactorState, effective_policy
 from services.session_management import live_sessions_page, may_see_sessions_of
 
 if TYPE_CHECKING:
@@ -64,17 +66,40 @@ async def locked_until(root: OperatorNode, info: Info) -> datetime | None:
     return await info.context.loaders.load_locked_until(root.id, root.login_key)
 
 
-async def effective_two_factor_policy(root: OperatorNode, info: Info) -> EffectiveTwoFactorPolicy:
-    """Combine account default, override, SSO flag, state and grace period."""
-    loaded = await info.context.loaders.account.load(root.account_id)
+def effective_two_factor_policy(
+    root: OperatorNode, info: Info
+) -> EffectiveTwoFactorPolicy | Awaitable[EffectiveTwoFactorPolicy]:
+    """Combine account default, override, SSO flag, state and grace period.
+
+    Computed at once when the request already holds the account and the 2FA state (the
+    viewer's, read with their session; a page's, read with the page), so that a list of
+    operators does not schedule one coroutine per node; loaded in a batch otherwise.
+    """
+    loaders = info.context.loaders
+    account = loaders.known_account(root.account_id)
+    state = loaders.known_two_factor_state(root.id)
+    if account is None or state is None:
+        return _load_policy(root, info)
+    return _policy(root, account, state, info.context.now())
+
+
+async def _load_policy(root: OperatorNode, info: Info) -> EffectiveTwoFactorPolicy:
+    """Load the account and 2FA state (batched per request), then compute the policy."""
+    account = await info.context.loaders.account.load(root.account_id)
     state = await info.context.loaders.two_factor_state.load(root.id)
+    return _policy(root, account, state, info.context.now())
+
+
+def _policy(
+    root: OperatorNode, account: Account, state: TwoFactorState, now: datetime
+) -> EffectiveTwoFactorPolicy:
     return EffectiveTwoFactorPolicy.from_domain(
         effective_policy(
-            account_default=loaded.two_factor_default,
+            account_default=account.two_factor_default,
             override=root.two_factor_override,
             uses_single_sign_on=root.uses_single_sign_on,
             state=state,
-            grace=grace_of(root.two_factor_required_since, loaded, info.context.now()),
+            grace=grace_of(root.two_factor_required_since, account, now),
         )
     )
 

@@ -11,6 +11,7 @@ import resolvers.types.operator
 from models import Operator
 from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode
 from schema.permissions import SIGNED_IN
+from schema.types.policy import EffectiveTwoFactorPolicy
 
 
 @strawberry.type(name="Operator", description="A person who signs in to an account.")
@@ -86,6 +87,7 @@ class OperatorNode(relay.Node):
     )
     effective_two_factor_policy = strawberry.field(
         resolver=resolvers.types.operator.effective_two_factor_policy,
+        graphql_type=EffectiveTwoFactorPolicy,
         description="The two-factor policy that applies to the operator now.",
     )
     locked_until = strawberry.field(

@@ -1,0 +1,109 @@
+"""Reading a bearer token's session with everything its policy check needs, in one statement.
+
+Every authenticated request starts here, so the statement is written once per SQL dialect
+(from the models' own column lists, on first use) and sent as it is: no query is built per
+request. One round trip returns the session, its operator, the operator's account and their
+authenticator's state; the rows become model instances the way Tortoise itself builds them
+(``Model._init_from_db``, which converts each column from its stored form).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.connection import get_connection
+from tortoise.models import Model
+
+from models import Account, Authenticator, Operator, Session
+from services.model_rows import build, datetime_columns, model_columns
+from services.policy import TwoFactorState, authenticator_state
+
+_ROWS: tuple[tuple[str, type[Model]], ...] = (
+    ("s", Session),
+    ("o", Operator),
+    ("a", Account),
+)
+"""Table aliases of the statement and the models read whole, in column order."""
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A live session read by token hash: its operator (account loaded) and their 2FA state."""
+
+    session: Session
+    """The session, with ``session.operator`` loaded."""
+    operator: Operator
+    """The session's operator, with ``operator.account`` loaded."""
+    two_factor_state: TwoFactorState
+    """The operator's authenticator state at the time of reading."""
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """The compiled statement of one dialect and how to cut its rows into models."""
+
+    sql: str
+    columns: tuple[tuple[str, ...], ...]
+    """Per model of ``_ROWS``, the columns the statement reads for it, in order."""
+    datetimes: tuple[frozenset[str], ...]
+    """Per model of ``_ROWS``, its columns that hold instants."""
+
+
+_statements: dict[str, _Statement] = {}
+"""The compiled statement per dialect, built on first use (the models' columns are known
+only once Tortoise has started)."""
+
+
+def _compile(dialect: str) -> _Statement:
+    """Write the lookup statement with the dialect's placeholders."""
+    first, second = ("$1", "$2") if dialect == "postgres" else ("?", "?")
+    columns = tuple(model_columns(model) for _, model in _ROWS)
+    selected = [
+        f'{alias}."{column}"'
+        for (alias, _), names in zip(_ROWS, columns, strict=True)
+        for column in names
+    ]
+    sql = (
+        f'SELECT {", ".join(selected)}, au."confirmed_at", au."pending_expires_at" '  # noqa: S608 - column names from the models
+        f'FROM "{Session._meta.db_table}" s '
+        f'JOIN "{Operator._meta.db_table}" o ON o."id" = s."operator_id" '
+        f'JOIN "{Account._meta.db_table}" a ON a."id" = o."account_id" '
+        f'LEFT JOIN "{Authenticator._meta.db_table}" au ON au."operator_id" = o."id" '
+        f'WHERE s."token_hash" = {first} AND s."expires_at" > {second}'
+    )
+    datetimes = tuple(datetime_columns(model) for _, model in _ROWS)
+    return _Statement(sql=sql, columns=columns, datetimes=datetimes)
+
+
+async def session_by_token_hash(token_hash: str, now: datetime) -> SessionRow | None:
+    """Return the unexpired session stored under ``token_hash``, or None, in one statement."""
+    connection = get_connection("default")
+    dialect = connection.capabilities.dialect
+    statement = _statements.get(dialect)
+    if statement is None:
+        statement = _statements[dialect] = _compile(dialect)
+    _, rows = await connection.execute_query(statement.sql, [token_hash, now])
+    if not rows:
+        return None
+    return _models(statement, tuple(rows[0]), now)
+
+
+def _models(statement: _Statement, row: tuple[Any, ...], now: datetime) -> SessionRow:
+    """Cut one row into the session, operator and account, and read the 2FA state."""
+    session_columns, operator_columns, account_columns = statement.columns
+    session_times, operator_times, account_times = statement.datetimes
+    cut = iter(row)
+    session = build(Session, session_columns, session_times, cut)
+    operator = build(Operator, operator_columns, operator_times, cut)
+    operator.account = build(Account, account_columns, account_times, cut)
+    session.operator = operator
+    fields = Authenticator._meta.fields_map
+    confirmed_at, pending_expires_at = next(cut), next(cut)
+    state = authenticator_state(
+        confirmed_at=fields["confirmed_at"].to_python_value(confirmed_at),
+        pending_expires_at=fields["pending_expires_at"].to_python_value(pending_expires_at),
+        now=now,
+    )
+    return SessionRow(session=session, operator=operator, two_factor_state=state)
