@@ -119,8 +119,10 @@ class TokenLimiter(MaxTokensLimiter):
         super().__init__(max_token_count=max_token_count)
 
     def on_operation(self) -> Iterator[None]:
-        """Refuse an over-long document unparsed; otherwise set the parser's token limit
-        and add the code to its error when it stopped there."""
+        """Refuse an over-long document unparsed, else limit the parser's tokens.
+
+        When the parser stopped at the token limit, its error gets the code.
+        """
         query = self.execution_context.query
         if query is not None and len(query) > MAX_DOCUMENT_LENGTH:
             raise GraphQLError(
