@@ -102,6 +102,8 @@ def outcome_of(status: int, body: bytes) -> str:
         return "server_error"
     if status >= 400 or len(body) > MAX_BODY_INSPECTED:
         return "request_error" if status >= 400 else "ok"
+    if b'"errors"' not in body and b'"userErrors"' not in body:
+        return "ok"  # nothing to look for: spare the parse (most queries)
     try:
         answer = json.loads(body)
     except (ValueError, RecursionError):
