@@ -168,3 +168,10 @@ async def test_default_values_of_variables_count_towards_the_cost(
     assert len(small.json()["data"]["viewer"]["account"]["operators"]["edges"]) == 2
     given = await gql.post(query, {"n": 1}, token=token)  # a value sent overrides the default
     assert len(given.json()["data"]["viewer"]["account"]["operators"]["edges"]) == 1
+    # Costs are remembered per document and variables: each answer stays its own.
+    again = (await gql.post(query, token=token)).json()
+    assert [e["extensions"]["code"] for e in again["errors"]] == ["QUERY_TOO_COMPLEX"]
+    refused = (await gql.post(query, {"n": 100_000}, token=token)).json()
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["QUERY_TOO_COMPLEX"]
+    given_again = await gql.post(query, {"n": 1}, token=token)
+    assert len(given_again.json()["data"]["viewer"]["account"]["operators"]["edges"]) == 1
