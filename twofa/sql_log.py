@@ -21,9 +21,10 @@ sealed TOTP secrets, token hashes, encrypted mail. ``RedactSecrets`` (installed 
 statement that names one of ``SECRET_COLUMNS``: in an INSERT with a column list only those
 columns' values become ``[redacted]``; in any other statement (an UPDATE, a lookup by token
 hash) all its values do, since matching placeholders to columns would mean parsing SQL.
-Counted ``parameters`` are the redacted ones. aiosqlite logs each call it runs on its
-thread the same way (``"executing %s"`` with a ``functools.partial`` of the SQL and its
-values), so the same filter rewrites those records on the ``aiosqlite`` logger.
+A ``StatementCounter`` still reads the values as bound (to EXPLAIN a statement again): the
+filter keeps them beside the record, where no formatter looks. aiosqlite logs each call it
+runs on its thread the same way (``"executing %s"`` with a ``functools.partial`` of the SQL
+and its values), so the same filter rewrites those records on the ``aiosqlite`` logger.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import weakref
 from typing import Any
 
 QUERY_LOGGER = "tortoise.db_client"
@@ -77,6 +79,12 @@ def _redact_all(row: Any) -> list[str]:
     return [REDACTED for _ in row]
 
 
+_bound_values: weakref.WeakKeyDictionary[logging.LogRecord, tuple[Any, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+"""A redacted statement record's arguments as they were, for ``StatementCounter`` alone."""
+
+
 class RedactSecrets(logging.Filter):
     """Rewrites statement records so that values of SECRET_COLUMNS read ``[redacted]``."""
 
@@ -87,7 +95,10 @@ class RedactSecrets(logging.Filter):
             return True
         if record.msg == "%s: %s" and len(args) == 2:
             sql, values = args
-            record.args = (sql, redacted_values(str(sql), values))
+            redacted = redacted_values(str(sql), values)
+            if redacted is not values:
+                _bound_values[record] = args
+                record.args = (sql, redacted)
         elif len(args) == 1 and isinstance(args[0], functools.partial):
             call = args[0]
             if len(call.args) >= 2 and isinstance(call.args[0], str):
@@ -122,8 +133,9 @@ class StatementCounter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         """Keep the SQL of a statement record; ignore connection chatter."""
         if record.msg == "%s: %s" and isinstance(record.args, tuple) and record.args:
-            self.statements.append(str(record.args[0]))
-            self.parameters.append(record.args[1] if len(record.args) > 1 else None)
+            args = _bound_values.get(record, record.args)
+            self.statements.append(str(args[0]))
+            self.parameters.append(args[1] if len(args) > 1 else None)
 
     def __enter__(self) -> StatementCounter:
         self._logger.addHandler(self)
