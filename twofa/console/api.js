@@ -91,6 +91,13 @@ const needsReauthentication = (payload) => payload?.userErrors?.some((error) => 
 // Every payload asks for the same error fields.
 export const USER_ERRORS = "userErrors { code field message lockedUntil }";
 
+// A mutation whose input is one operator's id, e.g. operatorMutation("unlockOperator",
+// "operator { lockedUntil }"), with the extra input fields and their variables given.
+export const operatorMutation = (field, selection, variables = "", input = "") =>
+  `mutation ($operatorId: ID!${variables}) {
+  ${field}(input: { operatorId: $operatorId${input} }) { ${selection} ${USER_ERRORS} }
+}`;
+
 // What the console shows about any operator's two-factor policy.
 export const POLICY = `effectiveTwoFactorPolicy {
   mode source accountDefault override state setupRequired canEnroll codeRequiredAtLogin setupDeadline

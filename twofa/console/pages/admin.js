@@ -3,7 +3,7 @@
 // operator's role, lock, deactivation, override, reset and sessions) and the audit log.
 // The API answers FORBIDDEN to other roles.
 
-import { graphql, mutate, POLICY, session, USER_ERRORS } from "../api.js";
+import { graphql, mutate, operatorMutation, POLICY, session, USER_ERRORS } from "../api.js";
 import {
   announce,
   dateTime,
@@ -354,41 +354,19 @@ const OPERATOR = `query Operator($id: ID!) {
   }
 }`;
 
-const SET_OVERRIDE = `mutation SetOverride($operatorId: ID!, $mode: TwoFactorMode!) {
-  setOperatorTwoFactorOverride(input: { operatorId: $operatorId, mode: $mode }) { operator { id } ${USER_ERRORS} }
-}`;
-
-const CLEAR_OVERRIDE = `mutation ClearOverride($operatorId: ID!) {
-  clearOperatorTwoFactorOverride(input: { operatorId: $operatorId }) { operator { id } ${USER_ERRORS} }
-}`;
-
-const RESET = `mutation Reset($operatorId: ID!) {
-  resetOperatorTwoFactor(input: { operatorId: $operatorId }) { operator { id } ${USER_ERRORS} }
-}`;
-
-const RESEND = `mutation Resend($operatorId: ID!) {
-  resendInvitation(input: { operatorId: $operatorId }) { operator { email } ${USER_ERRORS} }
-}`;
-
-const REVOKE = `mutation Revoke($operatorId: ID!) {
-  revokeInvitation(input: { operatorId: $operatorId }) { revokedOperatorId ${USER_ERRORS} }
-}`;
-
-const CHANGE_ROLE = `mutation ChangeRole($operatorId: ID!, $role: OperatorRole!) {
-  changeOperatorRole(input: { operatorId: $operatorId, role: $role }) { operator { role } ${USER_ERRORS} }
-}`;
-
-const DEACTIVATE = `mutation Deactivate($operatorId: ID!) {
-  deactivateOperator(input: { operatorId: $operatorId }) { operator { status } ${USER_ERRORS} }
-}`;
-
-const REACTIVATE = `mutation Reactivate($operatorId: ID!) {
-  reactivateOperator(input: { operatorId: $operatorId }) { operator { status } ${USER_ERRORS} }
-}`;
-
-const UNLOCK = `mutation Unlock($operatorId: ID!) {
-  unlockOperator(input: { operatorId: $operatorId }) { operator { lockedUntil } ${USER_ERRORS} }
-}`;
+const SET_OVERRIDE = operatorMutation(
+  "setOperatorTwoFactorOverride", "operator { id }", ", $mode: TwoFactorMode!", ", mode: $mode",
+);
+const CLEAR_OVERRIDE = operatorMutation("clearOperatorTwoFactorOverride", "operator { id }");
+const RESET = operatorMutation("resetOperatorTwoFactor", "operator { id }");
+const RESEND = operatorMutation("resendInvitation", "operator { email }");
+const REVOKE = operatorMutation("revokeInvitation", "revokedOperatorId");
+const CHANGE_ROLE = operatorMutation(
+  "changeOperatorRole", "operator { role }", ", $role: OperatorRole!", ", role: $role",
+);
+const DEACTIVATE = operatorMutation("deactivateOperator", "operator { status }");
+const REACTIVATE = operatorMutation("reactivateOperator", "operator { status }");
+const UNLOCK = operatorMutation("unlockOperator", "operator { lockedUntil }");
 
 /**
  * A place for buttons whose refusals (LAST_ADMINISTRATOR, EMAIL_TAKEN, …) are shown right

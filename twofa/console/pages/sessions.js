@@ -7,7 +7,7 @@
 // answers NOT_FOUND, which just refreshes the list. When the current session is ended
 // elsewhere, the next request answers UNAUTHENTICATED and api.js goes back to login.
 
-import { graphql, mutate, USER_ERRORS } from "../api.js";
+import { graphql, mutate, operatorMutation, USER_ERRORS } from "../api.js";
 import { announce, dateTime, h, plural, safely, uid } from "../forms.js";
 
 // Sessions last 12 hours, so the newest 100 (one page) are all there is in practice.
@@ -24,9 +24,7 @@ const REVOKE = `mutation RevokeSession($sessionId: ID!) {
   revokeSession(input: { sessionId: $sessionId }) { ${USER_ERRORS} }
 }`;
 
-const REVOKE_ALL = `mutation RevokeOperatorSessions($operatorId: ID!) {
-  revokeOperatorSessions(input: { operatorId: $operatorId }) { revokedCount ${USER_ERRORS} }
-}`;
+const REVOKE_ALL = operatorMutation("revokeOperatorSessions", "revokedCount");
 
 /**
  * The "Sessions" part of a page: `operatorId`'s sessions, each with "End session" (but the
