@@ -18,12 +18,10 @@ executing, so no resolver (and no database statement) runs for a refused query.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from graphql import (
-    DocumentNode,
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
@@ -54,21 +52,8 @@ PAGE_FIELDS = ("edges", "nodes")
 """The lists of a connection that are its page, already counted by the connection."""
 
 
-COSTS_KEPT = 512
-"""How many (document, operation, variables) costs are remembered: clients repeat queries."""
-MAX_VARIABLES_KEPT = 1024
-"""Requests whose variables take more characters than this are costed afresh, not kept."""
-
-
 class QueryCostLimiter(SchemaExtension):
-    """Refuses, before execution, an operation whose worst-case cost passes ``max_nodes``.
-
-    A document's cost depends only on its text, the operation chosen and the variables, so
-    it is computed once for each such triple (the documents themselves are bounded by
-    ``MAX_DOCUMENT_LENGTH``) and remembered, the oldest forgotten first.
-    """
-
-    _costs: ClassVar[dict[tuple[str, str | None, str], int]] = {}
+    """Refuses, before execution, an operation whose worst-case cost passes ``max_nodes``."""
 
     def __init__(self, max_nodes: int = MAX_NODES) -> None:
         self.max_nodes = max_nodes
@@ -80,7 +65,13 @@ class QueryCostLimiter(SchemaExtension):
         if document is not None and context.result is None:
             operation = get_operation_ast(document, context.operation_name)
             if operation is not None:
-                cost = self._cost(document, operation)
+                fragments = {
+                    d.name.value: d
+                    for d in document.definitions
+                    if isinstance(d, FragmentDefinitionNode)
+                }
+                schema: GraphQLSchema = context.schema._schema
+                cost = operation_cost(schema, operation, fragments, context.variables or {})
                 if cost > self.max_nodes:
                     context.result = ExecutionResult(
                         data=None,
@@ -95,26 +86,6 @@ class QueryCostLimiter(SchemaExtension):
                         ],
                     )
         yield
-
-    def _cost(self, document: DocumentNode, operation: OperationDefinitionNode) -> int:
-        """Return the operation's cost, remembered for the same text, name and variables."""
-        context = self.execution_context
-        variables = context.variables or {}
-        shown = json.dumps(variables, sort_keys=True, default=str)
-        key = (context.query or "", context.operation_name, shown)
-        kept = key[0] and len(shown) <= MAX_VARIABLES_KEPT
-        if kept and (cost := self._costs.get(key)) is not None:
-            return cost
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        schema: GraphQLSchema = context.schema._schema
-        cost = operation_cost(schema, operation, fragments, variables)
-        if kept:
-            if len(self._costs) >= COSTS_KEPT:
-                self._costs.pop(next(iter(self._costs)))
-            self._costs[key] = cost
-        return cost
 
 
 def operation_cost(
