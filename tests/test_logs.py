@@ -3,6 +3,7 @@ nor any stored hash; LOG_FORMAT=json writes one object per line with the request
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -204,3 +205,30 @@ def test_log_format_is_text_or_json() -> None:
     assert Settings.from_env({"LOG_FORMAT": "JSON"}).log_format == "json"
     with pytest.raises(ConfigurationError, match="LOG_FORMAT must be one of text, json"):
         Settings.from_env({"LOG_FORMAT": "xml"})
+
+
+AFTER_RESPONSE_SECONDS = 1.0
+"""How long the work after a response takes in the test below."""
+
+
+async def test_the_logged_duration_ends_with_the_response_not_with_work_after_it(
+    gql: GraphQLClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reset's lookup and email run after the answer: their time must not show, or the
+    access log would tell whether the email exists."""
+    finished: list[bool] = []
+
+    async def slow_lookup(*args: object) -> None:
+        await asyncio.sleep(AFTER_RESPONSE_SECONDS)
+        finished.append(True)
+
+    monkeypatch.setattr("services.password_management.send_reset_link", slow_lookup)
+    caplog.set_level(logging.INFO, logger="twofa.access")
+    response = await gql.post(
+        'mutation { requestPasswordReset(input: {email: "someone@acme.example"}) '
+        "{ userErrors { code } } }"
+    )
+    assert response.json()["data"]["requestPasswordReset"] == {"userErrors": []}
+    assert finished == [True]  # the work ran, within the request's handling
+    [access] = [r for r in caplog.records if r.name == "twofa.access"]
+    assert access.__dict__["duration_ms"] < AFTER_RESPONSE_SECONDS * 1000

@@ -153,6 +153,7 @@ class GraphQLMetrics:
         response_body: list[bytes] = []
         status = 500
         page = False  # GraphiQL's HTML page: no GraphQL request, not counted
+        answered: float | None = None  # the last byte: work after the response is not timed
 
         async def reading() -> Message:
             message = await receive()
@@ -161,7 +162,7 @@ class GraphQLMetrics:
             return message
 
         async def sending(message: Message) -> None:
-            nonlocal status, page
+            nonlocal status, page, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
                 page = any(
@@ -170,6 +171,8 @@ class GraphQLMetrics:
                 )
             elif message["type"] == "http.response.body":
                 response_body.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    answered = time.perf_counter()
             await send(message)
 
         try:
@@ -184,4 +187,5 @@ class GraphQLMetrics:
                 )
                 outcome = outcome_of(status, b"".join(response_body))
                 self.requests.labels(operation=label, outcome=outcome).inc()
-                self.latency.labels(operation=label).observe(time.perf_counter() - started)
+                ended = answered or time.perf_counter()
+                self.latency.labels(operation=label).observe(ended - started)

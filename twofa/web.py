@@ -84,14 +84,17 @@ class HttpGuard:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        answered: float | None = None  # when the last byte went out (background work follows)
         status = 500
         request_headers = dict(scope["headers"])
         request_id = request_id_from(request_headers.get(b"x-request-id"))
         bound = bind_request_id(request_id)
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
+            nonlocal status, answered
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = time.perf_counter()
+            elif message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
@@ -107,7 +110,7 @@ class HttpGuard:
         declared = request_headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
             await self._too_large(scope, receive, send_with_headers)
-            self._log(scope, 413, started)
+            self._log(scope, 413, started, answered)
             unbind_request_id(bound)
             return
         received = 0
@@ -129,21 +132,26 @@ class HttpGuard:
         except ClientDisconnect:
             status = 499  # the client left before sending its whole request: nobody to answer
         finally:
-            self._log(scope, status, started)
+            self._log(scope, status, started, answered)
             unbind_request_id(bound)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = PlainTextResponse("Request body too large.", status_code=413)
         await response(scope, receive, send)
 
-    def _log(self, scope: Scope, status: int, started: float) -> None:
+    def _log(self, scope: Scope, status: int, started: float, answered: float | None) -> None:
+        """Write the access line; the duration ends with the response, not with work after it.
+
+        Work run after the response (a password reset's lookup and email) would otherwise
+        make the logged time tell whether the email exists.
+        """
         client = scope.get("client")
         fields = {
             "client": client[0] if client else "-",
             "method": scope["method"],
             "path": scope["path"],  # never the query string: links carry tokens there
             "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "duration_ms": round(((answered or time.perf_counter()) - started) * 1000, 1),
         }
         access_logger.info(
             '%s "%s %s" %d %.1fms',
