@@ -25,7 +25,7 @@ from services.clock import SystemClock
 from services.errors import DomainError
 from services.key_rotation import rotate_secrets
 from services.passwords import PasswordHasher
-from twofa.database import apply_migrations, private_folder, tortoise_config
+from twofa.database import apply_migrations, tortoise_config, write_private_file
 from twofa.demo import DEMO_EMAIL, seed_demo_account
 from twofa.keys import secret_box
 from twofa.logs import logging_config
@@ -161,13 +161,10 @@ def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         settings, lambda: seed_demo_account(PasswordHasher(settings.password_hash), SystemClock())
     )
     if password is not None:
-        private_folder(DEMO_LOGIN_FILE.parent)
         # Private from the first byte: the file holds the demo administrator's password.
         with contextlib.suppress(FileNotFoundError):
             DEMO_LOGIN_FILE.unlink()
-        descriptor = os.open(DEMO_LOGIN_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(json.dumps({"email": DEMO_EMAIL, "password": password}))
+        write_private_file(DEMO_LOGIN_FILE, json.dumps({"email": DEMO_EMAIL, "password": password}))
     print(f"Console:  {settings.public_url}/\nGraphiQL: {settings.public_url}/graphql")
     if not DEMO_LOGIN_FILE.exists():
         print("The database has accounts already; no demo account was created.")

@@ -64,14 +64,25 @@ def private_folder(folder: Path) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
 
 
+def write_private_file(path: Path, text: str) -> None:
+    """Create ``path`` 0600 (in a 0700 folder when it makes one) and write ``text`` to it.
+
+    The mode is set as the file is created, so it is never readable by others, whatever the
+    umask; an existing file raises FileExistsError.
+    """
+    private_folder(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
 def create_private_sqlite_file(database_url: str) -> None:
     """Create an SQLite database's folder (0700) and empty file (0600) when missing."""
     path = sqlite_path(database_url)
     if path is None:
         return
-    private_folder(path.parent)
     with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        write_private_file(path, "")
 
 
 async def apply_migrations(database_url: str) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from services.encryption import InvalidKeyError, SecretBox, generate_key
-from twofa.database import private_folder, sqlite_path
+from twofa.database import sqlite_path, write_private_file
 from twofa.settings import ConfigurationError, Settings
 
 logger = logging.getLogger("twofa.keys")
@@ -45,10 +44,7 @@ def _keys(settings: Settings) -> tuple[str, ...]:
         )
         return (generate_key(),)
     if not key_file.exists():
-        private_folder(key_file.parent)
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(generate_key())
+        write_private_file(key_file, generate_key())
         logger.warning(
             "ENCRYPTION_KEYS unset: generated a key in %s; back it up with the database, "
             "and set ENCRYPTION_KEYS in production",
