@@ -44,14 +44,36 @@ INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
 
 
 async def _rehash(hasher: PasswordHasher, operator: Operator, password: str) -> None:
-    """Store the password hashed with the current parameters; when too busy, next time."""
+    """Store the password hashed with the current parameters; when too busy, next time.
+
+    Only over the hash that was verified: a password changed or reset meanwhile stays.
+    """
+    verified = operator.password_hash
     try:
-        operator.password_hash = await hasher.hash(password)
+        rehashed = await hasher.hash(password)
     except DomainError as error:
         if error.code is not ErrorCode.SERVICE_UNAVAILABLE:
             raise
         return
-    await operator.save(update_fields=["password_hash"])
+    if await Operator.filter(id=operator.id, password_hash=verified).update(password_hash=rehashed):
+        operator.password_hash = rehashed
+
+
+async def _still_verified(operator: Operator) -> None:
+    """Hold the operator's row, and refuse if their password changed since it was verified.
+
+    Call it first in the transaction that issues the session or challenge: a reset or
+    change holds the same row while it stores the new hash and ends every session, so the
+    two take turns and no session outlives a new password. Checking a hash takes long
+    enough for a reset to commit in between.
+    """
+    current = (
+        await Operator.filter(id=operator.id, password_hash=operator.password_hash)
+        .select_for_update()
+        .first()
+    )
+    if current is None:
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
 
 
 async def login(
@@ -106,7 +128,9 @@ async def login(
             ErrorCode.SINGLE_SIGN_ON_OPERATOR,
             "This operator signs in through single sign-on, not with a password.",
         )
-    return await _second_step(deps, operator, now, Client.of(client_address, user_agent))
+    async with in_transaction():
+        await _still_verified(operator)
+        return await _second_step(deps, operator, now, Client.of(client_address, user_agent))
 
 
 async def _second_step(

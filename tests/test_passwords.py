@@ -3,6 +3,7 @@ link that never bypasses two-factor authentication."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -307,3 +308,33 @@ async def test_a_reset_link_stops_working_for_an_operator_who_cannot_use_a_passw
         assert (await reset(gql, link))[0]["code"] == "TOKEN_INVALID"
     for operator in (team.basic, team.admin):
         assert (await Operator.get(id=operator.id)).password_hash == operator.password_hash
+
+
+async def test_a_login_checking_the_old_password_while_a_reset_commits_gets_nothing(
+    gql: GraphQLClient, hasher: CountingHasher, clock: FrozenClock, deliver: Delivery
+) -> None:
+    """Checking a hash takes long enough for a reset to end every session in between."""
+    team = await make_team(hasher, clock)
+    await set_default(team, TwoFactorMode.DISABLED)  # the right password alone is a session
+    email = team.basic.email
+    await request_reset(gql, email)
+    [link] = reset_links(await deliver())
+    checking, release = asyncio.Event(), asyncio.Event()
+    verify = hasher.verify
+
+    async def held_verify(hashed: str | None, secret: str) -> bool:
+        checking.set()
+        await release.wait()
+        return await verify(hashed, secret)
+
+    hasher.verify = held_verify  # type: ignore[method-assign]
+    login = asyncio.create_task(gql.login(email, PASSWORD))
+    await checking.wait()
+    hasher.verify = verify  # type: ignore[method-assign]
+    assert await reset(gql, link) == []
+    release.set()
+    payload = await login
+    assert [error["code"] for error in payload["userErrors"]] == ["INVALID_CREDENTIALS"]
+    assert payload["sessionToken"] is None
+    assert not await Session.filter(operator_id=team.basic.id).exists()
+    assert (await gql.login(email, NEW_PASSWORD))["userErrors"] == []
