@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from models import Account, Authenticator, Operator, OperatorRole
+from models import Account, Authenticator, Operator, OperatorRole, TwoFactorMode
 from services.errors import Forbidden, not_found
 from services.policy import (
     EffectivePolicy,
@@ -89,8 +90,24 @@ async def policies_of(operators: Sequence[Operator], now: datetime) -> dict[int,
     }
 
 
+class PolicyInputs(Protocol):
+    """What an operator contributes to their effective policy (a model or its GraphQL node)."""
+
+    @property
+    def two_factor_override(self) -> TwoFactorMode | None:
+        """The administrator's override, if any."""
+
+    @property
+    def uses_single_sign_on(self) -> bool:
+        """Whether they sign in through single sign-on."""
+
+    @property
+    def two_factor_required_since(self) -> datetime | None:
+        """When 2FA last became required for them (the grace period's start)."""
+
+
 def policy_with(
-    operator: Operator, account: Account, state: TwoFactorState, now: datetime
+    operator: PolicyInputs, account: Account, state: TwoFactorState, now: datetime
 ) -> EffectivePolicy:
     """Return the operator's effective policy from their account and 2FA state, loaded."""
     return effective_policy(

@@ -16,16 +16,11 @@ from services import audit, sessions
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
 from services.errors import not_found
-from services.operators import administers, is_administrator, operator_in_account
+from services.operators import is_administrator, may_read_operator, operator_in_account
 from services.reauthentication import ensure_recent_authentication
 
 SESSION_ID_FIELD = ("input", "sessionId")
 OPERATOR_ID_FIELD = ("input", "operatorId")
-
-
-def may_see_sessions_of(viewer: Operator, operator_id: int, account_id: int) -> bool:
-    """Tell whether ``viewer`` may list and end the sessions of an operator."""
-    return viewer.id == operator_id or administers(viewer, account_id)
 
 
 async def visible_session(
@@ -38,9 +33,7 @@ async def visible_session(
     if session_id is None:
         return None
     found = await Session.get_or_none(id=session_id, expires_at__gt=now).select_related("operator")
-    if found is None or not may_see_sessions_of(
-        viewer, found.operator_id, found.operator.account_id
-    ):
+    if found is None or not may_read_operator(viewer, found.operator_id, found.operator.account_id):
         return None
     return found
 

@@ -14,9 +14,9 @@ from schema.context import Info
 from schema.errors import forbidden
 from schema.pagination import Window, encode_cursor, page_info
 from schema.types.policy import EffectiveTwoFactorPolicy
-from services.operators import grace_of, may_read_operator
-from services.policy import TwoFactorState, effective_policy
-from services.session_management import live_sessions_page, may_see_sessions_of
+from services.operators import may_read_operator, policy_with
+from services.policy import TwoFactorState
+from services.session_management import live_sessions_page
 
 if TYPE_CHECKING:
     from schema.types.account import AccountNode
@@ -93,15 +93,7 @@ async def _load_policy(root: OperatorNode, info: Info) -> EffectiveTwoFactorPoli
 def _policy(
     root: OperatorNode, account: Account, state: TwoFactorState, now: datetime
 ) -> EffectiveTwoFactorPolicy:
-    return EffectiveTwoFactorPolicy.from_domain(
-        effective_policy(
-            account_default=account.two_factor_default,
-            override=root.two_factor_override,
-            uses_single_sign_on=root.uses_single_sign_on,
-            state=state,
-            grace=grace_of(root.two_factor_required_since, account, now),
-        )
-    )
+    return EffectiveTwoFactorPolicy.from_domain(policy_with(root, account, state, now))
 
 
 async def sessions(
@@ -116,7 +108,7 @@ async def sessions(
     from schema.types.session import SessionConnection, SessionNode
 
     viewer = info.context.require_viewer()
-    if not may_see_sessions_of(viewer, root.id, root.account_id):
+    if not may_read_operator(viewer, root.id, root.account_id):
         raise forbidden()
     window = Window.of(SESSION_CURSOR, first, after, None, None)
     rows, more = await live_sessions_page(
