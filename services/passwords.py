@@ -78,7 +78,8 @@ class QueueState:
 class PasswordHasher:
     """Hashes and checks secrets with argon2id; every check costs the same, hit or miss.
 
-    At most ``limit`` computations run at once (one per core by default), so a flood of
+    At most ``limit`` computations run at once (by default one per ``parallelism`` cores, as
+    each computation runs that many lane threads, and at least one), so a flood of
     logins cannot take every core and starve other requests. Up to ``queue_limit`` more
     wait, each at most ``queue_seconds``; past that, or after waiting that long, the call
     fails at once with SERVICE_UNAVAILABLE. A login takes its place with ``admission()``
@@ -95,7 +96,10 @@ class PasswordHasher:
         queue_seconds: float = 2.0,
     ) -> None:
         self.parameters = parameters or Argon2Parameters()
-        self.limit = limit or os.cpu_count() or 1
+        # argon2 runs ``parallelism`` lanes, each on a thread of its own: one computation
+        # takes that many cores.
+        cores = os.cpu_count() or 1
+        self.limit = limit or max(1, cores // self.parameters.parallelism)
         self.queue_limit = self.limit * 2 if queue_limit is None else queue_limit
         self.queue_seconds = queue_seconds
         self._slots: asyncio.Semaphore | None = None

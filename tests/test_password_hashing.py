@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from typing import Any
@@ -156,3 +157,12 @@ def test_argon2_parameters_come_from_the_environment() -> None:
 def test_bad_argon2_parameters_are_refused(name: str, value: str) -> None:
     with pytest.raises(ConfigurationError, match=name):
         Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize("parallelism", [1, 2, 4, 64])
+def test_by_default_one_hash_runs_per_as_many_cores_as_it_has_lanes(parallelism: int) -> None:
+    """argon2 runs ``parallelism`` threads per hash: the default bound counts cores, not hashes."""
+    lanes = Argon2Parameters(time_cost=1, memory_cost_kib=8 * parallelism, parallelism=parallelism)
+    hasher = PasswordHasher(lanes)
+    assert hasher.limit == max(1, (os.cpu_count() or 1) // parallelism)
+    assert hasher.queue_limit == 2 * hasher.limit
