@@ -15,14 +15,12 @@ from tortoise.transactions import in_transaction
 from mail.messages import MailKind
 from mail.outbox import PASSWORD_RESET_PATH
 from models import OneTimeToken, Operator, OperatorStatus, Session, TokenPurpose
-from services import audit, sessions, throttle, tokens
+from services import audit, sessions, tokens
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
-from services.errors import DomainError, ErrorCode
 from services.notifications import notify
-from services.reauthentication import ensure_recent_authentication, reauthentication_key
+from services.reauthentication import check_current_password, ensure_recent_authentication
 from services.validation import (
-    MAX_PASSWORD_LENGTH,
     check_new_password,
     clean_email,
     email_key,
@@ -55,17 +53,13 @@ async def change_password(
     ensure_recent_authentication(deps, session)
     check_new_password(new_password, NEW_PASSWORD_FIELD)
     now = deps.now()
-    await throttle.ensure_not_locked(throttle.email_wide_key(operator.email_key), now)
-    key = reauthentication_key(operator.id)
-    await throttle.begin_attempt(key, now)
-    right = await deps.hasher.verify(operator.password_hash, current_password[:MAX_PASSWORD_LENGTH])
-    if not right or len(current_password) > MAX_PASSWORD_LENGTH:
-        raise DomainError(
-            ErrorCode.INVALID_CREDENTIALS,
-            "The current password is not correct.",
-            field=CURRENT_PASSWORD_FIELD,
-        )
-    await throttle.succeeded(key)
+    await check_current_password(
+        deps,
+        operator,
+        current_password,
+        CURRENT_PASSWORD_FIELD,
+        "The current password is not correct.",
+    )
     password_hash = await deps.hasher.hash(new_password)
     async with in_transaction():
         ended = await _set_password(operator, password_hash, keep_session_id=session.id)

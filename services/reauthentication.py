@@ -38,6 +38,30 @@ def reauthentication_key(operator_id: int) -> str:
     return f"reauthenticate:{operator_id}"
 
 
+async def check_current_password(
+    deps: Dependencies, operator: Operator, password: str, field: tuple[str, ...], message: str
+) -> None:
+    """Raise INVALID_CREDENTIALS (on ``field``) unless ``password`` is the operator's.
+
+    Every guess counts towards one per-operator lock (5 free, then doubling), refused while
+    the login email is locked for every address (guesses from many places). A check the
+    server was too busy to run (SERVICE_UNAVAILABLE) was no guess: its count is given back.
+    """
+    now = deps.now()
+    await throttle.ensure_not_locked(throttle.email_wide_key(operator.email_key), now)
+    key = reauthentication_key(operator.id)
+    lock = await throttle.begin_attempt(key, now)
+    try:
+        right = await deps.hasher.verify(operator.password_hash, password[:MAX_PASSWORD_LENGTH])
+    except DomainError as error:
+        if error.code is ErrorCode.SERVICE_UNAVAILABLE:
+            await throttle.attempt_abandoned(key, lock)
+        raise
+    if not right or len(password) > MAX_PASSWORD_LENGTH:
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, message, field=field)
+    await throttle.succeeded(key)
+
+
 async def reauthenticate(
     deps: Dependencies, operator: Operator, session: Session, password: str, code: str | None
 ) -> Session:
@@ -48,16 +72,9 @@ async def reauthenticate(
     is locked for every address, reauthenticating is refused too.
     """
     now = deps.now()
-    # An email locked for every address (guesses from many places) is locked here too.
-    await throttle.ensure_not_locked(throttle.email_wide_key(operator.email_key), now)
-    key = reauthentication_key(operator.id)
-    await throttle.begin_attempt(key, now)
-    right = await deps.hasher.verify(operator.password_hash, password[:MAX_PASSWORD_LENGTH])
-    if not right or len(password) > MAX_PASSWORD_LENGTH:
-        raise DomainError(
-            ErrorCode.INVALID_CREDENTIALS, "The password is not correct.", field=PASSWORD_FIELD
-        )
-    await throttle.succeeded(key)
+    await check_current_password(
+        deps, operator, password, PASSWORD_FIELD, "The password is not correct."
+    )
     if operator.two_factor_configured_at is None:
         async with in_transaction():
             await sessions.add_method(session, AuthenticationMethod.PASSWORD, now)

@@ -320,6 +320,22 @@ async def login_succeeded(attempt: LoginAttempt) -> None:
                 await row.save(update_fields=["failures", "locked_until"])
 
 
+async def attempt_abandoned(key: str, lock: datetime | None) -> None:
+    """Give back the count of an attempt refused before it was checked (too busy to hash).
+
+    ``lock`` is what ``begin_attempt`` returned: the lock this attempt set, lifted again.
+    Earlier failures stay counted.
+    """
+    async with in_transaction():
+        row = await Throttle.filter(key=key).select_for_update().get_or_none()
+        if row is None:
+            return  # swept meanwhile: nothing is counted any more
+        row.failures = max(row.failures - 1, 0)
+        if lock is not None and row.locked_until == lock:
+            row.locked_until = None
+        await row.save(update_fields=["failures", "locked_until"])
+
+
 async def login_abandoned(attempt: LoginAttempt) -> None:
     """Give back every count of a login refused before its password was checked.
 
@@ -328,12 +344,6 @@ async def login_abandoned(attempt: LoginAttempt) -> None:
     Earlier failures stay counted, unlike ``login_succeeded``.
     """
     await _give_back_address(attempt.by_address, attempt.address_lock)
-    for key, lock in ((attempt.by_pair, attempt.pair_lock), (attempt.by_email, attempt.email_lock)):
-        async with in_transaction():
-            row = await Throttle.filter(key=key).select_for_update().get_or_none()
-            if row is None or (key == attempt.by_email and attempt.email_lock is None):
-                continue  # swept, or the email-wide count was not touched by this attempt
-            row.failures = max(row.failures - 1, 0)
-            if lock is not None and row.locked_until == lock:
-                row.locked_until = None
-            await row.save(update_fields=["failures", "locked_until"])
+    await attempt_abandoned(attempt.by_pair, attempt.pair_lock)
+    if attempt.email_lock is not None:  # otherwise the email-wide count was not touched
+        await attempt_abandoned(attempt.by_email, attempt.email_lock)

@@ -14,7 +14,7 @@ from models import Operator, Throttle
 from services.clock import FrozenClock
 from services.errors import DomainError, ErrorCode
 from services.passwords import Argon2Parameters, PasswordHasher
-from tests.support import CountingHasher, GraphQLClient, add_operator, make_team
+from tests.support import CountingHasher, GraphQLClient, add_operator, make_team, session_for
 from twofa.settings import ConfigurationError, Settings
 from twofa.sql_log import StatementCounter
 
@@ -166,3 +166,27 @@ def test_by_default_one_hash_runs_per_as_many_cores_as_it_has_lanes(parallelism:
     hasher = PasswordHasher(lanes)
     assert hasher.limit == max(1, (os.cpu_count() or 1) // parallelism)
     assert hasher.queue_limit == 2 * hasher.limit
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        'mutation { reauthenticate(input: {password: "p"}) { userErrors { code } } }',
+        'mutation { changePassword(input: {currentPassword: "p", newPassword: "a new one of'
+        ' enough length"}) { userErrors { code } } }',
+    ],
+    ids=["reauthenticate", "changePassword"],
+)
+async def test_a_password_check_turned_away_as_busy_counts_no_guess(
+    gql: GraphQLClient, hasher: SlowHasher, clock: FrozenClock, document: str
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.basic, clock)
+    # Two checks hold both slots and one the waiting place, so the next check is turned away.
+    hasher.slow = True
+    busy = [asyncio.create_task(hasher.verify(None, "x")) for _ in range(3)]
+    await asyncio.sleep(0.05)
+    payload = next(iter((await gql.data(document, token=token)).values()))
+    await asyncio.gather(*busy)
+    assert [error["code"] for error in payload["userErrors"]] == ["SERVICE_UNAVAILABLE"]
+    assert await Throttle.filter(failures__gt=0).count() == 0
