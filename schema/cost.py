@@ -9,8 +9,9 @@ So ``operators(first: 50) { edges { node { sessions(first: 10) { ... } } } }`` c
 ``@skip``/``@include`` are ignored (worst case). A page size given by a variable counts the
 variable's value, or its default in the operation when the request leaves it out.
 
-This is an extension's ``on_execute``, not a validation rule, because page sizes usually come
-from variables, which validation does not see. It reads the graphql-core schema from
+``cost_refusal`` runs in the ``on_execute`` hook of ``schema.limits.DocumentLimits``, not as
+a validation rule, because page sizes usually come from variables, which validation does not
+see. It reads the graphql-core schema from
 ``ExecutionContext.schema._schema``, as Strawberry's own validation step does; and setting
 ``execution_context.result`` before yielding is Strawberry's documented way to answer without
 executing, so no resolver (and no database statement) runs for a refused query.
@@ -18,10 +19,12 @@ executing, so no resolver (and no database statement) runs for a refused query.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
@@ -41,7 +44,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 from graphql.utilities import get_operation_ast
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 MAX_NODES = 10_000
 """Largest worst-case node count a query may have."""
@@ -52,40 +55,128 @@ PAGE_FIELDS = ("edges", "nodes")
 """The lists of a connection that are its page, already counted by the connection."""
 
 
-class QueryCostLimiter(SchemaExtension):
-    """Refuses, before execution, an operation whose worst-case cost passes ``max_nodes``."""
+COST_CACHE_SIZE = 256
+"""Documents whose page variables are remembered (as many as the parser cache holds)."""
+COSTS_PER_DOCUMENT = 16
+"""Distinct page sizes remembered per document; others are counted each time."""
 
-    def __init__(self, max_nodes: int = MAX_NODES) -> None:
-        self.max_nodes = max_nodes
 
-    def on_execute(self) -> Iterator[None]:
-        """Count the operation's nodes; past the limit, answer with an error instead."""
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.result is None:
-            operation = get_operation_ast(document, context.operation_name)
-            if operation is not None:
-                fragments = {
-                    d.name.value: d
-                    for d in document.definitions
-                    if isinstance(d, FragmentDefinitionNode)
-                }
-                schema: GraphQLSchema = context.schema._schema
-                cost = operation_cost(schema, operation, fragments, context.variables or {})
-                if cost > self.max_nodes:
-                    context.result = ExecutionResult(
-                        data=None,
-                        errors=[
-                            GraphQLError(
-                                f"Query cost {cost} exceeds the limit of {self.max_nodes}"
-                                " nodes (lists count their first/last, 100 when absent,"
-                                " multiplied when nested).",
-                                operation,
-                                extensions={"code": "QUERY_TOO_COMPLEX"},
-                            )
-                        ],
-                    )
-        yield
+def cost_refusal(context: ExecutionContext, max_nodes: int = MAX_NODES) -> ExecutionResult | None:
+    """Return the answer refusing the operation of ``context`` if its cost passes ``max_nodes``.
+
+    None when it may run. Costs are remembered per document and page sizes (``_prices``), so
+    a client repeating its queries is not counted again on every request.
+    """
+    document = context.graphql_document
+    if document is None:
+        return None
+    priced = _prices.get(document, context.operation_name)
+    cost = priced.cost(context.schema._schema, context.variables or {})
+    if cost <= max_nodes:
+        return None
+    return ExecutionResult(
+        data=None,
+        errors=[
+            GraphQLError(
+                f"Query cost {cost} exceeds the limit of {max_nodes}"
+                " nodes (lists count their first/last, 100 when absent,"
+                " multiplied when nested).",
+                priced.operation,
+                extensions={"code": "QUERY_TOO_COMPLEX"},
+            )
+        ],
+    )
+
+
+class _Priced:
+    """One operation of one document, and its cost for each page size seen."""
+
+    def __init__(self, document: DocumentNode, operation_name: str | None) -> None:
+        self.document = document  # held, so that its id names no other document while cached
+        self.operation = get_operation_ast(document, operation_name)
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.page_variables = tuple(sorted(_page_variables(document)))
+        self.costs: dict[tuple[object, ...], int] = {}
+
+    def cost(self, schema: GraphQLSchema, variables: Mapping[str, Any]) -> int:
+        """Return the operation's cost with these variables (only page sizes matter).
+
+        0 when the document has no such operation: execution reports that.
+        """
+        if self.operation is None:
+            return 0
+        key = tuple(
+            _size_key(variables[name]) if name in variables else _ABSENT
+            for name in self.page_variables
+        )
+        cost = self.costs.get(key)
+        if cost is None:
+            cost = operation_cost(schema, self.operation, self.fragments, variables)
+            if len(self.costs) < COSTS_PER_DOCUMENT:
+                self.costs[key] = cost
+        return cost
+
+
+class _Prices:
+    """The ``_Priced`` of recent documents, least recently used dropped first.
+
+    Keyed by the document's identity: the parser cache hands out the same document for the
+    same text, and hashing a document node would walk all of it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[int, str | None], _Priced] = OrderedDict()
+
+    def get(self, document: DocumentNode, operation_name: str | None) -> _Priced:
+        """Return the operation's ``_Priced``, made on first use."""
+        key = (id(document), operation_name)
+        priced = self.entries.get(key)
+        if priced is None or priced.document is not document:
+            priced = self.entries[key] = _Priced(document, operation_name)
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        else:
+            self.entries.move_to_end(key)
+        return priced
+
+
+_prices = _Prices(COST_CACHE_SIZE)
+
+
+_ABSENT = "absent"
+"""The key of a page-size variable the request leaves out (its default, if any, counts)."""
+
+
+def _size_key(value: object) -> object:
+    """Reduce a page-size variable's value to what the count reads of it (hashable)."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    return "other"
+
+
+def _page_variables(document: DocumentNode) -> set[str]:
+    """Return the names of the variables given as ``first`` or ``last`` anywhere."""
+    names: set[str] = set()
+    pending: list[SelectionSetNode] = [
+        d.selection_set
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    if argument.name.value in PAGE_ARGUMENTS and isinstance(
+                        argument.value, VariableNode
+                    ):
+                        names.add(argument.value.name.value)
+            inner = getattr(selection, "selection_set", None)
+            if inner is not None:
+                pending.append(inner)
+    return names
 
 
 def operation_cost(

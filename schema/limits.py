@@ -37,6 +37,8 @@ from graphql import (
 )
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
+from schema.cost import cost_refusal
+
 MAX_DEPTH = 10
 """Deepest nesting of fields a document may have (a top-level field is level 1)."""
 MAX_ALIASES = 30
@@ -106,8 +108,13 @@ LIMIT_RULES: list[type[ASTValidationRule]] = [
 classes, and the limiter extensions would build new ones for every request."""
 
 
-class TokenLimiter(MaxTokensLimiter):
-    """Strawberry's token limit, its error coded ``TOO_MANY_TOKENS``.
+class DocumentLimits(MaxTokensLimiter):
+    """Every size limit of a document, in one extension: length, tokens, depth, aliases, cost.
+
+    One extension rather than one per limit: Strawberry sets up each extension's hooks on
+    every request, a cost the status query pays in full. The token limit is Strawberry's
+    ``MaxTokensLimiter``, extended; the depth and alias rules are added to the request's
+    validation rules, as ``AddValidationRules`` would; the cost is ``schema.cost``'s.
 
     The hook is ``on_operation``, around everything: ``ParserCache`` parses while its own
     ``on_parse`` starts, and an error there leaves the other ``on_parse`` hooks unfinished
@@ -119,23 +126,38 @@ class TokenLimiter(MaxTokensLimiter):
         super().__init__(max_token_count=max_token_count)
 
     def on_operation(self) -> Iterator[None]:
-        """Refuse an over-long document unparsed, else limit the parser's tokens.
+        """Refuse an over-long document unparsed, else limit its tokens, depth and aliases.
 
         When the parser stopped at the token limit, its error gets the code.
         """
-        query = self.execution_context.query
+        context = self.execution_context
+        query = context.query
         if query is not None and len(query) > MAX_DOCUMENT_LENGTH:
             raise GraphQLError(
                 f"Document is longer than {MAX_DOCUMENT_LENGTH} characters",
                 extensions={"code": "DOCUMENT_TOO_LARGE"},
             )
+        context.validation_rules = (*context.validation_rules, *LIMIT_RULES)
         try:
             yield from super().on_operation()
         except GraphQLError as raised:
             self._code(raised)
             raise
-        for error in self.execution_context.pre_execution_errors or ():
+        for error in context.pre_execution_errors or ():
             self._code(error)
+
+    def on_execute(self) -> Iterator[None]:
+        """Answer ``QUERY_TOO_COMPLEX`` instead of running an operation that costs too much.
+
+        Setting ``execution_context.result`` before yielding is Strawberry's documented way to
+        answer without executing: no resolver, and no database statement, runs.
+        """
+        context = self.execution_context
+        if context.result is None:
+            refusal = cost_refusal(context)
+            if refusal is not None:
+                context.result = refusal
+        yield
 
     def _code(self, error: GraphQLError) -> None:
         limit = f"Document contains more than {self.max_token_count} tokens"

@@ -45,15 +45,44 @@ _FORGETTABLE = (
 class Loaders:
     """The dataloaders of one request; each batches the loads of one event-loop tick.
 
-    Every request authenticated by a session primes the account and 2FA state of its
-    caller; the other loaders are created on first use, since most requests need none.
+    Accounts and 2FA states the request already holds (the caller's, read with their
+    session; a page's, read with the page) are primed into plain dictionaries: most
+    requests then create no dataloader at all, and a dataloader created later starts from
+    them. The other loaders are created on first use too, since most requests need none.
     """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self.account = DataLoader[int, Account](load_fn=self._load_accounts)
-        self.two_factor_state = DataLoader[int, TwoFactorState](load_fn=self._load_states)
+        self._accounts: dict[int, Account] = {}
+        self._states: dict[int, TwoFactorState] = {}
         self._login_keys: dict[int, str] = {}
+
+    @cached_property
+    def account(self) -> DataLoader[int, Account]:
+        """Accounts by id, starting from those primed."""
+        loader = DataLoader[int, Account](load_fn=self._load_accounts)
+        loader.prime_many(self._accounts)
+        return loader
+
+    @cached_property
+    def two_factor_state(self) -> DataLoader[int, TwoFactorState]:
+        """Each operator's authenticator state, starting from those primed."""
+        loader = DataLoader[int, TwoFactorState](load_fn=self._load_states)
+        loader.prime_many(self._states)
+        return loader
+
+    def prime_account(self, account: Account) -> None:
+        """Hold ``account`` as this request's copy, replacing any older one."""
+        self._accounts[account.id] = account
+        if "account" in self.__dict__:
+            self.account.prime(account.id, account, force=True)
+
+    def prime_two_factor_state(self, operator_id: int, state: TwoFactorState) -> None:
+        """Hold the operator's 2FA state unless the request already has it."""
+        if self.known_two_factor_state(operator_id) is None:
+            self._states[operator_id] = state
+            if "two_factor_state" in self.__dict__:
+                self.two_factor_state.prime(operator_id, state)
 
     @cached_property
     def recovery_codes_remaining(self) -> DataLoader[int, int]:
@@ -77,6 +106,7 @@ class Loaders:
 
     def forget_operator(self, operator_id: int) -> None:
         """Drop what was cached about an operator's 2FA setup, locks and invitation."""
+        self._states.pop(operator_id, None)
         for name in _FORGETTABLE:
             loader = self.__dict__.get(name)  # one never created holds nothing to forget
             if loader is not None:
@@ -85,10 +115,16 @@ class Loaders:
 
     def known_account(self, account_id: int) -> Account | None:
         """Return the account if this request already holds it (loaded or primed), else None."""
+        primed = self._accounts.get(account_id)
+        if primed is not None or "account" not in self.__dict__:
+            return primed
         return _known(self.account, account_id)
 
     def known_two_factor_state(self, operator_id: int) -> TwoFactorState | None:
         """Return the operator's 2FA state if this request already holds it, else None."""
+        primed = self._states.get(operator_id)
+        if primed is not None or "two_factor_state" not in self.__dict__:
+            return primed
         return _known(self.two_factor_state, operator_id)
 
     async def load_locked_until(self, operator_id: int, login_key: str) -> datetime | None:

@@ -1,18 +1,20 @@
 """The executable schema, with its protective extensions.
 
-The depth, alias and token limits (``schema/limits.py``) and the cost limit
+The length, token, depth and alias limits (``schema/limits.py``) and the cost limit
 (``schema/cost.py``) each refuse a document before it runs, with a stable
-``extensions.code``. They lean on Strawberry internals, hence the ``strawberry-graphql~=``
-pin in ``pyproject.toml`` (re-read ``strawberry/extensions/query_depth_limiter.py``,
-``max_aliases.py``, ``max_tokens.py``, ``add_validation_rules.py`` and
-``validation_cache.py`` before raising it):
+``extensions.code``; one extension, ``DocumentLimits``, applies them all. They lean on
+Strawberry internals, hence the ``strawberry-graphql~=`` pin in ``pyproject.toml``
+(re-read ``strawberry/extensions/query_depth_limiter.py``, ``max_aliases.py``,
+``max_tokens.py``, ``add_validation_rules.py`` and ``validation_cache.py`` before raising
+it):
 
 - ``QueryDepthLimiter`` and ``MaxAliasesLimiter`` are ``AddValidationRules`` subclasses
   whose constructor builds a new rule class (``create_validator``) and keeps it in the
   ``validation_rules`` attribute; ``LIMIT_RULES`` reads that attribute once, at import.
 - ``ValidationCache`` memoises ``validate_document(schema, document, rules)`` with
   ``rules`` the tuple ``execution_context.validation_rules``, which
-  ``AddValidationRules.on_operation`` extends before validation runs. Rule classes hash by
+  ``DocumentLimits.on_operation`` extends before validation runs, as
+  ``AddValidationRules.on_operation`` does. Rule classes hash by
   identity, so only rule classes built once give cache hits.
 
 Why: extensions are instantiated per request, so ``QueryDepthLimiter(...)`` and
@@ -21,9 +23,10 @@ request and the validation cache would never hit. Upstream:
 strawberry-graphql/strawberry#4635 (``QueryDepthLimiter`` creates a new rule class per
 request; open). ``MaxAliasesLimiter`` builds its rule the same way in 0.341.2.
 
-``MaskInternalErrors`` also overrides ``MaskErrors.anonymise_error``, a method the extension
-calls for each masked error, rather than one of its options (``should_mask_error``,
-``error_message``).
+``MaskInternalErrors`` also overrides two methods of ``MaskErrors`` rather than its options
+(``should_mask_error``, ``error_message``): ``anonymise_error``, which the extension calls
+for each masked error, and ``_process_result``, which it calls once per result (re-read
+``strawberry/extensions/mask_errors.py`` before raising the pin).
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
     MaskErrors,
     ParserCache,
     ValidationCache,
@@ -41,9 +43,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from schema.cost import QueryCostLimiter
 from schema.errors import UNAVAILABLE_MESSAGE
-from schema.limits import LIMIT_RULES, TokenLimiter
+from schema.limits import DocumentLimits
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.types.account import AccountNode
@@ -68,6 +69,18 @@ class MaskInternalErrors(MaskErrors):
                 extensions={"code": "SERVICE_UNAVAILABLE"},
             )
         return super().anonymise_error(error)
+
+    def _process_result(self, result: object) -> None:
+        """Mask the errors of one result, as Strawberry does, without its Protocol check.
+
+        Strawberry's version first tests ``isinstance(result, _ResultWithErrors)``, a
+        ``runtime_checkable`` Protocol: that test walks the protocol's attributes on every
+        request, about a twentieth of a status query's time, to learn what ``getattr``
+        tells at once.
+        """
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
 
 def is_internal(error: GraphQLError) -> bool:
@@ -103,11 +116,9 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: MaskInternalErrors(should_mask_error=is_internal),
-            TokenLimiter,
+            DocumentLimits,
             lambda: ParserCache(maxsize=256),
-            lambda: AddValidationRules(LIMIT_RULES),
             lambda: ValidationCache(maxsize=256),
-            QueryCostLimiter,
         ],
     )
 

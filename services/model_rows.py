@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
-from tortoise.fields import DatetimeField
+from tortoise.fields import DatetimeField, Field
 from tortoise.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -54,3 +54,11 @@ def build(
             value = datetime.fromisoformat(value)
         row[column] = value
     return model._init_from_db(**row)
+
+
+def instant(field: Field[Any], value: Any) -> datetime | None:
+    """Read one instant column outside a model, the way ``build`` reads them in one."""
+    if type(value) is str:
+        value = datetime.fromisoformat(value)
+    converted: datetime | None = field.to_python_value(value)
+    return converted

@@ -17,7 +17,7 @@ from tortoise.connection import get_connection
 from tortoise.models import Model
 
 from models import Account, Authenticator, Operator, Session
-from services.model_rows import build, datetime_columns, model_columns
+from services.model_rows import build, datetime_columns, instant, model_columns
 from services.policy import TwoFactorState, authenticator_state
 
 _ROWS: tuple[tuple[str, type[Model]], ...] = (
@@ -102,8 +102,8 @@ def _models(statement: _Statement, row: tuple[Any, ...], now: datetime) -> Sessi
     fields = Authenticator._meta.fields_map
     confirmed_at, pending_expires_at = next(cut), next(cut)
     state = authenticator_state(
-        confirmed_at=fields["confirmed_at"].to_python_value(confirmed_at),
-        pending_expires_at=fields["pending_expires_at"].to_python_value(pending_expires_at),
+        confirmed_at=instant(fields["confirmed_at"], confirmed_at),
+        pending_expires_at=instant(fields["pending_expires_at"], pending_expires_at),
         now=now,
     )
     return SessionRow(session=session, operator=operator, two_factor_state=state)

@@ -175,3 +175,8 @@ async def test_default_values_of_variables_count_towards_the_cost(
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["QUERY_TOO_COMPLEX"]
     given_again = await gql.post(query, {"n": 1}, token=token)
     assert len(given_again.json()["data"]["viewer"]["account"]["operators"]["edges"]) == 1
+    # null is not the default: the page size is then the server's own, within the limit.
+    nulled = (await gql.post(query, {"n": None}, token=token)).json()
+    assert "errors" not in nulled, nulled
+    absent_again = (await gql.post(query, token=token)).json()
+    assert [e["extensions"]["code"] for e in absent_again["errors"]] == ["QUERY_TOO_COMPLEX"]

@@ -87,8 +87,8 @@ class GraphQLView(GraphQL[Context, None]):
         )
         bind_client(context.client)  # the audit log records who made the request
         if viewer is not None and state is not None:
-            context.loaders.account.prime(viewer.account_id, viewer.account)
-            context.loaders.two_factor_state.prime(viewer.id, state)
+            context.loaders.prime_account(viewer.account)
+            context.loaders.prime_two_factor_state(viewer.id, state)
         return context
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -11,8 +11,10 @@ would log nothing below WARNING.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import re
 import secrets
 from contextvars import ContextVar, Token
@@ -31,13 +33,36 @@ REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _request_id: ContextVar[str | None] = ContextVar("twofa_request_id", default=None)
 
 
+class _RequestIds:
+    """Makes request ids unique across processes: a random part per process, then a count.
+
+    An id only has to tell requests apart, not to be unguessable, and reading the system's
+    random source for every request costs more than the rest of the guard's work. The random
+    part is drawn again in a process forked from this one.
+    """
+
+    def __init__(self) -> None:
+        self._pid = -1
+        self._prefix = ""
+        self._count = itertools.count()
+
+    def new(self) -> str:
+        """Return an id no other request of any process has had: 32 hexadecimal digits."""
+        if self._pid != os.getpid():
+            self._pid, self._prefix = os.getpid(), secrets.token_hex(8)
+        return f"{self._prefix}{next(self._count):016x}"
+
+
+_new_request_id = _RequestIds().new
+
+
 def request_id_from(header: bytes | None) -> str:
     """Return the request id to use: the client's if it is short and plain, else a new one."""
     if header is not None:
         text = header.decode("latin-1")
         if REQUEST_ID_PATTERN.fullmatch(text):
             return text
-    return secrets.token_hex(16)
+    return _new_request_id()
 
 
 def bind_request_id(request_id: str) -> Token[str | None]:

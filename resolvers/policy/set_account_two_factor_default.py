@@ -31,5 +31,5 @@ async def set_account_two_factor_default(
         input.mode,
         input.grace_period_hours if input.grace_period_hours is not None else 0,
     )
-    context.loaders.account.prime(account.id, account, force=True)
+    context.loaders.prime_account(account)
     return SetAccountTwoFactorDefaultPayload(account=AccountNode.from_model(account))

@@ -69,7 +69,7 @@ async def operators(
         from_end=window.from_end,
     )
     for row in rows:
-        info.context.loaders.two_factor_state.prime(row.id, row.state)
+        info.context.loaders.prime_two_factor_state(row.id, row.state)
     edges = [
         relay.Edge(
             cursor=encode_cursor(OPERATOR_CURSOR, row.id),
