@@ -27,7 +27,7 @@ from services.retention import Sweeper
 from twofa import metrics
 from twofa.database import tortoise_config
 from twofa.graphiql.page import graphiql_asset
-from twofa.graphql_metrics import GraphQLMetrics
+from twofa.graphql_metrics import GraphQLRequestMetrics
 from twofa.graphql_view import GraphQLView
 from twofa.keys import secret_box
 from twofa.settings import Settings
@@ -93,7 +93,14 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", GraphQLView(deps), methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                GraphQLView(
+                    deps,
+                    GraphQLRequestMetrics(metrics.GRAPHQL_REQUESTS, metrics.GRAPHQL_LATENCY),
+                ),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz, methods=["GET"]),
             Route(
                 "/metrics",
@@ -114,12 +121,6 @@ def create_app(
                 # WWW-Authenticate tells a client its token was refused.
                 expose_headers=["WWW-Authenticate", "X-Request-ID"],
                 max_age=600,
-            ),
-            Middleware(
-                GraphQLMetrics,
-                path="/graphql",
-                requests=metrics.GRAPHQL_REQUESTS,
-                latency=metrics.GRAPHQL_LATENCY,
             ),
         ],
         lifespan=lifespan,

@@ -10,19 +10,19 @@ own, a fixed set; anything else falls into one of three fixed values:
 - ``other``: unparsable, unknown field, no operation found, fragments at the root, or not
   a GraphQL request at all.
 
-The ``outcome`` label is one of ``OUTCOMES``, read from the status and the response body.
+The ``outcome`` label is one of ``OUTCOMES``, read from the operation's result and the status.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+from strawberry.types import ExecutionResult
 
 from schema.limits import MAX_DOCUMENT_LENGTH, MAX_TOKENS
 from schema.schema import schema
@@ -38,8 +38,6 @@ SERVER_ERROR_CODES = frozenset({"SERVICE_UNAVAILABLE", "INTERNAL_SERVER_ERROR"})
 MASKED_MESSAGE = "Unexpected error."
 """The message Strawberry's MaskErrors puts in place of an internal error."""
 INTROSPECTION_FIELDS = frozenset({"__typename", "__schema", "__type"})
-MAX_BODY_INSPECTED = 1024 * 1024
-"""Responses larger than this are classified by their status alone."""
 
 _graphql_schema = schema._schema  # the graphql-core schema Strawberry built
 ROOT_FIELDS = frozenset(
@@ -76,46 +74,27 @@ def operation_label(query: str, operation_name: str | None) -> str:
     return field if field in ROOT_FIELDS else "other"
 
 
-def request_label(method: str, query_string: bytes, body: bytes) -> str:
-    """Return the ``operation`` label of a GraphQL HTTP request (GET or JSON POST)."""
-    if method == "GET":
-        params = parse_qs(query_string.decode("latin-1"))
-        query, name = params.get("query", [None])[0], params.get("operationName", [None])[0]
-    else:
-        try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError):
-            return "other"
-        if not isinstance(payload, dict):
-            return "other"
-        query, name = payload.get("query"), payload.get("operationName")
-    if not isinstance(query, str) or not isinstance(name, str | None):
+def request_label(query: object, operation_name: object) -> str:
+    """Return the ``operation`` label of a request's document and operation name."""
+    if not isinstance(query, str) or not isinstance(operation_name, str | None):
         return "other"
     if len(query) > MAX_DOCUMENT_LENGTH:
         return "other"  # refused unparsed, and kept out of the label cache
-    return operation_label(query, name)
+    return operation_label(query, operation_name)
 
 
-def outcome_of(status: int, body: bytes) -> str:
-    """Return the outcome of a GraphQL response from its status and JSON body."""
-    if status >= 500:
-        return "server_error"
-    if status >= 400 or len(body) > MAX_BODY_INSPECTED:
-        return "request_error" if status >= 400 else "ok"
-    if b'"errors"' not in body and b'"userErrors"' not in body:
-        return "ok"  # nothing to look for: spare the parse (most queries)
-    try:
-        answer = json.loads(body)
-    except (ValueError, RecursionError):
-        return "server_error"  # a GraphQL endpoint that did not answer JSON
-    errors = answer.get("errors") if isinstance(answer, dict) else None
-    if errors:
-        for error in errors:
-            code = (error.get("extensions") or {}).get("code")
-            if code in SERVER_ERROR_CODES or error.get("message") == MASKED_MESSAGE:
+def outcome_of(result: ExecutionResult) -> str:
+    """Return the outcome of an executed (or refused) operation, from its errors and data.
+
+    The errors are those the client gets: an internal error is masked by then.
+    """
+    if result.errors:
+        for error in result.errors:
+            code = (error.extensions or {}).get("code")
+            if code in SERVER_ERROR_CODES or error.message == MASKED_MESSAGE:
                 return "server_error"
         return "request_error"
-    user_errors = _user_errors(answer.get("data"))
+    user_errors = _user_errors(result.data)
     if any(error.get("code") in SERVER_ERROR_CODES for error in user_errors):
         return "server_error"  # e.g. too busy to check a password, when the code was asked for
     return "user_error" if user_errors else "ok"
@@ -134,32 +113,37 @@ def _user_errors(data: Any) -> list[dict[str, Any]]:
     ]
 
 
-class GraphQLMetrics:
-    """ASGI middleware: counts and times the requests to ``path`` with the given metrics."""
+def record_operation(state: Any, label: str, outcome: str) -> None:
+    """Note on a request's ``state`` which operation it ran and how that ended."""
+    state.graphql_operation = (label, outcome)
 
-    def __init__(self, app: ASGIApp, *, path: str, requests: Any, latency: Any) -> None:
-        self.app = app
-        self.path = path
+
+class GraphQLRequestMetrics:
+    """Counts and times the requests of the GraphQL endpoint with the given metrics.
+
+    The endpoint calls ``measure`` around each request. The label and outcome come from the
+    operation the endpoint ran (``record_operation``): its document is parsed already and
+    its result is at hand, so nothing is decoded twice. A request that ends before an
+    operation runs (a body that is not JSON, over the size limit, the database down while
+    the token is checked) is labelled ``other``, its outcome read from the status.
+    """
+
+    def __init__(self, requests: Any, latency: Any) -> None:
         self.requests = requests
         self.latency = latency
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on; count it once the response has been sent."""
-        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] == "OPTIONS":
-            await self.app(scope, receive, send)
-            return
+    async def measure(
+        self,
+        app: Callable[[Scope, Receive, Send], Awaitable[None]],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Run ``app`` for one request; count it once the response has been sent."""
         started = time.perf_counter()
-        request_body: list[bytes] = []
-        response_body: list[bytes] = []
         status = 500
         page = False  # GraphiQL's HTML page: no GraphQL request, not counted
         answered: float | None = None  # the last byte: work after the response is not timed
-
-        async def reading() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                request_body.append(message.get("body", b""))
-            return message
 
         async def sending(message: Message) -> None:
             nonlocal status, page, answered
@@ -169,23 +153,22 @@ class GraphQLMetrics:
                     name.lower() == b"content-type" and value.startswith(b"text/html")
                     for name, value in message.get("headers", ())
                 )
-            elif message["type"] == "http.response.body":
-                response_body.append(message.get("body", b""))
-                if not message.get("more_body"):
-                    answered = time.perf_counter()
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                answered = time.perf_counter()
             await send(message)
 
         try:
-            await self.app(scope, reading, sending)
+            await app(scope, receive, sending)
         except BodyTooLarge:
             status = 413  # answered by the guard outside, once this has given up
             raise
         finally:
             if not page:
-                label = request_label(
-                    scope["method"], scope.get("query_string", b""), b"".join(request_body)
-                )
-                outcome = outcome_of(status, b"".join(response_body))
+                label, outcome = scope.get("state", {}).get("graphql_operation", ("other", None))
+                if status >= 500:
+                    outcome = "server_error"
+                elif outcome is None:
+                    outcome = "request_error" if status >= 400 else "ok"
                 self.requests.labels(operation=label, outcome=outcome).inc()
                 ended = answered or time.perf_counter()
                 self.latency.labels(operation=label).observe(ended - started)

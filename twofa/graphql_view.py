@@ -34,6 +34,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -48,6 +49,12 @@ from services.dependencies import Dependencies
 from services.errors import DATABASE_UNAVAILABLE
 from services.sessions import authenticate
 from twofa.graphiql.page import graphiql_page
+from twofa.graphql_metrics import (
+    GraphQLRequestMetrics,
+    outcome_of,
+    record_operation,
+    request_label,
+)
 
 logger = logging.getLogger("twofa.graphql")
 
@@ -61,11 +68,22 @@ INVALID_TOKEN = 'Bearer error="invalid_token"'  # noqa: S105 - a header value, n
 
 
 class GraphQLView(GraphQL[Context, None]):
-    """Serves the schema; GraphiQL for browsers; the bearer token names the viewer."""
+    """Serves the schema; GraphiQL for browsers; the bearer token names the viewer.
 
-    def __init__(self, deps: Dependencies) -> None:
+    Every request but a CORS preflight is counted and timed by ``metrics``.
+    """
+
+    def __init__(self, deps: Dependencies, metrics: GraphQLRequestMetrics) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.deps = deps
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request, measured."""
+        if scope["type"] != "http" or scope["method"] == "OPTIONS":
+            await super().__call__(scope, receive, send)
+        else:
+            await self.metrics.measure(super().__call__, scope, receive, send)
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context, authenticating the ``Authorization: Bearer`` token."""
@@ -112,7 +130,26 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Run one operation; a mutation sent with GET gets 405 and ``Allow: POST``."""
+        """Run one operation, noting which and how it ended for the metrics.
+
+        A mutation sent with GET gets 405 and ``Allow: POST``.
+        """
+        result = await self._execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        label = request_label(request_data.query, request_data.operation_name)
+        record_operation(request.state, label, outcome_of(result))
+        return result
+
+    async def _execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
         try:
             return await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data

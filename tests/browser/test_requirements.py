@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ def missing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     """Make one requirement look absent; returns its name."""
     if request.param == "chromium":
         monkeypatch.setattr(support, "CHROMIUM", Path("/nonexistent/chromium"))
-    else:
+    else:  # Chromium present (any existing file will do), the package missing
+        monkeypatch.setattr(support, "CHROMIUM", Path(sys.executable))
         monkeypatch.setattr(importlib.util, "find_spec", lambda name, package=None: None)
     return str(request.param)
 
