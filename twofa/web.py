@@ -62,6 +62,7 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
 }
 """Headers on every response; no-referrer keeps link tokens out of Referer headers."""
+_SECURITY_HEADERS = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 
 
 async def console_page(request: Request) -> Response:
@@ -86,8 +87,13 @@ class HttpGuard:
         started = time.perf_counter()
         answered: float | None = None  # when the last byte went out (background work follows)
         status = 500
-        request_headers = dict(scope["headers"])
-        request_id = request_id_from(request_headers.get(b"x-request-id"))
+        request_id_header = declared = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"x-request-id":
+                request_id_header = value
+        request_id = request_id_from(request_id_header)
         bound = bind_request_id(request_id)
 
         async def send_with_headers(message: Message) -> None:
@@ -98,16 +104,11 @@ class HttpGuard:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers += [
-                    (name.encode(), value.encode())
-                    for name, value in SECURITY_HEADERS.items()
-                    if name.encode() not in present
-                ]
+                headers += [pair for pair in _SECURITY_HEADERS if pair[0] not in present]
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
-        declared = request_headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
             await self._too_large(scope, receive, send_with_headers)
             self._log(scope, 413, started, answered)
