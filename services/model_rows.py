@@ -7,7 +7,9 @@ converts every column from its stored form exactly as the ORM's own queries do.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -62,3 +64,63 @@ def instant(field: Field[Any], value: Any) -> datetime | None:
         value = datetime.fromisoformat(value)
     converted: datetime | None = field.to_python_value(value)
     return converted
+
+
+_Remembered = tuple[type[Model], dict[str, Any], tuple[str, ...]]
+"""A model, its instance's attributes, and the names of those holding mutable values."""
+
+
+def _remembered(instance: Model) -> _Remembered:
+    """Return what to remember of a new instance: its mutable values are copied, not shared."""
+    attributes = dict(instance.__dict__)
+    mutable = tuple(name for name, value in attributes.items() if isinstance(value, list | dict))
+    for name in mutable:
+        attributes[name] = copy.deepcopy(attributes[name])
+    return type(instance), attributes, mutable
+
+
+class ConvertedRows:
+    """Models built from recent rows, remembered by the rows' raw values.
+
+    Converting columns (instants, enums, JSON) is most of the cost of turning a row into
+    models, and the rows authentication reads repeat from one request to the next. The key
+    is the row exactly as the driver returned it, so any change in the database is a new
+    key and nothing remembered can be stale; the conversion itself is Tortoise's (``build``).
+    Each call returns new instances: the remembered attributes are copied in, with fresh
+    copies of mutable values (JSON lists and objects, Tortoise's pending-save map), so a
+    request that changes its models changes nothing another request sees. The least
+    recently used rows are forgotten first; a row the driver returns with an unhashable
+    value is converted every time.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], tuple[_Remembered, ...]]
+        self._entries = OrderedDict()
+
+    def models(
+        self, raw: tuple[Any, ...], build_all: Callable[[], tuple[Model, ...]]
+    ) -> tuple[Model, ...]:
+        """Return new models for ``raw``, built by ``build_all`` unless remembered."""
+        try:
+            remembered = self._entries.get(raw)
+        except TypeError:  # a value that cannot be a key: nothing to remember it by
+            return build_all()
+        if remembered is None:
+            built = build_all()
+            self._entries[raw] = tuple(_remembered(m) for m in built)
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+            return built
+        self._entries.move_to_end(raw)
+        return tuple(_copy(*entry) for entry in remembered)
+
+
+def _copy(model: type[M], attributes: dict[str, Any], mutable: tuple[str, ...]) -> M:
+    """Return a new instance of ``model`` with ``attributes``, mutable values copied."""
+    instance = model.__new__(model)
+    values = instance.__dict__
+    values.update(attributes)
+    for name in mutable:
+        values[name] = copy.deepcopy(attributes[name])
+    return instance

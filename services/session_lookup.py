@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.connection import get_connection
 from tortoise.models import Model
 
 from models import Account, Authenticator, Operator, Session
-from services.model_rows import build, datetime_columns, instant, model_columns
+from services.model_rows import ConvertedRows, build, datetime_columns, instant, model_columns
 from services.policy import TwoFactorState, authenticator_state
 
 _ROWS: tuple[tuple[str, type[Model]], ...] = (
@@ -26,6 +26,8 @@ _ROWS: tuple[tuple[str, type[Model]], ...] = (
     ("a", Account),
 )
 """Table aliases of the statement and the models read whole, in column order."""
+MEMO_SIZE = 1024
+"""Rows whose models are remembered (about one per session in use; see ``ConvertedRows``)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class _Statement:
     """Per model of ``_ROWS``, the columns the statement reads for it, in order."""
     datetimes: tuple[frozenset[str], ...]
     """Per model of ``_ROWS``, its columns that hold instants."""
+    width: int
+    """How many columns the models take; the authenticator's two follow."""
 
 
 _statements: dict[str, _Statement] = {}
@@ -74,7 +78,8 @@ def _compile(dialect: str) -> _Statement:
         f'WHERE s."token_hash" = {first} AND s."expires_at" > {second}'
     )
     datetimes = tuple(datetime_columns(model) for _, model in _ROWS)
-    return _Statement(sql=sql, columns=columns, datetimes=datetimes)
+    width = sum(len(names) for names in columns)
+    return _Statement(sql=sql, columns=columns, datetimes=datetimes, width=width)
 
 
 async def session_by_token_hash(token_hash: str, now: datetime) -> SessionRow | None:
@@ -90,17 +95,28 @@ async def session_by_token_hash(token_hash: str, now: datetime) -> SessionRow | 
     return _models(statement, tuple(rows[0]), now)
 
 
+_converted = ConvertedRows(MEMO_SIZE)
+
+
 def _models(statement: _Statement, row: tuple[Any, ...], now: datetime) -> SessionRow:
     """Cut one row into the session, operator and account, and read the 2FA state."""
-    session_columns, operator_columns, account_columns = statement.columns
-    session_times, operator_times, account_times = statement.datetimes
-    cut = iter(row)
-    session = build(Session, session_columns, session_times, cut)
-    operator = build(Operator, operator_columns, operator_times, cut)
-    operator.account = build(Account, account_columns, account_times, cut)
+    raw = row[: statement.width]
+
+    def build_all() -> tuple[Model, ...]:
+        cut = iter(raw)
+        return tuple(
+            build(model, columns, datetimes, cut)
+            for (_, model), columns, datetimes in zip(
+                _ROWS, statement.columns, statement.datetimes, strict=True
+            )
+        )
+
+    built = _converted.models(raw, build_all)  # in the order of _ROWS
+    session, operator, account = cast(tuple[Session, Operator, Account], built)
+    operator.account = account
     session.operator = operator
     fields = Authenticator._meta.fields_map
-    confirmed_at, pending_expires_at = next(cut), next(cut)
+    confirmed_at, pending_expires_at = row[statement.width :]
     state = authenticator_state(
         confirmed_at=instant(fields["confirmed_at"], confirmed_at),
         pending_expires_at=instant(fields["pending_expires_at"], pending_expires_at),
