@@ -11,6 +11,7 @@ import copy
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from tortoise.fields import DatetimeField, Field
@@ -59,7 +60,18 @@ def build(
 
 
 def instant(field: Field[Any], value: Any) -> datetime | None:
-    """Read one instant column outside a model, the way ``build`` reads them in one."""
+    """Read one instant column outside a model, the way ``build`` reads them in one.
+
+    The same stored instants are read on every request that authenticates their session;
+    their conversions, pure and immutable, are remembered (``_instants``).
+    """
+    if value is None:
+        return None
+    return _instants(field, value)
+
+
+@lru_cache(maxsize=4096)
+def _instants(field: Field[Any], value: str | datetime) -> datetime | None:
     if type(value) is str:
         value = datetime.fromisoformat(value)
     converted: datetime | None = field.to_python_value(value)

@@ -131,6 +131,8 @@ class GraphQLRequestMetrics:
     def __init__(self, requests: Any, latency: Any) -> None:
         self.requests = requests
         self.latency = latency
+        self._counters: dict[tuple[str, str], Any] = {}
+        self._timers: dict[str, Any] = {}
 
     async def measure(
         self,
@@ -169,6 +171,22 @@ class GraphQLRequestMetrics:
                     outcome = "server_error"
                 elif outcome is None:
                     outcome = "request_error" if status >= 400 else "ok"
-                self.requests.labels(operation=label, outcome=outcome).inc()
                 ended = answered or time.perf_counter()
-                self.latency.labels(operation=label).observe(ended - started)
+                self._counter(label, outcome).inc()
+                self._timer(label).observe(ended - started)
+
+    def _counter(self, label: str, outcome: str) -> Any:
+        """Return the request counter of one label pair (labels are a fixed set: kept)."""
+        counter = self._counters.get((label, outcome))
+        if counter is None:
+            counter = self._counters[label, outcome] = self.requests.labels(
+                operation=label, outcome=outcome
+            )
+        return counter
+
+    def _timer(self, label: str) -> Any:
+        """Return the latency histogram of one operation label (kept, as counters are)."""
+        timer = self._timers.get(label)
+        if timer is None:
+            timer = self._timers[label] = self.latency.labels(operation=label)
+        return timer

@@ -174,7 +174,11 @@ class GraphQLView(GraphQL[Context, None]):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
-        """Answer in the negotiated media type, with ``Cache-Control: no-store``."""
+        """Answer in the negotiated media type, with ``Cache-Control: no-store``.
+
+        Built here rather than by Strawberry's ``create_response`` and then changed: setting
+        headers on a built response rewrites its header list each time.
+        """
         media_type = sub_response.media_type or JSON
         if (
             sub_response.status_code is None
@@ -186,9 +190,13 @@ class GraphQLView(GraphQL[Context, None]):
                 GraphQLHTTPResponse, {key: v for key, v in response_data.items() if key != "data"}
             )
             sub_response.status_code = 400
-        response = super().create_response(response_data, sub_response)
-        response.headers["content-type"] = f"{media_type}; charset=utf-8"
-        response.headers["cache-control"] = "no-store"
+        response = Response(
+            self.encode_json(response_data),
+            status_code=sub_response.status_code or 200,
+            headers={"content-type": f"{media_type}; charset=utf-8", "cache-control": "no-store"},
+        )
+        response.raw_headers.extend(sub_response.headers.raw)  # WWW-Authenticate, Allow
+        response.background = sub_response.background
         return response
 
 

@@ -42,18 +42,22 @@ class _RequestIds:
     """
 
     def __init__(self) -> None:
-        self._pid = -1
         self._prefix = ""
         self._count = itertools.count()
+        self.renew()
+
+    def renew(self) -> None:
+        """Draw a new random part (in a new process)."""
+        self._prefix = secrets.token_hex(8)
 
     def new(self) -> str:
         """Return an id no other request of any process has had: 32 hexadecimal digits."""
-        if self._pid != os.getpid():
-            self._pid, self._prefix = os.getpid(), secrets.token_hex(8)
         return f"{self._prefix}{next(self._count):016x}"
 
 
-_new_request_id = _RequestIds().new
+_request_ids = _RequestIds()
+os.register_at_fork(after_in_child=_request_ids.renew)
+_new_request_id = _request_ids.new
 
 
 def request_id_from(header: bytes | None) -> str:

@@ -146,6 +146,8 @@ class HttpGuard:
         Work run after the response (a password reset's lookup and email) would otherwise
         make the logged time tell whether the email exists.
         """
+        if not access_logger.isEnabledFor(logging.INFO):
+            return
         client = scope.get("client")
         fields = {
             "client": client[0] if client else "-",
