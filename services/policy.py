@@ -69,12 +69,9 @@ def effective_policy(
     when the mode is not DISABLED. With ``grace``, a required operator without 2FA gets the
     deadline of their grace period while it runs.
     """
-    if uses_single_sign_on:
-        mode, source = TwoFactorMode.DISABLED, PolicySource.SINGLE_SIGN_ON
-    elif override is not None:
-        mode, source = override, PolicySource.OPERATOR_OVERRIDE
-    else:
-        mode, source = account_default, PolicySource.ACCOUNT_DEFAULT
+    mode, source = effective_mode(
+        account_default=account_default, override=override, uses_single_sign_on=uses_single_sign_on
+    )
     configured = state is TwoFactorState.CONFIGURED
     return EffectivePolicy(
         mode=mode,
@@ -87,6 +84,17 @@ def effective_policy(
         code_required_at_login=mode is not TwoFactorMode.DISABLED and configured,
         setup_deadline=setup_deadline(grace) if requires_setup(mode, state) else None,
     )
+
+
+def effective_mode(
+    *, account_default: TwoFactorMode, override: TwoFactorMode | None, uses_single_sign_on: bool
+) -> tuple[TwoFactorMode, PolicySource]:
+    """Return the mode that applies and where it comes from: SSO, else override, else default."""
+    if uses_single_sign_on:
+        return TwoFactorMode.DISABLED, PolicySource.SINGLE_SIGN_ON
+    if override is not None:
+        return override, PolicySource.OPERATOR_OVERRIDE
+    return account_default, PolicySource.ACCOUNT_DEFAULT
 
 
 def setup_deadline(grace: Grace | None) -> datetime | None:

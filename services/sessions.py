@@ -19,8 +19,8 @@ from models import Operator, OperatorStatus, Session, TwoFactorMode
 from services import audit
 from services.audit import AuditEventKind
 from services.client import Client
-from services.operators import policy_with
-from services.policy import TwoFactorState
+from services.operators import grace_of
+from services.policy import TwoFactorState, effective_mode, requires_setup, setup_deadline
 from services.session_lookup import session_by_token_hash
 from services.tokens import hash_token, new_token
 
@@ -91,22 +91,26 @@ def satisfies_policy(session: Session, operator: Operator, now: datetime) -> boo
 
     Not REQUIRED: any session. REQUIRED: a session established with a second factor, or
     any session while the operator's grace period runs. ``operator.account`` must be loaded.
+    Every request asks this, so it reads only the part of the policy it needs (the mode,
+    then the grace period), by the same rules as ``effective_policy``.
     """
-    configured = operator.two_factor_configured_at is not None
-    policy = policy_with(
-        operator,
-        operator.account,
-        TwoFactorState.CONFIGURED if configured else TwoFactorState.NOT_CONFIGURED,
-        now,
+    account = operator.account
+    mode, _ = effective_mode(
+        account_default=account.two_factor_default,
+        override=operator.two_factor_override,
+        uses_single_sign_on=operator.uses_single_sign_on,
     )
-    if policy.mode is not TwoFactorMode.REQUIRED:
+    if mode is not TwoFactorMode.REQUIRED:
         return True
     # Removing an authenticator ends or downgrades the sessions that used it (a reset ends
     # them all, turning 2FA off strips the second factor from the rest), so a second factor
     # recorded here belongs to the authenticator the operator has.
-    return policy.setup_deadline is not None or bool(
-        SECOND_FACTORS.intersection(methods_of(session))
-    )
+    if not SECOND_FACTORS.isdisjoint(session.authentication_methods):
+        return True
+    configured = operator.two_factor_configured_at is not None
+    state = TwoFactorState.CONFIGURED if configured else TwoFactorState.NOT_CONFIGURED
+    grace = grace_of(operator.two_factor_required_since, account, now)
+    return requires_setup(mode, state) and setup_deadline(grace) is not None
 
 
 class Authenticated(NamedTuple):
