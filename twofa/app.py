@@ -70,6 +70,7 @@ def create_app(
         on_failure=metrics.count_mail_failure,
     )
     sampler = metrics.HashQueueSampler(hasher)
+    graphql_metrics = GraphQLRequestMetrics(metrics.GRAPHQL_REQUESTS, metrics.GRAPHQL_LATENCY)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -93,14 +94,7 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route(
-                "/graphql",
-                GraphQLView(
-                    deps,
-                    GraphQLRequestMetrics(metrics.GRAPHQL_REQUESTS, metrics.GRAPHQL_LATENCY),
-                ),
-                methods=["GET", "POST"],
-            ),
+            Route("/graphql", GraphQLView(deps), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route(
                 "/metrics",
@@ -111,7 +105,10 @@ def create_app(
             Mount("/console", StaticFiles(directory=CONSOLE_DIR), name="console"),
             Route("/graphql/assets/{name}", graphiql_asset, methods=["GET"]),
         ],
-        middleware=[Middleware(HttpGuard), *cors_middleware(settings)],
+        middleware=[
+            Middleware(HttpGuard, observers=[graphql_metrics.observe]),
+            *cors_middleware(settings),
+        ],
         lifespan=lifespan,
     )
     app.state.outbox_sender = sender

@@ -15,18 +15,15 @@ The ``outcome`` label is one of ``OUTCOMES``, read from the operation's result a
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Scope
 from strawberry.types import ExecutionResult
 
 from schema.limits import MAX_DOCUMENT_LENGTH, MAX_TOKENS
 from schema.schema import schema
-from twofa.web import BodyTooLarge
 
 OUTCOMES = ("ok", "user_error", "request_error", "server_error")
 """``ok``: no error at all. ``user_error``: a payload's ``userErrors`` is not empty (wrong
@@ -118,62 +115,44 @@ def record_operation(state: Any, label: str, outcome: str) -> None:
     state.graphql_operation = (label, outcome)
 
 
-class GraphQLRequestMetrics:
-    """Counts and times the requests of the GraphQL endpoint with the given metrics.
+def record_page(state: Any) -> None:
+    """Note on a request's ``state`` that it was answered with GraphiQL's page."""
+    state.graphiql_page = True
 
-    The endpoint calls ``measure`` around each request. The label and outcome come from the
-    operation the endpoint ran (``record_operation``): its document is parsed already and
-    its result is at hand, so nothing is decoded twice. A request that ends before an
-    operation runs (a body that is not JSON, over the size limit, the database down while
-    the token is checked) is labelled ``other``, its outcome read from the status.
+
+class GraphQLRequestMetrics:
+    """Counts and times the requests to ``path`` (the GraphQL endpoint) with the given metrics.
+
+    The HTTP guard reports every finished request to ``observe``, with its status and how
+    long it took until its last byte. The label and outcome come from the operation the
+    endpoint ran (``record_operation``): its document is parsed already and its result is at
+    hand, so nothing is decoded twice. A request that ends before an operation runs (a body
+    that is not JSON or over the size limit, the database down while the token is checked,
+    a client gone mid-request) is labelled ``other``, its outcome read from the status.
+    GraphiQL's page is no GraphQL request and is not counted.
     """
 
-    def __init__(self, requests: Any, latency: Any) -> None:
+    def __init__(self, requests: Any, latency: Any, *, path: str = "/graphql") -> None:
         self.requests = requests
         self.latency = latency
+        self.path = path
         self._counters: dict[tuple[str, str], Any] = {}
         self._timers: dict[str, Any] = {}
 
-    async def measure(
-        self,
-        app: Callable[[Scope, Receive, Send], Awaitable[None]],
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-    ) -> None:
-        """Run ``app`` for one request; count it once the response has been sent."""
-        started = time.perf_counter()
-        status = 500
-        page = False  # GraphiQL's HTML page: no GraphQL request, not counted
-        answered: float | None = None  # the last byte: work after the response is not timed
-
-        async def sending(message: Message) -> None:
-            nonlocal status, page, answered
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                page = any(
-                    name.lower() == b"content-type" and value.startswith(b"text/html")
-                    for name, value in message.get("headers", ())
-                )
-            elif message["type"] == "http.response.body" and not message.get("more_body"):
-                answered = time.perf_counter()
-            await send(message)
-
-        try:
-            await app(scope, receive, sending)
-        except BodyTooLarge:
-            status = 413  # answered by the guard outside, once this has given up
-            raise
-        finally:
-            if not page:
-                label, outcome = scope.get("state", {}).get("graphql_operation", ("other", None))
-                if status >= 500:
-                    outcome = "server_error"
-                elif outcome is None:
-                    outcome = "request_error" if status >= 400 else "ok"
-                ended = answered or time.perf_counter()
-                self._counter(label, outcome).inc()
-                self._timer(label).observe(ended - started)
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        """Count one finished request (``HttpGuard`` calls this for every request)."""
+        if scope["path"] != self.path or scope["method"] == "OPTIONS":
+            return
+        state = scope.get("state", {})
+        if state.get("graphiql_page"):
+            return
+        label, outcome = state.get("graphql_operation", ("other", None))
+        if status >= 500:
+            outcome = "server_error"
+        elif outcome is None:
+            outcome = "request_error" if status >= 400 else "ok"
+        self._counter(label, outcome).inc()
+        self._timer(label).observe(seconds)
 
     def _counter(self, label: str, outcome: str) -> Any:
         """Return the request counter of one label pair (labels are a fixed set: kept)."""

@@ -34,7 +34,6 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -49,12 +48,7 @@ from services.dependencies import Dependencies
 from services.errors import DATABASE_UNAVAILABLE
 from services.sessions import authenticate
 from twofa.graphiql.page import graphiql_page
-from twofa.graphql_metrics import (
-    GraphQLRequestMetrics,
-    outcome_of,
-    record_operation,
-    request_label,
-)
+from twofa.graphql_metrics import outcome_of, record_operation, record_page, request_label
 
 logger = logging.getLogger("twofa.graphql")
 
@@ -70,20 +64,13 @@ INVALID_TOKEN = 'Bearer error="invalid_token"'  # noqa: S105 - a header value, n
 class GraphQLView(GraphQL[Context, None]):
     """Serves the schema; GraphiQL for browsers; the bearer token names the viewer.
 
-    Every request but a CORS preflight is counted and timed by ``metrics``.
+    It notes on each request which operation ran and how it ended, for the metrics
+    (``twofa.graphql_metrics``).
     """
 
-    def __init__(self, deps: Dependencies, metrics: GraphQLRequestMetrics) -> None:
+    def __init__(self, deps: Dependencies) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.deps = deps
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve one request, measured."""
-        if scope["type"] != "http" or scope["method"] == "OPTIONS":
-            await super().__call__(scope, receive, send)
-        else:
-            await self.metrics.measure(super().__call__, scope, receive, send)
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context, authenticating the ``Authorization: Bearer`` token."""
@@ -111,6 +98,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Serve twofa's own GraphiQL page (every asset from this server) to browsers."""
+        record_page(request.state)
         return graphiql_page()
 
     def decode_json(self, data: str | bytes) -> object:

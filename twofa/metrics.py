@@ -2,7 +2,8 @@
 
 Sources:
 
-- GraphQL requests and latency: ``twofa.graphql_metrics``, called by the ``/graphql`` view.
+- GraphQL requests and latency: ``twofa.graphql_metrics``, told of each request by the HTTP
+  guard, with what the ``/graphql`` view noted on it.
 - Logins, code checks and lockouts: the audit log's events (``services.audit.observe``),
   so every path that audits one counts it. A login with an address no operator has is not
   audited, hence not in ``twofa_logins_total``; it is in

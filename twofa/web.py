@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from starlette.requests import ClientDisconnect, Request
@@ -70,14 +71,20 @@ async def console_page(request: Request) -> Response:
     return FileResponse(CONSOLE_DIR / "index.html", headers={"cache-control": "no-store"})
 
 
+Observer = Callable[[Scope, int, float], None]
+"""Told of every finished request: its scope, status and seconds until its last byte."""
+
+
 class HttpGuard:
     """ASGI middleware: request id, security headers, the body size limit (413), access log.
 
     A client that disconnects while sending its request is logged as 499, not as an error.
+    Each finished request is also reported to the ``observers`` (the metrics).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observers: Sequence[Observer] = ()) -> None:
         self.app = app
+        self.observers = tuple(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection."""
@@ -111,7 +118,7 @@ class HttpGuard:
 
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
             await self._too_large(scope, receive, send_with_headers)
-            self._log(scope, 413, started, answered)
+            self._finished(scope, 413, started, answered)
             unbind_request_id(bound)
             return
         received = 0
@@ -133,19 +140,23 @@ class HttpGuard:
         except ClientDisconnect:
             status = 499  # the client left before sending its whole request: nobody to answer
         finally:
-            self._log(scope, status, started, answered)
+            self._finished(scope, status, started, answered)
             unbind_request_id(bound)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = PlainTextResponse("Request body too large.", status_code=413)
         await response(scope, receive, send)
 
-    def _log(self, scope: Scope, status: int, started: float, answered: float | None) -> None:
-        """Write the access line; the duration ends with the response, not with work after it.
+    def _finished(self, scope: Scope, status: int, started: float, answered: float | None) -> None:
+        """Report the request to the observers and write the access line.
 
-        Work run after the response (a password reset's lookup and email) would otherwise
-        make the logged time tell whether the email exists.
+        The duration ends with the response, not with work after it: work run after the
+        response (a password reset's lookup and email) would otherwise make the logged time
+        tell whether the email exists.
         """
+        seconds = (answered or time.perf_counter()) - started
+        for observe in self.observers:
+            observe(scope, status, seconds)
         if not access_logger.isEnabledFor(logging.INFO):
             return
         client = scope.get("client")
@@ -154,7 +165,7 @@ class HttpGuard:
             "method": scope["method"],
             "path": scope["path"],  # never the query string: links carry tokens there
             "status": status,
-            "duration_ms": round(((answered or time.perf_counter()) - started) * 1000, 1),
+            "duration_ms": round(seconds * 1000, 1),
         }
         access_logger.info(
             '%s "%s %s" %d %.1fms',
