@@ -1,12 +1,14 @@
 """Who is calling: the client's address and user agent, for sessions and the audit log.
 
-The GraphQL view records the caller once per request (``bind_client``); the audit log reads
-it for every event the request writes, so no service has to pass it along. Code that runs
+The GraphQL view records how to tell the caller once per request (``bind_client``); the
+audit log asks for it for every event the request writes, so no service has to pass it
+along. Most requests write no event, so the caller is only worked out when asked for. Code that runs
 outside a request (the command line, the outbox sender) records no client.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -29,14 +31,15 @@ class Client:
         return cls(ip_address, (user_agent or "")[:MAX_USER_AGENT_LENGTH] or None)
 
 
-_current: ContextVar[Client | None] = ContextVar("twofa_client", default=None)
+_current: ContextVar[Callable[[], Client] | None] = ContextVar("twofa_client", default=None)
 
 
-def bind_client(client: Client) -> None:
-    """Record the caller of the request being served (in its own context)."""
+def bind_client(client: Callable[[], Client]) -> None:
+    """Record how to tell the caller of the request being served (in its own context)."""
     _current.set(client)
 
 
 def current_client() -> Client:
     """Return the caller of the request being served (empty outside a request)."""
-    return _current.get() or Client()
+    client = _current.get()
+    return client() if client is not None else Client()

@@ -7,7 +7,6 @@ converts every column from its stored form exactly as the ORM's own queries do.
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -87,7 +86,7 @@ def _remembered(instance: Model) -> _Remembered:
     attributes = dict(instance.__dict__)
     mutable = tuple(name for name, value in attributes.items() if isinstance(value, list | dict))
     for name in mutable:
-        attributes[name] = copy.deepcopy(attributes[name])
+        attributes[name] = _copied(attributes[name])
     return type(instance), attributes, mutable
 
 
@@ -134,5 +133,17 @@ def _copy(model: type[M], attributes: dict[str, Any], mutable: tuple[str, ...]) 
     values = instance.__dict__
     values.update(attributes)
     for name in mutable:
-        values[name] = copy.deepcopy(attributes[name])
+        values[name] = _copied(attributes[name])
     return instance
+
+
+def _copied(value: Any) -> Any:
+    """Copy lists and dictionaries all the way down (the values a row's JSON decodes to).
+
+    ``copy.deepcopy`` does the same for any value, several times slower.
+    """
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    return value

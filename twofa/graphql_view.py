@@ -90,7 +90,7 @@ class GraphQLView(GraphQL[Context, None]):
         context = Context(
             request=request, response=response, deps=self.deps, session=session, viewer=viewer
         )
-        bind_client(context.client)  # the audit log records who made the request
+        bind_client(lambda: context.client)  # the audit log records who made the request
         if viewer is not None and state is not None:
             context.loaders.prime_account(viewer.account)
             context.loaders.prime_two_factor_state(viewer.id, state)
