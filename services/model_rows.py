@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -77,17 +78,32 @@ def _instants(field: Field[Any], value: str | datetime) -> datetime | None:
     return converted
 
 
-_Remembered = tuple[type[Model], dict[str, Any], tuple[str, ...]]
-"""A model, its instance's attributes, and the names of those holding mutable values."""
+@dataclass(frozen=True)
+class _Remembered:
+    """What is remembered of one model instance built from a row."""
+
+    model: type[Model]
+    attributes: dict[str, Any]
+    """The instance's attributes, mutable values copied."""
+    mutable: tuple[str, ...]
+    """The attributes holding lists or dictionaries, copied again for every request."""
+    links: tuple[tuple[str, int], ...]
+    """The attributes holding another model of the same row, and which one (its index)."""
 
 
-def _remembered(instance: Model) -> _Remembered:
+def _remembered(instance: Model, siblings: tuple[Model, ...]) -> _Remembered:
     """Return what to remember of a new instance: its mutable values are copied, not shared."""
     attributes = dict(instance.__dict__)
+    positions = {id(sibling): index for index, sibling in enumerate(siblings)}
+    links = tuple(
+        (name, positions[id(value)])
+        for name, value in attributes.items()
+        if isinstance(value, Model) and id(value) in positions
+    )
     mutable = tuple(name for name, value in attributes.items() if isinstance(value, list | dict))
     for name in mutable:
         attributes[name] = _copied(attributes[name])
-    return type(instance), attributes, mutable
+    return _Remembered(type(instance), attributes, mutable, links)
 
 
 class ConvertedRows:
@@ -99,9 +115,10 @@ class ConvertedRows:
     key and nothing remembered can be stale; the conversion itself is Tortoise's (``build``).
     Each call returns new instances: the remembered attributes are copied in, with fresh
     copies of mutable values (JSON lists and objects, Tortoise's pending-save map), so a
-    request that changes its models changes nothing another request sees. The least
-    recently used rows are forgotten first; a row the driver returns with an unhashable
-    value is converted every time.
+    request that changes its models changes nothing another request sees. References
+    between the models of one row (a session's operator, as ``build_all`` set them) point
+    to the new instances. The least recently used rows are forgotten first; a row the
+    driver returns with an unhashable value is converted every time.
     """
 
     def __init__(self, size: int) -> None:
@@ -112,28 +129,33 @@ class ConvertedRows:
     def models(
         self, raw: tuple[Any, ...], build_all: Callable[[], tuple[Model, ...]]
     ) -> tuple[Model, ...]:
-        """Return new models for ``raw``, built by ``build_all`` unless remembered."""
+        """Return new models for ``raw``, built (and linked) by ``build_all`` unless remembered."""
         try:
             remembered = self._entries.get(raw)
         except TypeError:  # a value that cannot be a key: nothing to remember it by
             return build_all()
         if remembered is None:
             built = build_all()
-            self._entries[raw] = tuple(_remembered(m) for m in built)
+            self._entries[raw] = tuple(_remembered(m, built) for m in built)
             if len(self._entries) > self.size:
                 self._entries.popitem(last=False)
             return built
         self._entries.move_to_end(raw)
-        return tuple(_copy(*entry) for entry in remembered)
+        copies = tuple(_copy(entry) for entry in remembered)
+        for entry, instance in zip(remembered, copies, strict=True):
+            values = instance.__dict__
+            for name, index in entry.links:
+                values[name] = copies[index]
+        return copies
 
 
-def _copy(model: type[M], attributes: dict[str, Any], mutable: tuple[str, ...]) -> M:
-    """Return a new instance of ``model`` with ``attributes``, mutable values copied."""
-    instance = model.__new__(model)
+def _copy(entry: _Remembered) -> Model:
+    """Return a new instance with the remembered attributes, mutable values copied."""
+    instance = entry.model.__new__(entry.model)
     values = instance.__dict__
-    values.update(attributes)
-    for name in mutable:
-        values[name] = _copied(attributes[name])
+    values.update(entry.attributes)
+    for name in entry.mutable:
+        values[name] = _copied(values[name])
     return instance
 
 

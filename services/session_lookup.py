@@ -104,17 +104,18 @@ def _models(statement: _Statement, row: tuple[Any, ...], now: datetime) -> Sessi
 
     def build_all() -> tuple[Model, ...]:
         cut = iter(raw)
-        return tuple(
+        session, operator, account = (
             build(model, columns, datetimes, cut)
             for (_, model), columns, datetimes in zip(
                 _ROWS, statement.columns, statement.datetimes, strict=True
             )
         )
+        operator.account = account
+        session.operator = operator
+        return session, operator, account
 
     built = _converted.models(raw, build_all)  # in the order of _ROWS
-    session, operator, account = cast(tuple[Session, Operator, Account], built)
-    operator.account = account
-    session.operator = operator
+    session, operator, _ = cast(tuple[Session, Operator, Account], built)
     fields = Authenticator._meta.fields_map
     confirmed_at, pending_expires_at = row[statement.width :]
     state = authenticator_state(

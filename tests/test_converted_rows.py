@@ -22,7 +22,10 @@ async def test_each_request_gets_its_own_models_of_a_remembered_row(
     assert first is not None and second is not None
     assert first.session is not second.session and first.operator is not second.operator
     assert first.operator.account is not second.operator.account
-    assert first.session.operator is first.operator
+    for found in (first, second):  # built, then copied: each links its own models
+        assert found.session.operator is found.operator
+        assert found.operator.account.id == found.operator.account_id
+    assert second.operator.account is not first.operator.account
     assert second.session.token_hash == hash_token(token)
     assert (second.operator.email, second.operator.role) == (
         first.operator.email,
