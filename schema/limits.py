@@ -11,7 +11,7 @@ client can branch on (and the depth limit its exact meaning):
 - ``TOO_MANY_ALIASES``: more than ``MAX_ALIASES`` aliased fields (fragments counted where
   they are spread), from Strawberry's ``MaxAliasesLimiter``.
 - ``TOO_MANY_TOKENS``: more than ``MAX_TOKENS`` lexical tokens, from graphql-core's parser
-  option ``max_tokens`` that Strawberry's ``MaxTokensLimiter`` sets; the parser stops there.
+  option ``max_tokens``, set as Strawberry's ``MaxTokensLimiter`` sets it; the parser stops there.
 - ``DOCUMENT_TOO_LARGE``: a document longer than ``MAX_DOCUMENT_LENGTH`` characters, refused
   before it is parsed. Comments and whitespace are no tokens, and the parser cache keeps
   each document's text as its key: without this, a few hundred padded documents would hold
@@ -35,7 +35,7 @@ from graphql import (
     GraphQLSyntaxError,
     ValidationContext,
 )
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter
 
 from schema.cost import cost_refusal
 
@@ -45,6 +45,8 @@ MAX_ALIASES = 30
 """Most aliases one document may use (every aliased attempt is still counted and throttled)."""
 MAX_TOKENS = 2000
 """Most lexical tokens one document may have."""
+PARSED_DOCUMENTS = 256
+"""Parsed documents kept (clients repeat their queries)."""
 MAX_DOCUMENT_LENGTH = 50_000
 """Most characters one document may have (several times any document a client needs)."""
 
@@ -108,28 +110,26 @@ LIMIT_RULES: list[type[ASTValidationRule]] = [
 classes, and the limiter extensions would build new ones for every request."""
 
 
-class DocumentLimits(MaxTokensLimiter):
-    """Every size limit of a document, in one extension: length, tokens, depth, aliases, cost.
+class DocumentLimits(ParserCache):
+    """Every size limit of a document, and its parsing: length, tokens, depth, aliases, cost.
 
     One extension rather than one per limit: Strawberry sets up each extension's hooks on
-    every request, a cost the status query pays in full. The token limit is Strawberry's
-    ``MaxTokensLimiter``, extended; the depth and alias rules are added to the request's
-    validation rules, as ``AddValidationRules`` would; the cost is ``schema.cost``'s.
+    every request, a cost the status query pays in full. It is Strawberry's ``ParserCache``
+    (256 documents), extended: before parsing it refuses an over-long document and gives
+    the parser its token limit (``parse_options["max_tokens"]``, as ``MaxTokensLimiter``
+    does) and validation the depth and alias rules (as ``AddValidationRules`` does). The
+    cost is checked before execution (``schema.cost``).
 
-    The hook is ``on_operation``, around everything: ``ParserCache`` parses while its own
-    ``on_parse`` starts, and an error there leaves the other ``on_parse`` hooks unfinished
-    and propagates through the operation's hooks instead. Without the cache the parse
-    error is put in ``pre_execution_errors``.
+    An error raised while parsing (or the length refusal) leaves the hook; Strawberry answers
+    it as a request error, the parse error with the code it got here.
     """
 
     def __init__(self, max_token_count: int = MAX_TOKENS) -> None:
-        super().__init__(max_token_count=max_token_count)
+        super().__init__(maxsize=PARSED_DOCUMENTS)
+        self.max_token_count = max_token_count
 
-    def on_operation(self) -> Iterator[None]:
-        """Refuse an over-long document unparsed, else limit its tokens, depth and aliases.
-
-        When the parser stopped at the token limit, its error gets the code.
-        """
+    def on_parse(self) -> Iterator[None]:
+        """Refuse an over-long document unparsed, else parse it within the limits."""
         context = self.execution_context
         query = context.query
         if query is not None and len(query) > MAX_DOCUMENT_LENGTH:
@@ -137,14 +137,13 @@ class DocumentLimits(MaxTokensLimiter):
                 f"Document is longer than {MAX_DOCUMENT_LENGTH} characters",
                 extensions={"code": "DOCUMENT_TOO_LARGE"},
             )
+        context.parse_options["max_tokens"] = self.max_token_count
         context.validation_rules = (*context.validation_rules, *LIMIT_RULES)
         try:
-            yield from super().on_operation()
-        except GraphQLError as raised:
+            yield from super().on_parse()
+        except GraphQLSyntaxError as raised:
             self._code(raised)
             raise
-        for error in context.pre_execution_errors or ():
-            self._code(error)
 
     def on_execute(self) -> Iterator[None]:
         """Answer ``QUERY_TOO_COMPLEX`` instead of running an operation that costs too much.
@@ -159,7 +158,7 @@ class DocumentLimits(MaxTokensLimiter):
                 context.result = refusal
         yield
 
-    def _code(self, error: GraphQLError) -> None:
+    def _code(self, error: GraphQLSyntaxError) -> None:
         limit = f"Document contains more than {self.max_token_count} tokens"
-        if isinstance(error, GraphQLSyntaxError) and limit in error.message:
+        if limit in error.message:
             error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}

@@ -37,7 +37,6 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
-    ParserCache,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -116,8 +115,7 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: MaskInternalErrors(should_mask_error=is_internal),
-            DocumentLimits,
-            lambda: ParserCache(maxsize=256),
+            DocumentLimits,  # the parser cache too
             lambda: ValidationCache(maxsize=256),
         ],
     )
