@@ -9,9 +9,9 @@ So ``operators(first: 50) { edges { node { sessions(first: 10) { ... } } } }`` c
 ``@skip``/``@include`` are ignored (worst case). A page size given by a variable counts the
 variable's value, or its default in the operation when the request leaves it out.
 
-``cost_refusal`` runs in the ``on_execute`` hook of ``schema.limits.DocumentLimits``, not as
-a validation rule, because page sizes usually come from variables, which validation does not
-see. It reads the graphql-core schema from
+``CostLimitedValidation`` checks it right after validation, in the same hook, not as a
+validation rule, because page sizes usually come from variables, which validation does not
+see (and validation results are cached per document). It reads the graphql-core schema from
 ``ExecutionContext.schema._schema``, as Strawberry's own validation step does; and setting
 ``execution_context.result`` before yielding is Strawberry's documented way to answer without
 executing, so no resolver (and no database statement) runs for a refused query.
@@ -20,12 +20,11 @@ executing, so no resolver (and no database statement) runs for a refused query.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import (
     DocumentNode,
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -44,6 +43,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 from graphql.utilities import get_operation_ast
+from strawberry.extensions import ValidationCache
 from strawberry.types import ExecutionContext
 
 MAX_NODES = 10_000
@@ -55,14 +55,16 @@ PAGE_FIELDS = ("edges", "nodes")
 """The lists of a connection that are its page, already counted by the connection."""
 
 
+VALIDATED_DOCUMENTS = 256
+"""Validation results kept (as many as the parser cache's documents)."""
 COST_CACHE_SIZE = 256
 """Documents whose page variables are remembered (as many as the parser cache holds)."""
 COSTS_PER_DOCUMENT = 16
 """Distinct page sizes remembered per document; others are counted each time."""
 
 
-def cost_refusal(context: ExecutionContext, max_nodes: int = MAX_NODES) -> ExecutionResult | None:
-    """Return the answer refusing the operation of ``context`` if its cost passes ``max_nodes``.
+def cost_error(context: ExecutionContext, max_nodes: int = MAX_NODES) -> GraphQLError | None:
+    """Return the error refusing the operation of ``context`` if its cost passes ``max_nodes``.
 
     None when it may run. Costs are remembered per document and page sizes (``_prices``), so
     a client repeating its queries is not counted again on every request.
@@ -74,18 +76,39 @@ def cost_refusal(context: ExecutionContext, max_nodes: int = MAX_NODES) -> Execu
     cost = priced.cost(context.schema._schema, context.variables or {})
     if cost <= max_nodes:
         return None
-    return ExecutionResult(
-        data=None,
-        errors=[
-            GraphQLError(
-                f"Query cost {cost} exceeds the limit of {max_nodes}"
-                " nodes (lists count their first/last, 100 when absent,"
-                " multiplied when nested).",
-                priced.operation,
-                extensions={"code": "QUERY_TOO_COMPLEX"},
-            )
-        ],
+    return GraphQLError(
+        f"Query cost {cost} exceeds the limit of {max_nodes}"
+        " nodes (lists count their first/last, 100 when absent,"
+        " multiplied when nested).",
+        priced.operation,
+        extensions={"code": "QUERY_TOO_COMPLEX"},
     )
+
+
+class CostLimitedValidation(ValidationCache):
+    """Strawberry's ``ValidationCache``, then the cost limit, in the one validation hook.
+
+    A valid operation that costs too much is refused the way an invalid one is, before
+    anything runs: its error is the request's only validation error. The body of
+    ``ValidationCache.on_validate`` (0.341.2) is repeated here, with the cost check after it:
+    Strawberry reads ``pre_execution_errors`` once every validation hook has started.
+    """
+
+    def __init__(self, maxsize: int = VALIDATED_DOCUMENTS) -> None:
+        super().__init__(maxsize=maxsize)
+
+    def on_validate(self) -> Iterator[None]:
+        """Validate (cached), then refuse a valid operation over the cost limit."""
+        context = self.execution_context
+        errors = self.cached_validate_document(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        if not errors:
+            refused = cost_error(context)
+            if refused is not None:
+                errors = [refused]
+        context.pre_execution_errors = errors
+        yield
 
 
 class _Priced:

@@ -37,8 +37,6 @@ from graphql import (
 )
 from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter
 
-from schema.cost import cost_refusal
-
 MAX_DEPTH = 10
 """Deepest nesting of fields a document may have (a top-level field is level 1)."""
 MAX_ALIASES = 30
@@ -111,14 +109,14 @@ classes, and the limiter extensions would build new ones for every request."""
 
 
 class DocumentLimits(ParserCache):
-    """Every size limit of a document, and its parsing: length, tokens, depth, aliases, cost.
+    """The size limits of a document, and its parsing: length, tokens, depth and aliases.
 
     One extension rather than one per limit: Strawberry sets up each extension's hooks on
     every request, a cost the status query pays in full. It is Strawberry's ``ParserCache``
     (256 documents), extended: before parsing it refuses an over-long document and gives
     the parser its token limit (``parse_options["max_tokens"]``, as ``MaxTokensLimiter``
     does) and validation the depth and alias rules (as ``AddValidationRules`` does). The
-    cost is checked before execution (``schema.cost``).
+    cost is checked with validation (``schema.cost.CostLimitedValidation``).
 
     An error raised while parsing (or the length refusal) leaves the hook; Strawberry answers
     it as a request error, the parse error with the code it got here.
@@ -144,19 +142,6 @@ class DocumentLimits(ParserCache):
         except GraphQLSyntaxError as raised:
             self._code(raised)
             raise
-
-    def on_execute(self) -> Iterator[None]:
-        """Answer ``QUERY_TOO_COMPLEX`` instead of running an operation that costs too much.
-
-        Setting ``execution_context.result`` before yielding is Strawberry's documented way to
-        answer without executing: no resolver, and no database statement, runs.
-        """
-        context = self.execution_context
-        if context.result is None:
-            refusal = cost_refusal(context)
-            if refusal is not None:
-                context.result = refusal
-        yield
 
     def _code(self, error: GraphQLSyntaxError) -> None:
         limit = f"Document contains more than {self.max_token_count} tokens"

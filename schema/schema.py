@@ -2,18 +2,19 @@
 
 The length, token, depth and alias limits (``schema/limits.py``) and the cost limit
 (``schema/cost.py``) each refuse a document before it runs, with a stable
-``extensions.code``; one extension, ``DocumentLimits``, applies them all. They lean on
+``extensions.code``; ``DocumentLimits`` (the parser cache, extended) and
+``CostLimitedValidation`` (the validation cache, extended) apply them. They lean on
 Strawberry internals, hence the ``strawberry-graphql~=`` pin in ``pyproject.toml``
 (re-read ``strawberry/extensions/query_depth_limiter.py``, ``max_aliases.py``,
-``max_tokens.py``, ``add_validation_rules.py`` and ``validation_cache.py`` before raising
-it):
+``max_tokens.py``, ``add_validation_rules.py``, ``parser_cache.py`` and
+``validation_cache.py`` before raising it):
 
 - ``QueryDepthLimiter`` and ``MaxAliasesLimiter`` are ``AddValidationRules`` subclasses
   whose constructor builds a new rule class (``create_validator``) and keeps it in the
   ``validation_rules`` attribute; ``LIMIT_RULES`` reads that attribute once, at import.
 - ``ValidationCache`` memoises ``validate_document(schema, document, rules)`` with
   ``rules`` the tuple ``execution_context.validation_rules``, which
-  ``DocumentLimits.on_operation`` extends before validation runs, as
+  ``DocumentLimits.on_parse`` extends before validation runs, as
   ``AddValidationRules.on_operation`` does. Rule classes hash by
   identity, so only rule classes built once give cache hits.
 
@@ -37,11 +38,11 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.cost import CostLimitedValidation
 from schema.errors import UNAVAILABLE_MESSAGE
 from schema.limits import DocumentLimits
 from schema.mutation import Mutation
@@ -116,7 +117,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             lambda: MaskInternalErrors(should_mask_error=is_internal),
             DocumentLimits,  # the parser cache too
-            lambda: ValidationCache(maxsize=256),
+            CostLimitedValidation,  # the validation cache too
         ],
     )
 
