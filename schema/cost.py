@@ -12,9 +12,8 @@ variable's value, or its default in the operation when the request leaves it out
 ``CostLimitedValidation`` checks it right after validation, in the same hook, not as a
 validation rule, because page sizes usually come from variables, which validation does not
 see (and validation results are cached per document). It reads the graphql-core schema from
-``ExecutionContext.schema._schema``, as Strawberry's own validation step does; and setting
-``execution_context.result`` before yielding is Strawberry's documented way to answer without
-executing, so no resolver (and no database statement) runs for a refused query.
+``ExecutionContext.schema._schema``, as Strawberry's own validation step does. A refused
+query is answered like an invalid one, so no resolver (and no database statement) runs.
 """
 
 from __future__ import annotations
@@ -89,9 +88,9 @@ class CostLimitedValidation(ValidationCache):
     """Strawberry's ``ValidationCache``, then the cost limit, in the one validation hook.
 
     A valid operation that costs too much is refused the way an invalid one is, before
-    anything runs: its error is the request's only validation error. The body of
-    ``ValidationCache.on_validate`` (0.341.2) is repeated here, with the cost check after it:
-    Strawberry reads ``pre_execution_errors`` once every validation hook has started.
+    anything runs: its error is the request's only validation error. The check runs where
+    ``ValidationCache.on_validate`` yields, once it has set ``pre_execution_errors``:
+    Strawberry reads them when every validation hook has started (0.341.2).
     """
 
     def __init__(self, maxsize: int = VALIDATED_DOCUMENTS) -> None:
@@ -100,15 +99,12 @@ class CostLimitedValidation(ValidationCache):
     def on_validate(self) -> Iterator[None]:
         """Validate (cached), then refuse a valid operation over the cost limit."""
         context = self.execution_context
-        errors = self.cached_validate_document(
-            context.schema._schema, context.graphql_document, context.validation_rules
-        )
-        if not errors:
-            refused = cost_error(context)
-            if refused is not None:
-                errors = [refused]
-        context.pre_execution_errors = errors
-        yield
+        for _ in super().on_validate():  # validated: the cache's errors are set
+            if not context.pre_execution_errors:
+                refused = cost_error(context)
+                if refused is not None:
+                    context.pre_execution_errors = [refused]  # the cache's own list is kept
+            yield
 
 
 class _Priced:

@@ -2,8 +2,8 @@
 
 The GraphQL view records how to tell the caller once per request (``bind_client``); the
 audit log asks for it for every event the request writes, so no service has to pass it
-along. Most requests write no event, so the caller is only worked out when asked for. Code that runs
-outside a request (the command line, the outbox sender) records no client.
+along. Most requests write no event, so the caller is only worked out when asked for.
+Code that runs outside a request (the command line, the outbox sender) records no client.
 """
 
 from __future__ import annotations

@@ -157,3 +157,17 @@ async def test_a_browser_client_may_read_the_refusal(
         )
     assert response.headers["www-authenticate"] == INVALID_TOKEN
     assert "www-authenticate" in response.headers["access-control-expose-headers"].lower()
+
+
+async def test_without_allowed_origins_no_cross_origin_request_is_answered(
+    settings: Settings, clock: FrozenClock, hasher: CountingHasher
+) -> None:
+    async with client_of(replace(settings, cors_origins=()), clock, hasher) as http:
+        refused = await http.options("/graphql", headers=preflight("authorization, content-type"))
+        assert refused.status_code == 405
+        posted = await http.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"Origin": CONSOLE}
+        )
+        assert posted.status_code == 200
+        for response in (refused, posted):
+            assert not any(name.startswith("access-control-") for name in response.headers)

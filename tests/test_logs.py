@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import multiprocessing
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -38,7 +39,7 @@ from tests.support import (
     totp_code,
     verify,
 )
-from twofa.logs import JsonFormatter, RequestIdFilter
+from twofa.logs import JsonFormatter, RequestIdFilter, request_id_from
 from twofa.settings import ConfigurationError, Settings
 
 NEW_PASSWORD = "a brand new password 77"
@@ -232,3 +233,24 @@ async def test_the_logged_duration_ends_with_the_response_not_with_work_after_it
     assert finished == [True]  # the work ran, within the request's handling
     [access] = [r for r in caplog.records if r.name == "twofa.access"]
     assert access.__dict__["duration_ms"] < AFTER_RESPONSE_SECONDS * 1000
+
+
+def _child_request_id(ids: multiprocessing.Queue[str]) -> None:
+    ids.put(request_id_from(None))
+
+
+def test_new_request_ids_are_unique_across_requests_and_forked_workers() -> None:
+    mine = [request_id_from(None) for _ in range(1000)]
+    assert len(set(mine)) == 1000
+    assert all(re.fullmatch(r"[0-9a-f]{32}", made) for made in mine)
+    forked = multiprocessing.get_context("fork")
+    ids: multiprocessing.Queue[str] = forked.Queue()
+    workers = [forked.Process(target=_child_request_id, args=(ids,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    theirs = [ids.get(timeout=30) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    # Each forked worker draws its own random part: its count starts where the parent's was.
+    prefixes = {made[:16] for made in [mine[0], *theirs]}
+    assert len(prefixes) == 3

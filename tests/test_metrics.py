@@ -153,6 +153,19 @@ async def test_graphql_requests_are_counted_by_root_field_and_outcome(
         "/graphql", content=too_large(), headers={"Content-Type": "application/json"}
     )
     assert streamed.status_code == 413
+    declared = await http.post(  # refused on its Content-Length, before the endpoint runs
+        "/graphql", content=b" " * (1024 * 1024 + 1), headers={"Content-Type": "application/json"}
+    )
+    assert declared.status_code == 413
+    not_json = await http.post(
+        "/graphql", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert not_json.status_code == 400
+    over_get = await http.get(  # labelled by the mutation it names, though it never runs
+        "/graphql",
+        params={"query": 'mutation { login(input: {email: "a@b.c", password: "x"}) { outcome } }'},
+    )
+    assert over_get.status_code == 405
     # Client-chosen operation names never become labels, however many there are.
     for n in range(30):
         await gql.post(f"query Flood{n} {{ __typename }}")
@@ -161,20 +174,21 @@ async def test_graphql_requests_are_counted_by_root_field_and_outcome(
     requests = "twofa_graphql_requests_total"
     assert after.moved(before, requests, operation="login", outcome="ok") == 1
     assert after.moved(before, requests, operation="login", outcome="user_error") == 1
-    assert after.moved(before, requests, operation="other", outcome="request_error") == 3
+    assert after.moved(before, requests, operation="login", outcome="request_error") == 1
+    assert after.moved(before, requests, operation="other", outcome="request_error") == 5
     assert after.moved(before, requests, operation="other", outcome="server_error") == 0
     assert after.moved(before, requests, operation="inviteOperator", outcome="request_error") == 1
     assert after.moved(before, requests, operation="viewer", outcome="ok") == 1
     assert after.moved(before, requests, operation="introspection", outcome="ok") == 31
     assert "Flood" not in after.text and "Anything" not in after.text
     assert (
-        after.moved(before, "twofa_graphql_request_duration_seconds_count", operation="login") == 2
+        after.moved(before, "twofa_graphql_request_duration_seconds_count", operation="login") == 3
     )
     assert (
         after.moved(
             before, "twofa_graphql_request_duration_seconds_bucket", operation="login", le="+Inf"
         )
-        == 2
+        == 3
     )
     labels = {dict(labels)["operation"] for (name, labels) in after.samples if name == requests}
     assert labels <= ROOT_FIELDS | {"other", "introspection", "multiple"}

@@ -122,40 +122,15 @@ class GraphQLView(GraphQL[Context, None]):
 
         A mutation sent with GET gets 405 and ``Allow: POST``.
         """
-        result = await self._execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
-        )
-        label = request_label(request_data.query, request_data.operation_name)
-        record_operation(request.state, label, outcome_of(result))
-        return result
-
-    async def _execute_single(
-        self,
-        request: Request,
-        request_adapter: AsyncHTTPRequestAdapter,
-        sub_response: Response,
-        context: Context,
-        root_value: None,
-        request_data: GraphQLRequestData,
-    ) -> ExecutionResult:
         try:
-            return await super().execute_single(
+            result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         except HTTPException as error:
-            refusal = error.__cause__
-            if not (
-                isinstance(refusal, InvalidOperationTypeError)
-                and refusal.operation_type is OperationType.MUTATION
-                and request_adapter.method == "GET"
-            ):
-                raise
-        sub_response.status_code = 405
-        sub_response.headers["allow"] = "POST"
-        message = "Mutations are not allowed with GET: send them with POST."
-        return ExecutionResult(
-            data=None, errors=[GraphQLError(message, extensions={"code": "METHOD_NOT_ALLOWED"})]
-        )
+            result = mutation_over_get(error, request_adapter, sub_response)
+        label = request_label(request_data.query, request_data.operation_name)
+        record_operation(request.state, label, outcome_of(result))
+        return result
 
     def create_response(
         self,
@@ -186,6 +161,28 @@ class GraphQLView(GraphQL[Context, None]):
         response.raw_headers.extend(sub_response.headers.raw)  # WWW-Authenticate, Allow
         response.background = sub_response.background
         return response
+
+
+def mutation_over_get(
+    error: HTTPException, request_adapter: AsyncHTTPRequestAdapter, sub_response: Response
+) -> ExecutionResult:
+    """Answer Strawberry's refusal of a mutation sent with GET: 405, ``Allow: POST``, a code.
+
+    Any other ``HTTPException`` is raised again.
+    """
+    refusal = error.__cause__
+    if not (
+        isinstance(refusal, InvalidOperationTypeError)
+        and refusal.operation_type is OperationType.MUTATION
+        and request_adapter.method == "GET"
+    ):
+        raise error
+    sub_response.status_code = 405
+    sub_response.headers["allow"] = "POST"
+    message = "Mutations are not allowed with GET: send them with POST."
+    return ExecutionResult(
+        data=None, errors=[GraphQLError(message, extensions={"code": "METHOD_NOT_ALLOWED"})]
+    )
 
 
 def decode_request_json(data: str | bytes) -> dict[str, object] | list[object]:
