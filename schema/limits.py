@@ -37,6 +37,8 @@ from graphql import (
 )
 from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter
 
+from schema.password_checks import OnePasswordCheck
+
 MAX_DEPTH = 10
 """Deepest nesting of fields a document may have (a top-level field is level 1)."""
 MAX_ALIASES = 30
@@ -95,6 +97,7 @@ def _depth_message(error: GraphQLError) -> str:
 
 
 LIMIT_RULES: list[type[ASTValidationRule]] = [
+    OnePasswordCheck,
     *(
         coded_rule(rule, "QUERY_TOO_DEEP", _depth_message)
         for rule in QueryDepthLimiter(max_depth=MAX_DEPTH - 1).validation_rules
@@ -104,7 +107,7 @@ LIMIT_RULES: list[type[ASTValidationRule]] = [
         for rule in MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
     ),
 ]
-"""The depth and alias rules, built once: the validation cache is keyed on the rule
+"""The password-check, depth and alias rules, built once: the validation cache is keyed on the rule
 classes, and the limiter extensions would build new ones for every request."""
 
 

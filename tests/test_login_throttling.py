@@ -75,19 +75,14 @@ async def test_a_parallel_burst_against_one_email_hashes_no_more_than_its_limit(
     assert [error_code(a) for a in answers].count("INVALID_CREDENTIALS") == 5
 
 
-async def test_thirty_aliased_logins_in_one_request_hash_no_more_than_the_address_limit(
+async def test_thirty_parallel_logins_from_one_address_hash_no_more_than_its_limit(
     gql: GraphQLClient, hasher: CountingHasher, clock: FrozenClock
 ) -> None:
     await make_team(hasher, clock)
-    fields = "\n".join(
-        f'l{n}: login(input: {{email: "user{n}@acme.example", password: "{WRONG}"}}) '
-        "{ outcome userErrors { code } }"
-        for n in range(30)
-    )
     before = hasher.verifications
-    data = await gql.data(f"mutation {{ {fields} }}")
+    answers = await asyncio.gather(*(gql.login(f"user{n}@acme.example", WRONG) for n in range(30)))
     assert hasher.verifications - before == 20
-    codes = [error_code(data[f"l{n}"]) for n in range(30)]
+    codes = sorted(error_code(answer) for answer in answers)
     assert codes == ["INVALID_CREDENTIALS"] * 20 + ["TOO_MANY_ATTEMPTS"] * 10
 
 

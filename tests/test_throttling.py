@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -136,17 +137,14 @@ async def test_password_guesses_lock_the_email_known_or_not(
     assert (await gql.login(team.admin.email))["outcome"] == "AUTHENTICATED"
 
 
-async def test_aliased_password_guesses_are_each_counted(
+async def test_parallel_password_guesses_are_each_counted(
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
     team = await make_team(hasher, clock)
-    guesses = "\n".join(
-        f'l{n}: login(input: {{email: "{team.basic.email}", password: "guess number {n:04d}"}}) '
-        "{ outcome userErrors { code } }"
-        for n in range(8)
+    answers = await asyncio.gather(
+        *(gql.login(team.basic.email, f"guess number {n:04d}") for n in range(8))
     )
-    data = await gql.data(f"mutation {{ {guesses} }}")
-    codes = [data[f"l{n}"]["userErrors"][0]["code"] for n in range(8)]
+    codes = sorted(answer["userErrors"][0]["code"] for answer in answers)
     assert codes == ["INVALID_CREDENTIALS"] * 5 + ["TOO_MANY_ATTEMPTS"] * 3
 
 
