@@ -8,18 +8,45 @@ its resolver in ``resolvers/<domain>/<name>.py`` decorated with ``mutation``, an
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import strawberry
-from strawberry.permission import BasePermission
+from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.field import StrawberryField
 
 from resolvers.errors import returns_user_errors
+from schema.context import Info
+from schema.errors import unauthenticated
+from services.errors import SessionEnded
 
 PayloadT = TypeVar("PayloadT")
 
 INPUT = strawberry.argument(description="The mutation's arguments, as one input object.")
 """Annotation of every mutation's single ``input`` argument."""
+
+
+class AuthenticatedAfresh(FieldExtension):
+    """Authenticates the caller again before a mutation field runs, before its permissions.
+
+    The mutations of one request run one after another, and the caller's session may end
+    or their role change in between (or meanwhile, in another request): each field is
+    judged by the session and role as they are now. A field whose service finds, at its
+    write, that the session ended (``SessionEnded``) is answered UNAUTHENTICATED, and the
+    rest of the request runs anonymously.
+    """
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        """Authenticate again, then run the field (its permission checks first)."""
+        context = info.context
+        await context.authenticate()
+        try:
+            return await next_(source, info, **kwargs)
+        except SessionEnded as ended:
+            context.end_session()
+            raise unauthenticated() from ended
 
 
 def mutation(
@@ -28,13 +55,20 @@ def mutation(
     description: str,
     permissions: Sequence[type[BasePermission]],
 ) -> Callable[[Callable[..., Awaitable[PayloadT]]], StrawberryField]:
-    """Declare a mutation field whose domain refusals come back as ``payload(userErrors=…)``."""
+    """Declare a mutation field whose domain refusals come back as ``payload(userErrors=…)``.
+
+    The caller is authenticated afresh before the field's permissions are checked (the
+    last field extension runs first).
+    """
 
     def declare(resolver: Callable[..., Awaitable[PayloadT]]) -> StrawberryField:
         field = strawberry.mutation(
             resolver=returns_user_errors(payload)(resolver),
             description=description,
-            permission_classes=list(permissions),
+            extensions=[
+                PermissionExtension([allowed() for allowed in permissions], use_directives=False),
+                AuthenticatedAfresh(),
+            ],
         )
         return cast(StrawberryField, field)
 

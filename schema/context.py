@@ -18,8 +18,12 @@ from schema.errors import unauthenticated
 from schema.loaders import Loaders
 from services.client import Client
 from services.dependencies import Dependencies
+from services.sessions import authenticate
 
 logger = logging.getLogger("twofa.graphql")
+
+INVALID_TOKEN = 'Bearer error="invalid_token"'  # noqa: S105 - a header value, not a secret
+"""``WWW-Authenticate`` of a response to a request whose bearer token was not accepted."""
 
 
 @dataclass
@@ -29,12 +33,36 @@ class Context:
     request: Request
     response: Response
     deps: Dependencies
-    session: Session | None
-    viewer: Operator | None
+    token: str | None
+    """The bearer token the request carries, if any."""
+    session: Session | None = None
+    viewer: Operator | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.deps.clock)
+
+    async def authenticate(self) -> None:
+        """Read the caller's session for the bearer token, now.
+
+        The view does it once the request arrives, and every mutation field again before it
+        runs: a session that ended meanwhile (revoked, its operator deactivated, the policy
+        changed) leaves the rest of the request anonymous, and a demoted administrator's
+        next mutation is checked against the role they have now. A token that names no
+        live session makes the response say so (``WWW-Authenticate``).
+        """
+        if self.token is None:
+            return
+        found = await authenticate(self.token, self.now())
+        if found is None:
+            self.end_session()
+            self.response.headers["www-authenticate"] = INVALID_TOKEN
+            return
+        if self.viewer is not None:  # again: what the request held about them may be stale
+            self.loaders.forget_operator(self.viewer.id)
+        self.session, self.viewer, state = found
+        self.loaders.prime_account(self.viewer.account)
+        self.loaders.prime_two_factor_state(self.viewer.id, state)
 
     def require_viewer(self) -> Operator:
         """Return the signed-in operator, or raise the top-level UNAUTHENTICATED error."""

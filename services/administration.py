@@ -1,6 +1,7 @@
 """What administrators do to their account's two-factor policy.
 
-Every change needs a recent authentication. Whoever the change makes required gets a grace
+Every change needs a recent authentication, and reads its actor again where it writes
+(``services.actors``). Whoever the change makes required gets a grace
 period from that moment (the account's ``gracePeriodHours``); an administrator cannot make
 2FA required of themselves without having it and without a grace period.
 """
@@ -24,6 +25,7 @@ from models import (
     TwoFactorMode,
 )
 from services import audit, sessions
+from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
@@ -60,10 +62,9 @@ async def set_account_default(
         )
     now = deps.now()
     async with in_transaction():
-        account = await Account.filter(id=actor.account_id).select_for_update().get()
+        me = await hold_actor(actor, session, now, administrator=True)
+        account = me.account
         previous = account.two_factor_default
-        # The actor as stored now (an earlier mutation of this request may have changed it).
-        me = await Operator.filter(id=actor.id).select_for_update().get()
         my_mode = _mode_of(me.two_factor_override, mode, me)
         my_since = _required_since(me, _mode_of(me.two_factor_override, previous, me), my_mode, now)
         _ensure_no_self_lockout(me, my_mode, my_since, grace_period_hours, now)
@@ -83,7 +84,7 @@ async def set_account_default(
         await audit.record(
             AuditEventKind.ACCOUNT_DEFAULT_CHANGED,
             account_id=account.id,
-            actor_id=actor.id,
+            actor_id=me.id,
             now=now,
             details={
                 "from": previous.value,
@@ -109,15 +110,16 @@ async def set_override(
     ensure_recent_authentication(deps, session)
     now = deps.now()
     async with in_transaction():
-        # Locked first, as setAccountTwoFactorDefault does: the two take turns.
-        account = await Account.filter(id=actor.account_id).select_for_update().get()
-        operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
+        # The account first, as setAccountTwoFactorDefault holds it: the two take turns.
+        me = await hold_actor(actor, session, now, administrator=True)
+        account = me.account
+        operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
         default = account.two_factor_default
         after = _mode_of(mode, default, operator)
         since = _required_since(
             operator, _mode_of(operator.two_factor_override, default, operator), after, now
         )
-        if operator.id == actor.id:
+        if operator.id == me.id:
             _ensure_no_self_lockout(
                 operator, after, since, account.two_factor_grace_period_hours, now
             )
@@ -127,8 +129,8 @@ async def set_override(
         await operator.save(update_fields=["two_factor_override", "two_factor_required_since"])
         await audit.record(
             AuditEventKind.OVERRIDE_SET if mode is not None else AuditEventKind.OVERRIDE_CLEARED,
-            account_id=actor.account_id,
-            actor_id=actor.id,
+            account_id=account.id,
+            actor_id=me.id,
             target_id=operator.id,
             now=now,
             details={
@@ -151,7 +153,8 @@ async def reset_two_factor(
     ensure_recent_authentication(deps, session)
     now = deps.now()
     async with in_transaction():
-        operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
+        me = await hold_actor(actor, session, now, administrator=True)
+        operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
         await Authenticator.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
         await OneTimeToken.filter(
@@ -164,12 +167,12 @@ async def reset_two_factor(
         await sessions.revoke_operator_sessions(operator.id)
         await audit.record(
             AuditEventKind.TWO_FACTOR_RESET,
-            account_id=actor.account_id,
-            actor_id=actor.id,
+            account_id=me.account_id,
+            actor_id=me.id,
             target_id=operator.id,
             now=now,
         )
-        await notify(deps, MailKind.TWO_FACTOR_RESET, operator, now, admin_name=actor.name)
+        await notify(deps, MailKind.TWO_FACTOR_RESET, operator, now, admin_name=me.name)
     return operator
 
 

@@ -25,6 +25,7 @@ from models import (
     TwoFactorMode,
 )
 from services import audit, qr, recovery_codes, sessions, tokens, totp
+from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.client import Client
 from services.dependencies import Dependencies
@@ -138,8 +139,11 @@ async def start(deps: Dependencies, operator: Operator, proof: Proof) -> Enrollm
     expires_at = now + PENDING_LIFETIME
     try:
         async with in_transaction():
-            # Lock the operator so that concurrent starts replace one another in turn.
-            await Operator.filter(id=operator.id).select_for_update().first()
+            # Hold the operator so that concurrent starts replace one another in turn.
+            if isinstance(proof, Session):
+                await hold_actor(operator, proof, now)
+            else:
+                await Operator.filter(id=operator.id).select_for_update(no_key=True).first()
             await Authenticator.filter(operator_id=operator.id, confirmed_at__isnull=True).delete()
             await Authenticator.create(
                 operator_id=operator.id,
@@ -202,10 +206,13 @@ async def confirm(
         async with in_transaction():
             # The policy may have changed while the code was checked: decide again, holding the
             # account and the operator (a policy change takes the account row first, too).
-            await Account.filter(id=operator.account_id).select_for_update().first()
-            current = await Operator.filter(id=operator.id).select_for_update().get()
-            if isinstance(proof, Session) and (await policy_of(current, now)).setup_required:
-                raise _LinkNowRequired
+            await Account.filter(id=operator.account_id).select_for_update(no_key=True).first()
+            if isinstance(proof, Session):
+                current = await hold_actor(operator, proof, now)
+                if (await policy_of(current, now)).setup_required:
+                    raise _LinkNowRequired
+            else:
+                await Operator.filter(id=operator.id).select_for_update(no_key=True).first()
             activated = await Authenticator.filter(id=pending.id, confirmed_at__isnull=True).update(
                 confirmed_at=now, pending_expires_at=None, last_used_step=step
             )

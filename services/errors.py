@@ -75,6 +75,13 @@ class Forbidden(Exception):
     """The caller is signed in but their role does not allow the action."""
 
 
+class SessionEnded(Exception):
+    """The caller's session ended while their request ran.
+
+    Revoked, expired, no longer satisfying the policy, or its operator deactivated.
+    """
+
+
 DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     DBConnectionError,
     OperationalError,

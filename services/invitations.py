@@ -14,6 +14,7 @@ from mail.messages import MailKind
 from mail.outbox import INVITATION_PATH
 from models import OneTimeToken, Operator, OperatorRole, OperatorStatus, Session, TokenPurpose
 from services import audit, sessions, tokens
+from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.client import Client
 from services.dependencies import Dependencies
@@ -102,15 +103,16 @@ async def invite(
     folded = email_key(email)
     try:
         async with in_transaction():
+            me = await hold_actor(actor, session, now, administrator=True)
             operator = (
-                await Operator.filter(account_id=actor.account_id, email_folded=folded)
-                .select_for_update()
+                await Operator.filter(account_id=me.account_id, email_folded=folded)
+                .select_for_update(no_key=True)
                 .first()
             )
             resent = operator is not None
             if operator is None:
                 operator = await Operator.create(
-                    account_id=actor.account_id,
+                    account_id=me.account_id,
                     email=email,
                     email_key=unclaimed_email_key(),
                     email_folded=folded,
@@ -121,7 +123,7 @@ async def invite(
                     uses_single_sign_on=uses_single_sign_on,
                     created_at=now,
                     invited_at=now,
-                    invited_by_id=actor.id,
+                    invited_by_id=me.id,
                 )
             elif operator.status is not OperatorStatus.INVITED:
                 raise _email_taken()
@@ -129,7 +131,7 @@ async def invite(
                 operator.email, operator.name, operator.role = email, name, role
                 operator.name_key = name_key(name)
                 operator.uses_single_sign_on = uses_single_sign_on
-                operator.invited_at, operator.invited_by_id = now, actor.id
+                operator.invited_at, operator.invited_by_id = now, me.id
                 await operator.save(
                     update_fields=[
                         "email",
@@ -141,7 +143,7 @@ async def invite(
                         "invited_by_id",
                     ]
                 )
-            await _send(deps, actor, operator, now, resent=resent)
+            await _send(deps, me, operator, now, resent=resent)
     except IntegrityError as error:  # the email was taken concurrently
         raise _email_taken() from error
     return operator
@@ -191,7 +193,7 @@ async def _open_invitation(actor: Operator, operator_id: int | None) -> Operator
         await Operator.filter(
             id=operator_id, account_id=actor.account_id, status=OperatorStatus.INVITED
         )
-        .select_for_update()
+        .select_for_update(no_key=True)
         .first()
     )
     if operator is None:
@@ -210,10 +212,11 @@ async def resend(
     ensure_recent_authentication(deps, session)
     now = deps.now()
     async with in_transaction():
-        operator = await _open_invitation(actor, operator_id)
-        operator.invited_at, operator.invited_by_id = now, actor.id
+        me = await hold_actor(actor, session, now, administrator=True)
+        operator = await _open_invitation(me, operator_id)
+        operator.invited_at, operator.invited_by_id = now, me.id
         await operator.save(update_fields=["invited_at", "invited_by_id"])
-        await _send(deps, actor, operator, now, resent=True)
+        await _send(deps, me, operator, now, resent=True)
     return operator
 
 
@@ -229,11 +232,12 @@ async def revoke(
     ensure_recent_authentication(deps, session)
     now = deps.now()
     async with in_transaction():
-        operator = await _open_invitation(actor, operator_id)
+        me = await hold_actor(actor, session, now, administrator=True)
+        operator = await _open_invitation(me, operator_id)
         await audit.record(
             AuditEventKind.INVITATION_REVOKED,
-            account_id=actor.account_id,
-            actor_id=actor.id,
+            account_id=me.account_id,
+            actor_id=me.id,
             target_id=operator.id,
             now=now,
             details={"email": operator.email, "name": operator.name, "role": operator.role.value},
@@ -271,7 +275,9 @@ async def accept(
         password_hash = await deps.hasher.hash(password)
     async with in_transaction():
         # The operator first, then the token: resending and revoking lock in this order too.
-        operator = await Operator.filter(id=invitation.operator_id).select_for_update().first()
+        operator = (
+            await Operator.filter(id=invitation.operator_id).select_for_update(no_key=True).first()
+        )
         if operator is None or operator.status is not OperatorStatus.INVITED:  # revoked meanwhile
             raise tokens.token_invalid(TOKEN_FIELD)
         await tokens.consume(invitation, TOKEN_FIELD)

@@ -69,7 +69,7 @@ async def _still_verified(operator: Operator) -> None:
     """
     current = (
         await Operator.filter(id=operator.id, password_hash=operator.password_hash)
-        .select_for_update()
+        .select_for_update(no_key=True)
         .first()
     )
     if current is None:

@@ -5,21 +5,25 @@ one active administrator who signs in here (not through single sign-on): demotin
 deactivating the last one is LAST_ADMINISTRATOR. Each
 change holds the account's row while it counts administrators and writes, so changes to one
 account take turns (two administrators demoting each other at once cannot both succeed),
-and the acting administrator is read again under that lock: one who lost the role (or was
-deactivated) meanwhile is refused as any non-administrator is.
+and the acting administrator is read again under that lock (``services.actors``): one who
+lost the role meanwhile is refused as any non-administrator is, one whose session ended
+(deactivated, signed out) as any anonymous caller.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import Account, OneTimeToken, Operator, OperatorRole, OperatorStatus, Session
+from models import OneTimeToken, Operator, OperatorRole, OperatorStatus, Session
 from services import audit, operator_locks, sessions
+from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
-from services.errors import DomainError, ErrorCode, Forbidden, not_found
-from services.operators import is_administrator, require_administrator
+from services.errors import DomainError, ErrorCode
+from services.operators import is_administrator, operator_in_account, require_administrator
 from services.reauthentication import ensure_recent_authentication
 from services.validation import unclaimed_email_key
 
@@ -40,26 +44,19 @@ def _begin(deps: Dependencies, actor: Operator, session: Session) -> None:
     ensure_recent_authentication(deps, session)
 
 
-async def _hold_account(actor: Operator, operator_id: int | None) -> Operator:
-    """Hold the account, then return the target operator of that account, held too.
+async def _hold_account(
+    actor: Operator, session: Session, operator_id: int | None, now: datetime
+) -> tuple[Operator, Operator]:
+    """Hold the account and the actor, then the target operator of that account.
 
-    Call it first inside the change's transaction. Raises Forbidden unless the actor is still
-    an active administrator, and NOT_FOUND for an operator outside the account.
+    Call it first inside the change's transaction; returns the actor and the target as
+    stored. Raises SessionEnded or Forbidden unless the actor is still signed in as an
+    active administrator (``services.actors``), and NOT_FOUND for an operator outside the
+    account.
     """
-    await Account.filter(id=actor.account_id).select_for_update().get()
-    me = await Operator.get_or_none(id=actor.id)
-    if me is None or me.status is not OperatorStatus.ACTIVE or not is_administrator(me):
-        raise Forbidden("Only administrators may do this.")
-    if operator_id is None:
-        raise not_found(OPERATOR_ID_FIELD)
-    operator = (
-        await Operator.filter(id=operator_id, account_id=actor.account_id)
-        .select_for_update()
-        .first()
-    )
-    if operator is None:
-        raise not_found(OPERATOR_ID_FIELD)
-    return operator
+    me = await hold_actor(actor, session, now, administrator=True)
+    operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
+    return me, operator
 
 
 async def _ensure_another_administrator(operator: Operator) -> None:
@@ -106,7 +103,7 @@ async def change_role(
     _begin(deps, actor, session)
     now = deps.now()
     async with in_transaction():
-        operator = await _hold_account(actor, operator_id)
+        me, operator = await _hold_account(actor, session, operator_id, now)
         previous = operator.role
         if previous is role:
             return operator
@@ -116,8 +113,8 @@ async def change_role(
         await operator.save(update_fields=["role"])
         await audit.record(
             AuditEventKind.ROLE_CHANGED,
-            account_id=actor.account_id,
-            actor_id=actor.id,
+            account_id=me.account_id,
+            actor_id=me.id,
             target_id=operator.id,
             now=now,
             details={"from": previous.value, "to": role.value},
@@ -139,7 +136,7 @@ async def deactivate(
     _begin(deps, actor, session)
     now = deps.now()
     async with in_transaction():
-        operator = await _hold_account(actor, operator_id)
+        me, operator = await _hold_account(actor, session, operator_id, now)
         if operator.status is OperatorStatus.DEACTIVATED:
             return operator
         if operator.status is not OperatorStatus.ACTIVE:
@@ -156,8 +153,8 @@ async def deactivate(
         await OneTimeToken.filter(operator_id=operator.id).delete()
         await audit.record(
             AuditEventKind.OPERATOR_DEACTIVATED,
-            account_id=actor.account_id,
-            actor_id=actor.id,
+            account_id=me.account_id,
+            actor_id=me.id,
             target_id=operator.id,
             now=now,
             details={"sessionsEnded": ended},
@@ -179,7 +176,7 @@ async def reactivate(
     now = deps.now()
     try:
         async with in_transaction():
-            operator = await _hold_account(actor, operator_id)
+            me, operator = await _hold_account(actor, session, operator_id, now)
             if operator.status is OperatorStatus.ACTIVE:
                 return operator
             if operator.status is not OperatorStatus.DEACTIVATED:
@@ -196,8 +193,8 @@ async def reactivate(
             await operator.save(update_fields=["status", "email_key"])
             await audit.record(
                 AuditEventKind.OPERATOR_REACTIVATED,
-                account_id=actor.account_id,
-                actor_id=actor.id,
+                account_id=me.account_id,
+                actor_id=me.id,
                 target_id=operator.id,
                 now=now,
             )
@@ -221,12 +218,12 @@ async def unlock(
     _begin(deps, actor, session)
     now = deps.now()
     async with in_transaction():
-        operator = await _hold_account(actor, operator_id)
+        me, operator = await _hold_account(actor, session, operator_id, now)
         lifted = await operator_locks.clear(operator.id, operator.email_key, now)
         await audit.record(
             AuditEventKind.OPERATOR_UNLOCKED,
-            account_id=actor.account_id,
-            actor_id=actor.id,
+            account_id=me.account_id,
+            actor_id=me.id,
             target_id=operator.id,
             now=now,
             details={"lockedUntil": lifted.isoformat() if lifted is not None else None},

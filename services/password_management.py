@@ -16,6 +16,7 @@ from mail.messages import MailKind
 from mail.outbox import PASSWORD_RESET_PATH
 from models import OneTimeToken, Operator, OperatorStatus, Session, TokenPurpose
 from services import audit, sessions, tokens
+from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
 from services.notifications import notify
@@ -62,14 +63,15 @@ async def change_password(
     )
     password_hash = await deps.hasher.hash(new_password)
     async with in_transaction():
-        ended = await _set_password(operator, password_hash, keep_session_id=session.id)
+        me = await hold_actor(operator, session, now)
+        ended = await _set_password(me, password_hash, keep_session_id=session.id)
         await audit.record_own(
-            AuditEventKind.PASSWORD_CHANGED, operator, now, details={"sessionsEnded": ended}
+            AuditEventKind.PASSWORD_CHANGED, me, now, details={"sessionsEnded": ended}
         )
         await notify(
             deps,
             MailKind.PASSWORD_CHANGED,
-            operator,
+            me,
             now,
             how="from your settings",
             sessions="Your other sessions were ended; the one you used stays signed in.",
@@ -104,7 +106,7 @@ async def send_reset_link(deps: Dependencies, key: str) -> None:
         return
     async with in_transaction():
         # Holding the operator, concurrent requests decide one after the other.
-        await Operator.filter(id=operator.id).select_for_update().first()
+        await Operator.filter(id=operator.id).select_for_update(no_key=True).first()
         recent = await OneTimeToken.exists(
             operator_id=operator.id,
             purpose=TokenPurpose.PASSWORD_RESET,
@@ -140,7 +142,7 @@ async def reset_password(deps: Dependencies, token: str, new_password: str) -> O
     password_hash = await deps.hasher.hash(new_password)
     async with in_transaction():
         await tokens.consume(row, TOKEN_FIELD)
-        operator = await Operator.filter(id=row.operator_id).select_for_update().get()
+        operator = await Operator.filter(id=row.operator_id).select_for_update(no_key=True).get()
         if operator.status is not OperatorStatus.ACTIVE or operator.uses_single_sign_on:
             raise tokens.token_invalid(TOKEN_FIELD)
         ended = await _set_password(operator, password_hash, keep_session_id=None)

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from models import Operator, Session
 from services import audit, second_factor, sessions, throttle
+from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
@@ -77,8 +78,9 @@ async def reauthenticate(
     )
     if operator.two_factor_configured_at is None:
         async with in_transaction():
+            me = await hold_actor(operator, session, now)
             await sessions.add_method(session, AuthenticationMethod.PASSWORD, now)
-            await _audit(operator, AuthenticationMethod.PASSWORD, now)
+            await _audit(me, AuthenticationMethod.PASSWORD, now)
         return session
     if not code:
         raise DomainError(
@@ -88,8 +90,9 @@ async def reauthenticate(
         )
 
     async def renew(method: AuthenticationMethod) -> None:
+        me = await hold_actor(operator, session, now)
         await sessions.add_method(session, method, now)
-        await _audit(operator, method, now)
+        await _audit(me, method, now)
 
     await second_factor.check(deps, operator, code, now, then=renew)
     return session

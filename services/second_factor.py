@@ -125,6 +125,7 @@ async def _with_totp(
         if result.verdict is totp.Verdict.ALREADY_USED or result.step is None:
             raise code_already_used()
         async with in_transaction():
+            await _hold_operator(operator)
             recorded = await Authenticator.filter(
                 id=authenticator.id, last_used_step__lt=result.step
             ).update(last_used_step=result.step)
@@ -153,6 +154,7 @@ async def _with_recovery_code(
     if code_id is None:
         raise invalid_code()
     async with in_transaction():
+        await _hold_operator(operator)
         if not await recovery_codes.spend(code_id, now):
             raise invalid_code()
         remaining = (await recovery_codes.remaining_by_operator([operator.id]))[operator.id]
@@ -161,3 +163,13 @@ async def _with_recovery_code(
         )
         await notify(deps, MailKind.RECOVERY_CODE_USED, operator, now, remaining=str(remaining))
         return await then(AuthenticationMethod.RECOVERY_CODE)
+
+
+async def _hold_operator(operator: Operator) -> None:
+    """Hold the operator's row first in the transaction that spends a code.
+
+    Changes take the operator's row before the rows of their 2FA (``services.actors``), and
+    what ``then`` does may read the operator again under that lock: taking it first keeps
+    the order, so a reset or deactivation running beside this never waits in a cycle.
+    """
+    await Operator.filter(id=operator.id).select_for_update(no_key=True).first()

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from mail.messages import MailKind
 from models import Authenticator, Operator, RecoveryCode, Session, TwoFactorMode
 from services import audit, recovery_codes, second_factor, sessions
+from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
@@ -44,6 +45,7 @@ async def disable(deps: Dependencies, operator: Operator, session: Session, code
         )
 
     async def remove(_: AuthenticationMethod) -> None:
+        await hold_actor(operator, session, now)
         await Authenticator.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
         await Operator.filter(id=operator.id).update(two_factor_configured_at=None)
@@ -66,6 +68,7 @@ async def regenerate_recovery_codes(
     await second_factor.check(deps, operator, code, now, then=second_factor.accepted)
     codes, hashes = await recovery_codes.generate(deps.box)
     async with in_transaction():
+        await hold_actor(operator, session, now)
         await recovery_codes.store(operator.id, hashes)
         await audit.record_own(AuditEventKind.RECOVERY_CODES_REGENERATED, operator, now)
     return codes

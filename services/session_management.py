@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models import Operator, Session
 from services import audit, sessions
+from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.dependencies import Dependencies
 from services.errors import not_found
@@ -57,13 +58,15 @@ async def revoke_session(
 ) -> Session:
     """End one session the actor may see; return it (its row is gone)."""
     ensure_recent_authentication(deps, current)
-    target = await visible_session(actor, session_id, deps.now())
-    if target is None:
-        raise not_found(SESSION_ID_FIELD)
     now = deps.now()
     async with in_transaction():
+        # Whose sessions the actor sees is decided by their role as stored now.
+        me = await hold_actor(actor, current, now)
+        target = await visible_session(me, session_id, now)
+        if target is None:
+            raise not_found(SESSION_ID_FIELD)
         await sessions.revoke_session(target.id)
-        await _audit(actor, target.operator, 1, now)
+        await _audit(me, target.operator, 1, now)
     return target
 
 
@@ -76,17 +79,18 @@ async def revoke_operator_sessions(
     Returns the operator and how many sessions ended.
     """
     ensure_recent_authentication(deps, current)
-    if operator_id == actor.id:
-        operator = actor
-    elif is_administrator(actor):
-        operator = await operator_in_account(actor, operator_id, OPERATOR_ID_FIELD)
-    else:
+    if operator_id != actor.id and not is_administrator(actor):
         raise not_found(OPERATOR_ID_FIELD)
     now = deps.now()
     async with in_transaction():
-        keep = current.id if operator.id == actor.id else None
+        if operator_id == actor.id:
+            operator = me = await hold_actor(actor, current, now)
+        else:
+            me = await hold_actor(actor, current, now, administrator=True)
+            operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
+        keep = current.id if operator.id == me.id else None
         count = await sessions.revoke_operator_sessions(operator.id, keep_session_id=keep)
-        await _audit(actor, operator, count, now)
+        await _audit(me, operator, count, now)
     return operator, count
 
 

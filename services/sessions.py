@@ -113,6 +113,20 @@ def satisfies_policy(session: Session, operator: Operator, now: datetime) -> boo
     return requires_setup(mode, state) and setup_deadline(grace) is not None
 
 
+def accepts(session: Session, operator: Operator, now: datetime) -> bool:
+    """Tell whether a live session may act for its operator now.
+
+    The one rule of both authentication and the check at a change's write
+    (``services.actors``): the operator must be active, sign in here (not through single
+    sign-on), and the session must satisfy their policy. ``operator.account`` must be loaded.
+    """
+    return (
+        operator.status is OperatorStatus.ACTIVE
+        and not operator.uses_single_sign_on
+        and satisfies_policy(session, operator, now)
+    )
+
+
 class Authenticated(NamedTuple):
     """A request's caller: their live session, the operator and their two-factor state."""
 
@@ -135,11 +149,7 @@ async def authenticate(token: str, now: datetime) -> Authenticated | None:
     if found is None:
         return None
     session, operator = found.session, found.operator
-    if (
-        operator.status is not OperatorStatus.ACTIVE
-        or operator.uses_single_sign_on
-        or not satisfies_policy(session, operator, now)
-    ):
+    if not accepts(session, operator, now):
         return None
     if session.last_used_at <= now - LAST_USED_PRECISION:
         await Session.filter(id=session.id, last_used_at=session.last_used_at).update(

@@ -17,13 +17,17 @@ from starlette.applications import Starlette
 from bench.smtp import MailSink, SmtpServer
 from services.clock import FrozenClock
 from services.encryption import generate_key
-from services.passwords import Argon2Parameters
-from tests.support import PUBLIC_URL, START, CountingHasher, Delivery, GraphQLClient, running_app
+from tests.support import (
+    CHEAP_ARGON2,
+    PUBLIC_URL,
+    START,
+    CountingHasher,
+    Delivery,
+    GraphQLClient,
+    running_app,
+)
 from twofa.database import apply_migrations
 from twofa.settings import Settings
-
-CHEAP_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=256, parallelism=1)
-"""argon2id at its cheapest, so that hashing does not dominate the suite's time."""
 
 
 def _with_database(url: str, name: str) -> str:

@@ -31,7 +31,7 @@ from models import Account, Operator, OperatorRole, OperatorStatus, OutboxMessag
 from schema.ids import encode_id
 from services.accounts import create_account
 from services.clock import Clock
-from services.passwords import PasswordHasher
+from services.passwords import Argon2Parameters, PasswordHasher
 from services.sessions import AuthenticationMethod, start_session
 from services.validation import email_key, name_key, unclaimed_email_key
 from twofa.app import create_app
@@ -43,6 +43,10 @@ PASSWORD = "correct horse battery staple"
 PUBLIC_URL = "https://twofa.test"
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 """Where every test's clock starts (a Monday morning)."""
+
+
+CHEAP_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=256, parallelism=1)
+"""argon2id at its cheapest, so that hashing does not dominate the suite's time."""
 
 
 class CountingHasher(PasswordHasher):

@@ -355,12 +355,18 @@ async def test_a_policy_change_during_confirmation_is_seen_before_it_activates(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     team = await make_team(hasher, clock)
-    basic = await session_for(team.basic, clock, methods=PASSWORD_ONLY)
+    # A session that proved the mailbox (it may enroll directly while 2FA is optional).
+    basic = await session_for(team.basic, clock, methods=[AuthenticationMethod.INVITATION])
     started = (await gql.data(START_ENROLLMENT, token=basic))["startTwoFactorEnrollment"]
     generate = recovery_codes.generate
 
     async def policy_changes_meanwhile(box: SecretBox) -> tuple[list[str], list[str]]:
-        await set_default(team, TwoFactorMode.REQUIRED)  # commits while the codes are made
+        # Commits while the codes are made: required, with a grace period that keeps the
+        # session alive but demands the emailed link for setup.
+        await set_default(team, TwoFactorMode.REQUIRED)
+        team.account.two_factor_grace_period_hours = 24
+        await team.account.save(update_fields=["two_factor_grace_period_hours"])
+        await Operator.filter(id=team.basic.id).update(two_factor_required_since=clock.now())
         return await generate(box)
 
     monkeypatch.setattr("services.enrollment.recovery_codes.generate", policy_changes_meanwhile)

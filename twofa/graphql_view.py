@@ -46,7 +46,6 @@ from schema.schema import schema
 from services.client import bind_client
 from services.dependencies import Dependencies
 from services.errors import DATABASE_UNAVAILABLE
-from services.sessions import authenticate
 from twofa.graphiql.page import graphiql_page
 from twofa.graphql_metrics import outcome_of, record_operation, record_page, request_label
 
@@ -57,8 +56,6 @@ JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays and objects a request's JSON may have."""
-INVALID_TOKEN = 'Bearer error="invalid_token"'  # noqa: S105 - a header value, not a secret
-"""``WWW-Authenticate`` of a response to a request whose bearer token was not accepted."""
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -75,25 +72,14 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context, authenticating the ``Authorization: Bearer`` token."""
         response.media_type = negotiate(request.headers.get("accept"))
-        session = viewer = state = None
         token = bearer_token(request.headers.get("authorization"))
-        if token is not None:
-            try:
-                found = await authenticate(token, self.deps.clock.now())
-            except DATABASE_UNAVAILABLE as error:
-                logger.error("Database unavailable while authenticating: %r", error)
-                raise HTTPException(503, UNAVAILABLE_MESSAGE) from error
-            if found is not None:
-                session, viewer, state = found
-            else:
-                response.headers["www-authenticate"] = INVALID_TOKEN
-        context = Context(
-            request=request, response=response, deps=self.deps, session=session, viewer=viewer
-        )
+        context = Context(request=request, response=response, deps=self.deps, token=token)
+        try:
+            await context.authenticate()
+        except DATABASE_UNAVAILABLE as error:
+            logger.error("Database unavailable while authenticating: %r", error)
+            raise HTTPException(503, UNAVAILABLE_MESSAGE) from error
         bind_client(lambda: context.client)  # the audit log records who made the request
-        if viewer is not None and state is not None:
-            context.loaders.prime_account(viewer.account)
-            context.loaders.prime_two_factor_state(viewer.id, state)
         return context
 
     async def render_graphql_ide(self, request: Request) -> Response:
