@@ -65,6 +65,8 @@ async def set_account_default(
         me = await hold_actor(actor, session, now, administrator=True)
         account = me.account
         previous = account.two_factor_default
+        # Sessions that lapsed under the old policy (a grace period that ran out) stay ended.
+        await sessions.end_sessions_failing_policy(account, now)
         my_mode = _mode_of(me.two_factor_override, mode, me)
         my_since = _required_since(me, _mode_of(me.two_factor_override, previous, me), my_mode, now)
         _ensure_no_self_lockout(me, my_mode, my_since, grace_period_hours, now)
@@ -81,6 +83,7 @@ async def set_account_default(
         account.two_factor_default = mode
         account.two_factor_grace_period_hours = grace_period_hours
         await account.save(update_fields=["two_factor_default", "two_factor_grace_period_hours"])
+        await sessions.end_sessions_failing_policy(account, now)
         await audit.record(
             AuditEventKind.ACCOUNT_DEFAULT_CHANGED,
             account_id=account.id,
@@ -114,6 +117,8 @@ async def set_override(
         me = await hold_actor(actor, session, now, administrator=True)
         account = me.account
         operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
+        # Sessions that lapsed under the old policy (a grace period that ran out) stay ended.
+        await sessions.end_sessions_failing_policy(account, now, operator_id=operator.id)
         default = account.two_factor_default
         after = _mode_of(mode, default, operator)
         since = _required_since(
@@ -127,6 +132,7 @@ async def set_override(
         operator.two_factor_override = mode
         operator.two_factor_required_since = since
         await operator.save(update_fields=["two_factor_override", "two_factor_required_since"])
+        await sessions.end_sessions_failing_policy(account, now, operator_id=operator.id)
         await audit.record(
             AuditEventKind.OVERRIDE_SET if mode is not None else AuditEventKind.OVERRIDE_CLEARED,
             account_id=account.id,

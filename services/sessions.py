@@ -3,7 +3,10 @@
 A session is accepted only while it satisfies its operator's policy: under REQUIRED it must
 have been established with a second factor, or the operator must be inside their grace
 period. The check runs on every request from the one row read to authenticate it, so a
-change of policy ends non-compliant sessions at once, in every process, without a write.
+change of policy ends non-compliant sessions at once, in every process. A session refused
+once is ended for good: every policy change deletes the sessions that its old policy no
+longer accepted (a grace period may have run out since) and those its new one does not, so
+relaxing the policy later finds nothing to bring back.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import NamedTuple
 
 from tortoise.transactions import in_transaction
 
-from models import Operator, OperatorStatus, Session, TwoFactorMode
+from models import Account, Operator, OperatorStatus, Session, TwoFactorMode
 from services import audit
 from services.audit import AuditEventKind
 from services.client import Client
@@ -178,6 +181,31 @@ async def drop_second_factors(operator_id: int) -> None:
         kept = [m for m in session.authentication_methods if m not in SECOND_FACTORS]
         if kept != session.authentication_methods:
             await Session.filter(id=session.id).update(authentication_methods=kept)
+
+
+async def end_sessions_failing_policy(
+    account: Account, now: datetime, *, operator_id: int | None = None
+) -> int:
+    """End, for good, the live sessions that their operator's policy no longer accepts.
+
+    A session refused once must never come back: call this in a policy change's
+    transaction both before the change (a grace period that ran out since, unnoticed) and
+    after it (what the change itself ends), so that relaxing the policy or granting a grace
+    period later finds nothing left to accept. ``account`` is the operators' account as the
+    change holds it (locked, with the facts to judge by); ``operator_id`` narrows it to one
+    operator. Returns how many sessions ended.
+    """
+    query = Session.filter(operator__account_id=account.id, expires_at__gt=now)
+    if operator_id is not None:
+        query = query.filter(operator_id=operator_id)
+    ended: list[int] = []
+    for session in await query.select_related("operator"):
+        session.operator.account = account
+        if not accepts(session, session.operator, now):
+            ended.append(session.id)
+    if ended:
+        await Session.filter(id__in=ended).delete()
+    return len(ended)
 
 
 async def revoke_session(session_id: int) -> None:

@@ -241,6 +241,14 @@ async def test_a_policy_change_on_one_server_ends_password_sessions_on_the_other
     assert changed["setAccountTwoFactorDefault"]["userErrors"] == []
     for node in (a, b):
         assert (await node.data("{ viewer { email } }", token=on_a))["viewer"] is None
+    # Ended for good: relaxing the policy again, on either server, brings nothing back.
+    relaxed = await a.data(
+        "mutation { setAccountTwoFactorDefault(input: {mode: OPTIONAL}) { userErrors { code } } }",
+        token=admin,
+    )
+    assert relaxed["setAccountTwoFactorDefault"]["userErrors"] == []
+    for node in (a, b):
+        assert (await node.data("{ viewer { email } }", token=on_a))["viewer"] is None
 
 
 async def test_a_deactivation_on_one_server_ends_the_operators_sessions_on_the_other(
