@@ -83,14 +83,15 @@ async def operator_for_setup_token(token: str, now: datetime) -> tuple[Operator,
 
 
 async def _ensure_may_enroll(
-    deps: Dependencies, operator: Operator, now: datetime, *, with_setup_token: bool
+    deps: Dependencies, operator: Operator, now: datetime, proof: Proof
 ) -> None:
     """Refuse enrollment that the operator's policy does not allow.
 
-    An operator who *must* set up 2FA may do so only with a setup token, which proves
-    control of their mailbox: a session got with the password alone (before the policy
-    became REQUIRED) must not bind an authenticator, or a password thief could bind theirs.
-    Such a request gets a fresh setup email instead.
+    A password alone never binds a first factor, under any mode: a session established by
+    the password only must not bind an authenticator, or a password thief could bind theirs
+    and the owner would then need the thief's codes. Such a request gets a fresh setup
+    email instead (the link proves control of the mailbox). An operator who *must* set up
+    2FA does so only with a setup token, whatever their session proved.
     """
     policy = await policy_of(operator, now)
     if policy.source is PolicySource.SINGLE_SIGN_ON or policy.mode is TwoFactorMode.DISABLED:
@@ -103,8 +104,10 @@ async def _ensure_may_enroll(
             ErrorCode.ALREADY_CONFIGURED,
             "Two-factor authentication is already set up. Reset it first to set it up again.",
         )
-    if policy.setup_required and not with_setup_token:
-        await send_setup_link(deps, operator, now)
+    if isinstance(proof, Session) and (
+        policy.setup_required or sessions.proves_password_only(proof)
+    ):
+        await send_setup_link(deps, operator, now, requested=not policy.setup_required)
         raise _link_required()
 
 
@@ -116,7 +119,7 @@ def _link_required() -> DomainError:
     """Return the refusal of enrolling from a session when only the emailed link may."""
     return DomainError(
         ErrorCode.SETUP_LINK_REQUIRED,
-        "Two-factor authentication is required for you: set it up from the link in the "
+        "To make sure it is you, set up two-factor authentication from the link in the "
         "email we sent you.",
     )
 
@@ -134,7 +137,7 @@ async def start(deps: Dependencies, operator: Operator, proof: Proof) -> Enrollm
     now = deps.now()
     if isinstance(proof, Session):
         ensure_recent_authentication(deps, proof)
-    await _ensure_may_enroll(deps, operator, now, with_setup_token=isinstance(proof, OneTimeToken))
+    await _ensure_may_enroll(deps, operator, now, proof)
     secret = totp.new_secret()
     expires_at = now + PENDING_LIFETIME
     try:
@@ -183,7 +186,7 @@ async def confirm(
     """
     now = deps.now()
     setup_token = proof if isinstance(proof, OneTimeToken) else None
-    await _ensure_may_enroll(deps, operator, now, with_setup_token=setup_token is not None)
+    await _ensure_may_enroll(deps, operator, now, proof)
     pending = await Authenticator.get_or_none(
         operator_id=operator.id, confirmed_at__isnull=True, pending_expires_at__gt=now
     )

@@ -84,6 +84,15 @@ async def start_session(
     return token
 
 
+def proves_password_only(session: Session) -> bool:
+    """Tell whether the session was established by the password alone.
+
+    No second factor and no proof of the mailbox (a setup link, an invitation): such a
+    session never binds a first factor (``services.enrollment``).
+    """
+    return set(session.authentication_methods) <= {AuthenticationMethod.PASSWORD.value}
+
+
 def methods_of(session: Session) -> list[AuthenticationMethod]:
     """Return how the session was established, oldest proof first."""
     return [AuthenticationMethod(value) for value in session.authentication_methods]

@@ -1,4 +1,7 @@
-"""The setup link emailed to an operator who must set up two-factor authentication."""
+"""The setup link emailed to an operator who must set up two-factor authentication.
+
+It also goes to one who asked to set it up from a session that proved only their password.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +20,14 @@ SETUP_EMAIL_PAUSE = timedelta(minutes=1)
 """Shortest time between two setup emails to one operator."""
 
 
-async def send_setup_link(deps: Dependencies, operator: Operator, now: datetime) -> None:
+async def send_setup_link(
+    deps: Dependencies, operator: Operator, now: datetime, *, requested: bool = False
+) -> None:
     """Email a fresh setup link (replacing older ones), unless one went out a moment ago.
 
     The pause keeps someone who knows the password from flooding the mailbox; the link
-    sent a moment ago is still valid.
+    sent a moment ago is still valid. ``requested``: the operator asked for it from their
+    settings (the email says so) rather than being required to set 2FA up.
     """
     recent = await OneTimeToken.exists(
         operator_id=operator.id,
@@ -34,7 +40,7 @@ async def send_setup_link(deps: Dependencies, operator: Operator, now: datetime)
         token = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_EMAIL, now)
         await notify(
             deps,
-            MailKind.TWO_FACTOR_SETUP,
+            MailKind.TWO_FACTOR_SETUP_REQUESTED if requested else MailKind.TWO_FACTOR_SETUP,
             operator,
             now,
             link=deps.outbox.link(SETUP_PATH, token),

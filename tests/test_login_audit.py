@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from models import AuditEvent, Operator, TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
+from services.sessions import AuthenticationMethod
 from tests.smtp import link_token
 from tests.support import (
     CONFIRM_ENROLLMENT,
@@ -65,7 +66,8 @@ async def test_password_totp_and_recovery_code_logins_are_audited(
 ) -> None:
     team = await make_team(hasher, clock)
     assert (await gql.login(team.basic.email))["sessionToken"]
-    enrolled = await enroll(gql, await gql.session(team.basic.email), clock)
+    mailbox = await session_for(team.basic, clock, methods=[AuthenticationMethod.INVITATION])
+    enrolled = await enroll(gql, mailbox, clock)
     clock.advance(timedelta(minutes=5))  # past the step used to confirm
     by_totp = await verify(
         gql,
@@ -78,7 +80,7 @@ async def test_password_totp_and_recovery_code_logins_are_audited(
     assert by_totp["sessionToken"] and by_recovery["sessionToken"]
     assert await login_methods(team.basic.email) == [
         "password",
-        "password",
+        "invitation",
         "password,totp",
         "password,recovery_code",
     ]

@@ -24,6 +24,7 @@ from models import (
 )
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
+from services.sessions import AuthenticationMethod
 from tests.smtp import link_token
 from tests.support import (
     CONFIRM_ENROLLMENT,
@@ -156,7 +157,10 @@ async def test_json_lines_at_debug_carry_request_ids_and_no_secret(
 ) -> None:
     team = await make_team(hasher, clock)
     admin = await gql.session(team.admin.email)  # a login with a password
-    enrolled = await enroll(gql, admin, clock)  # a secret, then recovery codes
+    # A secret, then recovery codes (from a session that proved the mailbox: a password
+    # alone binds no authenticator).
+    mailbox = await session_for(team.admin, clock, methods=[AuthenticationMethod.INVITATION])
+    enrolled = await enroll(gql, mailbox, clock)
     clock.advance(timedelta(minutes=1))
     challenge = (await gql.login(team.admin.email))["challengeToken"]
     with_code = await gql.http.post(

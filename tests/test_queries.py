@@ -8,6 +8,7 @@ from typing import Any
 from models import TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
+from services.sessions import AuthenticationMethod
 from tests.support import START, GraphQLClient, add_operator, enroll, gid, make_team, session_for
 
 NODE = """
@@ -133,6 +134,8 @@ async def test_an_operator_shows_when_they_were_created_invited_and_last_logged_
         "twoFactorConfiguredAt": None,
     }
     enrolled_at = clock.now()
-    await enroll(gql, token, clock)
-    data = await gql.data("{ viewer { twoFactorConfiguredAt } }", token=token)
+    # From a session that proved the mailbox: a password alone binds no authenticator.
+    mailbox = await session_for(team.basic, clock, methods=[AuthenticationMethod.INVITATION])
+    await enroll(gql, mailbox, clock)
+    data = await gql.data("{ viewer { twoFactorConfiguredAt } }", token=mailbox)
     assert data["viewer"]["twoFactorConfiguredAt"] == enrolled_at.isoformat()

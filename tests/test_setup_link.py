@@ -8,6 +8,7 @@ from datetime import timedelta
 from models import Authenticator, Session, TwoFactorMode
 from services.clock import FrozenClock
 from services.passwords import PasswordHasher
+from services.sessions import AuthenticationMethod
 from tests.smtp import link_token, text_of
 from tests.support import (
     CONFIRM_ENROLLMENT,
@@ -128,3 +129,57 @@ async def test_a_password_session_from_before_required_cannot_enroll(
     clock.advance(timedelta(hours=24))
     for token in (thief, victim):
         assert (await gql.data("{ viewer { email } }", token=token))["viewer"] is None
+
+
+# -- A password alone never binds a first factor, under any mode ----------------------------
+
+
+async def test_under_optional_a_password_session_enrolls_only_through_the_emailed_link(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
+) -> None:
+    team = await make_team(hasher, clock)  # OPTIONAL
+    by_password = await gql.session(team.basic.email)
+    refused = (await gql.data(START_ENROLLMENT, token=by_password))["startTwoFactorEnrollment"]
+    assert [e["code"] for e in refused["userErrors"]] == ["SETUP_LINK_REQUIRED"]
+    assert refused["enrollment"] is None
+    assert not await Authenticator.exists(operator_id=team.basic.id)
+    [message] = await deliver()
+    assert message["To"] == team.basic.email
+    assert message["Subject"] == "Continue setting up two-factor authentication"
+    assert "did not ask for this" in text_of(message)
+    setup = link_token(message, SETUP_URL)
+
+    started = (await gql.data(START_ENROLLMENT, {"setupToken": setup}))["startTwoFactorEnrollment"]
+    code = totp_code(started["enrollment"]["secret"], clock.now())
+    # The link, not the password session, confirms it too.
+    from_session = (await gql.data(CONFIRM_ENROLLMENT, {"code": code}, token=by_password))[
+        "confirmTwoFactorEnrollment"
+    ]
+    assert [e["code"] for e in from_session["userErrors"]] == ["SETUP_LINK_REQUIRED"]
+    confirmed = (await gql.data(CONFIRM_ENROLLMENT, {"code": code, "setupToken": setup}))[
+        "confirmTwoFactorEnrollment"
+    ]
+    assert confirmed["userErrors"] == [] and confirmed["sessionToken"]
+    methods = await gql.data(
+        "{ viewerSession { authenticationMethods } }", token=confirmed["sessionToken"]
+    )
+    assert methods["viewerSession"]["authenticationMethods"] == ["SETUP_LINK", "TOTP"]
+
+
+async def test_sessions_that_proved_the_mailbox_or_a_factor_enroll_directly(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
+) -> None:
+    team = await make_team(hasher, clock)
+    for method in (AuthenticationMethod.INVITATION, AuthenticationMethod.SETUP_LINK):
+        token = await session_for(team.basic, clock, methods=[method])
+        started = (await gql.data(START_ENROLLMENT, token=token))["startTwoFactorEnrollment"]
+        assert started["userErrors"] == [] and started["enrollment"]["secret"], method
+    # A password renewed in such a session keeps what the session proved.
+    token = await session_for(
+        team.admin,
+        clock,
+        methods=[AuthenticationMethod.INVITATION, AuthenticationMethod.PASSWORD],
+    )
+    started = (await gql.data(START_ENROLLMENT, token=token))["startTwoFactorEnrollment"]
+    assert started["userErrors"] == []
+    assert await deliver() == []

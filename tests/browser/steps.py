@@ -53,23 +53,28 @@ def api_session(server: Server, admin: Admin) -> str:
     return token
 
 
-ENROLL_START = (
-    "mutation { startTwoFactorEnrollment(input: {}) { enrollment { secret } userErrors { code } } }"
-)
-ENROLL_CONFIRM = "mutation($c: String!) { confirmTwoFactorEnrollment(input: {code: $c}) { recoveryCodes userErrors { code } } }"
+ENROLL_START = """mutation($t: String) {
+  startTwoFactorEnrollment(input: {setupToken: $t}) { enrollment { secret } userErrors { code } } }"""
+ENROLL_CONFIRM = """mutation($c: String!, $t: String) {
+  confirmTwoFactorEnrollment(input: {code: $c, setupToken: $t}) { recoveryCodes userErrors { code } } }"""
 
 
 def enroll_by_api(server: Server, admin: Admin) -> tuple[str, list[str]]:
-    """Set up the administrator's authenticator through the API.
+    """Set up the administrator's authenticator through the API, as a client must after a
+    login with the password alone: through the link the refusal emails.
 
     Returns its secret and recovery codes.
     """
     token = api_session(server, admin)
-    secret: str = server.graphql(ENROLL_START, token=token)["startTwoFactorEnrollment"][
-        "enrollment"
-    ]["secret"]
+    refused = server.graphql(ENROLL_START, token=token)["startTwoFactorEnrollment"]
+    assert [error["code"] for error in refused["userErrors"]] == ["SETUP_LINK_REQUIRED"]
+    setup = link_token(
+        server.wait_for_mail(admin.email, "Continue setting up"), f"{server.url}/two-factor/setup"
+    )
+    started = server.graphql(ENROLL_START, {"t": setup})["startTwoFactorEnrollment"]
+    secret: str = started["enrollment"]["secret"]
     confirmed = server.graphql(
-        ENROLL_CONFIRM, {"c": totp_code(secret, datetime.now(UTC))}, token=token
+        ENROLL_CONFIRM, {"c": totp_code(secret, datetime.now(UTC)), "t": setup}
     )
     payload = confirmed["confirmTwoFactorEnrollment"]
     assert payload["userErrors"] == []

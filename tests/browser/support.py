@@ -85,13 +85,23 @@ class Server:
         data: dict[str, Any] = body["data"]
         return data
 
-    def wait_for_mail(self, to: str, subject: str, within: float = 15.0) -> EmailMessage:
-        """The newest email to ``to`` whose subject starts with ``subject``; waits for it."""
+    def mail_count(self) -> int:
+        """How many emails the SMTP server has received so far."""
+        return len(self.mail.sink.messages)
+
+    def wait_for_mail(
+        self, to: str, subject: str, within: float = 15.0, *, after: int = 0
+    ) -> EmailMessage:
+        """The newest email to ``to`` whose subject starts with ``subject``; waits for it.
+
+        ``after``: ignore the first that many emails received (a ``mail_count()`` taken
+        before the step that sends it), so that an older email of the same kind is not taken.
+        """
         deadline = time.monotonic() + within
         while True:
             found = [
                 m
-                for m in self.mail.sink.messages
+                for m in self.mail.sink.messages[after:]
                 if m["To"] == to and m["Subject"].startswith(subject)
             ]
             if found:

@@ -33,6 +33,16 @@ export async function setupPage({ setupToken = null, intro = "" } = {}) {
   const begin = async () => {
     const result = await mutate(START, { setupToken });
     const [error] = result.userErrors;
+    if (error?.code === "SETUP_LINK_REQUIRED") {
+      // A session established by the password alone never binds an authenticator: the
+      // emailed link proves the mailbox is the operator's.
+      return [
+        heading("Check your email"),
+        h("p", {}, error.message),
+        h("p", { class: "hint" }, "The link works once, for 24 hours. Open it in this browser to continue here."),
+        h("p", {}, h("a", { href: "#/settings" }, "Back to your settings")),
+      ];
+    }
     if (error) {
       const next = setupToken ? ["/login", "Log in again to get a new setup email."] : ["/settings", "Back to your settings"];
       return [
