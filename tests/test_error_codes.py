@@ -1,6 +1,6 @@
 """Every top-level error carries ``extensions.code``: unparsable and invalid documents, bad
-variables, operations that cannot be resolved and unexpected errors, in both media types a
-client may ask for."""
+variables, operations that cannot be resolved, requests refused before they run, and
+unexpected errors, in both media types a client may ask for."""
 
 from __future__ import annotations
 
@@ -176,6 +176,54 @@ async def test_limit_errors_keep_their_own_codes(gql: GraphQLClient) -> None:
         assert codes(response) == [code], response.text
 
 
+# name: (method, body or GET parameters, content type)
+REFUSED: dict[str, tuple[str, Any, str]] = {
+    "an empty query": ("POST", {"query": ""}, JSON),
+    "no query": ("POST", {"variables": {}}, JSON),
+    "a query that is not a string": ("POST", {"query": 5}, JSON),
+    "variables that are not an object": (
+        "POST",
+        {"query": "{ __typename }", "variables": [1]},
+        JSON,
+    ),
+    "extensions that are not an object": (
+        "POST",
+        {"query": "{ __typename }", "extensions": "x"},
+        JSON,
+    ),
+    "an operationName that is not a string": (
+        "POST",
+        {"query": "query A { __typename }", "operationName": ["A"]},
+        JSON,
+    ),
+    "a batch": ("POST", [{"query": "{ __typename }"}], JSON),
+    "a body that is not JSON": ("POST", "{not json", JSON),
+    "a body that is JSON but no object": ("POST", "42", JSON),
+    "a form": ("POST", "query={ __typename }", "application/x-www-form-urlencoded"),
+    "a GET without a query": ("GET", {}, JSON),
+    "a GET whose variables are not JSON": (
+        "GET",
+        {"query": "{ __typename }", "variables": "{"},
+        JSON,
+    ),
+}
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+@pytest.mark.parametrize("case", REFUSED.values(), ids=REFUSED.keys())
+async def test_a_malformed_request_is_a_graphql_error_coded_bad_request(
+    gql: GraphQLClient, case: tuple[str, Any, str], accept: str
+) -> None:
+    method, body, content_type = case
+    response = await send(gql.http, body, accept, method=method, content_type=content_type)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(accept)
+    assert response.headers["cache-control"] == "no-store"
+    assert codes(response) == ["BAD_REQUEST"]
+    assert response.json()["errors"][0]["message"]
+    assert "data" not in response.json()
+
+
 async def test_a_crash_inside_a_resolver_is_masked_as_an_internal_error(
     gql: GraphQLClient,
     hasher: PasswordHasher,
@@ -268,6 +316,7 @@ async def test_no_top_level_error_lacks_a_code(
     # (method, body or GET parameters, content type, bearer token)
     requests: list[tuple[str, Any, str, str | None]] = [
         *(("POST", body, JSON, None) for body, _, _ in UNRUNNABLE.values()),
+        *((method, body, content_type, None) for method, body, content_type in REFUSED.values()),
         ("POST", {"query": TOO_DEEP}, JSON, None),
         ("POST", {"query": "{ " + "a: __typename " * 1500 + "}"}, JSON, None),
         ("POST", {"query": "{ __typename }" + " " * 50_001}, JSON, None),
