@@ -91,20 +91,35 @@ class CostLimitedValidation(ValidationCache):
     anything runs: its error is the request's only validation error. The check runs where
     ``ValidationCache.on_validate`` yields, once it has set ``pre_execution_errors``:
     Strawberry reads them when every validation hook has started (0.341.2).
+
+    Validation errors without a code of their own (graphql-core's rules: unknown field,
+    wrong argument, ``MaxIntrospectionDepthRule``…) get ``GRAPHQL_VALIDATION_FAILED``, the
+    limit rules keep theirs. The cache hands out the same error objects for the same
+    document, so each is coded on its first use and found coded on later ones.
     """
 
     def __init__(self, maxsize: int = VALIDATED_DOCUMENTS) -> None:
         super().__init__(maxsize=maxsize)
 
     def on_validate(self) -> Iterator[None]:
-        """Validate (cached), then refuse a valid operation over the cost limit."""
+        """Validate (cached) and code the errors, or refuse a valid operation over the cost."""
         context = self.execution_context
         for _ in super().on_validate():  # validated: the cache's errors are set
-            if not context.pre_execution_errors:
+            errors = context.pre_execution_errors
+            if errors:
+                code_validation_errors(errors)
+            else:
                 refused = cost_error(context)
                 if refused is not None:
                     context.pre_execution_errors = [refused]  # the cache's own list is kept
             yield
+
+
+def code_validation_errors(errors: list[GraphQLError]) -> None:
+    """Give each error that has no ``extensions.code`` the code ``GRAPHQL_VALIDATION_FAILED``."""
+    for error in errors:
+        if not error.extensions or "code" not in error.extensions:
+            error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
 
 
 class _Priced:

@@ -17,11 +17,22 @@ client can branch on (and the depth limit its exact meaning):
   each document's text as its key: without this, a few hundred padded documents would hold
   hundreds of megabytes in the cache.
 
+Any other syntax error is ``GRAPHQL_PARSE_FAILED``. The parsed document and the request's
+``operationName`` must then name one operation, as the GraphQL spec's GetOperation says, or
+the request is refused with ``OPERATION_RESOLUTION_FAILURE`` (Apollo Server's code): an
+``operationName`` that no operation has, several operations and no ``operationName``, or no
+operation at all. It is checked here, before validation, because Strawberry resolves the
+operation right after parsing: alone, it would run the first of several operations, and
+answer the other two cases with a plain-text 400.
+
 Both validation rules report their error from their constructor through
 ``ValidationContext.report_error`` (Strawberry 0.341.2, ``query_depth_limiter.py`` and
 ``max_aliases.py``): ``coded_rule`` hands them a context whose ``report_error`` adds the code.
-The token error is a ``GraphQLSyntaxError`` recognised by its message
-("Document contains more than N tokens", graphql-core 3.3 ``language/parser.py``).
+The depth rule looks fragments up by name and fails with ``KeyError`` on a spread of a
+fragment the document does not define (graphene has the same bug, graphene#1538); such a
+document is invalid anyway, and graphql-core's ``KnownFragmentNamesRule`` says so, so the
+rule then checks nothing. The token error is a ``GraphQLSyntaxError`` recognised by its
+message ("Document contains more than N tokens", graphql-core 3.3 ``language/parser.py``).
 """
 
 from __future__ import annotations
@@ -31,8 +42,11 @@ from typing import Any
 
 from graphql import (
     ASTValidationRule,
+    DocumentNode,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLSyntaxError,
+    OperationDefinitionNode,
     ValidationContext,
 )
 from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter
@@ -84,10 +98,20 @@ def coded_rule(
 
     class CodedRule(rule):  # type: ignore[misc,valid-type]
         def __init__(self, context: ValidationContext) -> None:
-            super().__init__(_CodingContext(context, code, message))
+            try:
+                super().__init__(_CodingContext(context, code, message))
+            except KeyError as missing:
+                if missing.args[0] in _fragment_names(context.document):
+                    raise
+                ASTValidationRule.__init__(self, context)  # an unknown fragment: invalid anyway
 
     CodedRule.__name__ = f"Coded{rule.__name__}"
     return CodedRule
+
+
+def _fragment_names(document: DocumentNode) -> set[str]:
+    """Return the names of the fragments ``document`` defines."""
+    return {d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 def _depth_message(error: GraphQLError) -> str:
@@ -112,7 +136,7 @@ classes, and the limiter extensions would build new ones for every request."""
 
 
 class DocumentLimits(ParserCache):
-    """The size limits of a document, and its parsing: length, tokens, depth and aliases.
+    """A document's size limits (length, tokens, depth, aliases), its parsing, its operation.
 
     One extension rather than one per limit: Strawberry sets up each extension's hooks on
     every request, a cost the status query pays in full. It is Strawberry's ``ParserCache``
@@ -121,8 +145,9 @@ class DocumentLimits(ParserCache):
     does) and validation the depth and alias rules (as ``AddValidationRules`` does). The
     cost is checked with validation (``schema.cost.CostLimitedValidation``).
 
-    An error raised while parsing (or the length refusal) leaves the hook; Strawberry answers
-    it as a request error, the parse error with the code it got here.
+    An error raised while parsing (or the length refusal, or a document whose operation
+    cannot be resolved) leaves the hook; Strawberry answers it as a request error, with the
+    code it got here.
     """
 
     def __init__(self, max_token_count: int = MAX_TOKENS) -> None:
@@ -143,10 +168,36 @@ class DocumentLimits(ParserCache):
         try:
             yield from super().on_parse()
         except GraphQLSyntaxError as raised:
-            self._code(raised)
+            raised.extensions = {**(raised.extensions or {}), "code": self._code(raised)}
             raise
+        document = context.graphql_document
+        if document is not None:
+            # The name the request gave, as Strawberry keeps it (0.341.2, types/execution.py):
+            # its public ``operation_name`` falls back to the first operation's.
+            unresolved = operation_error(document, context._provided_operation_name)
+            if unresolved is not None:
+                raise unresolved
 
-    def _code(self, error: GraphQLSyntaxError) -> None:
+    def _code(self, error: GraphQLSyntaxError) -> str:
         limit = f"Document contains more than {self.max_token_count} tokens"
-        if limit in error.message:
-            error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
+        return "TOO_MANY_TOKENS" if limit in error.message else "GRAPHQL_PARSE_FAILED"
+
+
+def operation_error(document: DocumentNode, name: str | None) -> GraphQLError | None:
+    """Return the error refusing a request whose document and ``name`` name no one operation.
+
+    None when they do: the operation called ``name``, or the document's only operation when
+    ``name`` is None. The messages are graphql-core's.
+    """
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is not None:
+        if any(op.name is not None and op.name.value == name for op in operations):
+            return None
+        message = f"Unknown operation named '{name}'."
+    elif len(operations) == 1:
+        return None
+    elif operations:
+        message = "Must provide operation name if query contains multiple operations."
+    else:
+        message = "Must provide an operation."
+    return GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})

@@ -67,7 +67,14 @@ async def test_database_outage_is_a_clear_error_and_the_service_recovers(
     async with database_outage(database_url):
         authenticated = await gql.post(VIEWER, token=token)
         assert authenticated.status_code == 503
-        assert authenticated.text == "The service is temporarily unavailable. Try again shortly."
+        assert authenticated.json() == {
+            "errors": [
+                {
+                    "message": "The service is temporarily unavailable. Try again shortly.",
+                    "extensions": {"code": "SERVICE_UNAVAILABLE"},
+                }
+            ]
+        }
         anonymous = (
             await gql.post(
                 'mutation { login(input: {email: "a@b.example", password: "x"}) { outcome } }'

@@ -31,9 +31,7 @@ password, invalid input — answered normally). ``request_error``: refused as a 
 4xx, or GraphQL errors such as invalid document, UNAUTHENTICATED, FORBIDDEN, limits).
 ``server_error``: status 5xx, a masked internal error or SERVICE_UNAVAILABLE."""
 SERVER_ERROR_CODES = frozenset({"SERVICE_UNAVAILABLE", "INTERNAL_SERVER_ERROR"})
-"""``extensions.code`` values that count as the server's fault."""
-MASKED_MESSAGE = "Unexpected error."
-"""The message Strawberry's MaskErrors puts in place of an internal error."""
+"""``extensions.code`` values that count as the server's fault (a masked error has the second)."""
 INTROSPECTION_FIELDS = frozenset({"__typename", "__schema", "__type"})
 
 _graphql_schema = schema._schema  # the graphql-core schema Strawberry built
@@ -88,7 +86,7 @@ def outcome_of(result: ExecutionResult) -> str:
     if result.errors:
         for error in result.errors:
             code = (error.extensions or {}).get("code")
-            if code in SERVER_ERROR_CODES or error.message == MASKED_MESSAGE:
+            if code in SERVER_ERROR_CODES:
                 return "server_error"
         return "request_error"
     user_errors = _user_errors(result.data)

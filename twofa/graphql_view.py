@@ -2,8 +2,9 @@
 
 Besides building the context (the bearer token names the viewer), it speaks the
 GraphQL-over-HTTP media types: a client that accepts ``application/graphql-response+json``
-gets it, and then a request that could not run at all (unparsable, invalid, bad variables)
-is answered 400 without a ``data`` entry. Plain ``application/json`` clients keep 200.
+gets it, and then a request that could not run at all (unparsable, invalid, no operation to
+run, bad variables) is answered 400 without a ``data`` entry. Plain ``application/json``
+clients keep 200.
 
 A malformed body is a 400, never a 500: Strawberry's ``parse_json`` turns only
 ``JSONDecodeError`` into a 400, so invalid UTF-8 (``UnicodeDecodeError``) and deeply nested
@@ -16,6 +17,13 @@ A mutation sent with GET is answered 405 with ``Allow: POST`` and a GraphQL erro
 ``METHOD_NOT_ALLOWED`` (Strawberry's own answer is a plain-text 400): ``execute_single``
 recognises Strawberry's refusal by the ``InvalidOperationTypeError`` it raises its
 ``HTTPException`` from (0.341.2, ``http/async_base_view.py``).
+
+Every other request refused before it becomes a GraphQL operation (a malformed body, no
+query, an ``operationName`` that is no string, a batch, a form, the database down while the
+token is checked) keeps its status and is answered with a GraphQL error in the negotiated
+media type, coded ``BAD_REQUEST`` (``SERVICE_UNAVAILABLE`` for a 503, ``METHOD_NOT_ALLOWED``
+for Strawberry's 405 to a HEAD), never Strawberry's plain text: ``__call__`` catches the
+``HTTPException`` where Strawberry's ``GraphQL.__call__`` would (0.341.2, ``asgi/__init__.py``).
 
 A bearer token that names no live session (unknown, expired, revoked, or no longer
 satisfying the operator's policy) makes the request anonymous, as if no token were sent:
@@ -34,6 +42,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -56,6 +65,11 @@ JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays and objects a request's JSON may have."""
+OPERATION_NAME_REFUSED = (
+    "The GraphQL operation's `operationName` must be a string or null, if provided."
+)
+REFUSAL_CODES = {405: "METHOD_NOT_ALLOWED", 503: "SERVICE_UNAVAILABLE"}
+"""``extensions.code`` of a request refused with these statuses; any other is ``BAD_REQUEST``."""
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -68,6 +82,30 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, deps: Dependencies) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.deps = deps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request; a refused one gets a coded GraphQL error, not plain text.
+
+        As Strawberry's ``GraphQL.__call__``, for HTTP only: the view's route serves no
+        websockets.
+        """
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = await self.refusal(request, error)
+        await response(scope, receive, send)
+
+    async def refusal(self, request: Request, error: HTTPException) -> Response:
+        """Answer a request refused before it ran: its status, one coded error, no ``data``."""
+        sub_response = await self.get_sub_response(request)
+        sub_response.status_code = error.status_code
+        sub_response.media_type = negotiate(request.headers.get("accept"))
+        code = REFUSAL_CODES.get(error.status_code, "BAD_REQUEST")
+        body: GraphQLHTTPResponse = {
+            "errors": [{"message": error.reason, "extensions": {"code": code}}]
+        }
+        return self.create_response(body, sub_response)
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """Build the request context, authenticating the ``Authorization: Bearer`` token."""
@@ -94,6 +132,19 @@ class GraphQLView(GraphQL[Context, None]):
         must be an object (a list is let through for the view's own batching refusal).
         """
         return decode_request_json(data)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Read the request's GraphQL parameters, refusing an ``operationName`` that is no string.
+
+        Strawberry checks the types of ``query``, ``variables`` and ``extensions`` only; a
+        number or a list as ``operationName`` is as malformed (GraphQL over HTTP: 400).
+        """
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and not isinstance(data.operation_name, str | None):
+            raise HTTPException(400, OPERATION_NAME_REFUSED)
+        return data
 
     async def execute_single(
         self,
