@@ -127,10 +127,14 @@ _register(
         "SET_UP_TWO_FACTOR_FIRST": "This would require two-factor authentication of you, who "
         "have not set it up, with no grace period: set it up first (or give a grace period).",
         "LAST_ADMINISTRATOR": "This would leave the account without an active administrator.",
-        "SETUP_LINK_REQUIRED": "Two-factor authentication is required of you: set it up from "
-        "the link just emailed to you, not from a session.",
+        "SETUP_LINK_REQUIRED": "Set up two-factor authentication from the link just emailed to "
+        "you, not from this session: it is required of you, or the session proved only your "
+        "password.",
         "SERVICE_UNAVAILABLE": "The server is too busy checking passwords right now; try again "
         "in a moment.",
+        "RATE_LIMITED": "Too many requests from your network or for your account right now: "
+        "several sign-ins from one address are being checked, or its (or the account's) "
+        "logins per minute are spent; lockedUntil says when, if known.",
     },
 )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mail.outbox import Outbox
 from services.clock import Clock
 from services.encryption import SecretBox
 from services.passwords import PasswordHasher
+from services.throttle import LoginRates
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Dependencies:
     """Issuer shown in authenticator apps."""
     reauthentication_window: timedelta = timedelta(hours=2)
     """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
+    login_rates: LoginRates = field(default_factory=LoginRates)
+    """Successful logins allowed per minute per client address and per account."""
 
     def now(self) -> datetime:
         """Return the current instant from the clock."""

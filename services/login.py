@@ -52,7 +52,7 @@ async def _rehash(hasher: PasswordHasher, operator: Operator, password: str) -> 
     try:
         rehashed = await hasher.hash(password)
     except DomainError as error:
-        if error.code is not ErrorCode.SERVICE_UNAVAILABLE:
+        if error.code not in (ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED):
             raise
         return
     if await Operator.filter(id=operator.id, password_hash=verified).update(password_hash=rehashed):
@@ -89,28 +89,37 @@ async def login(
     Unknown emails, wrong passwords, over-long passwords and invited operators get one error
     and cost one argon2 verification each, so neither the message nor the time tells them
     apart. Before anything is hashed the attempt is counted against the client address, the
-    (email, address) pair and the email (see ``services.throttle``): a locked one is refused
-    unhashed, and parallel attempts cannot hash past the limits. Before even that, a login
-    must find a place at the hasher (``PasswordHasher.admission``): a flood past it is
-    refused with SERVICE_UNAVAILABLE without touching the database.
+    (email, address) pair and the email, and the login budgets of the address and the
+    account are checked (see ``services.throttle``): a locked one is refused unhashed, and
+    parallel attempts cannot hash past the limits. Before even that, a login takes its
+    place in its address's line at the hasher (``PasswordHasher.ticket``): one past what the
+    line or the hasher holds is refused without touching the database. Its hash then waits
+    for its turn, which comes fairly between clients (``services.hashing_queue``).
     """
     now, hasher = deps.now(), deps.hasher
     key = email_key(email)
     # A login past what the hasher can take is turned away before any database work.
-    with hasher.admission():
-        attempt = await throttle.begin_login(key, client_address, now)
+    with hasher.ticket(client_address or throttle.UNKNOWN_ADDRESS) as ticket:
         operator = None
         if len(key) <= MAX_EMAIL_LENGTH and is_storable(key):
             operator = await Operator.get_or_none(email_key=key)
+        attempt = await throttle.begin_login(
+            key,
+            client_address,
+            now,
+            account_id=operator.account_id if operator is not None else None,
+            rates=deps.login_rates,
+        )
+        ticket.identify(email=key, known=attempt.known)
         try:
             if len(password) > MAX_PASSWORD_LENGTH:
                 # Refused unread, at the price of any wrong password: one check of the dummy
                 # hash (of no more characters than the longest password accepted).
-                await hasher.verify(None, password[:MAX_PASSWORD_LENGTH])
+                await hasher.verify(None, password[:MAX_PASSWORD_LENGTH], ticket=ticket)
                 password_ok = False
             else:
                 stored = operator.password_hash if operator else None
-                password_ok = await hasher.verify(stored, password)
+                password_ok = await hasher.verify(stored, password, ticket=ticket)
         except DomainError as error:
             if error.code is ErrorCode.SERVICE_UNAVAILABLE:
                 await throttle.login_abandoned(attempt)  # too busy to check: not a guess
@@ -120,7 +129,7 @@ async def login(
         if operator is not None:
             await _record_failure(operator, attempt.lock_if_failed, now)
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS_MESSAGE)
-    await throttle.login_succeeded(attempt)
+    await throttle.login_succeeded(attempt, now)
     if operator.password_hash and hasher.needs_rehash(operator.password_hash):
         await _rehash(hasher, operator, password)
     if operator.uses_single_sign_on:

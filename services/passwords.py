@@ -1,4 +1,4 @@
-"""Password hashing with argon2id, run off the event loop with bounded concurrency."""
+"""Password hashing with argon2id, run off the event loop with bounded, fair concurrency."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from services.errors import DomainError, ErrorCode
+from services.client import current_client
+from services.hashing_queue import HashingQueue, QueueState, Ticket
 
 T = TypeVar("T")
 
-BUSY_MESSAGE = "The server is busy. Try again in a moment."
+UNKNOWN_CLIENT = "unknown"
+"""The line of requests whose client address the server was not told."""
 
 HASHING_NICENESS = 10
 """How much lower than the request loop the hashing threads run (Linux ``nice`` steps).
@@ -63,28 +65,16 @@ class Argon2Parameters:
         return f"argon2id t={self.time_cost} m={self.memory_cost_kib} KiB p={self.parallelism}"
 
 
-@dataclass(frozen=True)
-class QueueState:
-    """A snapshot of a hasher's queue, for monitoring."""
-
-    running: int
-    """Computations running now (at most ``limit``)."""
-    waiting: int
-    """Calls waiting for a free slot."""
-    refused: int
-    """Calls turned away as too busy since the hasher was made (queue full or waited too long)."""
-
-
 class PasswordHasher:
     """Hashes and checks secrets with argon2id; every check costs the same, hit or miss.
 
     At most ``limit`` computations run at once (by default one per ``parallelism`` cores, as
-    each computation runs that many lane threads, and at least one), so a flood of
-    logins cannot take every core and starve other requests. Up to ``queue_limit`` more
-    wait, each at most ``queue_seconds``; past that, or after waiting that long, the call
-    fails at once with SERVICE_UNAVAILABLE. A login takes its place with ``admission()``
-    before its throttle bookkeeping, so that a flood past those places is turned away
-    before it costs the database anything.
+    each computation runs that many lane threads, and at least one), so a flood of logins
+    cannot take every core and starve other requests. Who runs next is fair between
+    clients (``services.hashing_queue``): each client address holds one place in the queue
+    at a time, and waits its turn at most ``queue_seconds``. A request takes its ticket
+    (``ticket()``) before any other work, so that one turned away costs nothing; calls
+    without one take one for the client of the request being served.
     """
 
     def __init__(
@@ -92,22 +82,20 @@ class PasswordHasher:
         parameters: Argon2Parameters | None = None,
         *,
         limit: int | None = None,
-        queue_limit: int | None = None,
-        queue_seconds: float = 2.0,
+        queue_limit: int = 256,
+        line_limit: int = 8,
+        queue_seconds: float = 5.0,
     ) -> None:
         self.parameters = parameters or Argon2Parameters()
         # argon2 runs ``parallelism`` lanes, each on a thread of its own: one computation
         # takes that many cores.
         cores = os.cpu_count() or 1
         self.limit = limit or max(1, cores // self.parameters.parallelism)
-        self.queue_limit = self.limit * 2 if queue_limit is None else queue_limit
+        self.queue_limit = queue_limit
+        self.line_limit = line_limit
         self.queue_seconds = queue_seconds
-        self._slots: asyncio.Semaphore | None = None
-        self._slots_loop: asyncio.AbstractEventLoop | None = None
-        self._waiting = 0
-        self._admitted = 0
-        self._running = 0
-        self._refused = 0
+        self._queue: HashingQueue | None = None
+        self._queue_loop: asyncio.AbstractEventLoop | None = None
         self._argon2 = _Argon2(
             time_cost=self.parameters.time_cost,
             memory_cost=self.parameters.memory_cost_kib,
@@ -115,9 +103,9 @@ class PasswordHasher:
         )
         self._dummy_hash = self._argon2.hash(secrets.token_urlsafe(24))
 
-    async def hash(self, secret: str) -> str:
+    async def hash(self, secret: str, *, ticket: Ticket | None = None) -> str:
         """Return the argon2id hash of ``secret`` (salted, encoded with its parameters)."""
-        return await self._bounded(self._argon2.hash, _utf8(secret))
+        return await self._bounded(ticket, self._argon2.hash, _utf8(secret))
 
     def needs_rehash(self, hashed: str) -> bool:
         """Tell whether ``hashed`` was made with other parameters than the current ones."""
@@ -126,69 +114,64 @@ class PasswordHasher:
         except InvalidHashError:
             return True
 
-    async def verify(self, hashed: str | None, secret: str) -> bool:
+    async def verify(
+        self, hashed: str | None, secret: str, *, ticket: Ticket | None = None
+    ) -> bool:
         """Tell whether ``secret`` matches ``hashed``.
 
         With no hash (unknown account, no password yet) a dummy hash is checked instead, so
         the answer takes as long as a real one and timing does not tell the cases apart.
         """
-        return await self._bounded(self._verify, hashed, secret)
+        return await self._bounded(ticket, self._verify, hashed, secret)
 
     @contextmanager
-    def admission(self) -> Iterator[None]:
-        """Hold one of the hasher's places (its slots and its queue) for a caller about to hash.
+    def ticket(self, client: str | None = None) -> Iterator[Ticket]:
+        """Take a place in the line of ``client`` (an address; by default the request's).
 
-        Raises SERVICE_UNAVAILABLE at once when every place is held: the caller has done no
-        work yet, so a refused request costs next to nothing. Hashing inside the block still
-        waits for a slot as usual.
+        Raises at once, before any work, when the client or the hasher has too many requests
+        in line (RATE_LIMITED, SERVICE_UNAVAILABLE). The place is left when the block ends.
         """
-        if self._admitted >= self.limit + self.queue_limit:
-            self._refused += 1
-            raise service_unavailable()
-        self._admitted += 1
+        queue = self._queue_for_this_loop()
+        ticket = queue.ticket(client or current_client().ip_address or UNKNOWN_CLIENT)
         try:
-            yield
+            yield ticket
         finally:
-            self._admitted -= 1
+            queue.leave(ticket)
 
     def queue_state(self) -> QueueState:
         """Return how many computations run, wait and were refused (in this process)."""
-        return QueueState(running=self._running, waiting=self._waiting, refused=self._refused)
+        queue = self._queue
+        return queue.state() if queue is not None else QueueState(0, 0, 0)
 
-    async def _bounded(self, work: Callable[..., T], *args: object) -> T:
-        """Run ``work`` in a thread once a slot is free; refuse when the queue is full."""
-        slots = self._slots_for_this_loop()
-        if slots.locked() and self._waiting >= self.queue_limit:
-            self._refused += 1
-            raise service_unavailable()
-        self._waiting += 1
-        try:
-            async with asyncio.timeout(self.queue_seconds):
-                await slots.acquire()
-        except TimeoutError:
-            self._refused += 1
-            raise service_unavailable() from None
-        finally:
-            self._waiting -= 1
+    async def _bounded(self, ticket: Ticket | None, work: Callable[..., T], *args: object) -> T:
+        """Run ``work`` in a thread once the ticket's turn comes (a ticket of its own if none)."""
+        if ticket is None:
+            with self.ticket() as own:
+                return await self._bounded(own, work, *args)
+        queue = self._queue_for_this_loop()
+        await queue.turn(ticket)
         # The slot is given back when the thread ends, not when the caller stops waiting
         # (a cancelled request's computation still occupies its core until it finishes).
-        self._running += 1
-        running = asyncio.get_running_loop().run_in_executor(_HASHING_THREADS, work, *args)
-        running.add_done_callback(lambda done: self._finished(slots, done))
+        try:
+            running = asyncio.get_running_loop().run_in_executor(_HASHING_THREADS, work, *args)
+        except BaseException:
+            queue.done(ticket)
+            raise
+        running.add_done_callback(lambda done: _finished(queue, ticket, done))
         return await asyncio.shield(running)
 
-    def _finished(self, slots: asyncio.Semaphore, done: asyncio.Future[Any]) -> None:
-        self._running -= 1
-        _release(slots, done)
-
-    def _slots_for_this_loop(self) -> asyncio.Semaphore:
-        """Return the semaphore of the running event loop (tests run several loops)."""
+    def _queue_for_this_loop(self) -> HashingQueue:
+        """Return the queue of the running event loop (tests run several loops)."""
         loop = asyncio.get_running_loop()
-        if self._slots is None or self._slots_loop is not loop:
-            self._slots = asyncio.Semaphore(self.limit)
-            self._slots_loop = loop
-            self._waiting = 0
-        return self._slots
+        if self._queue is None or self._queue_loop is not loop:
+            self._queue = HashingQueue(
+                slots=self.limit,
+                queue_limit=self.queue_limit,
+                line_limit=self.line_limit,
+                patience=self.queue_seconds,
+            )
+            self._queue_loop = loop
+        return self._queue
 
     def _verify(self, hashed: str | None, secret: str) -> bool:
         try:
@@ -198,16 +181,14 @@ class PasswordHasher:
         return matched and hashed is not None
 
 
-def _release(slots: asyncio.Semaphore, done: asyncio.Future[Any]) -> None:
-    """Free a slot; read the outcome so an abandoned computation's error is not reported."""
-    slots.release()
+def _finished(queue: HashingQueue, ticket: Ticket, done: asyncio.Future[Any]) -> None:
+    """Free the ticket's slot once its computation ended.
+
+    The outcome is read, so that an abandoned computation's error is not reported.
+    """
+    queue.done(ticket)
     if not done.cancelled():
         done.exception()
-
-
-def service_unavailable() -> DomainError:
-    """Return the error of a hashing request turned away because every slot is busy."""
-    return DomainError(ErrorCode.SERVICE_UNAVAILABLE, BUSY_MESSAGE)
 
 
 def _utf8(text: str) -> bytes:

@@ -16,6 +16,7 @@ from models import Operator, Session
 from services import audit, second_factor, sessions, throttle
 from services.actors import hold_actor
 from services.audit import AuditEventKind
+from services.client import current_client
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.sessions import AuthenticationMethod
@@ -45,19 +46,28 @@ async def check_current_password(
     """Raise INVALID_CREDENTIALS (on ``field``) unless ``password`` is the operator's.
 
     Every guess counts towards one per-operator lock (5 free, then doubling), refused while
-    the login email is locked for every address (guesses from many places). A check the
-    server was too busy to run (SERVICE_UNAVAILABLE) was no guess: its count is given back.
+    the login email is locked for every address (guesses from many places), unless the
+    request comes from an address the operator logged in from recently, as at login. The
+    check takes its place at the hasher first (a request turned away there counts nothing),
+    and one the server was too busy to run in time (SERVICE_UNAVAILABLE) was no guess: its
+    count is given back.
     """
     now = deps.now()
-    await throttle.ensure_not_locked(throttle.email_wide_key(operator.email_key), now)
-    key = reauthentication_key(operator.id)
-    lock = await throttle.begin_attempt(key, now)
-    try:
-        right = await deps.hasher.verify(operator.password_hash, password[:MAX_PASSWORD_LENGTH])
-    except DomainError as error:
-        if error.code is ErrorCode.SERVICE_UNAVAILABLE:
-            await throttle.attempt_abandoned(key, lock)
-        raise
+    address = current_client().ip_address
+    with deps.hasher.ticket(address) as ticket:
+        if not await throttle.is_known_address(operator.email_key, address, now):
+            await throttle.ensure_not_locked(throttle.email_wide_key(operator.email_key), now)
+        key = reauthentication_key(operator.id)
+        lock = await throttle.begin_attempt(key, now)
+        ticket.identify(email=operator.email_key, known=True)  # the session proves the email
+        try:
+            right = await deps.hasher.verify(
+                operator.password_hash, password[:MAX_PASSWORD_LENGTH], ticket=ticket
+            )
+        except DomainError as error:
+            if error.code is ErrorCode.SERVICE_UNAVAILABLE:
+                await throttle.attempt_abandoned(key, lock)
+            raise
     if not right or len(password) > MAX_PASSWORD_LENGTH:
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, message, field=field)
     await throttle.succeeded(key)

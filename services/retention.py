@@ -6,7 +6,8 @@ Nothing grows without bound. Every SWEEP_PERIOD the sweeper deletes:
 - one-time tokens past their ``expires_at`` (likewise);
 - throttle rows without a running lock whose count is spent: no failures, or a last failure
   older than ``throttle.QUIET_PERIOD``, the longest window any counter looks back (a counter
-  that old starts over anyway, and every lock is shorter);
+  that old starts over anyway, and every lock is shorter), unless it remembers a login from
+  its address within ``throttle.KNOWN_ADDRESS_PERIOD`` (a known address);
 - outbox messages sent more than SENT_MAIL_KEPT ago, and given up more than
   GIVEN_UP_MAIL_KEPT ago (kept that long for operators looking into a delivery).
 
@@ -31,7 +32,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models import OneTimeToken, OutboxMessage, Session, Throttle
-from services.throttle import QUIET_PERIOD
+from services.throttle import KNOWN_ADDRESS_PERIOD, QUIET_PERIOD
 
 logger = logging.getLogger("twofa.retention")
 
@@ -60,7 +61,8 @@ class Rule:
 def _idle_throttle(now: datetime) -> Q:
     unlocked = Q(locked_until__isnull=True) | Q(locked_until__lte=now)
     spent = Q(failures=0) | Q(last_failure_at__lte=now - QUIET_PERIOD)
-    return unlocked & spent
+    forgotten = Q(last_success_at__isnull=True) | Q(last_success_at__lte=now - KNOWN_ADDRESS_PERIOD)
+    return unlocked & spent & forgotten
 
 
 RULES = (

@@ -11,7 +11,13 @@ Logins are counted three ways before any password is hashed:
 - per (email, address) pair, the escalating lock of FREE_ATTEMPTS failures, so that a
   stranger's guesses do not lock an operator out from the operator's own address;
 - per email, for every address, only once failures against it came from at least
-  EMAIL_WIDE_ADDRESSES distinct addresses within EMAIL_WIDE_WINDOW (a distributed guess).
+  EMAIL_WIDE_ADDRESSES distinct addresses within EMAIL_WIDE_WINDOW (a distributed guess);
+  an address from which the right password came for that email within KNOWN_ADDRESS_PERIOD
+  (the owner's own) is not held by that lock, only by its pair's.
+
+Successful logins are budgeted too (``LoginRates``): per client address and per account,
+a minute's logins past the budget are refused (RATE_LIMITED) before anything is hashed, so
+that a client who knows a password of its own account cannot keep the hasher busy with it.
 
 Consecutive-failure counters start over after QUIET_PERIOD without a failure.
 """
@@ -25,7 +31,7 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from models import Throttle
-from services.errors import DomainError, too_many_attempts
+from services.errors import DomainError, ErrorCode, too_many_attempts
 
 FREE_ATTEMPTS = 5
 """Consecutive failures allowed before the first lock."""
@@ -52,8 +58,24 @@ EMAIL_WIDE_ADDRESSES = 5
 EMAIL_WIDE_WINDOW = timedelta(minutes=15)
 """How recent those addresses' failures must be."""
 
+KNOWN_ADDRESS_PERIOD = timedelta(days=30)
+"""How long after a successful login its address stays known for the email."""
+
 UNKNOWN_ADDRESS = "unknown"
 """The client address counted for a request whose address the server was not told."""
+
+BUDGET_WINDOW = timedelta(minutes=1)
+"""The window of the login budgets."""
+
+
+@dataclass(frozen=True)
+class LoginRates:
+    """Successful logins allowed per minute, before hashing is refused (RATE_LIMITED)."""
+
+    per_address: int = 60
+    """From one client address (any accounts)."""
+    per_account: int = 120
+    """Into one account (any addresses): one tenant cannot take the hasher for itself."""
 
 
 def lock_duration(failures: int, free: int = FREE_ATTEMPTS) -> timedelta | None:
@@ -95,6 +117,20 @@ def address_key(address: str) -> str:
 def code_key(operator_id: int) -> str:
     """Throttle key for TOTP and recovery code guesses against one operator."""
     return f"code:{operator_id}"
+
+
+def address_budget_key(address: str) -> str:
+    """Throttle key of the successful logins from one client address."""
+    return f"logins:address:{address}"
+
+
+def account_budget_key(account_id: int | None) -> str:
+    """Throttle key of the successful logins into one account.
+
+    An email nobody has belongs to no account: its key names none, is never spent, and is
+    read all the same, so that the login costs the same statements either way.
+    """
+    return f"logins:account:{account_id if account_id is not None else 'none'}"
 
 
 def _active_lock(row: Throttle, now: datetime) -> datetime | None:
@@ -193,6 +229,10 @@ class LoginAttempt:
     """Throttle key of the email for every address."""
     email_lock: datetime | None
     """The lock this attempt set on the email for every address, if any."""
+    known: bool
+    """The right password came from this address for this email within KNOWN_ADDRESS_PERIOD."""
+    budgets: tuple[tuple[str, int], ...]
+    """The login budgets a success spends: (key, logins per minute)."""
 
     @property
     def lock_if_failed(self) -> datetime | None:
@@ -201,25 +241,86 @@ class LoginAttempt:
         return max(locks, default=None)
 
 
-async def begin_login(email_key: str, client_address: str | None, now: datetime) -> LoginAttempt:
+async def begin_login(
+    email_key: str,
+    client_address: str | None,
+    now: datetime,
+    *,
+    account_id: int | None,
+    rates: LoginRates,
+) -> LoginAttempt:
     """Count one login attempt against its address, its (email, address) pair and its email.
 
     Must run before the password is hashed; raises TOO_MANY_ATTEMPTS (with the lock's end)
-    without counting anything when the address, the pair or the email is locked. The
-    attempt counts as failed until ``login_succeeded`` gives it back.
+    without counting anything when the address, the pair or the email is locked, and
+    RATE_LIMITED when the address's or the account's (``account_id``, None for an email
+    nobody has) logins of this minute are spent. The attempt counts as failed until
+    ``login_succeeded`` gives it back.
     """
     address = client_address or UNKNOWN_ADDRESS
+    budgets = (
+        (address_budget_key(address), rates.per_address),
+        (account_budget_key(account_id), rates.per_account),
+    )
+    await _ensure_within_budgets([key for key, _ in budgets], now)
     by_address = address_key(address)
     address_lock = await _reserve_address(by_address, now)
     by_pair, by_email = password_key(email_key, address), email_wide_key(email_key)
     try:
-        pair_lock, email_lock = await _begin_password_attempt(
+        pair_lock, email_lock, known = await _begin_password_attempt(
             by_pair, by_email, email_digest(email_key), now
         )
     except DomainError:
         await _give_back_address(by_address, address_lock)  # refused unhashed: not a guess
         raise
-    return LoginAttempt(by_address, address_lock, by_pair, pair_lock, by_email, email_lock)
+    return LoginAttempt(
+        by_address,
+        address_lock,
+        by_pair,
+        pair_lock,
+        by_email,
+        email_lock,
+        known,
+        budgets if account_id is not None else budgets[:1],
+    )
+
+
+async def _ensure_within_budgets(keys: list[str], now: datetime) -> None:
+    """Raise RATE_LIMITED while one of the login budgets ``keys`` is spent (one statement)."""
+    spent = [
+        row.locked_until
+        for row in await Throttle.filter(key__in=keys, locked_until__gt=now)
+        if row.locked_until is not None
+    ]
+    if spent:
+        until = max(spent)
+        raise DomainError(
+            ErrorCode.RATE_LIMITED,
+            "Too many logins from your network or into your account in the last minute. "
+            "Try again shortly.",
+            locked_until=until,
+        )
+
+
+async def _spend_budget(key: str, per_minute: int, now: datetime) -> None:
+    """Count one successful login against a budget; the one that spends it sets its lock."""
+    await _create_missing(Throttle(key=key))
+    async with in_transaction():
+        row = await _held(key)
+        if row.last_failure_at is None or row.last_failure_at <= now - BUDGET_WINDOW:
+            row.failures, row.last_failure_at = 0, now
+        row.failures += 1
+        if row.failures >= per_minute:
+            row.locked_until = row.last_failure_at + BUDGET_WINDOW
+        await row.save(update_fields=["failures", "last_failure_at", "locked_until"])
+
+
+async def is_known_address(email_key: str, client_address: str | None, now: datetime) -> bool:
+    """Tell whether the right password came for the email from this address recently."""
+    address = client_address or UNKNOWN_ADDRESS
+    return await Throttle.exists(
+        key=password_key(email_key, address), last_success_at__gt=now - KNOWN_ADDRESS_PERIOD
+    )
 
 
 async def _reserve_address(key: str, now: datetime) -> datetime | None:
@@ -267,22 +368,32 @@ async def _give_back_address(key: str, lock: datetime | None) -> None:
 
 async def _begin_password_attempt(
     by_pair: str, by_email: str, scope: str, now: datetime
-) -> tuple[datetime | None, datetime | None]:
+) -> tuple[datetime | None, datetime | None, bool]:
     """Count an attempt on the (email, address) pair, and on the email when many addresses fail.
 
     Holds the email's row, then the pair's (every login of one email takes them in this
-    order). Returns the pair's lock should this attempt fail and the email-wide lock this
-    attempt set.
+    order). Returns the pair's lock should this attempt fail, the email-wide lock this
+    attempt set, and whether the address is known for the email (then the email-wide lock
+    does not hold it).
     """
     await _create_missing(Throttle(key=by_email), Throttle(key=by_pair, scope=scope))
     async with in_transaction():
         email_row = await _held(by_email)
         pair_row = await _held(by_pair, scope)
-        locks = [lock for row in (email_row, pair_row) if (lock := _active_lock(row, now))]
+        known = (
+            pair_row.last_success_at is not None
+            and pair_row.last_success_at > now - KNOWN_ADDRESS_PERIOD
+        )
+        email_locked = _active_lock(email_row, now)
+        holding = (pair_row,) if known else (email_row, pair_row)
+        locks = [lock for row in holding if (lock := _active_lock(row, now))]
         email_lock: datetime | None = None
         if not locks:
             _count_failure(pair_row, now, FREE_ATTEMPTS)
             await pair_row.save(update_fields=["failures", "last_failure_at", "locked_until"])
+        # A known address passing an email-wide lock leaves it as it is: its success must
+        # not lift the lock that holds everyone else.
+        if not locks and email_locked is None:
             addresses = await Throttle.filter(
                 scope=scope, failures__gt=0, last_failure_at__gt=now - EMAIL_WIDE_WINDOW
             ).count()
@@ -292,7 +403,7 @@ async def _begin_password_attempt(
                 await email_row.save(update_fields=["failures", "last_failure_at", "locked_until"])
     if locks:
         raise too_many_attempts(max(locks))
-    return pair_row.locked_until, email_lock
+    return pair_row.locked_until, email_lock, known
 
 
 async def login_failed(attempt: LoginAttempt, now: datetime) -> None:
@@ -302,15 +413,20 @@ async def login_failed(attempt: LoginAttempt, now: datetime) -> None:
     )
 
 
-async def login_succeeded(attempt: LoginAttempt) -> None:
+async def login_succeeded(attempt: LoginAttempt, now: datetime) -> None:
     """Settle a login whose password was right.
 
     The address gets this attempt's reservation back (not the other failures: mixing in
     logins to one's own account must not reset the count), the (email, address) pair is
-    cleared, and an email-wide lock that this attempt set is lifted.
+    cleared and its address becomes known for the email, an email-wide lock that this
+    attempt set is lifted, and the login budgets are spent by one.
     """
     await _give_back_address(attempt.by_address, attempt.address_lock)
-    await succeeded(attempt.by_pair)
+    await Throttle.filter(key=attempt.by_pair).update(
+        failures=0, locked_until=None, last_success_at=now
+    )
+    for key, per_minute in attempt.budgets:
+        await _spend_budget(key, per_minute, now)
     if attempt.email_lock is not None:
         async with in_transaction():
             row = await Throttle.filter(key=attempt.by_email).select_for_update().get_or_none()

@@ -70,11 +70,11 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 def hasher() -> CountingHasher:
     """A cheap argon2id hasher that counts its verifications.
 
-    Its queue is long enough never to turn a test's burst away as too busy, so that the
-    throttling tests count hashes exactly; tests/test_password_hashing.py checks the bound
-    with hashers of its own.
+    Its queue and its lines are long enough never to turn a test's burst away as too busy,
+    so that the throttling tests count hashes exactly; tests/test_password_hashing.py and
+    tests/test_fair_hashing.py check the bounds with hashers of their own.
     """
-    return CountingHasher(CHEAP_ARGON2, queue_limit=1000, queue_seconds=60.0)
+    return CountingHasher(CHEAP_ARGON2, queue_limit=1000, line_limit=1000, queue_seconds=60.0)
 
 
 @pytest.fixture

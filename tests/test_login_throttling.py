@@ -30,7 +30,11 @@ from tests.support import (
     from_address,
     login_from,
     make_team,
+    session_for,
 )
+
+TRAVELLING = "192.0.2.77"
+"""An address the owner has not logged in from before."""
 
 
 def error_code(payload: dict[str, Any]) -> str:
@@ -180,11 +184,15 @@ async def test_failures_from_five_addresses_lock_the_email_for_every_address(
     assert error_code(await login_from(app, ATTACKERS[4], team.basic.email)) == (
         "INVALID_CREDENTIALS"
     )
-    # The fifth address locked the email for everyone, the owner at home included.
-    owner = await login_from(app, OWNER, team.basic.email, PASSWORD)
-    assert locked_until(owner) == (clock.now() + timedelta(seconds=30)).isoformat()
+    # The fifth address locked the email for every address, except the one the owner just
+    # logged in from: even the right password from elsewhere waits.
+    travelling = await login_from(app, TRAVELLING, team.basic.email, PASSWORD)
+    assert locked_until(travelling) == (clock.now() + timedelta(seconds=30)).isoformat()
     assert error_code(await login_from(app, ATTACKERS[9], team.basic.email)) == (
         "TOO_MANY_ATTEMPTS"
+    )
+    assert (await login_from(app, OWNER, team.basic.email, PASSWORD))["outcome"] == (
+        "AUTHENTICATED"
     )
     # Other emails are not affected.
     assert (await login_from(app, OWNER, team.admin.email, PASSWORD))["outcome"] == (
@@ -195,11 +203,11 @@ async def test_failures_from_five_addresses_lock_the_email_for_every_address(
     assert error_code(await login_from(app, ATTACKERS[0], team.basic.email)) == (
         "INVALID_CREDENTIALS"
     )
-    owner = await login_from(app, OWNER, team.basic.email, PASSWORD)
-    assert locked_until(owner) == (clock.now() + timedelta(seconds=60)).isoformat()
+    travelling = await login_from(app, TRAVELLING, team.basic.email, PASSWORD)
+    assert locked_until(travelling) == (clock.now() + timedelta(seconds=60)).isoformat()
     # Once the failing addresses are older than the window, the email is open again.
     clock.advance(EMAIL_WIDE_WINDOW)
-    assert (await login_from(app, OWNER, team.basic.email, PASSWORD))["outcome"] == (
+    assert (await login_from(app, TRAVELLING, team.basic.email, PASSWORD))["outcome"] == (
         "AUTHENTICATED"
     )
 
@@ -325,3 +333,40 @@ async def test_an_over_long_password_costs_one_verification_like_a_wrong_one(
     assert costs == [1, 1, 1, 1]
     assert all(a == answers[0] for a in answers)
     assert error_code(answers[0]) == "INVALID_CREDENTIALS"
+
+
+REAUTHENTICATE = """mutation ($password: String!) {
+  reauthenticate(input: {password: $password}) { userErrors { code lockedUntil } } }"""
+
+
+async def test_an_email_wide_lock_never_keeps_the_owner_out_of_an_address_they_used(
+    app: Starlette, hasher: CountingHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    email = team.basic.email
+    # The owner logged in from home a week ago.
+    assert (await login_from(app, OWNER, email, PASSWORD))["outcome"] == "AUTHENTICATED"
+    clock.advance(timedelta(days=7))
+    session = await session_for(team.basic, clock)
+    for wave in range(5):
+        # One guess from each of five addresses, timed to each lock's end: the email is
+        # locked for every address again.
+        for address in ATTACKERS[:EMAIL_WIDE_ADDRESSES]:
+            await login_from(app, address, email)
+        travelling = await login_from(app, TRAVELLING, email, PASSWORD)
+        assert error_code(travelling) == "TOO_MANY_ATTEMPTS", wave
+        # From home, the owner logs in, and confirms who they are in a session, all along.
+        at_home = await login_from(app, OWNER, email, PASSWORD)
+        assert at_home["outcome"] == "AUTHENTICATED", wave
+        async with from_address(app, OWNER) as home:
+            renewed = await home.data(REAUTHENTICATE, {"password": PASSWORD}, token=session)
+        assert renewed["reauthenticate"]["userErrors"] == [], wave
+        async with from_address(app, TRAVELLING) as hotel:
+            refused = await hotel.data(REAUTHENTICATE, {"password": PASSWORD}, token=session)
+        assert [e["code"] for e in refused["reauthenticate"]["userErrors"]] == ["TOO_MANY_ATTEMPTS"]
+        clock.advance(LONGEST_LOCK)
+    # An address is known for 30 days after its last successful login, no longer.
+    clock.advance(timedelta(days=30))
+    for address in ATTACKERS[:EMAIL_WIDE_ADDRESSES]:
+        await login_from(app, address, email)
+    assert error_code(await login_from(app, OWNER, email, PASSWORD)) == "TOO_MANY_ATTEMPTS"

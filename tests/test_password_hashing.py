@@ -6,19 +6,31 @@ import asyncio
 import os
 import threading
 import time
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
 from models import Operator, Throttle
 from services.clock import FrozenClock
 from services.errors import DomainError, ErrorCode
 from services.passwords import Argon2Parameters, PasswordHasher
-from tests.support import CountingHasher, GraphQLClient, add_operator, make_team, session_for
+from tests.support import (
+    ATTACKERS,
+    CountingHasher,
+    GraphQLClient,
+    add_operator,
+    from_address,
+    make_team,
+    session_for,
+)
 from twofa.settings import ConfigurationError, Settings
 from twofa.sql_log import StatementCounter
 
 SLOW_SECONDS = 0.4
+CLIENT = "127.0.0.1"
+"""The address the suite's GraphQL client calls from."""
 CHEAP_ARGON2 = Argon2Parameters(time_cost=1, memory_cost_kib=256, parallelism=1)
 """The suite's cheap parameters (as in conftest), so that only the sleep costs time."""
 
@@ -48,12 +60,12 @@ class SlowHasher(CountingHasher):
 
 @pytest.fixture
 def hasher() -> SlowHasher:
-    """The app's hasher: two slots, one waiting place, half a second of patience."""
-    return SlowHasher(CHEAP_ARGON2, limit=2, queue_limit=1, queue_seconds=0.5)
+    """The app's hasher: two slots, four requests in line in all, two per client."""
+    return SlowHasher(CHEAP_ARGON2, limit=2, queue_limit=4, line_limit=2, queue_seconds=1.0)
 
 
 async def test_a_flood_of_logins_runs_two_hashes_at_once_and_turns_the_rest_away_quickly(
-    gql: GraphQLClient, hasher: SlowHasher, clock: FrozenClock
+    app: Starlette, hasher: SlowHasher, clock: FrozenClock
 ) -> None:
     team = await make_team(hasher, clock)
     emails = [f"flood{number}@acme.example" for number in range(6)]
@@ -62,39 +74,49 @@ async def test_a_flood_of_logins_runs_two_hashes_at_once_and_turns_the_rest_away
     hasher.slow = True
     started = time.perf_counter()
 
-    async def timed_login(email: str) -> tuple[dict[str, Any], float]:
-        payload = await gql.login(email)
+    async def timed_login(number: int) -> tuple[dict[str, Any], float]:
+        async with from_address(app, ATTACKERS[number]) as gql:  # six clients
+            payload = await gql.login(emails[number])
         return payload, time.perf_counter() - started
 
-    results = await asyncio.gather(*(timed_login(email) for email in emails))
+    results = await asyncio.gather(*(timed_login(number) for number in range(6)))
     assert hasher.most_at_once == 2
-    # Two run at once, one waits for a slot (under the half second it may wait) and runs.
-    assert [bool(payload["sessionToken"]) for payload, _ in results].count(True) == 3
+    # Two run at once, two wait for a slot (under the second they may wait) and run.
+    assert [bool(payload["sessionToken"]) for payload, _ in results].count(True) == 4
     refused = [(payload, elapsed) for payload, elapsed in results if not payload["sessionToken"]]
-    assert len(refused) == 3
+    assert len(refused) == 2
     for payload, elapsed in refused:
         assert [error["code"] for error in payload["userErrors"]] == ["SERVICE_UNAVAILABLE"]
         assert elapsed < SLOW_SECONDS  # refused at once, not after waiting
     # Turned away is not a guess: nothing stays counted, and every operator logs in after.
-    assert await Throttle.filter(failures__gt=0).count() == 0
+    assert await Throttle.filter(failures__gt=0).exclude(key__startswith="logins:").count() == 0
     hasher.slow = False
-    for email in emails:
-        assert (await gql.login(email))["sessionToken"]
+    for number, email in enumerate(emails):
+        async with from_address(app, ATTACKERS[number]) as gql:
+            assert (await gql.login(email))["sessionToken"]
 
 
 async def test_a_login_past_the_hashers_places_is_refused_before_any_database_work(
     gql: GraphQLClient, hasher: SlowHasher, clock: FrozenClock
 ) -> None:
     team = await make_team(hasher, clock)
-    # Three logins hold the two slots and the one waiting place.
-    with hasher.admission(), hasher.admission(), hasher.admission(), StatementCounter() as sql:
+    # Four requests of other clients fill the queue.
+    with ExitStack() as held, StatementCounter() as sql:
+        for address in ATTACKERS[:4]:
+            held.enter_context(hasher.ticket(address))
         payload = await gql.login(team.basic.email, "a wrong guess")
     assert [error["code"] for error in payload["userErrors"]] == ["SERVICE_UNAVAILABLE"]
     assert sql.statements == []
-    assert hasher.verifications == 0
-    # Once a place is free again, the same login is checked and counted as usual.
-    with hasher.admission(), hasher.admission():
+    # Two of the client's own fill its line: the next is turned away just as cheaply.
+    with ExitStack() as held, StatementCounter() as sql:
+        for _ in range(2):
+            held.enter_context(hasher.ticket(CLIENT))
         payload = await gql.login(team.basic.email, "a wrong guess")
+    assert [error["code"] for error in payload["userErrors"]] == ["RATE_LIMITED"]
+    assert sql.statements == []
+    assert hasher.verifications == 0
+    # Once there is room again, the same login is checked and counted as usual.
+    payload = await gql.login(team.basic.email, "a wrong guess")
     assert [error["code"] for error in payload["userErrors"]] == ["INVALID_CREDENTIALS"]
     assert hasher.verifications == 1
     assert await Throttle.filter(failures__gt=0).exists()
@@ -165,7 +187,6 @@ def test_by_default_one_hash_runs_per_as_many_cores_as_it_has_lanes(parallelism:
     lanes = Argon2Parameters(time_cost=1, memory_cost_kib=8 * parallelism, parallelism=parallelism)
     hasher = PasswordHasher(lanes)
     assert hasher.limit == max(1, (os.cpu_count() or 1) // parallelism)
-    assert hasher.queue_limit == 2 * hasher.limit
 
 
 @pytest.mark.parametrize(
@@ -182,11 +203,10 @@ async def test_a_password_check_turned_away_as_busy_counts_no_guess(
 ) -> None:
     team = await make_team(hasher, clock)
     token = await session_for(team.basic, clock)
-    # Two checks hold both slots and one the waiting place, so the next check is turned away.
-    hasher.slow = True
-    busy = [asyncio.create_task(hasher.verify(None, "x")) for _ in range(3)]
-    await asyncio.sleep(0.05)
-    payload = next(iter((await gql.data(document, token=token)).values()))
-    await asyncio.gather(*busy)
+    # Other clients fill the queue, so the next check is turned away.
+    with ExitStack() as held:
+        for address in ATTACKERS[:4]:
+            held.enter_context(hasher.ticket(address))
+        payload = next(iter((await gql.data(document, token=token)).values()))
     assert [error["code"] for error in payload["userErrors"]] == ["SERVICE_UNAVAILABLE"]
     assert await Throttle.filter(failures__gt=0).count() == 0

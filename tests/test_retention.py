@@ -15,7 +15,14 @@ from services import throttle
 from services.clock import FrozenClock
 from services.retention import GIVEN_UP_MAIL_KEPT, SENT_MAIL_KEPT, Sweeper
 from services.sessions import SESSION_LIFETIME, AuthenticationMethod
-from services.throttle import FREE_ATTEMPTS, QUIET_PERIOD, address_key, password_key
+from services.throttle import (
+    FREE_ATTEMPTS,
+    QUIET_PERIOD,
+    account_budget_key,
+    address_budget_key,
+    address_key,
+    password_key,
+)
 from services.tokens import LIFETIMES, hash_token, issue
 from services.validation import email_key
 from tests.support import (
@@ -66,10 +73,15 @@ async def test_a_sweep_leaves_only_live_sessions_tokens_and_throttle_rows(
             (await Session.get(expires_at__gt=clock.now())).id
         ]
         assert [row.token_hash for row in await OneTimeToken.all()] == [hash_token(live_token)]
-        # What is left of throttling is the running lock and the failures it counts.
+        # What is left of throttling is the running lock and the failures it counts, the
+        # address the administrator logged in from (known to their email for 30 days) and
+        # the login budgets the last login spent.
         assert {row.key for row in await Throttle.all()} == {
             address_key(OWNER),
             password_key(email_key(team.basic.email), OWNER),
+            password_key(email_key(team.admin.email), OWNER),
+            address_budget_key(OWNER),
+            account_budget_key(team.account.id),
         }
         assert set((await app.state.sweeper.run_once()).values()) == {0}
         assert (await gql.data(VIEWER, token=live_session))["viewer"] is not None

@@ -61,6 +61,7 @@ def create_app(
         outbox=outbox,
         totp_issuer=settings.totp_issuer,
         reauthentication_window=timedelta(seconds=settings.reauthentication_window_seconds),
+        login_rates=settings.login_rates,
     )
     sender = OutboxSender(
         outbox,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from mail.transport import SmtpConfig
 from services.passwords import Argon2Parameters
+from services.throttle import LoginRates
 from twofa.logs import LOG_FORMATS
 
 DEFAULT_DATABASE_URL = "sqlite://data/twofa.sqlite3"
@@ -61,6 +62,8 @@ class Settings:
     """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
     password_hash: Argon2Parameters = field(default_factory=Argon2Parameters)
     """Cost of argon2id for new password hashes; older hashes are redone at the next login."""
+    login_rates: LoginRates = field(default_factory=LoginRates)
+    """Successful logins per minute per client address and per account, before RATE_LIMITED."""
     metrics_token: str | None = None
     """Bearer token ``GET /metrics`` requires; unset, metrics are served to loopback only."""
     log_format: str = "text"
@@ -117,6 +120,14 @@ class Settings:
                 ("PASSWORD_HASH_PARALLELISM", defaults.parallelism),
             )
         )
+        rates = LoginRates()
+        per_address, per_account = (
+            _bounded_int(name, get(name), default, (1, 1_000_000))
+            for name, default in (
+                ("LOGIN_RATE_PER_ADDRESS", rates.per_address),
+                ("LOGIN_RATE_PER_ACCOUNT", rates.per_account),
+            )
+        )
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             public_url=(get("PUBLIC_URL") or local_url(port or DEFAULT_PORT)).rstrip("/"),
@@ -136,6 +147,7 @@ class Settings:
             ),
             metrics_token=get("METRICS_TOKEN"),
             log_format=log_format,
+            login_rates=LoginRates(per_address=per_address, per_account=per_account),
         )
 
 

@@ -1,0 +1,100 @@
+"""Successful logins are budgeted per client address and per account: a client who knows a
+password of its own account cannot keep the hasher busy with it."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+
+from models import OperatorRole
+from services.clock import FrozenClock
+from services.throttle import LoginRates
+from tests.support import (
+    ATTACKERS,
+    PASSWORD,
+    WRONG,
+    CountingHasher,
+    add_operator,
+    login_from,
+    make_team,
+)
+from twofa.settings import ConfigurationError, Settings
+
+RATES = LoginRates(per_address=3, per_account=5)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The suite's settings with small login budgets."""
+    return dataclasses.replace(settings, login_rates=RATES)
+
+
+def refusal(payload: dict[str, Any]) -> tuple[str, str | None]:
+    [error] = payload["userErrors"]
+    return error["code"], error["lockedUntil"]
+
+
+async def test_an_address_spends_its_budget_of_logins_then_waits_for_the_next_minute(
+    app: Starlette, hasher: CountingHasher, clock: FrozenClock
+) -> None:
+    started = clock.now()
+    teams = [await make_team(hasher, clock, name=f"T{n}", domain=f"t{n}.example") for n in range(2)]
+    emails = [team.basic.email for team in teams] + [teams[0].admin.email]
+    for email in emails:
+        assert (await login_from(app, ATTACKERS[0], email, PASSWORD))["outcome"] == (
+            "AUTHENTICATED"
+        )
+    # Failures do not spend it; the right password past it is refused before any hash.
+    assert (await login_from(app, ATTACKERS[1], emails[0], WRONG))["userErrors"]
+    before = hasher.verifications
+    refused = await login_from(app, ATTACKERS[0], teams[1].admin.email, PASSWORD)
+    assert refusal(refused) == ("RATE_LIMITED", (started + timedelta(minutes=1)).isoformat())
+    assert hasher.verifications == before
+    # Another address is not held.
+    assert (await login_from(app, ATTACKERS[1], emails[0], PASSWORD))["outcome"] == (
+        "AUTHENTICATED"
+    )
+    clock.advance(timedelta(minutes=1))
+    assert (await login_from(app, ATTACKERS[0], emails[0], PASSWORD))["outcome"] == (
+        "AUTHENTICATED"
+    )
+
+
+async def test_an_account_spends_its_budget_whatever_the_addresses_and_others_go_on(
+    app: Starlette, hasher: CountingHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    other = await make_team(hasher, clock, name="Other", domain="other.example")
+    operators = [
+        await add_operator(
+            team.account, f"op{n}@acme.example", hasher, clock, role=OperatorRole.BASIC
+        )
+        for n in range(RATES.per_account)
+    ]
+    for n, operator in enumerate(operators):
+        assert (await login_from(app, ATTACKERS[n], operator.email, PASSWORD))["outcome"] == (
+            "AUTHENTICATED"
+        )
+    before = hasher.verifications
+    refused = await login_from(app, ATTACKERS[9], team.admin.email, PASSWORD)
+    assert refusal(refused)[0] == "RATE_LIMITED"
+    assert hasher.verifications == before
+    # Another account, from the same address, is not held.
+    assert (await login_from(app, ATTACKERS[9], other.admin.email, PASSWORD))["outcome"] == (
+        "AUTHENTICATED"
+    )
+    # An email nobody has is answered as ever: only its address's budget holds it.
+    unknown = await login_from(app, ATTACKERS[8], "nobody@acme.example", PASSWORD)
+    assert refusal(unknown)[0] == "INVALID_CREDENTIALS"
+
+
+def test_login_budgets_come_from_the_environment() -> None:
+    assert Settings.from_env({}).login_rates == LoginRates()
+    settings = Settings.from_env({"LOGIN_RATE_PER_ADDRESS": "10", "LOGIN_RATE_PER_ACCOUNT": "900"})
+    assert settings.login_rates == LoginRates(per_address=10, per_account=900)
+    with pytest.raises(ConfigurationError, match="LOGIN_RATE_PER_ACCOUNT"):
+        Settings.from_env({"LOGIN_RATE_PER_ACCOUNT": "0"})
