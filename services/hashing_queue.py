@@ -132,7 +132,8 @@ class HashingQueue:
         """Wait until the ticket may run its computation; call ``done`` once it has.
 
         Raises SERVICE_UNAVAILABLE (and the ticket leaves) when the turn does not come
-        within ``patience`` seconds of asking.
+        within ``patience`` seconds of asking. A caller cancelled while it waits gives back
+        the slot it may have been granted meanwhile.
         """
         ticket.granted = asyncio.get_running_loop().create_future()
         self._dispatch()
@@ -140,10 +141,14 @@ class HashingQueue:
             async with asyncio.timeout(self.patience):
                 await asyncio.shield(ticket.granted)
         except TimeoutError:
-            if not ticket.running:
-                self._refused += 1
-                self.leave(ticket)
-                raise busy() from None
+            if ticket.running:  # granted as the time ran out
+                return
+            self._refused += 1
+            self.leave(ticket)
+            raise busy() from None
+        except BaseException:
+            self.done(ticket)
+            raise
 
     def done(self, ticket: Ticket) -> None:
         """Free the ticket's slot: its computation ended (finished, failed or abandoned)."""

@@ -172,3 +172,21 @@ async def test_known_requests_and_the_others_take_turns_while_both_wait() -> Non
     await one_at_a_time(recorder, 6)
     await asyncio.gather(blocker, *tasks)
     assert recorder.order == ["first", "known0", "new0", "known1", "new1", "known2"]
+
+
+async def test_a_request_cancelled_as_its_turn_comes_gives_the_slot_back() -> None:
+    hashing = queue()
+    running = hashing.ticket("198.51.100.1")
+    await hashing.turn(running)
+    waiting = hashing.ticket("203.0.113.1")
+    task = asyncio.ensure_future(hashing.turn(waiting))
+    await until(lambda: hashing.state().waiting == 1)
+    hashing.done(running)  # the slot goes to the waiting request at once...
+    assert waiting.running
+    task.cancel()  # ...which is cancelled before it could use it
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert hashing.state().running == 0
+    after = hashing.ticket("198.51.100.2")
+    await hashing.turn(after)  # the slot is free
+    hashing.done(after)
