@@ -27,9 +27,17 @@ def free_port() -> int:
 
 @contextmanager
 def uvicorn(
-    target: str, *, env: dict[str, str] | None = None, workers: int = 1, factory: bool = False
+    target: str,
+    *,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    factory: bool = False,
+    root: Path = ROOT,
 ) -> Iterator[str]:
-    """Run ``uvicorn target`` on a free port until the block ends; yield its base URL."""
+    """Run ``uvicorn target`` on a free port until the block ends; yield its base URL.
+
+    ``root``: the checkout whose code is served (another one to measure an older version).
+    """
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
@@ -40,7 +48,7 @@ def uvicorn(
     log = tempfile.NamedTemporaryFile("w+", prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
     process = subprocess.Popen(  # noqa: S603 - fixed command line
-        command, cwd=ROOT, env={**os.environ, **(env or {})}, stderr=log
+        command, cwd=root, env={**os.environ, **(env or {})}, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     try:
