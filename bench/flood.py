@@ -27,7 +27,7 @@ from tortoise import Tortoise
 
 from bench.load import LOGIN
 from bench.seed import seed
-from bench.servers import uvicorn
+from bench.servers import ROOT, uvicorn
 from models import Throttle
 from services.encryption import SecretBox, generate_key
 from services.passwords import Argon2Parameters, PasswordHasher
@@ -187,8 +187,8 @@ async def _addresses_seen(url: str) -> int:
         await Tortoise.close_connections()
 
 
-def run_on(url: str, seconds: float) -> dict[str, Any]:
-    """Seed ``url``, serve it with uvicorn at the production argon2id parameters, measure.
+def run_on(url: str, seconds: float, root: Path = ROOT) -> dict[str, Any]:
+    """Seed ``url``, serve the code at ``root`` with uvicorn (production argon2id), measure.
 
     Call it in a process of its own: Tortoise binds its models to the first database it
     opens in a process.
@@ -199,7 +199,7 @@ def run_on(url: str, seconds: float) -> dict[str, Any]:
            "PASSWORD_HASH_TIME_COST": str(parameters.time_cost),
            "PASSWORD_HASH_MEMORY_KIB": str(parameters.memory_cost_kib),
            "PASSWORD_HASH_PARALLELISM": str(parameters.parallelism)}  # fmt: skip
-    with uvicorn("twofa.app:create_app", env=env, factory=True) as base:
+    with uvicorn("twofa.app:create_app", env=env, factory=True, root=root) as base:
         report = measure(base, viewer_token, seconds)
     report["addresses_seen"] = asyncio.run(_addresses_seen(url))
     return report
@@ -211,8 +211,12 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument(
+        "--server-root", type=Path, default=ROOT, help="the checkout whose server is measured"
+    )
     args = parser.parse_args()
-    args.output.write_text(json.dumps(run_on(args.database_url, args.seconds)))
+    report = run_on(args.database_url, args.seconds, args.server_root)
+    args.output.write_text(json.dumps(report))
 
 
 if __name__ == "__main__":
