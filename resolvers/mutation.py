@@ -1,75 +1,78 @@
-"""How a mutation is declared: its resolver, description and permissions in one place.
+"""The root ``Mutation`` type: the one place where every mutation is registered.
 
-Adding a mutation takes three steps: its input and payload in ``schema/<domain>/<name>.py``,
-its resolver in ``resolvers/<domain>/<name>.py`` decorated with ``mutation``, and one line in
-``schema/mutation.py`` that registers it.
+Each mutation lives in a file of its own, ``resolvers/<domain>/<name>.py``, with its input,
+payload, description and permissions (see ``resolvers.mutation_field``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar, cast
-
 import strawberry
-from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
-from strawberry.permission import BasePermission, PermissionExtension
-from strawberry.types.field import StrawberryField
 
-from resolvers.errors import returns_user_errors
-from schema.context import Info
-from schema.errors import unauthenticated
-from services.errors import SessionEnded
-
-PayloadT = TypeVar("PayloadT")
-
-INPUT = strawberry.argument(description="The mutation's arguments, as one input object.")
-"""Annotation of every mutation's single ``input`` argument."""
-
-
-class AuthenticatedAfresh(FieldExtension):
-    """Authenticates the caller again before a mutation field runs, before its permissions.
-
-    The mutations of one request run one after another, and the caller's session may end
-    or their role change in between (or meanwhile, in another request): each field is
-    judged by the session and role as they are now. A field whose service finds, at its
-    write, that the session ended (``SessionEnded``) is answered UNAUTHENTICATED, and the
-    rest of the request runs anonymously.
-    """
-
-    async def resolve_async(
-        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
-    ) -> Any:
-        """Authenticate again, then run the field (its permission checks first)."""
-        context = info.context
-        await context.authenticate()
-        try:
-            return await next_(source, info, **kwargs)
-        except SessionEnded as ended:
-            context.end_session()
-            raise unauthenticated() from ended
+import resolvers.auth.login
+import resolvers.auth.logout
+import resolvers.auth.verify_two_factor_code
+import resolvers.enrollment.confirm_two_factor_enrollment
+import resolvers.enrollment.disable_two_factor
+import resolvers.enrollment.regenerate_recovery_codes
+import resolvers.enrollment.start_two_factor_enrollment
+import resolvers.invitations.accept_invitation
+import resolvers.invitations.invite_operator
+import resolvers.invitations.resend_invitation
+import resolvers.invitations.revoke_invitation
+import resolvers.operators.change_operator_role
+import resolvers.operators.deactivate_operator
+import resolvers.operators.reactivate_operator
+import resolvers.operators.unlock_operator
+import resolvers.passwords.change_password
+import resolvers.passwords.request_password_reset
+import resolvers.passwords.reset_password
+import resolvers.policy.clear_operator_two_factor_override
+import resolvers.policy.reset_operator_two_factor
+import resolvers.policy.set_account_two_factor_default
+import resolvers.policy.set_operator_two_factor_override
+import resolvers.sessions.reauthenticate
+import resolvers.sessions.revoke_operator_sessions
+import resolvers.sessions.revoke_session
 
 
-def mutation(
-    payload: Callable[..., PayloadT],
-    *,
-    description: str,
-    permissions: Sequence[type[BasePermission]],
-) -> Callable[[Callable[..., Awaitable[PayloadT]]], StrawberryField]:
-    """Declare a mutation field whose domain refusals come back as ``payload(userErrors=…)``.
+@strawberry.type(description="Entry points for changing things.")
+class Mutation:
+    """Root mutation type; each attribute's name is its field's name (camel-cased)."""
 
-    The caller is authenticated afresh before the field's permissions are checked (the
-    last field extension runs first).
-    """
-
-    def declare(resolver: Callable[..., Awaitable[PayloadT]]) -> StrawberryField:
-        field = strawberry.mutation(
-            resolver=returns_user_errors(payload)(resolver),
-            description=description,
-            extensions=[
-                PermissionExtension([allowed() for allowed in permissions], use_directives=False),
-                AuthenticatedAfresh(),
-            ],
-        )
-        return cast(StrawberryField, field)
-
-    return declare
+    login = resolvers.auth.login.login
+    verify_two_factor_code = resolvers.auth.verify_two_factor_code.verify_two_factor_code
+    logout = resolvers.auth.logout.logout
+    set_account_two_factor_default = (
+        resolvers.policy.set_account_two_factor_default.set_account_two_factor_default
+    )
+    set_operator_two_factor_override = (
+        resolvers.policy.set_operator_two_factor_override.set_operator_two_factor_override
+    )
+    clear_operator_two_factor_override = (
+        resolvers.policy.clear_operator_two_factor_override.clear_operator_two_factor_override
+    )
+    reset_operator_two_factor = resolvers.policy.reset_operator_two_factor.reset_operator_two_factor
+    start_two_factor_enrollment = (
+        resolvers.enrollment.start_two_factor_enrollment.start_two_factor_enrollment
+    )
+    confirm_two_factor_enrollment = (
+        resolvers.enrollment.confirm_two_factor_enrollment.confirm_two_factor_enrollment
+    )
+    disable_two_factor = resolvers.enrollment.disable_two_factor.disable_two_factor
+    regenerate_recovery_codes = (
+        resolvers.enrollment.regenerate_recovery_codes.regenerate_recovery_codes
+    )
+    invite_operator = resolvers.invitations.invite_operator.invite_operator
+    accept_invitation = resolvers.invitations.accept_invitation.accept_invitation
+    resend_invitation = resolvers.invitations.resend_invitation.resend_invitation
+    revoke_invitation = resolvers.invitations.revoke_invitation.revoke_invitation
+    reauthenticate = resolvers.sessions.reauthenticate.reauthenticate
+    revoke_session = resolvers.sessions.revoke_session.revoke_session
+    revoke_operator_sessions = resolvers.sessions.revoke_operator_sessions.revoke_operator_sessions
+    change_operator_role = resolvers.operators.change_operator_role.change_operator_role
+    deactivate_operator = resolvers.operators.deactivate_operator.deactivate_operator
+    reactivate_operator = resolvers.operators.reactivate_operator.reactivate_operator
+    unlock_operator = resolvers.operators.unlock_operator.unlock_operator
+    change_password = resolvers.passwords.change_password.change_password
+    request_password_reset = resolvers.passwords.request_password_reset.request_password_reset
+    reset_password = resolvers.passwords.reset_password.reset_password

@@ -1,4 +1,4 @@
-"""Root query fields: ``viewer`` and ``node``."""
+"""The root ``Query`` type and its fields: ``viewer``, ``viewerSession`` and ``node``."""
 
 from __future__ import annotations
 
@@ -58,3 +58,21 @@ async def node(
         event = await visible_event(viewer.account_id, key)
         return AuditEventNode.from_model(event) if event is not None else None
     return None
+
+
+@strawberry.type(description="Entry points for reading.")
+class Query:
+    """Root query type."""
+
+    viewer: OperatorNode | None = strawberry.field(
+        resolver=viewer,
+        description="The signed-in operator; null without a valid session.",
+    )
+    viewer_session: SessionNode | None = strawberry.field(
+        resolver=viewer_session,
+        description="The session making this request; null without a valid session.",
+    )
+    node: relay.Node | None = strawberry.field(
+        resolver=node,
+        description="Any object by its global id, if the caller may read it; null otherwise.",
+    )

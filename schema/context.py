@@ -84,15 +84,15 @@ class Context:
         self.session = None
         self.viewer = None
 
-    def sessions_ended_for(self, operator_id: int) -> None:
-        """Note that every session of an operator ended (reset, deactivation, ...).
+    async def renew(self) -> None:
+        """Drop what the request loaded and read the caller again (after a mutation).
 
-        What the request cached about them is dropped, and when they are the caller, later
-        fields of the request run as an anonymous caller.
+        What a mutation changed (a policy, a 2FA setup, a lock, the caller's own session) is
+        then what the rest of the request sees.
         """
-        self.loaders.forget_operator(operator_id)
-        if self.viewer is not None and self.viewer.id == operator_id:
-            self.end_session()
+        self.loaders = Loaders(self.deps.clock)
+        self.session = self.viewer = None
+        await self.authenticate()
 
     @property
     def client_address(self) -> str | None:

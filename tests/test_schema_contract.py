@@ -20,7 +20,7 @@ from graphql import (
     print_schema,
 )
 
-from schema.schema import schema
+from resolvers.schema import schema
 from tests.servers import ROOT
 from tests.support import GraphQLClient
 

@@ -182,7 +182,7 @@ def _rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export_schema(args: argparse.Namespace, settings: Settings) -> int:
-    from schema.schema import schema
+    from resolvers.schema import schema
 
     print(schema.as_str())
     return 0

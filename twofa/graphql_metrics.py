@@ -22,8 +22,8 @@ from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from starlette.types import Scope
 from strawberry.types import ExecutionResult
 
+from resolvers.schema import schema
 from schema.limits import MAX_DOCUMENT_LENGTH, MAX_TOKENS
-from schema.schema import schema
 
 OUTCOMES = ("ok", "user_error", "request_error", "server_error")
 """``ok``: no error at all. ``user_error``: a payload's ``userErrors`` is not empty (wrong

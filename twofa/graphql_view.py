@@ -49,9 +49,9 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from resolvers.schema import schema
 from schema.context import Context
 from schema.errors import UNAVAILABLE_MESSAGE
-from schema.schema import schema
 from services.client import bind_client
 from services.dependencies import Dependencies
 from services.errors import DATABASE_UNAVAILABLE

@@ -4,13 +4,46 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
-from schema.auth.login import LoginInput, LoginPayload
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.enums import LoginOutcome
+from schema.errors import UserError
 from schema.permissions import ANYONE
 from schema.types.operator import OperatorNode
 from services import login as login_service
-from services.login import LoginOutcome
+
+
+@strawberry.input(description="Email and password of an operator.")
+class LoginInput:
+    """Arguments of ``login``."""
+
+    email: str = strawberry.field(description="The operator's email (case-insensitive).")
+    password: str = strawberry.field(description="The operator's password.")
+
+
+@strawberry.type(description="Result of `login`.")
+class LoginPayload:
+    """What ``login`` answers."""
+
+    outcome: LoginOutcome | None = strawberry.field(
+        default=None, description="What the login led to; null when it failed."
+    )
+    session_token: str | None = strawberry.field(
+        default=None, description="Bearer token, with outcome AUTHENTICATED."
+    )
+    challenge_token: str | None = strawberry.field(
+        default=None, description="Token for verifyTwoFactorCode, with TWO_FACTOR_CODE_REQUIRED."
+    )
+    viewer: OperatorNode | None = strawberry.field(
+        default=None,
+        description="The operator, with outcome AUTHENTICATED only: nothing about them is "
+        "shown before the second factor.",
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the login failed, if it did."
+    )
 
 
 @mutation(
@@ -30,7 +63,7 @@ async def login(info: Info, input: Annotated[LoginInput, INPUT]) -> LoginPayload
         client_address=client.ip_address,
         user_agent=client.user_agent,
     )
-    signed_in = result.outcome is LoginOutcome.AUTHENTICATED
+    signed_in = result.outcome is login_service.LoginOutcome.AUTHENTICATED
     return LoginPayload(
         outcome=result.outcome,
         session_token=result.session_token,

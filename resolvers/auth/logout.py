@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from resolvers.mutation import mutation
-from schema.auth.logout import LogoutPayload
+import strawberry
+
+from resolvers.mutation_field import mutation
 from schema.context import Info
-from schema.errors import unauthenticated
+from schema.errors import UserError, unauthenticated
 from schema.permissions import SIGNED_IN
 from services.sessions import revoke_session
+
+
+@strawberry.type(description="Result of `logout`.")
+class LogoutPayload:
+    """What ``logout`` answers."""
+
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Always empty: logging out cannot fail."
+    )
 
 
 @mutation(LogoutPayload, description="End the current session.", permissions=SIGNED_IN)
@@ -17,5 +27,4 @@ async def logout(info: Info) -> LogoutPayload:
     if session is None:
         raise unauthenticated()
     await revoke_session(session.id)
-    info.context.end_session()
     return LogoutPayload()

@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
-from schema.enrollment.disable_two_factor import DisableTwoFactorInput, DisableTwoFactorPayload
+from schema.errors import UserError
 from schema.permissions import SIGNED_IN
 from schema.types.operator import OperatorNode
 from services import self_service
+
+
+@strawberry.input(description="A current code, proving the operator still holds the factor.")
+class DisableTwoFactorInput:
+    """Arguments of ``disableTwoFactor``."""
+
+    code: str = strawberry.field(description="A 6-digit code from the app, or a recovery code.")
+
+
+@strawberry.type(description="Result of `disableTwoFactor`.")
+class DisableTwoFactorPayload:
+    """What ``disableTwoFactor`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator, now without an authenticator."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 @mutation(
@@ -24,5 +45,4 @@ async def disable_two_factor(
     """Disable the caller's two-factor authentication, proven with a current code."""
     context = info.context
     operator = await self_service.disable(context.deps, *context.require_session(), input.code)
-    context.loaders.forget_operator(operator.id)
     return DisableTwoFactorPayload(operator=OperatorNode.from_model(operator))

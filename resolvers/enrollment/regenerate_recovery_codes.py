@@ -4,15 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
-from schema.enrollment.regenerate_recovery_codes import (
-    RegenerateRecoveryCodesInput,
-    RegenerateRecoveryCodesPayload,
-)
+from schema.errors import UserError
 from schema.permissions import SIGNED_IN
 from schema.types.operator import OperatorNode
 from services import self_service
+
+
+@strawberry.input(description="A current code, proving the operator still holds the factor.")
+class RegenerateRecoveryCodesInput:
+    """Arguments of ``regenerateRecoveryCodes``."""
+
+    code: str = strawberry.field(description="A 6-digit code from the app, or a recovery code.")
+
+
+@strawberry.type(description="Result of `regenerateRecoveryCodes`.")
+class RegenerateRecoveryCodesPayload:
+    """What ``regenerateRecoveryCodes`` answers."""
+
+    recovery_codes: list[str] | None = strawberry.field(
+        default=None, description="Ten new single-use codes, shown this once; the old ones die."
+    )
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator the codes belong to."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 @mutation(
@@ -29,7 +50,6 @@ async def regenerate_recovery_codes(
     codes = await self_service.regenerate_recovery_codes(
         context.deps, operator, session, input.code
     )
-    context.loaders.forget_operator(operator.id)
     return RegenerateRecoveryCodesPayload(
         recovery_codes=codes, operator=OperatorNode.from_model(operator)
     )

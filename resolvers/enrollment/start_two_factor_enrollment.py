@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.enrollment import enrolling_operator
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.enrollment import SETUP_TOKEN_HELP, enrolling_operator
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
-from schema.enrollment.start_two_factor_enrollment import (
-    StartTwoFactorEnrollmentInput,
-    StartTwoFactorEnrollmentPayload,
-)
+from schema.errors import UserError
 from schema.permissions import ANYONE
 from schema.types.enrollment import TwoFactorEnrollment
 from services import enrollment
+
+
+@strawberry.input(description="Whose enrollment to start.")
+class StartTwoFactorEnrollmentInput:
+    """Arguments of ``startTwoFactorEnrollment``."""
+
+    setup_token: str | None = strawberry.field(default=None, description=SETUP_TOKEN_HELP)
+
+
+@strawberry.type(description="Result of `startTwoFactorEnrollment`.")
+class StartTwoFactorEnrollmentPayload:
+    """What ``startTwoFactorEnrollment`` answers."""
+
+    enrollment: TwoFactorEnrollment | None = strawberry.field(
+        default=None, description="The new pending secret, valid for 15 minutes."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why enrollment could not start, if it could not."
+    )
 
 
 @mutation(
@@ -29,5 +47,4 @@ async def start_two_factor_enrollment(
     context = info.context
     operator, proof = await enrolling_operator(context, input.setup_token)
     started = await enrollment.start(context.deps, operator, proof)
-    context.loaders.forget_operator(operator.id)
     return StartTwoFactorEnrollmentPayload(enrollment=TwoFactorEnrollment.from_domain(started))

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.ids import decode_id
-from schema.invitations.resend_invitation import ResendInvitationInput, ResendInvitationPayload
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
 from services import invitations
+
+
+@strawberry.input(description="Whose invitation to send again.")
+class ResendInvitationInput:
+    """Arguments of ``resendInvitation``."""
+
+    operator_id: strawberry.ID = strawberry.field(
+        description="Global id of an operator of your account whose status is INVITED."
+    )
+
+
+@strawberry.type(description="Result of `resendInvitation`.")
+class ResendInvitationPayload:
+    """What ``resendInvitation`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None,
+        description="The invited operator, with the new invitedAt and invitationExpiresAt.",
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was sent, if so."
+    )
 
 
 @mutation(
@@ -27,5 +51,4 @@ async def resend_invitation(
     operator = await invitations.resend(
         context.deps, *context.require_session(), decode_id(input.operator_id, "Operator")
     )
-    context.loaders.forget_operator(operator.id)
     return ResendInvitationPayload(operator=OperatorNode.from_model(operator))

@@ -6,12 +6,34 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.mutation import INPUT, mutation
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.ids import decode_id, encode_id
-from schema.invitations.revoke_invitation import RevokeInvitationInput, RevokeInvitationPayload
 from schema.permissions import ADMINISTRATORS
 from services import invitations
+
+
+@strawberry.input(description="Which invitation to withdraw.")
+class RevokeInvitationInput:
+    """Arguments of ``revokeInvitation``."""
+
+    operator_id: strawberry.ID = strawberry.field(
+        description="Global id of an operator of your account whose status is INVITED."
+    )
+
+
+@strawberry.type(description="Result of `revokeInvitation`.")
+class RevokeInvitationPayload:
+    """What ``revokeInvitation`` answers."""
+
+    revoked_operator_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Global id of the invited operator, who no longer exists; null on failure.",
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was revoked, if so."
+    )
 
 
 @mutation(

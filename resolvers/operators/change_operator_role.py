@@ -4,16 +4,38 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.enums import OperatorRole
+from schema.errors import UserError
 from schema.ids import decode_id
-from schema.operators.change_operator_role import (
-    ChangeOperatorRoleInput,
-    ChangeOperatorRolePayload,
-)
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
 from services.operator_lifecycle import change_role
+
+
+@strawberry.input(description="An operator and the role they get.")
+class ChangeOperatorRoleInput:
+    """Arguments of ``changeOperatorRole``."""
+
+    operator_id: strawberry.ID = strawberry.field(
+        description="Global id of an operator of your account (yourself included)."
+    )
+    role: OperatorRole = strawberry.field(description="The role the operator gets.")
+
+
+@strawberry.type(description="Result of `changeOperatorRole`.")
+class ChangeOperatorRolePayload:
+    """What ``changeOperatorRole`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator with their role as it now is."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the change was refused, if it was."
+    )
 
 
 @mutation(

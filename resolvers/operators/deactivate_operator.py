@@ -4,16 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.ids import decode_id
-from schema.operators.deactivate_operator import (
-    DeactivateOperatorInput,
-    DeactivateOperatorPayload,
-)
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
 from services.operator_lifecycle import deactivate
+
+
+@strawberry.input(description="The active operator to deactivate.")
+class DeactivateOperatorInput:
+    """Arguments of ``deactivateOperator``."""
+
+    operator_id: strawberry.ID = strawberry.field(
+        description="Global id of an active operator of your account (yourself included)."
+    )
+
+
+@strawberry.type(description="Result of `deactivateOperator`.")
+class DeactivateOperatorPayload:
+    """What ``deactivateOperator`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator, now DEACTIVATED and without sessions."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the operator was not deactivated, if so."
+    )
 
 
 @mutation(
@@ -35,5 +55,4 @@ async def deactivate_operator(
     operator = await deactivate(
         context.deps, viewer, session, decode_id(input.operator_id, "Operator")
     )
-    context.sessions_ended_for(operator.id)
     return DeactivateOperatorPayload(operator=OperatorNode.from_model(operator))

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.ids import decode_id
-from schema.operators.reactivate_operator import (
-    ReactivateOperatorInput,
-    ReactivateOperatorPayload,
-)
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
 from services.operator_lifecycle import reactivate
+
+
+@strawberry.input(description="The deactivated operator to reactivate.")
+class ReactivateOperatorInput:
+    """Arguments of ``reactivateOperator``."""
+
+    operator_id: strawberry.ID = strawberry.field(
+        description="Global id of a deactivated operator of your account."
+    )
+
+
+@strawberry.type(description="Result of `reactivateOperator`.")
+class ReactivateOperatorPayload:
+    """What ``reactivateOperator`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator, ACTIVE again."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the operator was not reactivated, if so."
+    )
 
 
 @mutation(
@@ -31,5 +51,4 @@ async def reactivate_operator(
     operator = await reactivate(
         context.deps, *context.require_session(), decode_id(input.operator_id, "Operator")
     )
-    context.loaders.forget_operator(operator.id)
     return ReactivateOperatorPayload(operator=OperatorNode.from_model(operator))

@@ -4,13 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.ids import decode_id
-from schema.operators.unlock_operator import UnlockOperatorInput, UnlockOperatorPayload
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
 from services.operator_lifecycle import unlock
+
+
+@strawberry.input(description="The operator whose locks to lift.")
+class UnlockOperatorInput:
+    """Arguments of ``unlockOperator``."""
+
+    operator_id: strawberry.ID = strawberry.field(
+        description="Global id of an operator of your account."
+    )
+
+
+@strawberry.type(description="Result of `unlockOperator`.")
+class UnlockOperatorPayload:
+    """What ``unlockOperator`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator, now without locks or counted failures."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was unlocked, if so."
+    )
 
 
 @mutation(
@@ -29,5 +52,4 @@ async def unlock_operator(
     operator = await unlock(
         context.deps, *context.require_session(), decode_id(input.operator_id, "Operator")
     )
-    context.loaders.forget_operator(operator.id)
     return UnlockOperatorPayload(operator=OperatorNode.from_model(operator))

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
-from schema.passwords.change_password import ChangePasswordInput, ChangePasswordPayload
+from schema.errors import UserError
 from schema.permissions import SIGNED_IN
 from services import password_management
+
+
+@strawberry.input(description="The current password and the new one.")
+class ChangePasswordInput:
+    """Arguments of ``changePassword``."""
+
+    current_password: str = strawberry.field(description="The password in use now.")
+    new_password: str = strawberry.field(
+        description="The password to use from now on, at least 12 characters."
+    )
+
+
+@strawberry.type(description="Result of `changePassword`.")
+class ChangePasswordPayload:
+    """What ``changePassword`` answers."""
+
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the password was not changed, if it was not."
+    )
 
 
 @mutation(

@@ -5,14 +5,31 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
-from schema.passwords.request_password_reset import (
-    RequestPasswordResetInput,
-    RequestPasswordResetPayload,
-)
+from schema.errors import UserError
 from schema.permissions import ANYONE
 from services import password_management
+
+
+@strawberry.input(description="Whose password to reset.")
+class RequestPasswordResetInput:
+    """Arguments of ``requestPasswordReset``."""
+
+    email: str = strawberry.field(description="The email address the operator logs in with.")
+
+
+@strawberry.type(description="Result of `requestPasswordReset`: the same for every address.")
+class RequestPasswordResetPayload:
+    """What ``requestPasswordReset`` answers."""
+
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="INVALID_INPUT when the email is no address at all; otherwise empty, "
+        "whether or not a link was sent.",
+    )
 
 
 @mutation(

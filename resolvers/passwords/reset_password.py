@@ -4,11 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
-from schema.passwords.reset_password import ResetPasswordInput, ResetPasswordPayload
+from schema.errors import UserError
 from schema.permissions import ANYONE
 from services import password_management
+
+
+@strawberry.input(description="The reset link's token and the new password.")
+class ResetPasswordInput:
+    """Arguments of ``resetPassword``."""
+
+    token: str = strawberry.field(description="The token from the password reset link.")
+    new_password: str = strawberry.field(
+        description="The password to use from now on, at least 12 characters."
+    )
+
+
+@strawberry.type(description="Result of `resetPassword`; no session is issued: log in next.")
+class ResetPasswordPayload:
+    """What ``resetPassword`` answers."""
+
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the password was not reset, if it was not."
+    )
 
 
 @mutation(
@@ -23,8 +44,5 @@ async def reset_password(
 ) -> ResetPasswordPayload:
     """Store the new password and end the operator's sessions."""
     context = info.context
-    operator = await password_management.reset_password(
-        context.deps, input.token, input.new_password
-    )
-    context.sessions_ended_for(operator.id)
+    await password_management.reset_password(context.deps, input.token, input.new_password)
     return ResetPasswordPayload()

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import ADMINISTRATORS
-from schema.policy.clear_operator_two_factor_override import (
-    ClearOperatorTwoFactorOverrideInput,
-    ClearOperatorTwoFactorOverridePayload,
-)
 from schema.types.operator import OperatorNode
 from services.administration import set_override
+
+
+@strawberry.input(description="An operator who should follow the account default again.")
+class ClearOperatorTwoFactorOverrideInput:
+    """Arguments of ``clearOperatorTwoFactorOverride``."""
+
+    operator_id: strawberry.ID = strawberry.field(description="Global id of an operator.")
+
+
+@strawberry.type(description="Result of `clearOperatorTwoFactorOverride`.")
+class ClearOperatorTwoFactorOverridePayload:
+    """What ``clearOperatorTwoFactorOverride`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator, now following the account default."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the change was refused, if it was."
+    )
 
 
 @mutation(

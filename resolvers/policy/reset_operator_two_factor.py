@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import ADMINISTRATORS
-from schema.policy.reset_operator_two_factor import (
-    ResetOperatorTwoFactorInput,
-    ResetOperatorTwoFactorPayload,
-)
 from schema.types.operator import OperatorNode
 from services.administration import reset_two_factor
+
+
+@strawberry.input(description="The operator whose two-factor setup an administrator removes.")
+class ResetOperatorTwoFactorInput:
+    """Arguments of ``resetOperatorTwoFactor``."""
+
+    operator_id: strawberry.ID = strawberry.field(description="Global id of an operator.")
+
+
+@strawberry.type(description="Result of `resetOperatorTwoFactor`.")
+class ResetOperatorTwoFactorPayload:
+    """What ``resetOperatorTwoFactor`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator, now without an authenticator or sessions."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 @mutation(
@@ -31,5 +49,4 @@ async def reset_operator_two_factor(
     operator = await reset_two_factor(
         context.deps, viewer, session, decode_id(input.operator_id, "Operator")
     )
-    context.sessions_ended_for(operator.id)
     return ResetOperatorTwoFactorPayload(operator=OperatorNode.from_model(operator))

@@ -4,15 +4,40 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.enums import TwoFactorMode
+from schema.errors import UserError
 from schema.permissions import ADMINISTRATORS
-from schema.policy.set_account_two_factor_default import (
-    SetAccountTwoFactorDefaultInput,
-    SetAccountTwoFactorDefaultPayload,
-)
 from schema.types.account import AccountNode
 from services.administration import set_account_default
+
+
+@strawberry.input(description="The new account-wide two-factor default.")
+class SetAccountTwoFactorDefaultInput:
+    """Arguments of ``setAccountTwoFactorDefault``."""
+
+    mode: TwoFactorMode = strawberry.field(description="Mode for operators without an override.")
+    grace_period_hours: int | None = strawberry.field(
+        default=None,
+        description="Hours (0 to 720, default 0) during which operators who become required "
+        "and have not set up 2FA may still log in with their password; they get the setup "
+        "email at each such login.",
+    )
+
+
+@strawberry.type(description="Result of `setAccountTwoFactorDefault`.")
+class SetAccountTwoFactorDefaultPayload:
+    """What ``setAccountTwoFactorDefault`` answers."""
+
+    account: AccountNode | None = strawberry.field(
+        default=None, description="The account with its new default."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the change was refused, if it was."
+    )
 
 
 @mutation(
@@ -31,5 +56,4 @@ async def set_account_two_factor_default(
         input.mode,
         input.grace_period_hours if input.grace_period_hours is not None else 0,
     )
-    context.loaders.prime_account(account)
     return SetAccountTwoFactorDefaultPayload(account=AccountNode.from_model(account))

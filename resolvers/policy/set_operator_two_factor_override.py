@@ -4,16 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.enums import TwoFactorMode
+from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import ADMINISTRATORS
-from schema.policy.set_operator_two_factor_override import (
-    SetOperatorTwoFactorOverrideInput,
-    SetOperatorTwoFactorOverridePayload,
-)
 from schema.types.operator import OperatorNode
 from services.administration import set_override
+
+
+@strawberry.input(description="An operator and the mode that overrides the account default.")
+class SetOperatorTwoFactorOverrideInput:
+    """Arguments of ``setOperatorTwoFactorOverride``."""
+
+    operator_id: strawberry.ID = strawberry.field(description="Global id of an operator.")
+    mode: TwoFactorMode = strawberry.field(description="Mode that wins over the default.")
+
+
+@strawberry.type(description="Result of `setOperatorTwoFactorOverride`.")
+class SetOperatorTwoFactorOverridePayload:
+    """What ``setOperatorTwoFactorOverride`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator with the override set."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the change was refused, if it was."
+    )
 
 
 @mutation(

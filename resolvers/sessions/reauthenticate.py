@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.permissions import SIGNED_IN
-from schema.sessions.reauthenticate import ReauthenticateInput, ReauthenticatePayload
 from schema.types.session import SessionNode
 from services.reauthentication import reauthenticate as renew
+
+
+@strawberry.input(description="The password, and a code when two-factor is set up.")
+class ReauthenticateInput:
+    """Arguments of ``reauthenticate``."""
+
+    password: str = strawberry.field(description="The operator's password.")
+    code: str | None = strawberry.field(
+        default=None,
+        description="A code from the authenticator app, or a recovery code; required when "
+        "two-factor authentication is set up.",
+    )
+
+
+@strawberry.type(description="Result of `reauthenticate`.")
+class ReauthenticatePayload:
+    """What ``reauthenticate`` answers."""
+
+    session: SessionNode | None = strawberry.field(
+        default=None, description="The current session, with its authentication renewed."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it failed, if it did."
+    )
 
 
 @mutation(

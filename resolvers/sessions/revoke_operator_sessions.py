@@ -4,16 +4,40 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import SIGNED_IN
-from schema.sessions.revoke_operator_sessions import (
-    RevokeOperatorSessionsInput,
-    RevokeOperatorSessionsPayload,
-)
 from schema.types.operator import OperatorNode
 from services import session_management
+
+
+@strawberry.input(description="Whose sessions to end.")
+class RevokeOperatorSessionsInput:
+    """Arguments of ``revokeOperatorSessions``."""
+
+    operator_id: strawberry.ID = strawberry.field(
+        description="Global id of an operator of your account (administrators), or your own "
+        "(then every session but the current one ends)."
+    )
+
+
+@strawberry.type(description="Result of `revokeOperatorSessions`.")
+class RevokeOperatorSessionsPayload:
+    """What ``revokeOperatorSessions`` answers."""
+
+    operator: OperatorNode | None = strawberry.field(
+        default=None, description="The operator whose sessions ended."
+    )
+    revoked_count: int | None = strawberry.field(
+        default=None, description="How many sessions ended."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was ended, if so."
+    )
 
 
 @mutation(

@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from resolvers.mutation import INPUT, mutation
+import strawberry
+
+from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
+from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import SIGNED_IN
-from schema.sessions.revoke_session import RevokeSessionInput, RevokeSessionPayload
 from services import session_management
+
+
+@strawberry.input(description="The session to end.")
+class RevokeSessionInput:
+    """Arguments of ``revokeSession``."""
+
+    session_id: strawberry.ID = strawberry.field(
+        description="Global id of one of your sessions, or, for an administrator, of any "
+        "session in the account."
+    )
+
+
+@strawberry.type(description="Result of `revokeSession`.")
+class RevokeSessionPayload:
+    """What ``revokeSession`` answers."""
+
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the session was not ended, if it was not."
+    )
 
 
 @mutation(
@@ -23,9 +44,7 @@ async def revoke_session(
     """End the session if the caller may see it."""
     context = info.context
     operator, session = context.require_session()
-    ended = await session_management.revoke_session(
+    await session_management.revoke_session(
         context.deps, operator, session, decode_id(input.session_id, "Session")
     )
-    if ended.id == session.id:
-        context.end_session()
     return RevokeSessionPayload()

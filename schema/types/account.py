@@ -1,14 +1,35 @@
-"""The ``Account`` type: its operators, audit log and compliance summary."""
+"""The ``Account`` type: its operators, audit log and compliance summary.
+
+Those three are for administrators of that account only; anyone else gets the top-level
+FORBIDDEN.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
-import resolvers.types.account
 from models import Account
+from schema.context import Info
 from schema.enums import TwoFactorMode
+from schema.errors import forbidden, invalid_argument
+from schema.ids import decode_id
+from schema.pagination import Window, encode_cursor, page_info
 from schema.permissions import ADMINISTRATORS
+from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEventNode
+from schema.types.operator import OperatorNode
+from schema.types.operator_list import OperatorConnection, OperatorFilter
+from schema.types.summary import TwoFactorSummary
+from services import audit, directory
+from services.operators import administers
+
+OPERATOR_CURSOR = "Operator"
+"""The type name in the cursors of an account's operators."""
+EVENT_CURSOR = "AuditEvent"
+"""The type name in the cursors of an account's audit log."""
 
 
 @strawberry.type(name="Account", description="A customer account and its two-factor default.")
@@ -35,20 +56,144 @@ class AccountNode(relay.Node):
             two_factor_grace_period_hours=account.two_factor_grace_period_hours,
         )
 
-    operators = strawberry.field(
-        resolver=resolvers.types.account.operators,
+    @strawberry.field(
         description="The account's operators in creation order, filtered by effective policy "
         "(administrators of this account). Page with first/after or last/before, 100 at most.",
         permission_classes=ADMINISTRATORS,
     )
-    audit_events = strawberry.field(
-        resolver=resolvers.types.account.audit_events,
+    async def operators(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size from the start or `after`.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Page size from the end or `before`.")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue before.")
+        ] = None,
+        filter: Annotated[
+            OperatorFilter | None, strawberry.argument(description="Which operators to list.")
+        ] = None,
+    ) -> OperatorConnection:
+        """Return one page of the account's operators (a fixed number of SQL statements)."""
+        self._ensure_administrator_here(info)
+        window = Window.of(OPERATOR_CURSOR, first, after, last, before)
+        where = filter.to_domain() if filter is not None else None
+        now = info.context.now()
+        rows, more = await directory.operator_page(
+            self.id,
+            now,
+            where,
+            after_id=window.after_id,
+            before_id=window.before_id,
+            limit=window.limit,
+            from_end=window.from_end,
+        )
+        for row in rows:
+            info.context.loaders.prime_two_factor_state(row.id, row.state)
+        edges = [
+            relay.Edge(
+                cursor=encode_cursor(OPERATOR_CURSOR, row.id),
+                node=OperatorNode.from_model(row.operator),
+            )
+            for row in rows
+        ]
+        return OperatorConnection(
+            edges=edges,
+            page_info=page_info(
+                edges,
+                has_next_page=more if not window.from_end else window.before_id is not None,
+                has_previous_page=more if window.from_end else window.after_id is not None,
+            ),
+            account_id=self.id,
+            where=where,
+            as_of=now,
+        )
+
+    @strawberry.field(
         description="The account's audit log, newest first (administrators of this account).",
         permission_classes=ADMINISTRATORS,
     )
-    two_factor_summary = strawberry.field(
-        resolver=resolvers.types.account.two_factor_summary,
+    async def audit_events(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 0 to 100.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after (older).")
+        ] = None,
+        filter: Annotated[
+            AuditEventFilter | None, strawberry.argument(description="Which events to list.")
+        ] = None,
+    ) -> AuditEventConnection:
+        """Return one page of the audit log."""
+        self._ensure_administrator_here(info)
+        window = Window.of(EVENT_CURSOR, first, after, None, None)
+        where = _audit_filter(filter)
+        events, more = await audit.events_page(
+            self.id, where, before_id=window.after_id, limit=window.limit
+        )
+        edges = [
+            relay.Edge(cursor=encode_cursor(EVENT_CURSOR, e.id), node=AuditEventNode.from_model(e))
+            for e in events
+        ]
+        return AuditEventConnection(
+            edges=edges,
+            page_info=page_info(
+                edges, has_next_page=more, has_previous_page=window.after_id is not None
+            ),
+            account_id=self.id,
+            where=where,
+        )
+
+    @strawberry.field(
         description="Operators counted by effective mode and state, and how many still need to "
         "set up 2FA (administrators of this account).",
         permission_classes=ADMINISTRATORS,
     )
+    async def two_factor_summary(self, info: Info) -> TwoFactorSummary:
+        """Count the account's operators by policy in one SQL statement."""
+        self._ensure_administrator_here(info)
+        counts = await directory.policy_counts(self.id, info.context.now())
+        return TwoFactorSummary.from_counts(counts)
+
+    def _ensure_administrator_here(self, info: Info) -> None:
+        """Raise FORBIDDEN unless the caller administers this account."""
+        viewer = info.context.viewer
+        if viewer is None or not administers(viewer, self.id):
+            raise forbidden()
+
+
+def _audit_filter(value: AuditEventFilter | None) -> audit.AuditFilter | None:
+    """Translate the GraphQL filter; an operator id that is malformed matches nothing."""
+    if value is None:
+        return None
+    return audit.AuditFilter(
+        kinds=tuple(value.kinds) if value.kinds is not None else None,
+        actor_id=_operator_key(value.actor_id),
+        target_id=_operator_key(value.target_id),
+        since=_instant(value.since, "since"),
+        until=_instant(value.until, "until"),
+    )
+
+
+def _instant(value: datetime | None, name: str) -> datetime | None:
+    """Return ``value`` in UTC (a time without zone counts as UTC); refuse what has none."""
+    if value is None:
+        return None
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as error:  # e.g. 0001-01-01T00:00+14:00 is before year 1 in UTC
+        raise invalid_argument(f"{name} is out of range.") from error
+
+
+def _operator_key(global_id: str | None) -> int | None:
+    if global_id is None:
+        return None
+    return decode_id(global_id, "Operator") or 0  # 0 is no operator's id

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-import resolvers.types.audit
 from models import AuditEvent
+from schema.context import Info
 from schema.enums import AuditEventKind
 from services import audit
+
+if TYPE_CHECKING:
+    from schema.types.operator import OperatorNode
+
+OperatorRef = Annotated["OperatorNode", strawberry.lazy("schema.types.operator")]
+"""The ``Operator`` type, imported when the schema is built (it refers to this module)."""
+
+
+async def _operator(info: Info, operator_id: int | None) -> OperatorNode | None:
+    """Load an operator by id (batched per request); None for none, or one removed."""
+    from schema.types.operator import OperatorNode
+
+    if operator_id is None:
+        return None
+    operator = await info.context.loaders.operator.load(operator_id)
+    return OperatorNode.from_model(operator) if operator is not None else None
 
 
 @strawberry.type(name="AuditEvent", description="A change or security event in an account.")
@@ -47,14 +64,15 @@ class AuditEventNode(relay.Node):
             target_id=event.target_id,
         )
 
-    actor = strawberry.field(
-        resolver=resolvers.types.audit.actor,
-        description="Who acted; null for an anonymous caller or a removed operator.",
-    )
-    target = strawberry.field(
-        resolver=resolvers.types.audit.target,
-        description="The operator the event is about, if any.",
-    )
+    @strawberry.field(description="Who acted; null for an anonymous caller or a removed operator.")
+    async def actor(self, info: Info) -> OperatorRef | None:
+        """Load the acting operator (batched per request)."""
+        return await _operator(info, self.actor_id)
+
+    @strawberry.field(description="The operator the event is about, if any.")
+    async def target(self, info: Info) -> OperatorRef | None:
+        """Load the operator the event concerns (batched per request)."""
+        return await _operator(info, self.target_id)
 
 
 @strawberry.type(name="AuditEventConnection", description="A page of audit events, newest first.")
@@ -64,10 +82,10 @@ class AuditEventConnection(relay.Connection[AuditEventNode]):
     account_id: strawberry.Private[int]
     where: strawberry.Private[audit.AuditFilter | None]
 
-    total_count = strawberry.field(
-        resolver=resolvers.types.audit.total_count,
-        description="How many events the whole filtered log has.",
-    )
+    @strawberry.field(description="How many events the whole filtered log has.")
+    async def total_count(self) -> int:
+        """Count the filtered log (one statement, run only when asked for)."""
+        return await audit.count_events(self.account_id, self.where)
 
 
 @strawberry.input(description="Conditions on the audit events to list; all must hold.")

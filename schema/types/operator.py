@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
-import resolvers.types.operator
-from models import Operator
+from models import Account, Operator
+from schema.context import Info
 from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode
+from schema.errors import forbidden
+from schema.pagination import Window, encode_cursor, page_info
 from schema.permissions import SIGNED_IN
 from schema.types.policy import EffectiveTwoFactorPolicy
+from services.operators import may_read_operator, policy_with
+from services.policy import TwoFactorState
+from services.session_management import live_sessions_page
+
+if TYPE_CHECKING:
+    from schema.types.account import AccountNode
+    from schema.types.session import SessionConnection
+
+SESSION_CURSOR = "Session"
+"""The type name in the cursors of an operator's sessions."""
 
 
 @strawberry.type(name="Operator", description="A person who signs in to an account.")
@@ -67,40 +81,121 @@ class OperatorNode(relay.Node):
             invited_by_id=operator.invited_by_id,
         )
 
-    account = strawberry.field(
-        resolver=resolvers.types.operator.account,
-        description="The account the operator belongs to.",
-    )
-    invited_by = strawberry.field(
-        resolver=resolvers.types.operator.invited_by,
+    @strawberry.field(description="The account the operator belongs to.")
+    async def account(
+        self, info: Info
+    ) -> Annotated[AccountNode, strawberry.lazy("schema.types.account")]:
+        """Load the operator's account."""
+        from schema.types.account import AccountNode
+
+        loaded = await info.context.loaders.account.load(self.account_id)
+        return AccountNode.from_model(loaded)
+
+    @strawberry.field(
         description="Who sent the latest invitation; null if never invited, if unknown or "
-        "removed, or if you may not see them (basic operators see only themselves).",
+        "removed, or if you may not see them (basic operators see only themselves)."
     )
-    invitation_expires_at = strawberry.field(
-        resolver=resolvers.types.operator.invitation_expires_at,
+    async def invited_by(self, info: Info) -> OperatorNode | None:
+        """Load the inviter (batched per request), if the viewer may read them."""
+        viewer = info.context.viewer
+        if self.invited_by_id is None or viewer is None:
+            return None
+        inviter = await info.context.loaders.operator.load(self.invited_by_id)
+        if inviter is None or not may_read_operator(viewer, inviter.id, inviter.account_id):
+            return None
+        return OperatorNode.from_model(inviter)
+
+    @strawberry.field(
         description="When the invitation link sent last stops working; null once accepted, "
-        "expired or revoked, and for operators never invited.",
+        "expired or revoked, and for operators never invited."
     )
-    recovery_codes_remaining = strawberry.field(
-        resolver=resolvers.types.operator.recovery_codes_remaining,
-        description="Unused recovery codes left; 0 without a configured authenticator.",
+    async def invitation_expires_at(self, info: Info) -> datetime | None:
+        """Load the expiry of the operator's live invitation link (batched per request)."""
+        return await info.context.loaders.invitation_expires_at.load(self.id)
+
+    @strawberry.field(
+        description="Unused recovery codes left; 0 without a configured authenticator."
     )
-    effective_two_factor_policy = strawberry.field(
-        resolver=resolvers.types.operator.effective_two_factor_policy,
+    async def recovery_codes_remaining(self, info: Info) -> int:
+        """Count the operator's unused recovery codes."""
+        return await info.context.loaders.recovery_codes_remaining.load(self.id)
+
+    @strawberry.field(
         graphql_type=EffectiveTwoFactorPolicy,
         description="The two-factor policy that applies to the operator now.",
     )
-    locked_until = strawberry.field(
-        resolver=resolvers.types.operator.locked_until,
+    def effective_two_factor_policy(
+        self, info: Info
+    ) -> EffectiveTwoFactorPolicy | Awaitable[EffectiveTwoFactorPolicy]:
+        """Combine account default, override, SSO flag, state and grace period.
+
+        Computed at once when the request already holds the account and the 2FA state (the
+        viewer's, read with their session; a page's, read with the page), so that a list of
+        operators does not schedule one coroutine per node; loaded in a batch otherwise.
+        """
+        loaders = info.context.loaders
+        account = loaders.known_account(self.account_id)
+        state = loaders.known_two_factor_state(self.id)
+        if account is None or state is None:
+            return self._load_policy(info)
+        return self._policy(account, state, info.context.now())
+
+    async def _load_policy(self, info: Info) -> EffectiveTwoFactorPolicy:
+        """Load the account and 2FA state (batched per request), then compute the policy."""
+        account = await info.context.loaders.account.load(self.account_id)
+        state = await info.context.loaders.two_factor_state.load(self.id)
+        return self._policy(account, state, info.context.now())
+
+    def _policy(
+        self, account: Account, state: TwoFactorState, now: datetime
+    ) -> EffectiveTwoFactorPolicy:
+        return EffectiveTwoFactorPolicy.from_domain(policy_with(self, account, state, now))
+
+    @strawberry.field(
         description="Until when the operator's logins or codes are refused after repeated "
         "failures: the later of their password and code locks, if locked; null when not "
         "locked. A password lock earned from one client address (an email and address pair) "
         "counts too, though it keeps out only that address. Administrators lift locks with "
-        "unlockOperator.",
+        "unlockOperator."
     )
-    sessions = strawberry.field(
-        resolver=resolvers.types.operator.sessions,
+    async def locked_until(self, info: Info) -> datetime | None:
+        """Return the end of the operator's latest running password or code lock."""
+        return await info.context.loaders.load_locked_until(self.id, self.login_key)
+
+    @strawberry.field(
         description="The operator's unexpired sessions, newest first (the operator themselves, "
         "or an administrator of the account).",
         permission_classes=SIGNED_IN,
     )
+    async def sessions(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 0 to 100.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after (older).")
+        ] = None,
+    ) -> Annotated[SessionConnection, strawberry.lazy("schema.types.session")]:
+        """Return one page of the operator's unexpired sessions."""
+        from schema.types.session import SessionConnection, SessionNode
+
+        viewer = info.context.require_viewer()
+        if not may_read_operator(viewer, self.id, self.account_id):
+            raise forbidden()
+        window = Window.of(SESSION_CURSOR, first, after, None, None)
+        rows, more = await live_sessions_page(
+            self.id, info.context.now(), before_id=window.after_id, limit=window.limit
+        )
+        edges = [
+            relay.Edge(
+                cursor=encode_cursor(SESSION_CURSOR, row.id), node=SessionNode.from_model(row)
+            )
+            for row in rows
+        ]
+        return SessionConnection(
+            edges=edges,
+            page_info=page_info(
+                edges, has_next_page=more, has_previous_page=window.after_id is not None
+            ),
+        )

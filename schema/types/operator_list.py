@@ -7,7 +7,6 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-import resolvers.types.operator_list
 from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode, TwoFactorState
 from schema.types.operator import OperatorNode
 from services import directory
@@ -58,7 +57,7 @@ class OperatorConnection(relay.Connection[OperatorNode]):
     where: strawberry.Private[directory.OperatorFilter | None]
     as_of: strawberry.Private[datetime]
 
-    total_count = strawberry.field(
-        resolver=resolvers.types.operator_list.total_count,
-        description="How many operators the whole filtered list has.",
-    )
+    @strawberry.field(description="How many operators the whole filtered list has.")
+    async def total_count(self) -> int:
+        """Count the filtered list (one statement, run only when asked for)."""
+        return await directory.count_operators(self.account_id, self.as_of, self.where)

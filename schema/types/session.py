@@ -7,8 +7,8 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-import resolvers.types.session
 from models import Session
+from schema.context import Info
 from schema.enums import AuthenticationMethod
 from services.sessions import methods_of
 
@@ -47,10 +47,11 @@ class SessionNode(relay.Node):
             user_agent=session.user_agent,
         )
 
-    current = strawberry.field(
-        resolver=resolvers.types.session.current,
-        description="True for the session making this request.",
-    )
+    @strawberry.field(description="True for the session making this request.")
+    def current(self, info: Info) -> bool:
+        """Tell whether this is the session the request was made with."""
+        session = info.context.session
+        return session is not None and session.id == self.id
 
 
 @strawberry.type(name="SessionConnection", description="A page of sessions, newest first.")

@@ -57,11 +57,11 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
+from resolvers.mutation import Mutation
+from resolvers.query import Query
 from schema.cost import CostLimitedValidation
 from schema.errors import UNAVAILABLE_MESSAGE
 from schema.limits import DocumentLimits
-from schema.mutation import Mutation
-from schema.query import Query
 from schema.types.account import AccountNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode

@@ -1,1 +1,0 @@
-"""Field resolvers of the object types in ``schema/types``, one module per type."""

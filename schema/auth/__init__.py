@@ -1,1 +1,0 @@
-"""Inputs and payloads of login, the code step and logout, one module per mutation."""

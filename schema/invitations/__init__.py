@@ -1,1 +1,0 @@
-"""Inputs and payloads of inviting operators and accepting invitations."""

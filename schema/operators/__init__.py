@@ -1,1 +1,0 @@
-"""Inputs and payloads of what administrators do to operators: roles, deactivation, locks."""

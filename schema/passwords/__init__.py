@@ -1,1 +1,0 @@
-"""Inputs and payloads of changing, and resetting, a password."""
