@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from models import Operator, OperatorStatus, TokenPurpose
 from services import second_factor, sessions, tokens
-from services.client import Client
 from services.dependencies import Dependencies
 from services.sessions import AuthenticationMethod
 
@@ -12,7 +11,7 @@ CHALLENGE_FIELD = ("input", "challengeToken")
 
 
 async def verify_login_code(
-    deps: Dependencies, challenge_token: str, code: str, *, client: Client | None = None
+    deps: Dependencies, challenge_token: str, code: str
 ) -> tuple[Operator, str]:
     """Check the code for a login challenge; return the operator and a new session token.
 
@@ -32,7 +31,7 @@ async def verify_login_code(
     async def log_in(method: AuthenticationMethod) -> str:
         await tokens.consume(challenge, CHALLENGE_FIELD)
         return await sessions.start_session(
-            operator, now, methods=[AuthenticationMethod.PASSWORD, method], client=client
+            operator, now, methods=[AuthenticationMethod.PASSWORD, method]
         )
 
     session_token = await second_factor.check(deps, operator, code, now, then=log_in)

@@ -1,9 +1,12 @@
-"""Who is calling: the client's address and user agent, for sessions and the audit log.
+"""Who is calling: the client's address and user agent, the one way services learn it.
 
-The GraphQL view records how to tell the caller once per request (``bind_client``); the
-audit log asks for it for every event the request writes, so no service has to pass it
-along. Most requests write no event, so the caller is only worked out when asked for.
-Code that runs outside a request (the command line, the outbox sender) records no client.
+The GraphQL view records how to tell the caller once per request (``bind_client``); every
+service that needs the caller asks ``current_client()``: the audit log for each event, a new
+session for the address and user agent it keeps, the login throttle and the hasher's fair
+queue for the address they count by. No service takes the caller as an argument, so none
+can forget to pass it. Most requests need it nowhere, so the caller is only worked out when
+asked for. Code that runs outside a request (the command line, the outbox sender) has no
+client: an empty ``Client``.
 """
 
 from __future__ import annotations

@@ -27,7 +27,6 @@ from models import (
 from services import audit, qr, recovery_codes, sessions, tokens, totp
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.client import Client
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.notifications import notify
@@ -174,8 +173,6 @@ async def confirm(
     operator: Operator,
     code: str,
     proof: Proof,
-    *,
-    client: Client | None = None,
 ) -> EnrollmentDone:
     """Activate the pending secret with a code from it.
 
@@ -234,7 +231,6 @@ async def confirm(
                     operator,
                     now,
                     methods=[SESSION_METHODS[proof.purpose], AuthenticationMethod.TOTP],
-                    client=client,
                 )
             else:
                 await sessions.revoke_operator_sessions(operator.id, keep_session_id=proof.id)

@@ -16,7 +16,6 @@ from models import OneTimeToken, Operator, OperatorRole, OperatorStatus, Session
 from services import audit, sessions, tokens
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.client import Client
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode, not_found
 from services.notifications import notify
@@ -251,8 +250,6 @@ async def accept(
     token: str,
     password: str | None,
     name: str | None,
-    *,
-    client: Client | None = None,
 ) -> Accepted:
     """Set the invited operator's password (and name), activate them, and log them in.
 
@@ -307,6 +304,6 @@ async def accept(
             setup = await tokens.issue(operator.id, TokenPurpose.SETUP_FROM_INVITATION, now)
             return Accepted(AcceptOutcome.TWO_FACTOR_SETUP_REQUIRED, operator, setup_token=setup)
         session_token = await sessions.start_session(
-            operator, now, methods=[AuthenticationMethod.INVITATION], client=client
+            operator, now, methods=[AuthenticationMethod.INVITATION]
         )
     return Accepted(AcceptOutcome.AUTHENTICATED, operator, session_token=session_token)

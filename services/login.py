@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from models import Operator, OperatorStatus, TokenPurpose, TwoFactorMode
 from services import audit, sessions, throttle, tokens
 from services.audit import AuditEventKind
-from services.client import Client
+from services.client import current_client
 from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
 from services.operators import policy_of
@@ -80,9 +80,6 @@ async def login(
     deps: Dependencies,
     email: str,
     password: str,
-    *,
-    client_address: str | None = None,
-    user_agent: str | None = None,
 ) -> LoginResult:
     """Check email and password, then decide between a session, a code step or a setup email.
 
@@ -98,6 +95,7 @@ async def login(
     """
     now, hasher = deps.now(), deps.hasher
     key = email_key(email)
+    client_address = current_client().ip_address
     # A login past what the hasher can take is turned away before any database work.
     with hasher.ticket(client_address or throttle.UNKNOWN_ADDRESS) as ticket:
         operator = None
@@ -139,12 +137,10 @@ async def login(
         )
     async with in_transaction():
         await _still_verified(operator)
-        return await _second_step(deps, operator, now, Client.of(client_address, user_agent))
+        return await _second_step(deps, operator, now)
 
 
-async def _second_step(
-    deps: Dependencies, operator: Operator, now: datetime, client: Client
-) -> LoginResult:
+async def _second_step(deps: Dependencies, operator: Operator, now: datetime) -> LoginResult:
     """Apply rows 2 to 5 of the login table to an operator whose password was right.
 
     Inside a grace period a required operator without 2FA is still logged in with the
@@ -152,7 +148,7 @@ async def _second_step(
     """
     policy = await policy_of(operator, now)
     if policy.mode is TwoFactorMode.DISABLED:
-        return await _authenticated(operator, now, client)
+        return await _authenticated(operator, now)
     if policy.state is TwoFactorState.CONFIGURED:
         challenge = await tokens.issue(operator.id, TokenPurpose.LOGIN_CHALLENGE, now)
         return LoginResult(
@@ -162,13 +158,11 @@ async def _second_step(
         await send_setup_link(deps, operator, now)
         if policy.setup_deadline is None:
             return LoginResult(LoginOutcome.TWO_FACTOR_SETUP_EMAIL_SENT, operator)
-    return await _authenticated(operator, now, client)
+    return await _authenticated(operator, now)
 
 
-async def _authenticated(operator: Operator, now: datetime, client: Client) -> LoginResult:
-    token = await sessions.start_session(
-        operator, now, methods=[AuthenticationMethod.PASSWORD], client=client
-    )
+async def _authenticated(operator: Operator, now: datetime) -> LoginResult:
+    token = await sessions.start_session(operator, now, methods=[AuthenticationMethod.PASSWORD])
     return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
 
 

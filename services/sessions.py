@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 from models import Account, Operator, OperatorStatus, Session, TwoFactorMode
 from services import audit
 from services.audit import AuditEventKind
-from services.client import Client
+from services.client import current_client
 from services.operators import grace_of
 from services.policy import TwoFactorState, effective_mode, requires_setup, setup_deadline
 from services.session_lookup import session_by_token_hash
@@ -52,14 +52,15 @@ async def start_session(
     now: datetime,
     *,
     methods: Sequence[AuthenticationMethod],
-    client: Client | None = None,
 ) -> str:
     """Log the operator in: issue a session, audit how they proved who they are.
 
-    Every session is issued here, so every login leaves a LOGIN_SUCCEEDED event. Returns
-    the bearer token, which is shown once and stored only as a hash.
+    Every session is issued here, so every login leaves a LOGIN_SUCCEEDED event. The
+    session keeps the address and user agent of the request being served (none outside a
+    request), as its audit event does. Returns the bearer token, which is shown once and
+    stored only as a hash.
     """
-    client = client or Client()
+    client = current_client()
     token = new_token()
     async with in_transaction():
         await Session.create(

@@ -55,14 +55,7 @@ class LoginPayload:
 async def login(info: Info, input: Annotated[LoginInput, INPUT]) -> LoginPayload:
     """Check the credentials and report what the login led to."""
     context = info.context
-    client = context.client
-    result = await login_service.login(
-        context.deps,
-        input.email,
-        input.password,
-        client_address=client.ip_address,
-        user_agent=client.user_agent,
-    )
+    result = await login_service.login(context.deps, input.email, input.password)
     signed_in = result.outcome is login_service.LoginOutcome.AUTHENTICATED
     return LoginPayload(
         outcome=result.outcome,

@@ -51,7 +51,7 @@ async def verify_two_factor_code(
     """Exchange a challenge token and a right code for a session."""
     context = info.context
     operator, session_token = await verify_login_code(
-        context.deps, input.challenge_token, input.code, client=context.client
+        context.deps, input.challenge_token, input.code
     )
     return VerifyTwoFactorCodePayload(
         session_token=session_token, viewer=OperatorNode.from_model(operator)

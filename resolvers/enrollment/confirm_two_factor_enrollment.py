@@ -55,9 +55,7 @@ async def confirm_two_factor_enrollment(
     """Confirm enrollment; with a setup token this also logs the operator in."""
     context = info.context
     operator, proof = await enrolling_operator(context, input.setup_token)
-    done = await enrollment.confirm(
-        context.deps, operator, input.code, proof, client=context.client
-    )
+    done = await enrollment.confirm(context.deps, operator, input.code, proof)
     return ConfirmTwoFactorEnrollmentPayload(
         operator=OperatorNode.from_model(done.operator),
         recovery_codes=done.recovery_codes,

@@ -66,7 +66,7 @@ async def accept_invitation(
     """Activate the invited operator; log them in or hand them a setup token."""
     context = info.context
     accepted = await invitations.accept(
-        context.deps, input.invitation_token, input.password, input.name, client=context.client
+        context.deps, input.invitation_token, input.password, input.name
     )
     return AcceptInvitationPayload(
         outcome=accepted.outcome,
