@@ -36,13 +36,14 @@ from bench.cost_probes import Cost, Subjects, make_subjects, refused, timed, wro
 from bench.load import VERIFY
 from bench.servers import ROOT
 from models import TokenPurpose
-from services import recovery_codes, throttle, tokens, totp
-from services.challenge import verify_login_code
-from services.clock import FrozenClock
-from services.encryption import SecretBox, generate_key
+from services.auth import recovery_codes
+from services.auth.code_step import verify_login_code
+from services.enrollment.own_authenticator import regenerate_recovery_codes
 from services.errors import ErrorCode
-from services.passwords import Argon2Parameters
-from services.self_service import regenerate_recovery_codes
+from services.machinery import throttle, tokens, totp
+from services.machinery.clock import FrozenClock
+from services.machinery.encryption import SecretBox, generate_key
+from services.machinery.hashing import Argon2Parameters
 from services.sessions import authenticate
 from twofa.app import create_app
 from twofa.database import apply_migrations, tortoise_config

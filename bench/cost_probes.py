@@ -18,12 +18,13 @@ from models import (
     RecoveryCode,
     TwoFactorMode,
 )
-from services import recovery_codes, totp
-from services.clock import FrozenClock
-from services.dependencies import Dependencies
-from services.encryption import SecretBox
+from services.auth import recovery_codes
 from services.errors import DomainError, ErrorCode
-from services.passwords import PasswordHasher
+from services.machinery import totp
+from services.machinery.clock import FrozenClock
+from services.machinery.dependencies import Dependencies
+from services.machinery.encryption import SecretBox
+from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod, start_session
 
 

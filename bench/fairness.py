@@ -47,8 +47,8 @@ from bench.load import LOGIN
 from bench.seed import PASSWORD
 from bench.servers import ROOT, uvicorn
 from models import Account, Operator, OperatorRole, OperatorStatus, Throttle, TwoFactorMode
-from services.encryption import generate_key
-from services.passwords import PasswordHasher
+from services.machinery.encryption import generate_key
+from services.machinery.hashing import PasswordHasher
 from twofa.database import apply_migrations, tortoise_config
 
 FLOOD_CONNECTIONS = 6

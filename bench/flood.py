@@ -29,8 +29,8 @@ from bench.load import LOGIN
 from bench.seed import seed
 from bench.servers import ROOT, uvicorn
 from models import Throttle
-from services.encryption import SecretBox, generate_key
-from services.passwords import Argon2Parameters, PasswordHasher
+from services.machinery.encryption import SecretBox, generate_key
+from services.machinery.hashing import Argon2Parameters, PasswordHasher
 from twofa.database import apply_migrations, tortoise_config
 
 ATTACKERS = 60

@@ -31,8 +31,8 @@ from bench.fairness import print_report as print_fairness
 from bench.load import LoadResult, in_turns, login_round_trips, wrk
 from bench.seed import PASSWORD, SECRET, Seeded, seed
 from bench.servers import ROOT, uvicorn
-from services.encryption import SecretBox, generate_key
-from services.passwords import PasswordHasher
+from services.machinery.encryption import SecretBox, generate_key
+from services.machinery.hashing import PasswordHasher
 from twofa.app import create_app
 from twofa.database import apply_migrations, tortoise_config
 from twofa.settings import Settings

@@ -17,11 +17,11 @@ from models import (
     Session,
     TwoFactorMode,
 )
-from services.clock import SystemClock
-from services.encryption import SecretBox
-from services.passwords import PasswordHasher
+from services.machinery.clock import SystemClock
+from services.machinery.encryption import SecretBox
+from services.machinery.hashing import PasswordHasher
+from services.machinery.tokens import hash_token, new_token
 from services.sessions import SESSION_LIFETIME, AuthenticationMethod, start_session
-from services.tokens import hash_token, new_token
 
 PASSWORD = "benchmark password 2026"  # noqa: S105 - the seeded operators' password
 SECRET = pyotp.random_base32()

@@ -26,8 +26,8 @@ from bench.run import DEFAULT_PG, drop_pg_database, pg_database
 from bench.seed import PASSWORD, SECRET, seed
 from bench.servers import uvicorn
 from bench.smtp import SmtpServer
-from services.encryption import SecretBox, generate_key
-from services.passwords import PasswordHasher
+from services.machinery.encryption import SecretBox, generate_key
+from services.machinery.hashing import PasswordHasher
 from twofa.database import apply_migrations, tortoise_config
 
 CLIENTS = 20

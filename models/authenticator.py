@@ -40,7 +40,7 @@ class RecoveryCode(Model):
 
     # The docstring and code_hash's description are kept as they were: changing them is an
     # AlterField, which rebuilds the table on SQLite. Codes are now stored in code_sealed
-    # (see services/recovery_codes.py); code_hash is empty for them.
+    # (see services/auth/recovery_codes.py); code_hash is empty for them.
 
     id = fields.IntField(primary_key=True, description="Internal key.")
     operator: fields.ForeignKeyRelation[Operator] = fields.ForeignKeyField(

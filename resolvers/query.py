@@ -15,7 +15,7 @@ from schema.types.operator import OperatorNode
 from schema.types.session import SessionNode
 from services.audit import visible_event
 from services.operators import is_administrator, visible_account, visible_operator
-from services.session_management import visible_session
+from services.sessions.management import visible_session
 
 
 def viewer(info: Info) -> OperatorNode | None:

@@ -16,8 +16,8 @@ from starlette.responses import Response
 from models import Operator, Session
 from schema.errors import unauthenticated
 from schema.loaders import Loaders
-from services.client import Client
-from services.dependencies import Dependencies
+from services.machinery.client import Client
+from services.machinery.dependencies import Dependencies
 from services.sessions import authenticate
 
 logger = logging.getLogger("twofa.graphql")

@@ -8,9 +8,9 @@ import strawberry
 
 from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
 from services.audit import AuditEventKind
+from services.auth.login import LoginOutcome
 from services.errors import ErrorCode
 from services.invitations import AcceptOutcome
-from services.login import LoginOutcome
 from services.policy import PolicySource, TwoFactorState
 from services.sessions import AuthenticationMethod
 

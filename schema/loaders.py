@@ -11,12 +11,12 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from models import Account, Operator
-from services.clock import Clock
+from services.auth.recovery_codes import remaining_by_operator
 from services.invitations import invitation_expiries
-from services.operator_locks import locked_until_by_operator
+from services.machinery.clock import Clock
 from services.operators import accounts_by_id, operators_by_id, states_by_operator
+from services.operators.locks import locked_until_by_operator
 from services.policy import TwoFactorState
-from services.recovery_codes import remaining_by_operator
 
 K = TypeVar("K")
 T = TypeVar("T")

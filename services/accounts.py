@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from models import Account, Operator, OperatorRole, OperatorStatus
 from services.errors import DomainError, ErrorCode
-from services.passwords import PasswordHasher
+from services.machinery.hashing import PasswordHasher
 from services.validation import (
     check_new_password,
     clean_email,

@@ -11,7 +11,7 @@ from typing import Any
 from tortoise.queryset import QuerySet
 
 from models import AuditEvent, Operator
-from services.client import current_client
+from services.machinery.client import current_client
 
 
 class AuditEventKind(StrEnum):

@@ -13,15 +13,16 @@ from tortoise.transactions import in_transaction
 from mail.messages import MailKind
 from mail.outbox import INVITATION_PATH
 from models import OneTimeToken, Operator, OperatorRole, OperatorStatus, Session, TokenPurpose
-from services import audit, sessions, tokens
+from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode, not_found
+from services.machinery import tokens
+from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 from services.operators import policy_of, require_administrator
-from services.reauthentication import ensure_recent_authentication
 from services.sessions import AuthenticationMethod
+from services.sessions.reauthentication import ensure_recent_authentication
 from services.validation import (
     check_new_password,
     clean_email,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from mail.messages import MailKind, compose
 from models import Account, Operator
-from services.dependencies import Dependencies
+from services.machinery.dependencies import Dependencies
 
 
 async def notify(

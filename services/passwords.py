@@ -1,196 +1,174 @@
-"""Password hashing with argon2id, run off the event loop with bounded, fair concurrency."""
+"""Changing a password from a session, and resetting a forgotten one through an emailed link.
+
+A new password ends sessions (the operator's others on a change, all of them on a reset) and
+voids what the old password vouched for: pending login challenges and reset links. A reset
+never issues a session: the next login asks for the password and, as always, the second
+factor, so a reset never bypasses two-factor authentication.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import timedelta
 
-from argon2 import PasswordHasher as _Argon2
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from tortoise.transactions import in_transaction
 
-from services.client import current_client
-from services.hashing_queue import HashingQueue, QueueState, Ticket
-
-T = TypeVar("T")
-
-UNKNOWN_CLIENT = "unknown"
-"""The line of requests whose client address the server was not told."""
-
-HASHING_NICENESS = 10
-"""How much lower than the request loop the hashing threads run (Linux ``nice`` steps).
-
-A hash takes a core for a few hundred milliseconds; at equal priority a flood of logins
-keeps the cores from the thread that answers every other request. At niceness 10 the
-scheduler gives that thread about nine tenths of a core it asks for, and hashing the rest.
-"""
-
-
-def _run_below_requests() -> None:
-    """Lower the calling hashing thread's CPU priority (argon2's own lane threads inherit it).
-
-    Linux sets the niceness per thread; where that is not possible, hashing runs at the
-    process's priority.
-    """
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
-    except (AttributeError, OSError):
-        return
-
-
-_HASHING_THREADS = ThreadPoolExecutor(
-    max_workers=2 * (os.cpu_count() or 1),
-    thread_name_prefix="argon2",
-    initializer=_run_below_requests,
+from mail.messages import MailKind
+from mail.outbox import PASSWORD_RESET_PATH
+from models import OneTimeToken, Operator, OperatorStatus, Session, TokenPurpose
+from services import audit, sessions
+from services.actors import hold_actor
+from services.audit import AuditEventKind
+from services.machinery import tokens
+from services.machinery.dependencies import Dependencies
+from services.notifications import notify
+from services.sessions.reauthentication import check_current_password, ensure_recent_authentication
+from services.validation import (
+    check_new_password,
+    clean_email,
+    email_key,
 )
-"""The threads every hasher runs its computations on; each hasher bounds its own share."""
+
+CURRENT_PASSWORD_FIELD = ("input", "currentPassword")
+NEW_PASSWORD_FIELD = ("input", "newPassword")
+EMAIL_FIELD = ("input", "email")
+TOKEN_FIELD = ("input", "token")
+RESET_EMAIL_PAUSE = timedelta(minutes=1)
+"""Shortest time between two reset emails to one operator."""
+VOIDED_BY_NEW_PASSWORD = (TokenPurpose.LOGIN_CHALLENGE, TokenPurpose.PASSWORD_RESET)
+"""Tokens that a new password voids: challenges proved the old one, reset links are spent."""
 
 
-@dataclass(frozen=True)
-class Argon2Parameters:
-    """Cost settings of argon2id; the defaults are RFC 9106's low-memory recommendation."""
+async def change_password(
+    deps: Dependencies,
+    operator: Operator,
+    session: Session,
+    current_password: str,
+    new_password: str,
+) -> int:
+    """Replace the operator's password, proven with the current one.
 
-    time_cost: int = 3
-    memory_cost_kib: int = 65536
-    parallelism: int = 4
-
-    def describe(self) -> str:
-        """Return the parameters as one readable line (for logs and benchmarks)."""
-        return f"argon2id t={self.time_cost} m={self.memory_cost_kib} KiB p={self.parallelism}"
-
-
-class PasswordHasher:
-    """Hashes and checks secrets with argon2id; every check costs the same, hit or miss.
-
-    At most ``limit`` computations run at once (by default one per ``parallelism`` cores, as
-    each computation runs that many lane threads, and at least one), so a flood of logins
-    cannot take every core and starve other requests. Who runs next is fair between
-    clients (``services.hashing_queue``): each client address holds one place in the queue
-    at a time, and waits its turn at most ``queue_seconds``. A request takes its ticket
-    (``ticket()``) before any other work, so that one turned away costs nothing; calls
-    without one take one for the client of the request being served.
+    Returns how many of their other sessions ended. Needs a recent authentication. Guesses
+    of the current password count towards the same per-operator lock as ``reauthenticate``
+    (and are refused while the login email is locked for every address); a new password
+    that would be refused costs no guess.
     """
-
-    def __init__(
-        self,
-        parameters: Argon2Parameters | None = None,
-        *,
-        limit: int | None = None,
-        queue_limit: int = 256,
-        line_limit: int = 8,
-        queue_seconds: float = 5.0,
-    ) -> None:
-        self.parameters = parameters or Argon2Parameters()
-        # argon2 runs ``parallelism`` lanes, each on a thread of its own: one computation
-        # takes that many cores.
-        cores = os.cpu_count() or 1
-        self.limit = limit or max(1, cores // self.parameters.parallelism)
-        self.queue_limit = queue_limit
-        self.line_limit = line_limit
-        self.queue_seconds = queue_seconds
-        self._queue: HashingQueue | None = None
-        self._queue_loop: asyncio.AbstractEventLoop | None = None
-        self._argon2 = _Argon2(
-            time_cost=self.parameters.time_cost,
-            memory_cost=self.parameters.memory_cost_kib,
-            parallelism=self.parameters.parallelism,
+    ensure_recent_authentication(deps, session)
+    check_new_password(new_password, NEW_PASSWORD_FIELD)
+    now = deps.now()
+    await check_current_password(
+        deps,
+        operator,
+        current_password,
+        CURRENT_PASSWORD_FIELD,
+        "The current password is not correct.",
+    )
+    password_hash = await deps.hasher.hash(new_password)
+    async with in_transaction():
+        me = await hold_actor(operator, session, now)
+        ended = await _set_password(me, password_hash, keep_session_id=session.id)
+        await audit.record_own(
+            AuditEventKind.PASSWORD_CHANGED, me, now, details={"sessionsEnded": ended}
         )
-        self._dummy_hash = self._argon2.hash(secrets.token_urlsafe(24))
-
-    async def hash(self, secret: str, *, ticket: Ticket | None = None) -> str:
-        """Return the argon2id hash of ``secret`` (salted, encoded with its parameters)."""
-        return await self._bounded(ticket, self._argon2.hash, _utf8(secret))
-
-    def needs_rehash(self, hashed: str) -> bool:
-        """Tell whether ``hashed`` was made with other parameters than the current ones."""
-        try:
-            return self._argon2.check_needs_rehash(hashed)
-        except InvalidHashError:
-            return True
-
-    async def verify(
-        self, hashed: str | None, secret: str, *, ticket: Ticket | None = None
-    ) -> bool:
-        """Tell whether ``secret`` matches ``hashed``.
-
-        With no hash (unknown account, no password yet) a dummy hash is checked instead, so
-        the answer takes as long as a real one and timing does not tell the cases apart.
-        """
-        return await self._bounded(ticket, self._verify, hashed, secret)
-
-    @contextmanager
-    def ticket(self, client: str | None = None) -> Iterator[Ticket]:
-        """Take a place in the line of ``client`` (an address; by default the request's).
-
-        Raises at once, before any work, when the client or the hasher has too many requests
-        in line (RATE_LIMITED, SERVICE_UNAVAILABLE). The place is left when the block ends.
-        """
-        queue = self._queue_for_this_loop()
-        ticket = queue.ticket(client or current_client().ip_address or UNKNOWN_CLIENT)
-        try:
-            yield ticket
-        finally:
-            queue.leave(ticket)
-
-    def queue_state(self) -> QueueState:
-        """Return how many computations run, wait and were refused (in this process)."""
-        queue = self._queue
-        return queue.state() if queue is not None else QueueState(0, 0, 0)
-
-    async def _bounded(self, ticket: Ticket | None, work: Callable[..., T], *args: object) -> T:
-        """Run ``work`` in a thread once the ticket's turn comes (a ticket of its own if none)."""
-        if ticket is None:
-            with self.ticket() as own:
-                return await self._bounded(own, work, *args)
-        queue = self._queue_for_this_loop()
-        await queue.turn(ticket)
-        # The slot is given back when the thread ends, not when the caller stops waiting
-        # (a cancelled request's computation still occupies its core until it finishes).
-        try:
-            running = asyncio.get_running_loop().run_in_executor(_HASHING_THREADS, work, *args)
-        except BaseException:
-            queue.done(ticket)
-            raise
-        running.add_done_callback(lambda done: _finished(queue, ticket, done))
-        return await asyncio.shield(running)
-
-    def _queue_for_this_loop(self) -> HashingQueue:
-        """Return the queue of the running event loop (tests run several loops)."""
-        loop = asyncio.get_running_loop()
-        if self._queue is None or self._queue_loop is not loop:
-            self._queue = HashingQueue(
-                slots=self.limit,
-                queue_limit=self.queue_limit,
-                line_limit=self.line_limit,
-                patience=self.queue_seconds,
-            )
-            self._queue_loop = loop
-        return self._queue
-
-    def _verify(self, hashed: str | None, secret: str) -> bool:
-        try:
-            matched = self._argon2.verify(hashed or self._dummy_hash, _utf8(secret))
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
-        return matched and hashed is not None
+        await notify(
+            deps,
+            MailKind.PASSWORD_CHANGED,
+            me,
+            now,
+            how="from your settings",
+            sessions="Your other sessions were ended; the one you used stays signed in.",
+        )
+    return ended
 
 
-def _finished(queue: HashingQueue, ticket: Ticket, done: asyncio.Future[Any]) -> None:
-    """Free the ticket's slot once its computation ended.
+def reset_request_key(email: str) -> str:
+    """Return the login key a reset is asked for, or raise INVALID_INPUT for no address.
 
-    The outcome is read, so that an abandoned computation's error is not reported.
+    Nothing is looked up here: the answer to the request must not depend on who exists.
     """
-    queue.done(ticket)
-    if not done.cancelled():
-        done.exception()
+    return email_key(clean_email(email, EMAIL_FIELD))
 
 
-def _utf8(text: str) -> bytes:
-    """Encode any Python string, lone surrogates included (they are valid JSON escapes)."""
-    return text.encode("utf-8", "surrogatepass")
+async def send_reset_link(deps: Dependencies, key: str) -> None:
+    """Email a password reset link to the active operator with login ``key``, if any.
+
+    Run after the answer went out (see ``requestPasswordReset``), so that neither the answer
+    nor its timing tells whether the email belongs to anyone: nothing happens for an
+    unknown, invited, deactivated or single-sign-on operator, and at most one email a
+    minute goes to anyone (the link sent a moment ago still works).
+    """
+    now = deps.now()
+    # Only an active operator holds their email as login key; the others hold placeholders.
+    operator = await Operator.get_or_none(email_key=key)
+    if (
+        operator is None
+        or operator.status is not OperatorStatus.ACTIVE
+        or operator.uses_single_sign_on
+    ):
+        return
+    async with in_transaction():
+        # Holding the operator, concurrent requests decide one after the other.
+        await Operator.filter(id=operator.id).select_for_update(no_key=True).first()
+        recent = await OneTimeToken.exists(
+            operator_id=operator.id,
+            purpose=TokenPurpose.PASSWORD_RESET,
+            created_at__gt=now - RESET_EMAIL_PAUSE,
+        )
+        if recent:
+            return
+        token = await tokens.issue(operator.id, TokenPurpose.PASSWORD_RESET, now)
+        await audit.record(
+            AuditEventKind.PASSWORD_RESET_REQUESTED,
+            account_id=operator.account_id,
+            target_id=operator.id,
+            now=now,
+        )
+        await notify(
+            deps,
+            MailKind.PASSWORD_RESET,
+            operator,
+            now,
+            link=deps.outbox.link(PASSWORD_RESET_PATH, token),
+        )
+
+
+async def reset_password(deps: Dependencies, token: str, new_password: str) -> Operator:
+    """Set a new password with a reset link's token, and end every session of the operator.
+
+    The token is used up; no session is issued. Only an operator who is still active and
+    signs in with a password may use it.
+    """
+    now = deps.now()
+    row = await tokens.find(token, (TokenPurpose.PASSWORD_RESET,), now, TOKEN_FIELD)
+    check_new_password(new_password, NEW_PASSWORD_FIELD)
+    password_hash = await deps.hasher.hash(new_password)
+    async with in_transaction():
+        await tokens.consume(row, TOKEN_FIELD)
+        operator = await Operator.filter(id=row.operator_id).select_for_update(no_key=True).get()
+        if operator.status is not OperatorStatus.ACTIVE or operator.uses_single_sign_on:
+            raise tokens.token_invalid(TOKEN_FIELD)
+        ended = await _set_password(operator, password_hash, keep_session_id=None)
+        await audit.record_own(
+            AuditEventKind.PASSWORD_RESET, operator, now, details={"sessionsEnded": ended}
+        )
+        await notify(
+            deps,
+            MailKind.PASSWORD_CHANGED,
+            operator,
+            now,
+            how="with a password reset link",
+            sessions="You were logged out everywhere; log in again with the new password.",
+        )
+    return operator
+
+
+async def _set_password(
+    operator: Operator, password_hash: str, *, keep_session_id: int | None
+) -> int:
+    """Store the new hash, end the sessions and void what the old password vouched for.
+
+    Call inside a transaction; returns how many sessions ended.
+    """
+    await Operator.filter(id=operator.id).update(password_hash=password_hash)
+    operator.password_hash = password_hash
+    await OneTimeToken.filter(operator_id=operator.id, purpose__in=VOIDED_BY_NEW_PASSWORD).delete()
+    return await sessions.revoke_operator_sessions(operator.id, keep_session_id=keep_session_id)

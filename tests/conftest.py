@@ -15,8 +15,8 @@ import pytest
 from starlette.applications import Starlette
 
 from bench.smtp import MailSink, SmtpServer
-from services.clock import FrozenClock
-from services.encryption import generate_key
+from services.machinery.clock import FrozenClock
+from services.machinery.encryption import generate_key
 from tests.support import (
     CHEAP_ARGON2,
     PUBLIC_URL,

@@ -30,8 +30,8 @@ from mail.sender import OutboxSender
 from models import Account, Operator, OperatorRole, OperatorStatus, OutboxMessage, TwoFactorMode
 from schema.ids import encode_id
 from services.accounts import create_account
-from services.clock import Clock
-from services.passwords import Argon2Parameters, PasswordHasher
+from services.machinery.clock import Clock
+from services.machinery.hashing import Argon2Parameters, PasswordHasher
 from services.sessions import AuthenticationMethod, start_session
 from services.validation import email_key, name_key, unclaimed_email_key
 from twofa.app import create_app

@@ -7,8 +7,8 @@ from typing import Any
 
 from models import TwoFactorMode
 from services.audit import AuditEventKind
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.smtp import link_token
 from tests.support import (
     PUBLIC_URL,

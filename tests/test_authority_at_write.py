@@ -30,7 +30,7 @@ from models import (
     Session,
     TwoFactorMode,
 )
-from services.clock import FrozenClock
+from services.machinery.clock import FrozenClock
 from services.sessions import AuthenticationMethod
 from tests.support import (
     CHEAP_ARGON2,

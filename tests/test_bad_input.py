@@ -11,8 +11,8 @@ from tortoise import Tortoise
 from tortoise.connection import get_connection
 
 from models import Throttle
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.smtp import link_token
 from tests.support import (
     PUBLIC_URL,

@@ -10,9 +10,9 @@ import httpx
 from starlette.applications import Starlette
 
 from models import AuditEvent, Session, TwoFactorMode
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
-from services.tokens import hash_token
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from services.machinery.tokens import hash_token
 from tests.smtp import link_token
 from tests.support import (
     CONFIRM_ENROLLMENT,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from models import Account, TwoFactorMode
-from services.clock import FrozenClock
-from services.model_rows import ConvertedRows
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from services.machinery.model_rows import ConvertedRows
+from services.machinery.tokens import hash_token
 from services.sessions import Authenticated, AuthenticationMethod, add_method, authenticate
-from services.tokens import hash_token
 from tests.support import GraphQLClient, Team, make_team, session_for
 
 

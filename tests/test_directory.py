@@ -9,10 +9,9 @@ from datetime import timedelta
 from starlette.applications import Starlette
 
 from models import Account, Authenticator, Operator, OperatorRole, TwoFactorMode
-from services import directory
-from services.clock import FrozenClock
-from services.operators import policies_of
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from services.operators import directory, policies_of
 from services.policy import TwoFactorState
 from tests.support import GraphQLClient, add_operator, make_team, session_for, stop_sender
 from twofa.sql_log import StatementCounter

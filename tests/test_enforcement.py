@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from models import Authenticator, Operator, Session, TwoFactorMode
-from services import recovery_codes
-from services.clock import FrozenClock
-from services.encryption import SecretBox
-from services.passwords import PasswordHasher
+from services.auth import recovery_codes
+from services.machinery.clock import FrozenClock
+from services.machinery.encryption import SecretBox
+from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod
 from tests.smtp import link_token, text_of
 from tests.support import (
@@ -370,7 +370,7 @@ async def test_a_policy_change_during_confirmation_is_seen_before_it_activates(
         await Operator.filter(id=team.basic.id).update(two_factor_required_since=clock.now())
         return await generate(box)
 
-    monkeypatch.setattr("services.enrollment.recovery_codes.generate", policy_changes_meanwhile)
+    monkeypatch.setattr("services.auth.recovery_codes.generate", policy_changes_meanwhile)
     code = totp_code(started["enrollment"]["secret"], clock.now())
     confirmed = await gql.data(CONFIRM_ENROLLMENT, {"code": code}, token=basic)
     assert confirmed["confirmTwoFactorEnrollment"]["userErrors"][0]["code"] == (

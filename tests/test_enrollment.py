@@ -6,8 +6,8 @@ from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from models import AuditEvent, Authenticator, TwoFactorMode
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.support import (
     CONFIRM_ENROLLMENT,
     START_ENROLLMENT,

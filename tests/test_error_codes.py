@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from models import Operator
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.support import GraphQLClient, gid, make_team, session_for
 
 JSON = "application/json"

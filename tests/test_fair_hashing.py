@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from services.errors import DomainError, ErrorCode
-from services.hashing_queue import HashingQueue, Ticket
+from services.machinery.hashing_queue import HashingQueue, Ticket
 
 
 class Recorder:

@@ -12,8 +12,8 @@ from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connection
 
 from models import Authenticator, OneTimeToken, Operator, OperatorStatus, RecoveryCode, Session
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.smtp import link_token
 from tests.support import (
     CONFIRM_ENROLLMENT,
@@ -104,7 +104,7 @@ async def test_a_crash_inside_confirmation_leaves_the_enrollment_pending(
     async def crash(*args: object) -> None:
         raise RuntimeError("power cut between two steps")
 
-    monkeypatch.setattr("services.enrollment.recovery_codes.store", crash)
+    monkeypatch.setattr("services.auth.recovery_codes.store", crash)
     body = await gql.execute(
         CONFIRM_ENROLLMENT, {"code": totp_code(secret, clock.now())}, token=token
     )

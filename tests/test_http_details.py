@@ -10,8 +10,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.support import CountingHasher, GraphQLClient, make_team, running_app, session_for
 from twofa.settings import ConfigurationError, Settings
 

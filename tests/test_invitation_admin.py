@@ -9,8 +9,8 @@ from typing import Any
 from starlette.applications import Starlette
 
 from models import AuditEvent, OneTimeToken, Operator, OperatorRole, OperatorStatus
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.smtp import link_token
 from tests.support import (
     INVITE,

@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from models import AuditEvent, Operator, OperatorStatus, TwoFactorMode
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.smtp import html_of, link_token, text_of
 from tests.support import (
     CONFIRM_ENROLLMENT,

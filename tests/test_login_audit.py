@@ -6,8 +6,8 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from models import AuditEvent, Operator, TwoFactorMode
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod
 from tests.smtp import link_token
 from tests.support import (

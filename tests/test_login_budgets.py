@@ -11,8 +11,8 @@ import pytest
 from starlette.applications import Starlette
 
 from models import OperatorRole
-from services.clock import FrozenClock
-from services.throttle import LoginRates
+from services.machinery.clock import FrozenClock
+from services.machinery.throttle import LoginRates
 from tests.support import (
     ATTACKERS,
     PASSWORD,

@@ -22,8 +22,8 @@ import pytest
 from tortoise import Tortoise
 from tortoise.contrib.test import truncate_all_models
 
-from services.clock import SystemClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import SystemClock
+from services.machinery.hashing import PasswordHasher
 from tests.servers import TwofaServer
 from tests.support import LOGIN, PASSWORD, PUBLIC_URL, add_operator, make_team
 from twofa.database import tortoise_config

@@ -10,8 +10,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
-from services.clock import FrozenClock
-from services.throttle import (
+from services.machinery.clock import FrozenClock
+from services.machinery.throttle import (
     ADDRESS_FREE_FAILURES,
     EMAIL_WIDE_ADDRESSES,
     EMAIL_WIDE_WINDOW,

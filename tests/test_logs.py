@@ -22,8 +22,8 @@ from models import (
     Session,
     TwoFactorMode,
 )
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod
 from tests.smtp import link_token
 from tests.support import (
@@ -227,7 +227,7 @@ async def test_the_logged_duration_ends_with_the_response_not_with_work_after_it
         await asyncio.sleep(AFTER_RESPONSE_SECONDS)
         finished.append(True)
 
-    monkeypatch.setattr("services.password_management.send_reset_link", slow_lookup)
+    monkeypatch.setattr("services.passwords.send_reset_link", slow_lookup)
     caplog.set_level(logging.INFO, logger="twofa.access")
     response = await gql.post(
         'mutation { requestPasswordReset(input: {email: "someone@acme.example"}) '

@@ -22,9 +22,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
 from bench.smtp import free_port
-from services.clock import FrozenClock
-from services.passwords import Argon2Parameters, PasswordHasher
-from services.throttle import FREE_ATTEMPTS
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import Argon2Parameters, PasswordHasher
+from services.machinery.throttle import FREE_ATTEMPTS
 from tests.servers import ROOT
 from tests.support import (
     INVITE,

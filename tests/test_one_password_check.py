@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.clock import FrozenClock
+from services.machinery.clock import FrozenClock
 from tests.support import PASSWORD, CountingHasher, GraphQLClient, gid, make_team, session_for
 
 LOGIN = 'login(input: {email: "basic@acme.example", password: "a wrong password"}) { outcome }'

@@ -22,10 +22,10 @@ from models import (
     TokenPurpose,
 )
 from schema.ids import encode_id
-from services import tokens
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
-from services.throttle import address_key
+from services.machinery import tokens
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from services.machinery.throttle import address_key
 from services.validation import unclaimed_email_key
 from tests.smtp import link_token
 from tests.support import (

@@ -11,9 +11,9 @@ from starlette.applications import Starlette
 from tortoise.connection import get_connection
 
 from models import Account, Operator, OperatorRole, OperatorStatus
-from services import directory
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from services.operators import directory
 from services.validation import email_key, name_key, unclaimed_email_key
 from tests.support import GraphQLClient, make_team, session_for, stop_sender
 from twofa.sql_log import StatementCounter

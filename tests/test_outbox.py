@@ -15,9 +15,9 @@ from mail.outbox import Outbox
 from mail.sender import OutboxSender, claim, retry_delay
 from mail.transport import SmtpTransport
 from models import OutboxMessage
-from services.clock import FrozenClock
-from services.encryption import SecretBox
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.encryption import SecretBox
+from services.machinery.hashing import PasswordHasher
 from tests.support import (
     INVITE,
     CountingHasher,

@@ -13,9 +13,9 @@ import pytest
 from starlette.applications import Starlette
 
 from models import Operator, Throttle
-from services.clock import FrozenClock
 from services.errors import DomainError, ErrorCode
-from services.passwords import Argon2Parameters, PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import Argon2Parameters, PasswordHasher
 from tests.support import (
     ATTACKERS,
     CountingHasher,

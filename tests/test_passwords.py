@@ -12,9 +12,9 @@ import pytest
 from starlette.applications import Starlette
 
 from models import AuditEvent, OneTimeToken, Operator, OperatorStatus, Session, TwoFactorMode
-from services.clock import FrozenClock
-from services.hashing_queue import Ticket
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from services.machinery.hashing_queue import Ticket
 from tests.smtp import html_of, link_token, text_of
 from tests.support import (
     OWNER,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from models import AuditEvent, Operator, OperatorRole, TwoFactorMode
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.support import GraphQLClient, add_operator, enroll, gid, make_team, session_for
 
 SET_DEFAULT = """

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.support import CountingHasher, GraphQLClient, gid, make_team, running_app, session_for
 from twofa.settings import Settings
 from twofa.sql_log import StatementCounter

@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from models import TwoFactorMode
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod
 from tests.support import START, GraphQLClient, add_operator, enroll, gid, make_team, session_for
 

@@ -6,9 +6,9 @@ import asyncio
 import time
 
 from models import RecoveryCode, Session
-from services import recovery_codes
-from services.clock import FrozenClock
-from services.encryption import SecretBox, generate_key
+from services.auth import recovery_codes
+from services.machinery.clock import FrozenClock
+from services.machinery.encryption import SecretBox, generate_key
 from tests.support import (
     CountingHasher,
     Enrolled,

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.support import GraphQLClient, make_team, session_for
 from twofa.sql_log import StatementCounter
 from twofa.web import MAX_BODY_BYTES

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models import AuditEvent, Authenticator, RecoveryCode, TwoFactorMode
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.support import (
     GraphQLClient,
     enroll,

@@ -11,11 +11,10 @@ import pytest
 from starlette.applications import Starlette
 
 from models import OneTimeToken, OutboxMessage, Session, Throttle, TokenPurpose
-from services import throttle
-from services.clock import FrozenClock
-from services.retention import GIVEN_UP_MAIL_KEPT, SENT_MAIL_KEPT, Sweeper
-from services.sessions import SESSION_LIFETIME, AuthenticationMethod
-from services.throttle import (
+from services.machinery import throttle
+from services.machinery.clock import FrozenClock
+from services.machinery.retention import GIVEN_UP_MAIL_KEPT, SENT_MAIL_KEPT, Sweeper
+from services.machinery.throttle import (
     FREE_ATTEMPTS,
     QUIET_PERIOD,
     account_budget_key,
@@ -23,7 +22,8 @@ from services.throttle import (
     address_key,
     password_key,
 )
-from services.tokens import LIFETIMES, hash_token, issue
+from services.machinery.tokens import LIFETIMES, hash_token, issue
+from services.sessions import SESSION_LIFETIME, AuthenticationMethod
 from services.validation import email_key
 from tests.support import (
     ATTACKERS,

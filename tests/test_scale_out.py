@@ -19,7 +19,7 @@ from tortoise.contrib.test import truncate_all_models
 
 from bench.smtp import MailSink, SmtpServer
 from models import Authenticator, Operator, OutboxMessage
-from services.clock import SystemClock
+from services.machinery.clock import SystemClock
 from tests.servers import TwofaServer
 from tests.support import (
     INVITE,

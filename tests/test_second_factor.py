@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from models import AuditEvent, Session
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.support import (
     Enrolled,
     GraphQLClient,

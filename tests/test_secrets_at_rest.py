@@ -13,9 +13,9 @@ from tortoise.connection import get_connection
 
 from mail.outbox import Outbox
 from models import Authenticator, OutboxMessage, RecoveryCode, TwoFactorMode
-from services.clock import FrozenClock
-from services.encryption import SecretBox, generate_key
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.encryption import SecretBox, generate_key
+from services.machinery.hashing import PasswordHasher
 from tests.servers import twofa
 from tests.support import (
     PASSWORD,

@@ -10,10 +10,10 @@ import pytest
 
 from models import AuditEvent, Session, Throttle
 from schema.ids import encode_id
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from services.machinery.throttle import email_wide_key
 from services.sessions import AuthenticationMethod
-from services.throttle import email_wide_key
 from tests.support import (
     PASSWORD,
     START,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models import Authenticator, Session, TwoFactorMode
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod
 from tests.smtp import link_token, text_of
 from tests.support import (

@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
 from tests.support import (
     CONFIRM_ENROLLMENT,
     START_ENROLLMENT,

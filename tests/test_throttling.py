@@ -9,9 +9,9 @@ import httpx
 from starlette.applications import Starlette
 
 from models import AuditEvent
-from services.clock import FrozenClock
-from services.passwords import PasswordHasher
-from services.throttle import QUIET_PERIOD
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from services.machinery.throttle import QUIET_PERIOD
 from tests.support import (
     Enrolled,
     GraphQLClient,

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services import recovery_codes, totp
-from services.throttle import lock_duration
+from services.auth import recovery_codes
+from services.machinery import totp
+from services.machinery.throttle import lock_duration
 from tests.support import totp_code
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

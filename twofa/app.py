@@ -20,10 +20,10 @@ from tortoise.contrib.starlette import RegisterTortoise
 from mail.outbox import Outbox
 from mail.sender import OutboxSender
 from mail.transport import transport_for
-from services.clock import Clock, SystemClock
-from services.dependencies import Dependencies
-from services.passwords import PasswordHasher
-from services.retention import Sweeper
+from services.machinery.clock import Clock, SystemClock
+from services.machinery.dependencies import Dependencies
+from services.machinery.hashing import PasswordHasher
+from services.machinery.retention import Sweeper
 from twofa import metrics
 from twofa.database import tortoise_config
 from twofa.graphiql.page import graphiql_asset

@@ -21,10 +21,10 @@ from tortoise import Tortoise
 
 from schema.ids import encode_id
 from services.accounts import create_account
-from services.clock import SystemClock
 from services.errors import DomainError
-from services.key_rotation import rotate_secrets
-from services.passwords import PasswordHasher
+from services.machinery.clock import SystemClock
+from services.machinery.hashing import PasswordHasher
+from services.machinery.key_rotation import rotate_secrets
 from twofa.database import apply_migrations, tortoise_config, write_private_file
 from twofa.demo import DEMO_EMAIL, seed_demo_account
 from twofa.keys import secret_box

@@ -6,8 +6,8 @@ import secrets
 
 from models import Account
 from services.accounts import create_account
-from services.clock import Clock
-from services.passwords import PasswordHasher
+from services.machinery.clock import Clock
+from services.machinery.hashing import PasswordHasher
 
 DEMO_EMAIL = "admin@demo.example"
 """Email of the demo administrator."""

@@ -52,9 +52,9 @@ from strawberry.types.graphql import OperationType
 from resolvers.schema import schema
 from schema.context import Context
 from schema.errors import UNAVAILABLE_MESSAGE
-from services.client import bind_client
-from services.dependencies import Dependencies
 from services.errors import DATABASE_UNAVAILABLE
+from services.machinery.client import bind_client
+from services.machinery.dependencies import Dependencies
 from twofa.graphiql.page import graphiql_page
 from twofa.graphql_metrics import outcome_of, record_operation, record_page, request_label
 

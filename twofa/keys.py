@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from services.encryption import InvalidKeyError, SecretBox, generate_key
+from services.machinery.encryption import InvalidKeyError, SecretBox, generate_key
 from twofa.database import sqlite_path, write_private_file
 from twofa.settings import ConfigurationError, Settings
 

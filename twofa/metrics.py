@@ -50,7 +50,7 @@ from starlette.responses import PlainTextResponse, Response
 from models import OutboxMessage
 from services import audit
 from services.audit import AuditEventKind
-from services.passwords import PasswordHasher
+from services.machinery.hashing import PasswordHasher
 from services.sessions import SECOND_FACTORS, AuthenticationMethod
 
 MULTIPROCESS = values.ValueClass is not values.MutexValue

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mail.transport import SmtpConfig
-from services.passwords import Argon2Parameters
-from services.throttle import LoginRates
+from services.machinery.hashing import Argon2Parameters
+from services.machinery.throttle import LoginRates
 from twofa.logs import LOG_FORMATS
 
 DEFAULT_DATABASE_URL = "sqlite://data/twofa.sqlite3"

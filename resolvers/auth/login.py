@@ -12,7 +12,7 @@ from schema.enums import LoginOutcome
 from schema.errors import UserError
 from schema.permissions import ANYONE
 from schema.types.operator import OperatorNode
-from services import login as login_service
+from services.auth import login as login_service
 
 
 @strawberry.input(description="Email and password of an operator.")

@@ -11,7 +11,7 @@ from schema.context import Info
 from schema.errors import UserError
 from schema.permissions import ANYONE
 from schema.types.operator import OperatorNode
-from services.challenge import verify_login_code
+from services.auth.code_step import verify_login_code
 
 
 @strawberry.input(description="The second step of a login: a code for the challenge.")

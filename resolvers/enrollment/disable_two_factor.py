@@ -11,7 +11,7 @@ from schema.context import Info
 from schema.errors import UserError
 from schema.permissions import SIGNED_IN
 from schema.types.operator import OperatorNode
-from services import self_service
+from services.enrollment import own_authenticator
 
 
 @strawberry.input(description="A current code, proving the operator still holds the factor.")
@@ -44,5 +44,5 @@ async def disable_two_factor(
 ) -> DisableTwoFactorPayload:
     """Disable the caller's two-factor authentication, proven with a current code."""
     context = info.context
-    operator = await self_service.disable(context.deps, *context.require_session(), input.code)
+    operator = await own_authenticator.disable(context.deps, *context.require_session(), input.code)
     return DisableTwoFactorPayload(operator=OperatorNode.from_model(operator))

@@ -11,7 +11,7 @@ from schema.context import Info
 from schema.errors import UserError
 from schema.permissions import SIGNED_IN
 from schema.types.operator import OperatorNode
-from services import self_service
+from services.enrollment import own_authenticator
 
 
 @strawberry.input(description="A current code, proving the operator still holds the factor.")
@@ -47,7 +47,7 @@ async def regenerate_recovery_codes(
     """Replace the caller's recovery codes, proven with a current code."""
     context = info.context
     operator, session = context.require_session()
-    codes = await self_service.regenerate_recovery_codes(
+    codes = await own_authenticator.regenerate_recovery_codes(
         context.deps, operator, session, input.code
     )
     return RegenerateRecoveryCodesPayload(

@@ -13,7 +13,7 @@ from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
-from services.operator_lifecycle import change_role
+from services.operators.lifecycle import change_role
 
 
 @strawberry.input(description="An operator and the role they get.")

@@ -12,7 +12,7 @@ from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
-from services.operator_lifecycle import reactivate
+from services.operators.lifecycle import reactivate
 
 
 @strawberry.input(description="The deactivated operator to reactivate.")

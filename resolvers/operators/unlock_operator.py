@@ -12,7 +12,7 @@ from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
-from services.operator_lifecycle import unlock
+from services.operators.lifecycle import unlock
 
 
 @strawberry.input(description="The operator whose locks to lift.")

@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.permissions import SIGNED_IN
-from services import password_management
+from services import passwords
 
 
 @strawberry.input(description="The current password and the new one.")
@@ -44,7 +44,7 @@ async def change_password(
 ) -> ChangePasswordPayload:
     """Check the current password, store the new one and end the other sessions."""
     context = info.context
-    await password_management.change_password(
+    await passwords.change_password(
         context.deps, *context.require_session(), input.current_password, input.new_password
     )
     return ChangePasswordPayload()

@@ -11,7 +11,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.permissions import ANYONE
-from services import password_management
+from services import passwords
 
 
 @strawberry.input(description="Whose password to reset.")
@@ -45,6 +45,6 @@ async def request_password_reset(
 ) -> RequestPasswordResetPayload:
     """Answer at once; the reset email, if anyone gets one, is queued after the answer."""
     context = info.context
-    key = password_management.reset_request_key(input.email)
-    context.after_response(partial(password_management.send_reset_link, context.deps, key))
+    key = passwords.reset_request_key(input.email)
+    context.after_response(partial(passwords.send_reset_link, context.deps, key))
     return RequestPasswordResetPayload()

@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.permissions import ANYONE
-from services import password_management
+from services import passwords
 
 
 @strawberry.input(description="The reset link's token and the new password.")
@@ -44,5 +44,5 @@ async def reset_password(
 ) -> ResetPasswordPayload:
     """Store the new password and end the operator's sessions."""
     context = info.context
-    await password_management.reset_password(context.deps, input.token, input.new_password)
+    await passwords.reset_password(context.deps, input.token, input.new_password)
     return ResetPasswordPayload()

@@ -12,7 +12,7 @@ from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
-from services.administration import set_override
+from services.policy.changes import set_override
 
 
 @strawberry.input(description="An operator who should follow the account default again.")

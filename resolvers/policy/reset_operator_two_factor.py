@@ -12,7 +12,7 @@ from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import ADMINISTRATORS
 from schema.types.operator import OperatorNode
-from services.administration import reset_two_factor
+from services.policy.changes import reset_two_factor
 
 
 @strawberry.input(description="The operator whose two-factor setup an administrator removes.")

@@ -12,7 +12,7 @@ from schema.enums import TwoFactorMode
 from schema.errors import UserError
 from schema.permissions import ADMINISTRATORS
 from schema.types.account import AccountNode
-from services.administration import set_account_default
+from services.policy.changes import set_account_default
 
 
 @strawberry.input(description="The new account-wide two-factor default.")

@@ -11,7 +11,7 @@ from schema.context import Info
 from schema.errors import UserError
 from schema.permissions import SIGNED_IN
 from schema.types.session import SessionNode
-from services.reauthentication import reauthenticate as renew
+from services.sessions.reauthentication import reauthenticate as renew
 
 
 @strawberry.input(description="The password, and a code when two-factor is set up.")

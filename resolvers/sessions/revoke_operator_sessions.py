@@ -12,7 +12,7 @@ from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import SIGNED_IN
 from schema.types.operator import OperatorNode
-from services import session_management
+from services.sessions import management as session_management
 
 
 @strawberry.input(description="Whose sessions to end.")

@@ -11,7 +11,7 @@ from schema.context import Info
 from schema.errors import UserError
 from schema.ids import decode_id
 from schema.permissions import SIGNED_IN
-from services import session_management
+from services.sessions import management as session_management
 
 
 @strawberry.input(description="The session to end.")

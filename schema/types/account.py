@@ -23,8 +23,8 @@ from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEven
 from schema.types.operator import OperatorNode
 from schema.types.operator_list import OperatorConnection, OperatorFilter
 from schema.types.summary import TwoFactorSummary
-from services import audit, directory
-from services.operators import administers
+from services import audit
+from services.operators import administers, directory
 
 OPERATOR_CURSOR = "Operator"
 """The type name in the cursors of an account's operators."""

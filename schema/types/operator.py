@@ -18,7 +18,7 @@ from schema.permissions import SIGNED_IN
 from schema.types.policy import EffectiveTwoFactorPolicy
 from services.operators import may_read_operator, policy_with
 from services.policy import TwoFactorState
-from services.session_management import live_sessions_page
+from services.sessions.management import live_sessions_page
 
 if TYPE_CHECKING:
     from schema.types.account import AccountNode

@@ -9,7 +9,7 @@ from strawberry import relay
 
 from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode, TwoFactorState
 from schema.types.operator import OperatorNode
-from services import directory
+from services.operators import directory
 
 
 @strawberry.input(description="Conditions on the operators to list; all must hold.")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench.smtp import SmtpServer, free_port
-from services.encryption import generate_key
+from services.machinery.encryption import generate_key
 from tests.browser.support import (
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -9,16 +9,17 @@ from enum import StrEnum
 from tortoise.transactions import in_transaction
 
 from models import Operator, OperatorStatus, TokenPurpose, TwoFactorMode
-from services import audit, sessions, throttle, tokens
+from services import audit, sessions
 from services.audit import AuditEventKind
-from services.client import current_client
-from services.dependencies import Dependencies
+from services.enrollment.setup_link import send_setup_link
 from services.errors import DomainError, ErrorCode
+from services.machinery import throttle, tokens
+from services.machinery.client import current_client
+from services.machinery.dependencies import Dependencies
+from services.machinery.hashing import PasswordHasher
 from services.operators import policy_of
-from services.passwords import PasswordHasher
 from services.policy import TwoFactorState
 from services.sessions import AuthenticationMethod
-from services.setup_link import send_setup_link
 from services.validation import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, email_key, is_storable
 
 
@@ -87,11 +88,11 @@ async def login(
     and cost one argon2 verification each, so neither the message nor the time tells them
     apart. Before anything is hashed the attempt is counted against the client address, the
     (email, address) pair and the email, and the login budgets of the address and the
-    account are checked (see ``services.throttle``): a locked one is refused unhashed, and
+    account are checked (see ``services.machinery.throttle``): a locked one is refused unhashed, and
     parallel attempts cannot hash past the limits. Before even that, a login takes its
     place in its address's line at the hasher (``PasswordHasher.ticket``): one past what the
     line or the hasher holds is refused without touching the database. Its hash then waits
-    for its turn, which comes fairly between clients (``services.hashing_queue``).
+    for its turn, which comes fairly between clients (``services.machinery.hashing_queue``).
     """
     now, hasher = deps.now(), deps.hasher
     key = email_key(email)

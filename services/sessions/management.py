@@ -15,10 +15,10 @@ from models import Operator, Session
 from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.dependencies import Dependencies
 from services.errors import not_found
+from services.machinery.dependencies import Dependencies
 from services.operators import is_administrator, may_read_operator, operator_in_account
-from services.reauthentication import ensure_recent_authentication
+from services.sessions.reauthentication import ensure_recent_authentication
 
 SESSION_ID_FIELD = ("input", "sessionId")
 OPERATOR_ID_FIELD = ("input", "operatorId")

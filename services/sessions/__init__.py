@@ -21,11 +21,11 @@ from tortoise.transactions import in_transaction
 from models import Account, Operator, OperatorStatus, Session, TwoFactorMode
 from services import audit
 from services.audit import AuditEventKind
-from services.client import current_client
+from services.machinery.client import current_client
+from services.machinery.session_lookup import session_by_token_hash
+from services.machinery.tokens import hash_token, new_token
 from services.operators import grace_of
 from services.policy import TwoFactorState, effective_mode, requires_setup, setup_deadline
-from services.session_lookup import session_by_token_hash
-from services.tokens import hash_token, new_token
 
 SESSION_LIFETIME = timedelta(hours=12)
 """How long a session token is accepted after login."""

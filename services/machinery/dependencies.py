@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mail.outbox import Outbox
-from services.clock import Clock
-from services.encryption import SecretBox
-from services.passwords import PasswordHasher
-from services.throttle import LoginRates
+from services.machinery.clock import Clock
+from services.machinery.encryption import SecretBox
+from services.machinery.hashing import PasswordHasher
+from services.machinery.throttle import LoginRates
 
 
 @dataclass(frozen=True)

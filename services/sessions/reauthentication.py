@@ -13,12 +13,14 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from models import Operator, Session
-from services import audit, second_factor, sessions, throttle
+from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.client import current_client
-from services.dependencies import Dependencies
+from services.auth import second_factor
 from services.errors import DomainError, ErrorCode
+from services.machinery import throttle
+from services.machinery.client import current_client
+from services.machinery.dependencies import Dependencies
 from services.sessions import AuthenticationMethod
 from services.validation import MAX_PASSWORD_LENGTH
 

@@ -1,6 +1,6 @@
 """An operator's password and code locks: reading them in bulk, and lifting them.
 
-The throttle counts guesses per key (``services.throttle``). The keys that belong to one
+The throttle counts guesses per key (``services.machinery.throttle``). The keys that belong to one
 operator are:
 
 - their code key (TOTP and recovery codes, at login and wherever a code is asked);
@@ -26,8 +26,8 @@ from datetime import datetime
 from tortoise.expressions import Q
 
 from models import Throttle
-from services import throttle
-from services.reauthentication import reauthentication_key
+from services.machinery import throttle
+from services.sessions.reauthentication import reauthentication_key
 
 
 @dataclass(frozen=True)

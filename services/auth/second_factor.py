@@ -10,10 +10,12 @@ from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
 from models import Authenticator, Operator
-from services import audit, recovery_codes, throttle, totp
+from services import audit
 from services.audit import AuditEventKind
-from services.dependencies import Dependencies
+from services.auth import recovery_codes
 from services.errors import DomainError, ErrorCode
+from services.machinery import throttle, totp
+from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 from services.sessions import AuthenticationMethod
 

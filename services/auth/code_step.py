@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from models import Operator, OperatorStatus, TokenPurpose
-from services import second_factor, sessions, tokens
-from services.dependencies import Dependencies
+from services import sessions
+from services.auth import second_factor
+from services.machinery import tokens
+from services.machinery.dependencies import Dependencies
 from services.sessions import AuthenticationMethod
 
 CHALLENGE_FIELD = ("input", "challengeToken")

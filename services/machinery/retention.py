@@ -32,7 +32,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models import OneTimeToken, OutboxMessage, Session, Throttle
-from services.throttle import KNOWN_ADDRESS_PERIOD, QUIET_PERIOD
+from services.machinery.throttle import KNOWN_ADDRESS_PERIOD, QUIET_PERIOD
 
 logger = logging.getLogger("twofa.retention")
 

@@ -11,7 +11,7 @@ A first-come queue lets one client with many connections fill it; this one is fa
 - An **email** holds at most one place as well: guesses at one email from many addresses
   go one at a time, and never crowd out the rest.
 - A **known** request (the operator's email from an address they logged in from in the
-  last 30 days, ``services.throttle``) is not held back by guesses at its email, and known
+  last 30 days, ``services.machinery.throttle``) is not held back by guesses at its email, and known
   and other requests take turns: while both wait, every other slot goes to a known one. So
   the owner of an account keeps logging in during a flood from many addresses that have
   never logged in; and a flood that is known (anyone's own account is known from where they

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from models import Authenticator, OutboxMessage, RecoveryCode
-from services.encryption import SecretBox
+from services.machinery.encryption import SecretBox
 
 
 async def rotate_secrets(box: SecretBox) -> int:

@@ -27,12 +27,12 @@ from models import (
 from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
+from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 from services.operators import operator_in_account, require_administrator
 from services.policy import Grace, TwoFactorState, requires_setup, setup_deadline
-from services.reauthentication import ensure_recent_authentication
+from services.sessions.reauthentication import ensure_recent_authentication
 
 OPERATOR_ID_FIELD = ("input", "operatorId")
 GRACE_FIELD = ("input", "gracePeriodHours")

@@ -24,18 +24,20 @@ from models import (
     TokenPurpose,
     TwoFactorMode,
 )
-from services import audit, qr, recovery_codes, sessions, tokens, totp
+from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.dependencies import Dependencies
+from services.auth import recovery_codes
+from services.auth.second_factor import counted_attempt, invalid_code
+from services.enrollment.setup_link import send_setup_link
 from services.errors import DomainError, ErrorCode
+from services.machinery import qr, tokens, totp
+from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 from services.operators import policy_of
 from services.policy import PolicySource, TwoFactorState
-from services.reauthentication import ensure_recent_authentication
-from services.second_factor import counted_attempt, invalid_code
 from services.sessions import AuthenticationMethod
-from services.setup_link import send_setup_link
+from services.sessions.reauthentication import ensure_recent_authentication
 
 PENDING_LIFETIME = timedelta(minutes=15)
 """How long a started enrollment waits for its first code."""

@@ -8,16 +8,17 @@ from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
 from models import Authenticator, Operator, RecoveryCode, Session, TwoFactorMode
-from services import audit, recovery_codes, second_factor, sessions
+from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.dependencies import Dependencies
+from services.auth import recovery_codes, second_factor
 from services.errors import DomainError, ErrorCode
+from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 from services.operators import policy_of
 from services.policy import TwoFactorState
-from services.reauthentication import ensure_recent_authentication
 from services.sessions import AuthenticationMethod
+from services.sessions.reauthentication import ensure_recent_authentication
 
 
 async def _ensure_configured(operator: Operator, now: datetime) -> TwoFactorMode:

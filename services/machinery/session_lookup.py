@@ -17,7 +17,13 @@ from tortoise.connection import get_connection
 from tortoise.models import Model
 
 from models import Account, Authenticator, Operator, Session
-from services.model_rows import ConvertedRows, build, datetime_columns, instant, model_columns
+from services.machinery.model_rows import (
+    ConvertedRows,
+    build,
+    datetime_columns,
+    instant,
+    model_columns,
+)
 from services.policy import TwoFactorState, authenticator_state
 
 _ROWS: tuple[tuple[str, type[Model]], ...] = (

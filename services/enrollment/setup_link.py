@@ -12,8 +12,8 @@ from tortoise.transactions import in_transaction
 from mail.messages import MailKind
 from mail.outbox import SETUP_PATH
 from models import OneTimeToken, Operator, TokenPurpose
-from services import tokens
-from services.dependencies import Dependencies
+from services.machinery import tokens
+from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 
 SETUP_EMAIL_PAUSE = timedelta(minutes=1)

@@ -25,8 +25,8 @@ from cryptography.fernet import InvalidToken
 from tortoise.functions import Count
 
 from models import RecoveryCode
-from services.encryption import SecretBox
-from services.passwords import PasswordHasher
+from services.machinery.encryption import SecretBox
+from services.machinery.hashing import PasswordHasher
 
 COUNT = 10
 """Codes issued at a time."""

@@ -27,7 +27,7 @@ from tortoise.connection import get_connection
 
 from models import Operator
 from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
-from services.model_rows import build, datetime_columns, model_columns
+from services.machinery.model_rows import build, datetime_columns, model_columns
 from services.policy import TwoFactorState, requires_setup
 from services.validation import email_search_key, is_storable, name_key
 

@@ -18,13 +18,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models import OneTimeToken, Operator, OperatorRole, OperatorStatus, Session
-from services import audit, operator_locks, sessions
+from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.dependencies import Dependencies
 from services.errors import DomainError, ErrorCode
-from services.operators import is_administrator, operator_in_account, require_administrator
-from services.reauthentication import ensure_recent_authentication
+from services.machinery.dependencies import Dependencies
+from services.operators import is_administrator, locks, operator_in_account, require_administrator
+from services.sessions.reauthentication import ensure_recent_authentication
 from services.validation import unclaimed_email_key
 
 OPERATOR_ID_FIELD = ("input", "operatorId")
@@ -213,13 +213,13 @@ async def unlock(
 ) -> Operator:
     """Lift an operator's password and code locks and forget their failed attempts.
 
-    See ``services.operator_locks`` for which counters are theirs.
+    See ``services.operators.locks`` for which counters are theirs.
     """
     _begin(deps, actor, session)
     now = deps.now()
     async with in_transaction():
         me, operator = await _hold_account(actor, session, operator_id, now)
-        lifted = await operator_locks.clear(operator.id, operator.email_key, now)
+        lifted = await locks.clear(operator.id, operator.email_key, now)
         await audit.record(
             AuditEventKind.OPERATOR_UNLOCKED,
             account_id=me.account_id,
