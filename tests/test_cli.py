@@ -11,10 +11,9 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
-from bench.smtp import free_port
 from models import Account, Operator, OperatorRole, TwoFactorMode
 from schema.ids import decode_id
-from tests.servers import ROOT, twofa, twofa_server
+from tests.servers import ROOT, free_port, twofa, twofa_server
 from tests.support import PASSWORD, GraphQLClient
 
 

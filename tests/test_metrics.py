@@ -9,7 +9,6 @@ import re
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -21,11 +20,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
-from bench.smtp import free_port
 from services.clock import FrozenClock
 from services.passwords import Argon2Parameters, PasswordHasher
 from services.throttle import FREE_ATTEMPTS
-from tests.servers import ROOT
+from tests.servers import ROOT, free_port, wait_healthy
 from tests.support import (
     INVITE,
     PASSWORD,
@@ -298,7 +296,7 @@ class Served:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        _wait_healthy(self.url, self.process, self.log)
+        wait_healthy(self.url, self.process, self.log)
 
     def metrics_dir(self) -> Path:
         """The private folder the serve command made for the workers' metric files."""
@@ -376,16 +374,3 @@ def _probe(url: str, request_id: str) -> str:
         )
     assert response.status_code == 200
     return response.headers["x-request-id"]
-
-
-def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)

@@ -17,9 +17,9 @@ import pytest
 from tortoise import Tortoise
 from tortoise.contrib.test import truncate_all_models
 
-from bench.smtp import MailSink, SmtpServer
 from models import Authenticator, Operator, OutboxMessage
 from services.clock import SystemClock
+from tests.mail_server import MailSink, SmtpServer
 from tests.servers import TwofaServer
 from tests.support import (
     INVITE,
