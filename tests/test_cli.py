@@ -9,12 +9,16 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from models import Account, Operator, OperatorRole, TwoFactorMode
 from schema.ids import decode_id
 from tests.servers import ROOT, free_port, twofa, twofa_server
 from tests.support import PASSWORD, GraphQLClient
+
+pytestmark = pytest.mark.server
+"""Runs real twofa processes: left out of make test-fast."""
 
 
 def test_export_schema_matches_the_checked_in_file(database_url: str) -> None:

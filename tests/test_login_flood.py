@@ -28,6 +28,9 @@ from tests.servers import TwofaServer
 from tests.support import LOGIN, PASSWORD, PUBLIC_URL, add_operator, eventually, make_team
 from twofa.database import tortoise_config
 
+pytestmark = pytest.mark.server
+"""Runs real twofa processes: left out of make test-fast."""
+
 FLOOD_CONNECTIONS = 6
 FLOOD_ADDRESS = "127.0.0.2"
 LEGITIMATE = 5

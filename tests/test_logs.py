@@ -216,6 +216,7 @@ AFTER_RESPONSE_SECONDS = 1.0
 """How long the work after a response takes in the test below."""
 
 
+@pytest.mark.slow
 async def test_the_logged_duration_ends_with_the_response_not_with_work_after_it(
     gql: GraphQLClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -314,6 +314,7 @@ def serve_env(database_url: str, encryption_key: str) -> dict[str, str]:
     return {"DATABASE_URL": database_url, "ENCRYPTION_KEYS": encryption_key, "LOG_FORMAT": "json"}
 
 
+@pytest.mark.server
 def test_twofa_serve_with_two_workers_sums_their_counts(
     serve_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -347,6 +348,7 @@ def test_twofa_serve_with_two_workers_sums_their_counts(
     assert '"request_id": "probe-7"' in logged and '"path": "/graphql"' in logged
 
 
+@pytest.mark.server
 def test_one_worker_removes_its_metrics_folder_on_sigterm(
     serve_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -38,6 +38,9 @@ from tests.support import (
 )
 from twofa.database import tortoise_config
 
+pytestmark = pytest.mark.server
+"""Runs real twofa processes: left out of make test-fast."""
+
 CLOCK = SystemClock()
 """The servers run on the system clock, so the data set up here does too."""
 

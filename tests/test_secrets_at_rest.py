@@ -78,6 +78,7 @@ async def test_queued_mail_does_not_show_its_link_token(
     assert token not in stored and "new@acme.example" in stored
 
 
+@pytest.mark.server
 async def test_rotate_keys_re_encrypts_under_the_first_key(
     app: Starlette,
     gql: GraphQLClient,
