@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from graphql import DocumentNode
+from graphql.language.parser import Parser
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
@@ -190,6 +192,26 @@ async def test_graphql_requests_are_counted_by_root_field_and_outcome(
     )
     labels = {dict(labels)["operation"] for (name, labels) in after.samples if name == requests}
     assert labels <= ROOT_FIELDS | {"other", "introspection", "multiple"}
+
+
+async def test_a_request_is_labelled_from_the_one_parse_that_runs_it(
+    gql: GraphQLClient, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    parse_document = Parser.parse_document
+
+    def counted(parser: Parser) -> DocumentNode:
+        parsed.append(parser._lexer.source.body)
+        return parse_document(parser)
+
+    monkeypatch.setattr(Parser, "parse_document", counted)
+    before = await scrape(http)
+    document = "query Fresh { viewer { id } } # seen by no other test"
+    assert (await gql.post(document)).status_code == 200
+    assert parsed == [document]
+    after = await scrape(http)
+    requests = "twofa_graphql_requests_total"
+    assert after.moved(before, requests, operation="viewer", outcome="ok") == 1
 
 
 async def test_the_metrics_token_is_required_when_set(
