@@ -5,8 +5,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
+FAST_TESTS := not browser and not server and not slow
+# test-fast keeps its SQLite files in memory where there is a tmpfs: each commit's fsync to
+# disk would otherwise be a large part of its time.
+FAST_TMPDIR := $(if $(wildcard /dev/shm/.),TMPDIR=/dev/shm)
 
-.PHONY: install run test lint format schema check-schema clients migration bench soak clean
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint format schema check-schema clients migration bench soak clean
+
+help: ## list the targets (what make with no target does)
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +24,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install twofa with its development tools
 
-run: install ## migrate, seed a demo account on an empty database, serve on 127.0.0.1:$(PORT) (make run PORT=8123)
+run: install ## migrate, seed a demo account on an empty database, serve on 127.0.0.1:8000 (make run PORT=8123)
 	$(BIN)/twofa migrate
 	$(BIN)/twofa seed-demo --port $(PORT)
 	$(BIN)/twofa serve --host 127.0.0.1 --port $(PORT)
 
 test: install ## the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/pytest
+
+test-fast: install ## in a minute: the suite less browser tests, tests that start twofa processes and tests marked slow
+	$(FAST_TMPDIR) $(BIN)/pytest -m "$(FAST_TESTS)"
 
 lint: install ## ruff (lint and format) and mypy
 	$(BIN)/ruff check .
@@ -45,7 +56,7 @@ clients: ## generate the Python and TypeScript clients from schema.graphql and t
 migration: install ## write a migration for model changes: make migration name=what_changed
 	$(BIN)/tortoise -c twofa.database.MIGRATIONS_AUTHORING_CONFIG makemigrations --name $(name)
 
-clean:
+clean: ## remove .venv and the tools' caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 bench: install ## load benchmarks on SQLite and PostgreSQL (needs wrk: installed here if missing)

@@ -14,10 +14,7 @@ password="fuzzing password 2026"
 "$bin/twofa" serve --port "$port" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+"$root/.ci/wait-healthy" "http://127.0.0.1:$port" "$server" "$work/server.log"
 token="$(curl -fsS "http://127.0.0.1:$port/graphql" -H 'Content-Type: application/json' \
   -d "{\"query\": \"mutation { login(input: {email: \\\"admin@fuzz.example\\\", password: \\\"$password\\\"}) { sessionToken } }\"}" \
   | "$bin/python" -c 'import json, sys; print(json.load(sys.stdin)["data"]["login"]["sessionToken"])')"

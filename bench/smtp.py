@@ -1,14 +1,12 @@
 """A local SMTP server (aiosmtpd on a loopback port) that keeps what it receives.
 
-``make soak`` delivers to it, and so do the tests.
+``make soak`` delivers to it and checks that every email arrived exactly once. The tests have their own (``tests/mail_server.py``): benchmarks and tests import nothing
+from each other.
 """
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import threading
-import time
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -16,13 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    """Return a TCP port on loopback that is free right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from bench.servers import free_port
 
 
 class MailSink:
@@ -46,25 +38,12 @@ class MailSink:
         with self._lock:
             return list(self._messages)
 
-    def clear(self) -> None:
-        """Forget what was received."""
-        with self._lock:
-            self._messages.clear()
-
-    async def wait_for(self, count: int, within: float = 10.0) -> list[EmailMessage]:
-        """Wait until at least ``count`` messages arrived; return them all."""
-        deadline = time.monotonic() + within
-        while len(self.messages) < count:
-            assert time.monotonic() < deadline, f"expected {count} emails, got {len(self.messages)}"
-            await asyncio.sleep(0.02)
-        return self.messages
-
 
 class SmtpServer:
-    """An aiosmtpd server on 127.0.0.1, which can be stopped and started again on its port."""
+    """An aiosmtpd server on a free port of 127.0.0.1."""
 
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
+    def __init__(self) -> None:
+        self.port = free_port()
         self.sink = MailSink()
         self._controller: Controller | None = None
 
@@ -74,7 +53,7 @@ class SmtpServer:
         self._controller.start()
 
     def stop(self) -> None:
-        """Stop listening (connections are then refused)."""
+        """Stop listening."""
         if self._controller is not None:
             self._controller.stop()
             self._controller = None

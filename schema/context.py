@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TypeAlias
 
 import strawberry
+from graphql import DocumentNode
 from starlette.background import BackgroundTasks
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,6 +38,8 @@ class Context:
     """The bearer token the request carries, if any."""
     session: Session | None = None
     viewer: Operator | None = None
+    document: DocumentNode | None = None
+    """The request's GraphQL document once parsed (``DocumentLimits`` notes it here)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

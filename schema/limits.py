@@ -51,6 +51,7 @@ from graphql import (
 )
 from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter
 
+from schema.context import Context
 from schema.password_checks import OnePasswordCheck
 
 MAX_DEPTH = 10
@@ -147,7 +148,8 @@ class DocumentLimits(ParserCache):
 
     An error raised while parsing (or the length refusal, or a document whose operation
     cannot be resolved) leaves the hook; Strawberry answers it as a request error, with the
-    code it got here.
+    code it got here. A parsed document is noted on the request's ``Context``, so that the
+    metrics label the request from it rather than parse it again.
     """
 
     def __init__(self, max_token_count: int = MAX_TOKENS) -> None:
@@ -172,6 +174,8 @@ class DocumentLimits(ParserCache):
             raise
         document = context.graphql_document
         if document is not None:
+            if isinstance(context.context, Context):
+                context.context.document = document  # for the metrics' operation label
             # The name the request gave, as Strawberry keeps it (0.341.2, types/execution.py):
             # its public ``operation_name`` falls back to the first operation's.
             unresolved = operation_error(document, context._provided_operation_name)

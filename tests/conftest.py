@@ -14,9 +14,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bench.smtp import MailSink, SmtpServer
 from services.machinery.clock import FrozenClock
 from services.machinery.encryption import generate_key
+from tests.mail_server import MailSink, SmtpServer
 from tests.support import (
     CHEAP_ARGON2,
     PUBLIC_URL,

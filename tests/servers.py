@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -12,9 +13,35 @@ from pathlib import Path
 
 import httpx
 
-from bench.smtp import free_port
-
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that is free right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], log: Path, *, within: float = 60.0
+) -> None:
+    """Return once the server ``process`` started answers ``GET {url}/healthz`` with 200.
+
+    Fails with what it logged to ``log`` if it exits first or does not answer ``within``
+    seconds.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, f"{url} exited:\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"{url} did not start:\n{log.read_text()}"
+        time.sleep(0.1)  # polling the server until it answers
 
 
 def twofa(
@@ -66,7 +93,7 @@ class TwofaServer:
                 stderr=subprocess.STDOUT,
             )
         try:
-            self._wait_healthy(self._process)
+            wait_healthy(self.url, self._process, self._log)
         except BaseException:
             self.stop()
             raise
@@ -82,20 +109,6 @@ class TwofaServer:
         with self._log.open("rb") as log:
             log.seek(self._log_start)
             return log.read().decode(errors="replace")
-
-    def _wait_healthy(self, process: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, f"{self.url} exited:\n{self._log.read_text()}"
-            assert time.monotonic() < deadline, (
-                f"{self.url} did not start:\n{self._log.read_text()}"
-            )
-            time.sleep(0.1)
 
 
 @contextmanager

@@ -25,7 +25,6 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 from tortoise.contrib.test import truncate_all_models
 
-from bench.smtp import MailSink
 from mail.sender import OutboxSender
 from models import Account, Operator, OperatorRole, OperatorStatus, OutboxMessage, TwoFactorMode
 from schema.ids import encode_id
@@ -34,6 +33,7 @@ from services.machinery.clock import Clock
 from services.machinery.hashing import Argon2Parameters, PasswordHasher
 from services.sessions import AuthenticationMethod, start_session
 from services.validation import email_key, name_key, unclaimed_email_key
+from tests.mail_server import MailSink
 from twofa.app import create_app
 from twofa.settings import Settings
 

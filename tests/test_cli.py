@@ -1,4 +1,4 @@
-"""The ``twofa`` command line, run as a real process."""
+"""The ``twofa`` command line: its commands run as real processes, its help in process."""
 
 from __future__ import annotations
 
@@ -9,21 +9,24 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
-from bench.smtp import free_port
 from models import Account, Operator, OperatorRole, TwoFactorMode
 from schema.ids import decode_id
-from tests.servers import ROOT, twofa, twofa_server
+from tests.servers import ROOT, free_port, twofa, twofa_server
 from tests.support import PASSWORD, GraphQLClient
+from twofa.cli import main
 
 
+@pytest.mark.server
 def test_export_schema_matches_the_checked_in_file(database_url: str) -> None:
     result = twofa("export-schema", database_url=database_url)
     assert result.returncode == 0, result.stderr
     assert result.stdout == (ROOT / "schema.graphql").read_text()
 
 
+@pytest.mark.server
 async def test_create_account_prints_global_ids_and_the_admin_can_log_in(
     app: Starlette, gql: GraphQLClient, database_url: str
 ) -> None:
@@ -60,6 +63,7 @@ async def test_create_account_prints_global_ids_and_the_admin_can_log_in(
     assert await Account.all().count() == 1
 
 
+@pytest.mark.server
 def test_create_account_refuses_a_short_password(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path}/cli.sqlite3"
     assert twofa("migrate", database_url=url).returncode == 0
@@ -71,6 +75,7 @@ def test_create_account_refuses_a_short_password(tmp_path: Path) -> None:
     assert "WEAK_PASSWORD" in result.stderr
 
 
+@pytest.mark.server
 def test_migrate_creates_a_fresh_database_and_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path}/nested/fresh.sqlite3"
     first = twofa("migrate", database_url=url)
@@ -80,6 +85,7 @@ def test_migrate_creates_a_fresh_database_and_is_idempotent(tmp_path: Path) -> N
     assert second.returncode == 0, second.stderr
 
 
+@pytest.mark.server
 def test_seed_demo_creates_one_account_and_prints_its_login(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path}/data/demo.sqlite3"
     assert twofa("migrate", database_url=url).returncode == 0
@@ -90,6 +96,7 @@ def test_seed_demo_creates_one_account_and_prints_its_login(tmp_path: Path) -> N
     assert second.stdout == first.stdout
 
 
+@pytest.mark.server
 def test_the_demo_login_file_is_private_from_the_start(tmp_path: Path) -> None:
     """It holds a password: created 0600 in a 0700 folder, even with the database elsewhere."""
     url = f"sqlite://{tmp_path}/elsewhere/demo.sqlite3"
@@ -103,6 +110,7 @@ def test_the_demo_login_file_is_private_from_the_start(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "data" / "demo-login.json").stat().st_mode) == 0o600
 
 
+@pytest.mark.server
 def test_seed_demo_prints_the_console_url_first_on_the_given_port(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path}/data/demo.sqlite3"
     assert twofa("migrate", database_url=url).returncode == 0
@@ -124,6 +132,7 @@ def test_seed_demo_prints_the_console_url_first_on_the_given_port(tmp_path: Path
     ]
 
 
+@pytest.mark.server
 def test_served_on_a_port_emailed_links_follow_it(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path}/data/demo.sqlite3"
     assert twofa("migrate", database_url=url).returncode == 0
@@ -146,3 +155,14 @@ def test_served_on_a_port_emailed_links_follow_it(tmp_path: Path) -> None:
         while link not in log.read_text():  # the mail goes to the log without SMTP_HOST
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["create-account"]])
+def test_help_is_plain_text(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        main([*command, "--help"])
+    assert ended.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"usage: twofa {' '.join(command)}".rstrip())
+    for markup in ("``", ":class:", ":func:"):  # reStructuredText, as docstrings are written
+        assert markup not in shown

@@ -14,10 +14,12 @@ from services.machinery.hashing_queue import HashingQueue, Ticket
 
 
 class Recorder:
-    """Runs requests through a queue and records the order in which their turns came."""
+    """Runs requests through a queue and records the order in which they arrived in it and
+    in which their turns came."""
 
     def __init__(self, queue: HashingQueue) -> None:
         self.queue = queue
+        self.arrived: list[str] = []
         self.order: list[str] = []
         self.finish: dict[str, asyncio.Event] = {}
 
@@ -28,6 +30,7 @@ class Recorder:
         ticket = self.queue.ticket(client)
         try:
             ticket.identify(email=email, known=known)
+            self.arrived.append(name)  # in the queue: ``turn`` takes its place before it waits
             await self.queue.turn(ticket)
             self.order.append(name)
             self.finish[name] = event = asyncio.Event()
@@ -38,11 +41,9 @@ class Recorder:
             self.queue.leave(ticket)
 
     async def release(self, name: str) -> None:
-        """Let a running request finish, and give the queue a moment to hand out its slot."""
+        """Let a running request finish (once its turn has come)."""
         await until(lambda: name in self.finish)
         self.finish[name].set()
-        for _ in range(5):
-            await asyncio.sleep(0)
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -70,9 +71,9 @@ async def test_clients_take_turns_however_many_requests_one_of_them_sends() -> N
     flood = [recorder.request(f"flood{n}", "203.0.113.1") for n in range(5)]
     others = [recorder.request(f"user{n}", f"198.51.100.{n}") for n in range(3)]
     tasks = []
-    for request in [*flood, *others]:  # in this order
+    for request in [*flood, *others]:  # in this order, each in the queue before the next
         tasks.append(asyncio.ensure_future(request))
-        await asyncio.sleep(0)
+        await until(lambda: len(recorder.arrived) == len(tasks))
     await one_at_a_time(recorder, 8)
     await asyncio.gather(*tasks)
     # The flood arrived first with five requests; the others each waited for one of them.
@@ -102,6 +103,7 @@ async def test_an_email_holds_one_place_and_a_known_request_goes_first() -> None
     # second guess at the same email.
     assert recorder.order == ["guess0", "other"]
     await recorder.release("other")
+    await until(lambda: len(recorder.order) == 3)
     # The owner, known, takes the free slot ahead of the guesses, the email notwithstanding.
     assert recorder.order == ["guess0", "other", "owner"]
     for name in ("guess0", "owner", "guess1", "guess2"):

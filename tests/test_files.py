@@ -31,6 +31,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.server
 @pytest.mark.usefixtures("permissive_umask")
 def test_a_served_sqlite_database_its_wal_files_and_key_are_private(tmp_path: Path) -> None:
     folder = tmp_path / "data"
@@ -53,6 +54,7 @@ def test_a_served_sqlite_database_its_wal_files_and_key_are_private(tmp_path: Pa
     }
 
 
+@pytest.mark.server
 @pytest.mark.usefixtures("permissive_umask")
 def test_migrate_creates_the_folder_and_database_private(tmp_path: Path) -> None:
     database = tmp_path / "deep" / "data" / "fresh.sqlite3"
@@ -69,6 +71,7 @@ def test_a_generated_key_file_is_private(tmp_path: Path) -> None:
     assert mode(tmp_path / "keys" / "twofa.sqlite3.key") == 0o600
 
 
+@pytest.mark.server
 @pytest.mark.usefixtures("permissive_umask")
 def test_existing_files_keep_their_modes(tmp_path: Path) -> None:
     database = tmp_path / "kept.sqlite3"

@@ -25,8 +25,11 @@ from tortoise.contrib.test import truncate_all_models
 from services.machinery.clock import SystemClock
 from services.machinery.hashing import PasswordHasher
 from tests.servers import TwofaServer
-from tests.support import LOGIN, PASSWORD, PUBLIC_URL, add_operator, make_team
+from tests.support import LOGIN, PASSWORD, PUBLIC_URL, add_operator, eventually, make_team
 from twofa.database import tortoise_config
+
+pytestmark = pytest.mark.server
+"""Runs real twofa processes: left out of make test-fast."""
 
 FLOOD_CONNECTIONS = 6
 FLOOD_ADDRESS = "127.0.0.2"
@@ -83,9 +86,11 @@ def login_body(email: str, password: str) -> dict[str, object]:
     return {"query": LOGIN, "variables": {"email": email, "password": password}}
 
 
-async def flood(url: str, email: str, password: str, stop: asyncio.Event) -> Counter[str]:
-    """Log in back to back on FLOOD_CONNECTIONS connections from one address until ``stop``."""
-    answers: Counter[str] = Counter()
+async def flood(
+    url: str, email: str, password: str, stop: asyncio.Event, answers: Counter[str]
+) -> None:
+    """Log in back to back on FLOOD_CONNECTIONS connections from one address until ``stop``;
+    count the answers in ``answers`` as they come."""
     transport = httpx.AsyncHTTPTransport(local_address=FLOOD_ADDRESS)
     async with httpx.AsyncClient(transport=transport, timeout=60) as http:
 
@@ -96,7 +101,6 @@ async def flood(url: str, email: str, password: str, stop: asyncio.Event) -> Cou
                 answers[errors[0]["code"] if errors else "AUTHENTICATED"] += 1
 
         await asyncio.gather(*(connection() for _ in range(FLOOD_CONNECTIONS)))
-    return answers
 
 
 async def log_in_from_own_address(url: str, number: int, email: str) -> tuple[str, float]:
@@ -117,15 +121,24 @@ async def test_other_clients_log_in_during_a_flood_from_one_address(
 ) -> None:
     url = f"{server.url}/graphql"
     stop = asyncio.Event()
+    flood_answers: Counter[str] = Counter()
     flooding = asyncio.create_task(
-        flood(url, accounts.flooder, PASSWORD if password == "right" else WRONG, stop)
+        flood(
+            url, accounts.flooder, PASSWORD if password == "right" else WRONG, stop, flood_answers
+        )
     )
-    await asyncio.sleep(1.0)  # the flood is in full swing
+
+    async def in_full_swing() -> bool | None:
+        """Whether the flood's connections were answered as many times as there are of them."""
+        assert not flooding.done(), flooding.exception()
+        return sum(flood_answers.values()) >= FLOOD_CONNECTIONS or None
+
+    await eventually(in_full_swing, within=30)
     results = []
     for number, email in enumerate(accounts.others):
         results.append(await log_in_from_own_address(url, number, email))
     stop.set()
-    flood_answers = await flooding
+    await flooding
     outcomes = [outcome for outcome, _ in results]
     assert outcomes == ["AUTHENTICATED"] * LEGITIMATE, (outcomes, flood_answers)
     assert statistics.median(elapsed for _, elapsed in results) < 2.0, results

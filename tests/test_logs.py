@@ -216,6 +216,7 @@ AFTER_RESPONSE_SECONDS = 1.0
 """How long the work after a response takes in the test below."""
 
 
+@pytest.mark.slow
 async def test_the_logged_duration_ends_with_the_response_not_with_work_after_it(
     gql: GraphQLClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,10 +244,11 @@ def _child_request_id(ids: multiprocessing.Queue[str]) -> None:
     ids.put(request_id_from(None))
 
 
-def test_new_request_ids_are_unique_across_requests_and_forked_workers() -> None:
+def test_new_request_ids_are_random_across_requests_and_forked_workers() -> None:
     mine = [request_id_from(None) for _ in range(1000)]
-    assert len(set(mine)) == 1000
     assert all(re.fullmatch(r"[0-9a-f]{32}", made) for made in mine)
+    # No part is shared or counted: each half alone tells every id apart.
+    assert len({made[:16] for made in mine}) == len({made[16:] for made in mine}) == 1000
     forked = multiprocessing.get_context("fork")
     ids: multiprocessing.Queue[str] = forked.Queue()
     workers = [forked.Process(target=_child_request_id, args=(ids,)) for _ in range(2)]
@@ -255,6 +257,4 @@ def test_new_request_ids_are_unique_across_requests_and_forked_workers() -> None
     theirs = [ids.get(timeout=30) for _ in workers]
     for worker in workers:
         worker.join(timeout=30)
-    # Each forked worker draws its own random part: its count starts where the parent's was.
-    prefixes = {made[:16] for made in [mine[0], *theirs]}
-    assert len(prefixes) == 3
+    assert len({*mine, *theirs}) == 1002

@@ -9,7 +9,6 @@ import re
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -18,14 +17,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from graphql import DocumentNode
+from graphql.language.parser import Parser
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
-from bench.smtp import free_port
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import Argon2Parameters, PasswordHasher
 from services.machinery.throttle import FREE_ATTEMPTS
-from tests.servers import ROOT
+from tests.servers import ROOT, free_port, wait_healthy
 from tests.support import (
     INVITE,
     PASSWORD,
@@ -194,6 +194,26 @@ async def test_graphql_requests_are_counted_by_root_field_and_outcome(
     assert labels <= ROOT_FIELDS | {"other", "introspection", "multiple"}
 
 
+async def test_a_request_is_labelled_from_the_one_parse_that_runs_it(
+    gql: GraphQLClient, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    parse_document = Parser.parse_document
+
+    def counted(parser: Parser) -> DocumentNode:
+        parsed.append(parser._lexer.source.body)
+        return parse_document(parser)
+
+    monkeypatch.setattr(Parser, "parse_document", counted)
+    before = await scrape(http)
+    document = "query Fresh { viewer { id } } # seen by no other test"
+    assert (await gql.post(document)).status_code == 200
+    assert parsed == [document]
+    after = await scrape(http)
+    requests = "twofa_graphql_requests_total"
+    assert after.moved(before, requests, operation="viewer", outcome="ok") == 1
+
+
 async def test_the_metrics_token_is_required_when_set(
     settings: Settings, clock: FrozenClock, hasher: CountingHasher
 ) -> None:
@@ -298,7 +318,7 @@ class Served:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        _wait_healthy(self.url, self.process, self.log)
+        wait_healthy(self.url, self.process, self.log)
 
     def metrics_dir(self) -> Path:
         """The private folder the serve command made for the workers' metric files."""
@@ -316,6 +336,7 @@ def serve_env(database_url: str, encryption_key: str) -> dict[str, str]:
     return {"DATABASE_URL": database_url, "ENCRYPTION_KEYS": encryption_key, "LOG_FORMAT": "json"}
 
 
+@pytest.mark.server
 def test_twofa_serve_with_two_workers_sums_their_counts(
     serve_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -349,6 +370,7 @@ def test_twofa_serve_with_two_workers_sums_their_counts(
     assert '"request_id": "probe-7"' in logged and '"path": "/graphql"' in logged
 
 
+@pytest.mark.server
 def test_one_worker_removes_its_metrics_folder_on_sigterm(
     serve_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -376,16 +398,3 @@ def _probe(url: str, request_id: str) -> str:
         )
     assert response.status_code == 200
     return response.headers["x-request-id"]
-
-
-def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)

@@ -192,6 +192,7 @@ async def plan_of(statement: str, parameters: Any) -> str:
     return "\n".join(row["detail"] for row in rows)
 
 
+@pytest.mark.slow
 async def test_a_search_over_10000_operators_reads_the_indexes_in_constant_statements(
     app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:

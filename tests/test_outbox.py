@@ -9,7 +9,6 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bench.smtp import MailSink, SmtpServer, free_port
 from mail.messages import MailKind, compose
 from mail.outbox import Outbox
 from mail.sender import OutboxSender, claim, retry_delay
@@ -18,6 +17,8 @@ from models import OutboxMessage
 from services.machinery.clock import FrozenClock
 from services.machinery.encryption import SecretBox
 from services.machinery.hashing import PasswordHasher
+from tests.mail_server import MailSink, SmtpServer
+from tests.servers import free_port
 from tests.support import (
     INVITE,
     CountingHasher,

@@ -64,6 +64,7 @@ def hasher() -> SlowHasher:
     return SlowHasher(CHEAP_ARGON2, limit=2, queue_limit=4, line_limit=2, queue_seconds=1.0)
 
 
+@pytest.mark.slow
 async def test_a_flood_of_logins_runs_two_hashes_at_once_and_turns_the_rest_away_quickly(
     app: Starlette, hasher: SlowHasher, clock: FrozenClock
 ) -> None:

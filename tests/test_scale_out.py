@@ -17,9 +17,9 @@ import pytest
 from tortoise import Tortoise
 from tortoise.contrib.test import truncate_all_models
 
-from bench.smtp import MailSink, SmtpServer
 from models import Authenticator, Operator, OutboxMessage
 from services.machinery.clock import SystemClock
+from tests.mail_server import MailSink, SmtpServer
 from tests.servers import TwofaServer
 from tests.support import (
     INVITE,
@@ -37,6 +37,9 @@ from tests.support import (
     totp_code,
 )
 from twofa.database import tortoise_config
+
+pytestmark = pytest.mark.server
+"""Runs real twofa processes: left out of make test-fast."""
 
 CLOCK = SystemClock()
 """The servers run on the system clock, so the data set up here does too."""

@@ -78,6 +78,7 @@ async def test_queued_mail_does_not_show_its_link_token(
     assert token not in stored and "new@acme.example" in stored
 
 
+@pytest.mark.server
 async def test_rotate_keys_re_encrypts_under_the_first_key(
     app: Starlette,
     gql: GraphQLClient,
@@ -122,7 +123,8 @@ def test_sqlite_without_keys_gets_a_private_key_file_kept_across_starts(tmp_path
 
 
 def test_postgresql_requires_encryption_keys_and_bad_keys_are_refused() -> None:
+    # Only the URL's scheme is read: no database is connected to.
     with pytest.raises(ConfigurationError, match="ENCRYPTION_KEYS is required"):
-        secret_box(Settings(database_url="postgres://postgres@127.0.0.1:5432/test"))
+        secret_box(Settings(database_url="postgres://twofa@db.example:5432/twofa"))
     with pytest.raises(ConfigurationError, match="not a Fernet key"):
         secret_box(Settings(database_url="sqlite://:memory:", encryption_keys=("short",)))

@@ -10,6 +10,9 @@ import pytest
 from tests.servers import twofa, twofa_server
 from tests.support import PASSWORD
 
+pytestmark = pytest.mark.server
+"""Runs real twofa processes: left out of make test-fast."""
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

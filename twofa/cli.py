@@ -1,4 +1,4 @@
-"""The ``twofa`` command: serve, migrate, create accounts, export the schema."""
+"""The ``twofa`` command: serve, migrate, create accounts, seed the demo, rotate keys."""
 
 from __future__ import annotations
 
@@ -36,6 +36,16 @@ METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 so this module must not import it (``twofa.metrics`` does, in the served processes)."""
 DEMO_LOGIN_FILE = Path("data/demo-login.json")
 """Where the demo login is kept (beside the SQLite file), so later runs can print it again."""
+DESCRIPTION = (
+    "The twofa server: serve the GraphQL API and the console, and administer its database."
+)
+"""What ``twofa --help`` says first (plain text: argparse prints it as it is)."""
+EPILOG = (
+    "Settings come from the environment: DATABASE_URL (default sqlite://data/twofa.sqlite3), "
+    "ENCRYPTION_KEYS, SMTP_HOST and the others the README lists. "
+    "Run 'twofa COMMAND --help' for a command's options."
+)
+"""What ``twofa --help`` says last."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,42 +66,54 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="twofa", description=__doc__)
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser = argparse.ArgumentParser(prog="twofa", description=DESCRIPTION, epilog=EPILOG)
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="apply migrations, then serve HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
-    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        """Add a command; ``summary`` is its line in ``twofa --help`` and heads its own help."""
+        return commands.add_parser(
+            name, help=summary, description=summary[0].upper() + summary[1:] + "."
+        )
+
+    serve = command("serve", "apply migrations, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port to listen on (%(default)s)"
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (%(default)s)"
+    )
     serve.add_argument(
         "--forwarded-allow-ips",
-        help="addresses of trusted proxies: their X-Forwarded-For names the client "
-        "(needed behind a load balancer for per-address login throttling)",
+        metavar="ADDRESSES",
+        help="comma-separated addresses of trusted proxies, whose X-Forwarded-For names the "
+        "client (needed behind a load balancer for per-address login throttling); never '*'",
     )
     serve.set_defaults(handler=_serve)
 
-    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate = command("migrate", "apply database migrations")
     migrate.set_defaults(handler=_migrate)
 
-    create = commands.add_parser("create-account", help="create an account and its administrator")
-    create.add_argument("--name", required=True)
-    create.add_argument("--admin-email", required=True)
-    create.add_argument("--admin-password", required=True)
-    create.add_argument("--admin-name")
+    create = command("create-account", "create an account and its administrator")
+    create.add_argument("--name", required=True, help="the account's name")
+    create.add_argument("--admin-email", required=True, metavar="EMAIL")
+    create.add_argument("--admin-password", required=True, metavar="PASSWORD")
+    create.add_argument("--admin-name", metavar="NAME")
     create.set_defaults(handler=_create_account)
 
-    demo = commands.add_parser("seed-demo", help="create a demo account if there is no account")
+    demo = command("seed-demo", "create a demo account if there is no account")
     demo.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port the server will listen on"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="port the server will listen on, for the printed URLs (%(default)s)",
     )
     demo.set_defaults(handler=_seed_demo)
 
-    rotate = commands.add_parser(
-        "rotate-keys", help="re-encrypt stored secrets under the first of ENCRYPTION_KEYS"
-    )
+    rotate = command("rotate-keys", "re-encrypt stored secrets under the first of ENCRYPTION_KEYS")
     rotate.set_defaults(handler=_rotate_keys)
 
-    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export = command("export-schema", "print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
     return parser
 

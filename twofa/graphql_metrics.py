@@ -2,8 +2,10 @@
 
 The ``operation`` label is the root field a request runs (``login``, ``viewer``…), not the
 ``operationName`` the client sends: clients choose operation names freely, so a label taken
-from them would let anyone create any number of time series. Root fields are the schema's
-own, a fixed set; anything else falls into one of three fixed values:
+from them would let anyone create any number of time series. It is read from the document
+the request parsed to run (``DocumentLimits`` notes it on the request's context): nothing is
+parsed for the metrics. Root fields are the schema's own, a fixed set; anything else falls
+into one of three fixed values:
 
 - ``introspection``: only ``__typename``, ``__schema`` or ``__type`` were selected;
 - ``multiple``: the operation selects more than one root field;
@@ -15,15 +17,13 @@ The ``outcome`` label is one of ``OUTCOMES``, read from the operation's result a
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
+from graphql import DocumentNode, FieldNode, OperationDefinitionNode
 from starlette.types import Scope
 from strawberry.types import ExecutionResult
 
 from resolvers.schema import schema
-from schema.limits import MAX_DOCUMENT_LENGTH, MAX_TOKENS
 
 OUTCOMES = ("ok", "user_error", "request_error", "server_error")
 """``ok``: no error at all. ``user_error``: a payload's ``userErrors`` is not empty (wrong
@@ -44,38 +44,39 @@ ROOT_FIELDS = frozenset(
 """Every name the ``operation`` label can take besides the three fixed ones."""
 
 
-@lru_cache(maxsize=512)
-def operation_label(query: str, operation_name: str | None) -> str:
-    """Return the ``operation`` label of a document (cached: clients repeat their queries)."""
-    try:
-        document = parse(query, max_tokens=MAX_TOKENS)
-    except GraphQLError:
+def operation_label(document: DocumentNode | None, operation_name: str | None) -> str:
+    """Return the ``operation`` label of a request from the document it parsed.
+
+    ``document`` is None when the request parsed none (unparsable, too long, no query).
+    """
+    if document is None:
         return "other"
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [op for op in operations if op.name and op.name.value == operation_name]
-    if len(operations) != 1:
+    operation: OperationDefinitionNode | None = None
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            operation_name is None
+            or (definition.name is not None and definition.name.value == operation_name)
+        ):
+            if operation is not None:
+                return "other"  # no single operation to run
+            operation = definition
+    if operation is None:
         return "other"
-    selections = operations[0].selection_set.selections
-    if not all(isinstance(selection, FieldNode) for selection in selections):
-        return "other"  # fragments at the root: rare enough not to resolve
-    fields = {selection.name.value for selection in selections if isinstance(selection, FieldNode)}
-    named = fields - INTROSPECTION_FIELDS
-    if not named:
-        return "introspection" if fields else "other"
-    if len(named) > 1:
+    selections = operation.selection_set.selections
+    field: str | None = None
+    several = False
+    for selection in selections:
+        if not isinstance(selection, FieldNode):
+            return "other"  # fragments at the root: rare enough not to resolve
+        name = selection.name.value
+        if name not in INTROSPECTION_FIELDS:
+            several = several or (field is not None and name != field)
+            field = name
+    if several:
         return "multiple"
-    [field] = named
+    if field is None:
+        return "introspection" if selections else "other"
     return field if field in ROOT_FIELDS else "other"
-
-
-def request_label(query: object, operation_name: object) -> str:
-    """Return the ``operation`` label of a request's document and operation name."""
-    if not isinstance(query, str) or not isinstance(operation_name, str | None):
-        return "other"
-    if len(query) > MAX_DOCUMENT_LENGTH:
-        return "other"  # refused unparsed, and kept out of the label cache
-    return operation_label(query, operation_name)
 
 
 def outcome_of(result: ExecutionResult) -> str:
@@ -123,8 +124,8 @@ class GraphQLRequestMetrics:
 
     The HTTP guard reports every finished request to ``observe``, with its status and how
     long it took until its last byte. The label and outcome come from the operation the
-    endpoint ran (``record_operation``): its document is parsed already and its result is at
-    hand, so nothing is decoded twice. A request that ends before an operation runs (a body
+    endpoint ran (``record_operation``): from the document it parsed and the result it has,
+    so nothing is decoded or parsed twice. A request that ends before an operation runs (a body
     that is not JSON or over the size limit, the database down while the token is checked,
     a client gone mid-request) is labelled ``other``, its outcome read from the status.
     GraphiQL's page is no GraphQL request and is not counted.

@@ -56,7 +56,7 @@ from services.errors import DATABASE_UNAVAILABLE
 from services.machinery.client import bind_client
 from services.machinery.dependencies import Dependencies
 from twofa.graphiql.page import graphiql_page
-from twofa.graphql_metrics import outcome_of, record_operation, record_page, request_label
+from twofa.graphql_metrics import operation_label, outcome_of, record_operation, record_page
 
 logger = logging.getLogger("twofa.graphql")
 
@@ -165,7 +165,7 @@ class GraphQLView(GraphQL[Context, None]):
             )
         except HTTPException as error:
             result = mutation_over_get(error, request_adapter, sub_response)
-        label = request_label(request_data.query, request_data.operation_name)
+        label = operation_label(context.document, request_data.operation_name)
         record_operation(request.state, label, outcome_of(result))
         return result
 

@@ -11,12 +11,10 @@ would log nothing below WARNING.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
 import re
-import secrets
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any
@@ -33,40 +31,17 @@ REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _request_id: ContextVar[str | None] = ContextVar("twofa_request_id", default=None)
 
 
-class _RequestIds:
-    """Makes request ids unique across processes: a random part per process, then a count.
-
-    An id only has to tell requests apart, not to be unguessable, and reading the system's
-    random source for every request costs more than the rest of the guard's work. The random
-    part is drawn again in a process forked from this one.
-    """
-
-    def __init__(self) -> None:
-        self._prefix = ""
-        self._count = itertools.count()
-        self.renew()
-
-    def renew(self) -> None:
-        """Draw a new random part (in a new process)."""
-        self._prefix = secrets.token_hex(8)
-
-    def new(self) -> str:
-        """Return an id no other request of any process has had: 32 hexadecimal digits."""
-        return f"{self._prefix}{next(self._count):016x}"
-
-
-_request_ids = _RequestIds()
-os.register_at_fork(after_in_child=_request_ids.renew)
-_new_request_id = _request_ids.new
-
-
 def request_id_from(header: bytes | None) -> str:
-    """Return the request id to use: the client's if it is short and plain, else a new one."""
+    """Return the request id to use: the client's if it is short and plain, else a new one.
+
+    A new id is 32 random hexadecimal digits (128 bits). Ids from a counter would let anyone
+    who sees a few of them tell how many requests a process serves.
+    """
     if header is not None:
         text = header.decode("latin-1")
         if REQUEST_ID_PATTERN.fullmatch(text):
             return text
-    return _new_request_id()
+    return os.urandom(16).hex()
 
 
 def bind_request_id(request_id: str) -> Token[str | None]:

@@ -9,8 +9,5 @@ port="$("$root/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("
 DATABASE_URL="sqlite://$work/audit.sqlite3" "$root/.venv/bin/twofa" serve --port "$port" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+"$root/.ci/wait-healthy" "http://127.0.0.1:$port" "$server" "$work/server.log"
 node "$here/audit.mjs" "http://127.0.0.1:$port/graphql"

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench.smtp import SmtpServer, free_port
 from services.machinery.encryption import generate_key
 from tests.browser.support import (
     CHROMIUM,
@@ -23,7 +22,8 @@ from tests.browser.support import (
     Server,
     require_browser,
 )
-from tests.servers import twofa, twofa_server
+from tests.mail_server import SmtpServer
+from tests.servers import free_port, twofa, twofa_server
 from tests.support import PASSWORD
 
 if TYPE_CHECKING:

@@ -19,8 +19,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from bench.smtp import SmtpServer
 from services.validation import email_key
+from tests.mail_server import SmtpServer
 from tests.servers import ROOT
 from tests.smtp import link_token
 from tests.support import PASSWORD

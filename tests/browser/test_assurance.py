@@ -7,8 +7,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.browser.support import Admin, OpenPage, Server, require_browser, snap
 from tests.support import PASSWORD
+
+pytestmark = pytest.mark.browser
+"""Drives Chromium: left out of make test-fast."""
 
 require_browser()
 

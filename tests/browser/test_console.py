@@ -6,8 +6,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.browser.support import Admin, OpenPage, Server, require_browser, snap
 from tests.support import totp_code
+
+pytestmark = pytest.mark.browser
+"""Drives Chromium: left out of make test-fast."""
 
 require_browser()
 

@@ -11,6 +11,9 @@ import pytest
 
 from tests.browser.support import Admin, OpenPage, Server, require_browser, snap
 
+pytestmark = pytest.mark.browser
+"""Drives Chromium: left out of make test-fast."""
+
 require_browser()
 
 from playwright.sync_api import Page, expect  # noqa: E402

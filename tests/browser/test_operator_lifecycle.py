@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.browser.support import Admin, OpenPage, Server, require_browser, snap
 from tests.support import PASSWORD
+
+pytestmark = pytest.mark.browser
+"""Drives Chromium: left out of make test-fast."""
 
 require_browser()
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.browser.support import Admin, OpenPage, Server, require_browser, snap
+
+pytestmark = pytest.mark.browser
+"""Drives Chromium: left out of make test-fast."""
 
 require_browser()
 

@@ -10,6 +10,9 @@ import pytest
 
 from tests.browser import support
 
+pytestmark = pytest.mark.browser
+"""Drives Chromium: left out of make test-fast."""
+
 
 @pytest.fixture(params=["chromium", "playwright"])
 def missing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
