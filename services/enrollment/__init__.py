@@ -31,7 +31,7 @@ from services.auth import recovery_codes
 from services.auth.second_factor import counted_attempt, invalid_code
 from services.enrollment.setup_link import send_setup_link
 from services.errors import DomainError, ErrorCode
-from services.machinery import qr, tokens, totp
+from services.machinery import tokens, totp
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 from services.operators import policy_of
@@ -56,8 +56,6 @@ class EnrollmentStart:
 
     secret: str
     otpauth_uri: str
-    qr_code_png: str
-    qr_code_svg: str
     expires_at: datetime
 
 
@@ -164,8 +162,6 @@ async def start(deps: Dependencies, operator: Operator, proof: Proof) -> Enrollm
     return EnrollmentStart(
         secret=secret,
         otpauth_uri=uri,
-        qr_code_png=qr.png_data_uri(uri),
-        qr_code_svg=qr.svg_markup(uri),
         expires_at=expires_at,
     )
 
