@@ -117,6 +117,9 @@ def settings(database_url: str, encryption_key: str, smtp_server: SmtpServer) ->
         smtp_port=smtp_server.port,
         smtp_tls="none",
         mail_from="twofa@acme-cloud.example",
+        # Refusals answered at once: the suite sends many on purpose (tests of the delay
+        # set their own).
+        login_refusal_delay_ms=0,
     )
 
 

@@ -4,6 +4,7 @@ password of its own account cannot keep the hasher busy with it."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from tests.support import (
     add_operator,
     login_from,
     make_team,
+    running_app,
 )
 from twofa.settings import ConfigurationError, Settings
 
@@ -98,3 +100,22 @@ def test_login_budgets_come_from_the_environment() -> None:
     assert settings.login_rates == LoginRates(per_address=10, per_account=900)
     with pytest.raises(ConfigurationError, match="LOGIN_RATE_PER_ACCOUNT"):
         Settings.from_env({"LOGIN_RATE_PER_ACCOUNT": "0"})
+    assert Settings.from_env({}).login_refusal_delay_ms == 1000
+    assert Settings.from_env({"LOGIN_REFUSAL_DELAY_MS": "0"}).login_refusal_delay_ms == 0
+    with pytest.raises(ConfigurationError, match="LOGIN_REFUSAL_DELAY_MS"):
+        Settings.from_env({"LOGIN_REFUSAL_DELAY_MS": "60000"})
+
+
+async def test_a_refused_login_is_answered_after_the_refusal_delay(
+    settings: Settings, clock: FrozenClock, hasher: CountingHasher
+) -> None:
+    """A client whose address is locked gets its answers one a delay apart, not at once."""
+    delayed = dataclasses.replace(settings, login_refusal_delay_ms=300)
+    async with running_app(delayed, clock, hasher) as app:
+        team = await make_team(hasher, clock)
+        for _ in range(RATES.per_address):
+            await login_from(app, ATTACKERS[0], team.basic.email, PASSWORD)
+        started = time.perf_counter()
+        refused = await login_from(app, ATTACKERS[0], team.admin.email, PASSWORD)
+        assert refusal(refused)[0] == "RATE_LIMITED"
+        assert time.perf_counter() - started >= 0.3

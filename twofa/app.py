@@ -62,6 +62,7 @@ def create_app(
         totp_issuer=settings.totp_issuer,
         reauthentication_window=timedelta(seconds=settings.reauthentication_window_seconds),
         login_rates=settings.login_rates,
+        refusal_delay=timedelta(milliseconds=settings.login_refusal_delay_ms),
     )
     sender = OutboxSender(
         outbox,

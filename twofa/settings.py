@@ -63,6 +63,8 @@ class Settings:
     password_hash: Argon2Parameters = field(default_factory=Argon2Parameters)
     """Cost of argon2id for new password hashes; older hashes are redone at the next login."""
     login_rates: LoginRates = field(default_factory=LoginRates)
+    login_refusal_delay_ms: int = 1000
+    """Milliseconds the answer to a login refused by a lock or a spent budget is held back."""
     """Successful logins per minute per client address and per account, before RATE_LIMITED."""
     metrics_token: str | None = None
     """Bearer token ``GET /metrics`` requires; unset, metrics are served to loopback only."""
@@ -128,6 +130,9 @@ class Settings:
                 ("LOGIN_RATE_PER_ACCOUNT", rates.per_account),
             )
         )
+        refusal_delay_ms = _bounded_int(
+            "LOGIN_REFUSAL_DELAY_MS", get("LOGIN_REFUSAL_DELAY_MS"), 1000, (0, 10_000)
+        )
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             public_url=(get("PUBLIC_URL") or local_url(port or DEFAULT_PORT)).rstrip("/"),
@@ -148,6 +153,7 @@ class Settings:
             metrics_token=get("METRICS_TOKEN"),
             log_format=log_format,
             login_rates=LoginRates(per_address=per_address, per_account=per_account),
+            login_refusal_delay_ms=refusal_delay_ms,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -102,13 +103,17 @@ async def login(
         operator = None
         if len(key) <= MAX_EMAIL_LENGTH and is_storable(key):
             operator = await Operator.get_or_none(email_key=key)
-        attempt = await throttle.begin_login(
-            key,
-            client_address,
-            now,
-            account_id=operator.account_id if operator is not None else None,
-            rates=deps.login_rates,
-        )
+        try:
+            attempt = await throttle.begin_login(
+                key,
+                client_address,
+                now,
+                account_id=operator.account_id if operator is not None else None,
+                rates=deps.login_rates,
+            )
+        except DomainError as refused:
+            await _answer_slowly(deps, refused)
+            raise
         ticket.identify(email=key, known=attempt.known)
         try:
             if len(password) > MAX_PASSWORD_LENGTH:
@@ -139,6 +144,19 @@ async def login(
     async with in_transaction():
         await _still_verified(operator)
         return await _second_step(deps, operator, now)
+
+
+async def _answer_slowly(deps: Dependencies, refused: DomainError) -> None:
+    """Hold back the answer to a login refused by a lock or a spent budget, then let it go.
+
+    Such a refusal costs the server one read; answered at once, a client that keeps sending
+    (an attacker whose address is locked) gets hundreds a second, which fill the database
+    connection that everybody's logins share. Held back ``deps.refusal_delay``, each of its
+    connections sends one a second. The request holds no place at the hasher and no row
+    meanwhile.
+    """
+    if refused.code in (ErrorCode.TOO_MANY_ATTEMPTS, ErrorCode.RATE_LIMITED):
+        await asyncio.sleep(deps.refusal_delay.total_seconds())
 
 
 async def _second_step(deps: Dependencies, operator: Operator, now: datetime) -> LoginResult:

@@ -34,6 +34,8 @@ class Dependencies:
     """How long after a login or ``reauthenticate`` sensitive actions are allowed."""
     login_rates: LoginRates = field(default_factory=LoginRates)
     """Successful logins allowed per minute per client address and per account."""
+    refusal_delay: timedelta = timedelta(seconds=1)
+    """How long the answer to a login refused by a lock or a spent budget is held back."""
 
     def now(self) -> datetime:
         """Return the current instant from the clock."""
