@@ -5,14 +5,15 @@
 - ``starlette_app``: a plain Starlette endpoint returning the same JSON: the floor.
 - ``lookup_app``: the bare Strawberry endpoint whose ``viewer`` first looks the bearer
   token's SHA-256 up in the ``sessions`` table (indexed, 10,000 rows) of the database in
-  ``DATABASE_URL``: the floor for any database-backed session check.
+  ``DATABASE_URL``, straight through the driver: the floor for any database-backed
+  session check.
 - ``page_app``: a bare Strawberry schema answering the operators page's shape (100 nodes
   with their policy) from memory.
 
-The lookup goes through the connection twofa itself uses (Tortoise's ``execute_query``
-with a constant SQL string over aiosqlite or asyncpg, same pool settings): Tortoise adds
-a lock and a debug-log call over the raw driver, and twofa cannot do without them, so the
-baseline measures the one round trip any request of twofa must make, not Tortoise's ORM.
+The lookup uses the raw driver with the connection settings Tortoise gives twofa: one
+aiosqlite connection for an SQLite file, or an asyncpg pool of 1 to 5 connections whose
+statements asyncpg prepares once per connection. Nothing of Tortoise runs, so the baseline
+is the honest floor: the one round trip any request of twofa must make, and no more.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiosqlite
+import asyncpg
 import strawberry
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,10 +32,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
-from tortoise.connection import get_connection
-from tortoise.contrib.starlette import RegisterTortoise
 
-from twofa.database import tortoise_config
+from twofa.database import sqlite_path
 
 POLICY = {
     "mode": "REQUIRED",
@@ -106,11 +107,32 @@ class Query:
         return constant_viewer()
 
 
-LOOKUP_SQL = {
-    "sqlite": "SELECT id, operator_id FROM sessions WHERE token_hash = ?",
-    "postgres": "SELECT id, operator_id FROM sessions WHERE token_hash = $1",
-}
-"""The baseline's one statement, per dialect (``sessions.token_hash`` is unique, indexed)."""
+class Lookup:
+    """One indexed read of a token hash in ``sessions``, over whichever driver is open.
+
+    ``sessions.token_hash`` is unique and indexed. The driver is opened by ``database`` as
+    the server starts.
+    """
+
+    sqlite: aiosqlite.Connection | None = None
+    postgres: asyncpg.Pool | None = None
+
+    async def found(self, token_hash: str) -> bool:
+        """Return whether a session is stored under ``token_hash``."""
+        if self.postgres is not None:
+            row = await self.postgres.fetchrow(
+                "SELECT id, operator_id FROM sessions WHERE token_hash = $1", token_hash
+            )
+            return row is not None
+        assert self.sqlite is not None
+        rows = await self.sqlite.execute_fetchall(
+            "SELECT id, operator_id FROM sessions WHERE token_hash = ?", (token_hash,)
+        )
+        return bool(rows)
+
+
+LOOKUP = Lookup()
+"""The lookup of the running baseline server."""
 
 
 @strawberry.type
@@ -122,11 +144,7 @@ class LookupQuery:
         """Return the constant viewer if the bearer token names a stored session."""
         header: str = info.context["request"].headers.get("authorization", "")
         token_hash = hashlib.sha256(header.removeprefix("Bearer ").encode()).hexdigest()
-        connection = get_connection("default")
-        _, rows = await connection.execute_query(
-            LOOKUP_SQL[connection.capabilities.dialect], [token_hash]
-        )
-        return constant_viewer() if rows else None
+        return constant_viewer() if await LOOKUP.found(token_hash) else None
 
 
 @strawberry.type
@@ -245,8 +263,17 @@ async def viewer(request: Request) -> JSONResponse:
 
 @asynccontextmanager
 async def database(app: Starlette) -> AsyncIterator[None]:
-    """Open the database in ``DATABASE_URL`` with twofa's own connection settings."""
-    async with RegisterTortoise(app, config=tortoise_config(os.environ["DATABASE_URL"])):
+    """Open the database in ``DATABASE_URL`` through its driver, sized as twofa's is."""
+    url = os.environ["DATABASE_URL"]
+    path = sqlite_path(url)
+    if path is not None:
+        async with aiosqlite.connect(path) as connection:
+            LOOKUP.sqlite = connection
+            yield
+        return
+    dsn = url.replace("postgres://", "postgresql://", 1)
+    async with asyncpg.create_pool(dsn, min_size=1, max_size=5) as pool:
+        LOOKUP.postgres = pool
         yield
 
 
