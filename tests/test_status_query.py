@@ -1,16 +1,26 @@
-"""The status query: one statement reads the caller's session, account and authenticator."""
+"""The status query: one statement reads the caller's session, account and authenticator.
+
+It reads what is committed, waits for no write in progress, and reads no password hash.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from starlette.applications import Starlette
+from tortoise.exceptions import IncompleteInstanceError
+from tortoise.transactions import in_transaction
 
+from models import Operator, OperatorStatus
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
+from services.sessions import authenticate
 from tests.support import (
     CONFIRM_ENROLLMENT,
+    PASSWORD,
     START_ENROLLMENT,
     GraphQLClient,
     make_team,
@@ -69,3 +79,57 @@ async def test_last_used_is_written_at_most_once_a_minute(
     assert (await status(gql, token))[1] == 1
     session = (await gql.data("{ viewerSession { lastUsedAt } }", token=token))["viewerSession"]
     assert session["lastUsedAt"].startswith(clock.now().isoformat()[:19])
+
+
+async def test_the_lookup_reads_no_password_hash_and_its_models_refuse_a_full_save(
+    app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    await stop_sender(app)
+    team = await make_team(hasher, clock)
+    token = await session_for(team.basic, clock)
+    with StatementCounter() as counter:
+        await gql.data(STATUS, token=token)
+    (statement,) = counter.statements
+    selected = statement.split(" FROM ", 1)[0]
+    assert "password_hash" not in selected and "token_hash" not in selected
+    found = await authenticate(token, clock.now())
+    assert found is not None
+    with pytest.raises(AttributeError):
+        _ = found.operator.password_hash
+    with pytest.raises(IncompleteInstanceError):
+        await found.operator.save()
+    await found.operator.save(update_fields=["name"])  # a save of what was read still works
+    # The password is still checked against the stored hash where one is needed.
+    renewed = await gql.data(
+        "mutation R($password: String!) { reauthenticate(input: {password: $password}) "
+        "{ userErrors { code } } }",
+        {"password": PASSWORD},
+        token=token,
+    )
+    assert renewed["reauthenticate"]["userErrors"] == []
+
+
+async def test_a_write_in_progress_neither_delays_the_status_query_nor_shows_through(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.basic, clock)
+    written, finish = asyncio.Event(), asyncio.Event()
+
+    async def deactivate() -> None:
+        async with in_transaction():
+            await Operator.filter(id=team.basic.id).update(status=OperatorStatus.DEACTIVATED)
+            written.set()
+            await finish.wait()
+
+    writing = asyncio.create_task(deactivate())
+    await written.wait()
+    try:
+        # Waiting for the transaction would never end: it ends only after this answer.
+        during = await asyncio.wait_for(gql.data(STATUS, token=token), timeout=30)
+    finally:
+        finish.set()
+        await writing
+    assert during["viewer"]["email"] == team.basic.email  # the committed operator, active
+    after = await gql.post(STATUS, token=token)
+    assert after.json()["data"] == {"viewer": None}

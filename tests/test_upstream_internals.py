@@ -193,3 +193,33 @@ def test_strawberrys_asgi_view_has_the_methods_twofas_view_overrides() -> None:
         "root_value",
         "request_data",
     ]
+
+
+async def test_tortoises_sqlite_client_names_its_file_logs_and_translates_errors() -> None:
+    """``twofa/sqlite_engine.py``'s ``read_committed`` opens ``filename``, logs on ``log``
+    and raises Tortoise's errors through ``translate_exceptions``."""
+    import sqlite3
+
+    from tortoise.backends.sqlite.client import SqliteClient, translate_exceptions
+    from tortoise.exceptions import OperationalError
+
+    client = SqliteClient(file_path="/nowhere/probe.sqlite3", connection_name="probe")
+    assert client.filename == "/nowhere/probe.sqlite3"
+    assert client.log is logging.getLogger("tortoise.db_client")
+
+    @translate_exceptions
+    async def failing(self: object, query: str, *args: object) -> None:
+        raise sqlite3.OperationalError(query)
+
+    with pytest.raises(OperationalError):
+        await failing(client, "probe")
+
+
+def test_tortoise_builds_a_partial_model_from_fewer_columns_and_refuses_its_full_save() -> None:
+    """``services/machinery/session_lookup.py`` leaves columns out of the models it builds."""
+    from tortoise.models import Model
+
+    source = inspect.getsource(Model._init_from_db)
+    assert "except KeyError" in source and "self._partial = True" in source
+    save = inspect.getsource(Model.save)
+    assert "if self._partial:" in save and "IncompleteInstanceError" in save

@@ -13,6 +13,12 @@
   ``SqliteTransactionContext.__aenter__`` acquire their ``asyncio.Lock`` and then connect
   (and ``BEGIN``) with nothing releasing it on an exception. tortoise/tortoise-orm#1655,
   about the same ``__aenter__``, is a different bug (a race when it connected first).
+- Tortoise's client has one connection, held by one request at a time: a query waits for
+  the statement before it to come back from SQLite's thread, and for any write transaction
+  to end. ``read_committed`` reads through a second connection of the client's own, which
+  SQLite (in WAL mode) lets read beside the writer: it sees what is committed, never a
+  transaction in progress, and waits for neither. Authentication reads the caller's session
+  this way, so a status query keeps answering while writes queue.
 
 Tortoise internals this relies on, hence the ``tortoise-orm~=`` pin in ``pyproject.toml``
 (re-read ``tortoise/backends/sqlite/client.py`` and ``tortoise/backends/base/client.py``
@@ -31,9 +37,12 @@ before raising it):
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
+import aiosqlite
 from tortoise.backends.base.client import (
     ConnectionWrapper,
     TransactionalDBClient,
@@ -43,6 +52,7 @@ from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
     SqliteTransactionWrapper,
+    translate_exceptions,
 )
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
@@ -97,7 +107,51 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
 
 
 class ImmediateSqliteClient(SqliteClient):
-    """Tortoise's SQLite client with immediate transactions and locks that are released."""
+    """Tortoise's SQLite client, with immediate transactions and locks that are released.
+
+    It keeps a second connection for reads of committed rows.
+    """
+
+    _reader: aiosqlite.Connection | None = None
+    """The connection ``read_committed`` uses, opened on its first call."""
+    _opening_reader: asyncio.Lock | None = None
+    """Held while the reader opens, so that concurrent first calls open one."""
+
+    @translate_exceptions
+    async def read_committed(self, query: str, values: Sequence[Any]) -> list[Any]:
+        """Run a read-only statement on the reader, outside any transaction; return its rows.
+
+        A database in memory has no second connection to it: there the statement runs on
+        the client's own connection. The statement is logged as Tortoise logs its own.
+        """
+        if self.filename == ":memory:":
+            _, rows = await self.execute_query(query, list(values))
+            return list(rows)
+        reader = self._reader or await self._open_reader()
+        self.log.debug("%s: %s", query, values)
+        return list(await reader.execute_fetchall(query, values))
+
+    async def _open_reader(self) -> aiosqlite.Connection:
+        """Open the reader on the client's file, refusing writes, once."""
+        if self._opening_reader is None:
+            self._opening_reader = asyncio.Lock()
+        async with self._opening_reader:
+            if self._reader is None:
+                reader = await aiosqlite.connect(self.filename, isolation_level=None)
+                try:
+                    await reader.execute("PRAGMA query_only = ON")
+                except BaseException:
+                    await reader.close()
+                    raise
+                self._reader = reader
+            return self._reader
+
+    async def close(self) -> None:
+        """Close the client's connection and its reader."""
+        await super().close()
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await reader.close()
 
     def acquire_connection(self) -> ConnectionWrapper[Any]:
         """Hold the connection, releasing the lock if opening the file fails."""

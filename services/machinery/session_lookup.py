@@ -5,6 +5,12 @@ Every authenticated request starts here, so the statement is written once per SQ
 request. One round trip returns the session, its operator, the operator's account and their
 authenticator's state; the rows become model instances the way Tortoise itself builds them
 (``Model._init_from_db``, which converts each column from its stored form).
+
+The statement reads no secret that authentication does not need (``LEFT_OUT``): the models
+it builds are partial, as Tortoise's ``.only()`` makes them, so a full ``save()`` of one is
+refused and reading a column left out fails loudly instead of answering from a stale row.
+Where the connection offers ``read_committed`` (twofa's SQLite engine, whose reads there
+wait for no write in progress) the statement runs through it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,10 @@ _ROWS: tuple[tuple[str, type[Model]], ...] = (
     ("a", Account),
 )
 """Table aliases of the statement and the models read whole, in column order."""
+LEFT_OUT = frozenset({"password_hash", "token_hash"})
+"""Columns the statement does not read: the operator's password hash, needed only where a
+password is checked (which reads it then), and the session's token hash, which the caller
+presented."""
 MEMO_SIZE = 1024
 """Rows whose models are remembered (about one per session in use; see ``ConvertedRows``)."""
 
@@ -69,7 +79,10 @@ only once Tortoise has started)."""
 def _compile(dialect: str) -> _Statement:
     """Write the lookup statement with the dialect's placeholders."""
     first, second = ("$1", "$2") if dialect == "postgres" else ("?", "?")
-    columns = tuple(model_columns(model) for _, model in _ROWS)
+    columns = tuple(
+        tuple(column for column in model_columns(model) if column not in LEFT_OUT)
+        for _, model in _ROWS
+    )
     selected = [
         f'{alias}."{column}"'
         for (alias, _), names in zip(_ROWS, columns, strict=True)
@@ -95,7 +108,12 @@ async def session_by_token_hash(token_hash: str, now: datetime) -> SessionRow | 
     statement = _statements.get(dialect)
     if statement is None:
         statement = _statements[dialect] = _compile(dialect)
-    _, rows = await connection.execute_query(statement.sql, [token_hash, now])
+    values = [token_hash, now]
+    read_committed = getattr(connection, "read_committed", None)
+    if read_committed is not None:
+        rows = await read_committed(statement.sql, values)
+    else:
+        _, rows = await connection.execute_query(statement.sql, values)
     if not rows:
         return None
     return _models(statement, tuple(rows[0]), now)

@@ -9,6 +9,7 @@ session token therefore cannot escalate or weaken anything once it is older than
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
@@ -42,6 +43,15 @@ def reauthentication_key(operator_id: int) -> str:
     return f"reauthenticate:{operator_id}"
 
 
+async def current_password_hash(operator_id: int) -> str | None:
+    """Return the operator's stored password hash, as it is now (None: they have none).
+
+    The caller's session is read without it (``services.machinery.session_lookup``).
+    """
+    stored = await Operator.filter(id=operator_id).first().values_list("password_hash", flat=True)
+    return cast(str | None, stored)
+
+
 async def check_current_password(
     deps: Dependencies, operator: Operator, password: str, field: tuple[str, ...], message: str
 ) -> None:
@@ -62,10 +72,9 @@ async def check_current_password(
         key = reauthentication_key(operator.id)
         lock = await throttle.begin_attempt(key, now)
         ticket.identify(email=operator.email_key, known=True)  # the session proves the email
+        stored = await current_password_hash(operator.id)
         try:
-            right = await deps.hasher.verify(
-                operator.password_hash, password[:MAX_PASSWORD_LENGTH], ticket=ticket
-            )
+            right = await deps.hasher.verify(stored, password[:MAX_PASSWORD_LENGTH], ticket=ticket)
         except DomainError as error:
             if error.code is ErrorCode.SERVICE_UNAVAILABLE:
                 await throttle.attempt_abandoned(key, lock)
