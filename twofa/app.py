@@ -29,6 +29,7 @@ from twofa.database import tortoise_config
 from twofa.graphiql.page import graphiql_asset
 from twofa.graphql_metrics import GraphQLRequestMetrics
 from twofa.graphql_view import GraphQLView
+from twofa.heap import settle_long_lived_objects
 from twofa.keys import secret_box
 from twofa.settings import Settings
 from twofa.sql_log import redact_statement_values
@@ -83,6 +84,7 @@ def create_app(
             sweeper = app.state.sweeper = Sweeper(clock.now)
             sweeping = asyncio.create_task(sweeper.run(), name="retention-sweeper")
             sampling = asyncio.create_task(sampler.run(), name="hash-queue-sampler")
+            settle_long_lived_objects()
             try:
                 yield
             finally:
