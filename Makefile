@@ -50,7 +50,7 @@ schema: install ## regenerate schema.graphql from the code
 check-schema: install ## fail when schema.graphql differs from the code
 	$(BIN)/twofa export-schema | diff -u schema.graphql - && echo "schema.graphql is up to date"
 
-clients: ## generate the Python and TypeScript clients from schema.graphql and type-check them
+clients: install ## generate the Python and TypeScript clients from schema.graphql and type-check them
 	PYTHON=$(PYTHON) clients/check.sh
 
 migration: install ## write a migration for model changes: make migration name=what_changed

@@ -42,7 +42,9 @@ typescript_client() {
     return 1
   fi
   npx --no-install tsc --noEmit -p .
-  echo "typescript client: generated, example.ts compiled"
+  # The manifest the client preset wrote is what PERSISTED_DOCUMENTS would load.
+  "$root/.venv/bin/twofa" check-documents generated/gql/persisted-documents.json
+  echo "typescript client: generated, example.ts compiled, its persisted documents valid"
 }
 
 case "${1:-both}" in

@@ -98,7 +98,11 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", GraphQLView(deps), methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                GraphQLView(deps, settings.persisted_documents),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz, methods=["GET"]),
             Route(
                 "/metrics",

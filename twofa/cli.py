@@ -29,6 +29,7 @@ from twofa.database import apply_migrations, tortoise_config, write_private_file
 from twofa.demo import DEMO_EMAIL, seed_demo_account
 from twofa.keys import secret_box
 from twofa.logs import logging_config
+from twofa.persisted_documents import ManifestError, PersistedDocuments
 from twofa.settings import DEFAULT_PORT, ConfigurationError, Settings
 
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -115,6 +116,14 @@ def _parser() -> argparse.ArgumentParser:
 
     export = command("export-schema", "print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
+
+    documents = command(
+        "check-documents", "check a persisted-documents manifest against the schema"
+    )
+    documents.add_argument(
+        "manifest", type=Path, help="the JSON file relay-compiler or graphql-codegen wrote"
+    )
+    documents.set_defaults(handler=_check_documents)
     return parser
 
 
@@ -221,3 +230,32 @@ def _with_database(settings: Settings, action: Callable[[], Awaitable[Any]]) -> 
             await Tortoise.close_connections()
 
     return asyncio.run(run())
+
+
+def _check_documents(args: argparse.Namespace, settings: Settings) -> int:
+    """Check that every hash of a manifest is its document's and every document is valid.
+
+    What ``PERSISTED_DOCUMENTS`` would load, checked before a deployment: a document the
+    schema refuses would fail at every request that names it.
+    """
+    from graphql import GraphQLError, parse, validate
+
+    from resolvers.schema import schema
+
+    try:
+        documents = PersistedDocuments.load(args.manifest, only=False)
+    except ManifestError as error:
+        raise ConfigurationError(str(error)) from error
+    invalid = 0
+    for digest, text in documents.by_hash.items():
+        try:
+            errors = validate(schema._schema, parse(text))
+        except GraphQLError as syntax:
+            errors = [syntax]
+        for found in errors:
+            invalid += 1
+            print(f"{args.manifest}: sha256:{digest}: {found.message}", file=sys.stderr)
+    if invalid:
+        return 1
+    print(f"{args.manifest}: {len(documents.by_hash)} documents, each valid and under its hash")
+    return 0

@@ -25,6 +25,11 @@ media type, coded ``BAD_REQUEST`` (``SERVICE_UNAVAILABLE`` for a 503, ``METHOD_N
 for Strawberry's 405 to a HEAD), never Strawberry's plain text: ``__call__`` catches the
 ``HTTPException`` where Strawberry's ``GraphQL.__call__`` would (0.341.2, ``asgi/__init__.py``).
 
+A request may name a persisted document by ``documentId`` instead of sending ``query``
+(``twofa.persisted_documents``); ``parse_http_body`` puts the document's text in its
+place, and ``execute_single`` refuses a document sent as text where only persisted ones may
+run.
+
 A bearer token that names no live session (unknown, expired, revoked, or no longer
 satisfying the operator's policy) makes the request anonymous, as if no token were sent:
 ``viewer`` is null and what needs a session answers ``UNAUTHENTICATED``. So that a client
@@ -36,6 +41,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import cast
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -55,8 +61,10 @@ from schema.errors import UNAVAILABLE_MESSAGE
 from services.errors import DATABASE_UNAVAILABLE
 from services.machinery.client import bind_client
 from services.machinery.dependencies import Dependencies
+from services.operators import is_administrator
 from twofa.graphiql.page import graphiql_page
 from twofa.graphql_metrics import operation_label, outcome_of, record_operation, record_page
+from twofa.persisted_documents import PersistedDocuments, RequestRefused
 
 logger = logging.getLogger("twofa.graphql")
 
@@ -70,6 +78,15 @@ OPERATION_NAME_REFUSED = (
 )
 REFUSAL_CODES = {405: "METHOD_NOT_ALLOWED", 503: "SERVICE_UNAVAILABLE"}
 """``extensions.code`` of a request refused with these statuses; any other is ``BAD_REQUEST``."""
+BOTH_QUERY_AND_DOCUMENT_ID = "Send either `query` or `documentId`, not both."
+
+
+class CodedRefusal(HTTPException):
+    """A request refused before it runs, with its own ``extensions.code``."""
+
+    def __init__(self, status_code: int, reason: str, code: str) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -79,9 +96,10 @@ class GraphQLView(GraphQL[Context, None]):
     (``twofa.graphql_metrics``).
     """
 
-    def __init__(self, deps: Dependencies) -> None:
+    def __init__(self, deps: Dependencies, documents: PersistedDocuments | None = None) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.deps = deps
+        self.documents = documents or PersistedDocuments()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request; a refused one gets a coded GraphQL error, not plain text.
@@ -101,7 +119,10 @@ class GraphQLView(GraphQL[Context, None]):
         sub_response = await self.get_sub_response(request)
         sub_response.status_code = error.status_code
         sub_response.media_type = negotiate(request.headers.get("accept"))
-        code = REFUSAL_CODES.get(error.status_code, "BAD_REQUEST")
+        if isinstance(error, CodedRefusal):
+            code = error.code
+        else:
+            code = REFUSAL_CODES.get(error.status_code, "BAD_REQUEST")
         body: GraphQLHTTPResponse = {
             "errors": [{"message": error.reason, "extensions": {"code": code}}]
         }
@@ -138,13 +159,26 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         """Read the request's GraphQL parameters, refusing an ``operationName`` that is no string.
 
+        A ``documentId`` (in the JSON body or the query string) is replaced by the persisted
+        document it names.
+
         Strawberry checks the types of ``query``, ``variables`` and ``extensions`` only; a
         number or a list as ``operationName`` is as malformed (GraphQL over HTTP: 400).
         """
         data = await super().parse_http_body(request)
-        if isinstance(data, GraphQLRequestData) and not isinstance(data.operation_name, str | None):
+        if not isinstance(data, GraphQLRequestData):
+            return data
+        if not isinstance(data.operation_name, str | None):
             raise HTTPException(400, OPERATION_NAME_REFUSED)
-        return data
+        document_id = await requested_document_id(request)
+        if document_id is None:
+            return data
+        if data.query is not None:
+            raise HTTPException(400, BOTH_QUERY_AND_DOCUMENT_ID)
+        try:
+            return replace(data, query=self.documents.document(document_id))
+        except RequestRefused as refused:
+            raise CodedRefusal(400, refused.message, refused.code) from refused
 
     async def execute_single(
         self,
@@ -157,8 +191,16 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> ExecutionResult:
         """Run one operation, noting which and how it ended for the metrics.
 
-        A mutation sent with GET gets 405 and ``Allow: POST``.
+        A mutation sent with GET gets 405 and ``Allow: POST``. Where only persisted documents
+        may run, one sent as text is refused (an administrator's session excepted).
         """
+        viewer = context.viewer
+        try:
+            self.documents.check_allowed(
+                request_data.query, administrator=viewer is not None and is_administrator(viewer)
+            )
+        except RequestRefused as refused:
+            raise CodedRefusal(400, refused.message, refused.code) from refused
         try:
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
@@ -198,6 +240,21 @@ class GraphQLView(GraphQL[Context, None]):
         response.raw_headers.extend(sub_response.headers.raw)  # WWW-Authenticate, Allow
         response.background = sub_response.background
         return response
+
+
+async def requested_document_id(request: AsyncHTTPRequestAdapter) -> object | None:
+    """Return the ``documentId`` a request carries, if any.
+
+    A POST body is decoded again only when it mentions one, which requests that send their
+    ``query`` never do.
+    """
+    if request.method == "GET":
+        return request.query_params.get("documentId")
+    body = await request.get_body()
+    if b"documentId" not in body:
+        return None
+    decoded = decode_request_json(body)
+    return decoded.get("documentId") if isinstance(decoded, dict) else None
 
 
 def mutation_over_get(

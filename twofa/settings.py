@@ -6,11 +6,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from mail.transport import SmtpConfig
 from services.machinery.hashing import Argon2Parameters
 from services.machinery.throttle import LoginRates
 from twofa.logs import LOG_FORMATS
+from twofa.persisted_documents import ManifestError, PersistedDocuments
 
 DEFAULT_DATABASE_URL = "sqlite://data/twofa.sqlite3"
 DEFAULT_PORT = 8000
@@ -63,13 +65,17 @@ class Settings:
     password_hash: Argon2Parameters = field(default_factory=Argon2Parameters)
     """Cost of argon2id for new password hashes; older hashes are redone at the next login."""
     login_rates: LoginRates = field(default_factory=LoginRates)
+    """Successful logins per minute per client address and per account, before RATE_LIMITED."""
     login_refusal_delay_ms: int = 1000
     """Milliseconds the answer to a login refused by a lock or a spent budget is held back."""
-    """Successful logins per minute per client address and per account, before RATE_LIMITED."""
     metrics_token: str | None = None
     """Bearer token ``GET /metrics`` requires; unset, metrics are served to loopback only."""
     log_format: str = "text"
     """``text`` or ``json`` (one JSON object per line)."""
+    persisted_documents: PersistedDocuments = field(
+        default_factory=PersistedDocuments, compare=False
+    )
+    """The manifest of ``PERSISTED_DOCUMENTS`` (none: empty), and whether only it may run."""
 
     def smtp(self) -> SmtpConfig | None:
         """Return the SMTP server to send through, or None to write mail to the log."""
@@ -134,6 +140,9 @@ class Settings:
             "LOGIN_REFUSAL_DELAY_MS", get("LOGIN_REFUSAL_DELAY_MS"), 1000, (0, 10_000)
         )
         return cls(
+            persisted_documents=_persisted_documents(
+                get("PERSISTED_DOCUMENTS"), get("PERSISTED_DOCUMENTS_ONLY")
+            ),
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             public_url=(get("PUBLIC_URL") or local_url(port or DEFAULT_PORT)).rstrip("/"),
             smtp_host=get("SMTP_HOST"),
@@ -160,6 +169,30 @@ class Settings:
 def local_url(port: int) -> str:
     """Return the address of a server listening on this machine's loopback on ``port``."""
     return f"http://127.0.0.1:{port}"
+
+
+def _persisted_documents(path: str | None, only: str | None) -> PersistedDocuments:
+    """Load PERSISTED_DOCUMENTS's manifest, as PERSISTED_DOCUMENTS_ONLY says (default false)."""
+    only_flag = _flag("PERSISTED_DOCUMENTS_ONLY", only)
+    if path is None:
+        if only_flag:
+            raise ConfigurationError("PERSISTED_DOCUMENTS_ONLY=true needs PERSISTED_DOCUMENTS")
+        return PersistedDocuments()
+    try:
+        return PersistedDocuments.load(Path(path), only=only_flag)
+    except ManifestError as error:
+        raise ConfigurationError(f"PERSISTED_DOCUMENTS: {error}") from error
+
+
+def _flag(name: str, value: str | None) -> bool:
+    """Parse a true/false variable (unset: false)."""
+    if value is None:
+        return False
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false")
 
 
 def _header_names(value: str | None) -> tuple[str, ...]:

@@ -13,6 +13,9 @@ const config: CodegenConfig = {
         // Plain strings that carry their result and variables types: no GraphQL runtime
         // needed to send them with fetch.
         fragmentMasking: false,
+        // generated/gql/persisted-documents.json, the manifest twofa's PERSISTED_DOCUMENTS
+        // loads; each document also carries its hash (__meta__.hash) to send as documentId.
+        persistedDocuments: { hashAlgorithm: "sha256" },
       },
       config: {
         documentMode: "string",

@@ -38,7 +38,7 @@ export async function execute<TResult, TVariables>(
   const response = await fetch(url, {
     method: "POST",
     headers,
-    body: JSON.stringify({ query: document.toString(), variables }),
+    body: JSON.stringify(requestBody(document, variables)),
   });
   const body = (await response.json()) as {
     data?: TResult | null;
@@ -49,6 +49,21 @@ export async function execute<TResult, TVariables>(
     throw new GraphQLRequestError(error?.message ?? `HTTP ${response.status}`, error?.extensions?.code);
   }
   return body.data;
+}
+
+/**
+ * What to send for a document: with `persistedDocuments` in codegen.ts each generated
+ * document carries its hash, and only that is sent (the server loads the manifest:
+ * PERSISTED_DOCUMENTS=generated/gql/persisted-documents.json); else its text.
+ */
+export function requestBody<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables,
+): { documentId: string; variables: TVariables } | { query: string; variables: TVariables } {
+  const hash: unknown = document.__meta__?.["hash"];
+  return typeof hash === "string"
+    ? { documentId: hash, variables }
+    : { query: document.toString(), variables };
 }
 
 /** Logs in with a password, and with a code from `askForCode` when the policy wants one. */
