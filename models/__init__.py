@@ -1,6 +1,7 @@
 """Tortoise models: the data twofa keeps. Domain rules live in ``services``."""
 
 from models.account import Account
+from models.api_key import ApiKey
 from models.audit import AuditEvent
 from models.authenticator import Authenticator, RecoveryCode
 from models.enums import OperatorRole, OperatorStatus, TokenPurpose, TwoFactorMode
@@ -12,6 +13,7 @@ from models.token import OneTimeToken
 
 __all__ = [
     "Account",
+    "ApiKey",
     "AuditEvent",
     "Authenticator",
     "OneTimeToken",

@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.account import Account
+from models.api_key import ApiKey
 from models.operator import Operator
 
 
@@ -38,6 +39,14 @@ class AuditEvent(Model):
         description="The operator the event is about, if any.",
     )
     target_id: int | None
+    api_key: fields.ForeignKeyNullableRelation[ApiKey] = fields.ForeignKeyField(
+        "models.ApiKey",
+        related_name=False,
+        null=True,
+        on_delete=fields.SET_NULL,
+        description="The API key that acted, when a key did (actor is then null).",
+    )
+    api_key_id: int | None
     kind = fields.CharField(max_length=64, description="What happened (an AuditEventKind value).")
     details = fields.JSONField[dict[str, Any]](
         default=dict, description="Non-secret facts about the event."

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import strawberry
 
+import resolvers.api_keys.create_api_key
+import resolvers.api_keys.revoke_api_key
 import resolvers.auth.login
 import resolvers.auth.logout
 import resolvers.auth.verify_two_factor_code
@@ -76,3 +78,5 @@ class Mutation:
     change_password = resolvers.passwords.change_password.change_password
     request_password_reset = resolvers.passwords.request_password_reset.request_password_reset
     reset_password = resolvers.passwords.reset_password.reset_password
+    create_api_key = resolvers.api_keys.create_api_key.create_api_key
+    revoke_api_key = resolvers.api_keys.revoke_api_key.revoke_api_key

@@ -1,4 +1,4 @@
-"""The root ``Query`` type and its fields: ``viewer``, ``viewerSession`` and ``node``."""
+"""The root ``Query`` type: ``viewer``, ``viewerSession``, ``account``, ``apiKey``, ``node``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from schema.context import Info
+from models import ApiKey, AuditEvent, Operator, Session
+from schema.context import Context, Info
 from schema.ids import parse_id
 from schema.types.account import AccountNode
+from schema.types.api_key import ApiKeyNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
 from schema.types.session import SessionNode
+from services.api_keys import visible_key, visible_to_key
 from services.audit import visible_event
 from services.operators import is_administrator, visible_account, visible_operator
 from services.sessions.management import visible_session
@@ -30,6 +33,21 @@ def viewer_session(info: Info) -> SessionNode | None:
     return SessionNode.from_model(session) if session is not None else None
 
 
+async def account(info: Info) -> AccountNode | None:
+    """Return the caller's account: their session's operator's, or their API key's."""
+    context = info.context
+    if context.account_id is None:
+        return None
+    loaded = await context.loaders.account.load(context.account_id)
+    return AccountNode.from_model(loaded)
+
+
+def api_key(info: Info) -> ApiKeyNode | None:
+    """Return the API key making this request, or None for anyone else."""
+    key = info.context.api_key
+    return ApiKeyNode.from_model(key) if key is not None else None
+
+
 async def node(
     info: Info,
     id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
@@ -42,7 +60,11 @@ async def node(
     """
     viewer = info.context.viewer
     parsed = parse_id(id)
-    if viewer is None or parsed is None:
+    if parsed is None:
+        return None
+    if info.context.api_key is not None:
+        return await _node_for_key(info.context, *parsed)
+    if viewer is None:
         return None
     type_name, key = parsed
     if type_name == "Operator":
@@ -57,6 +79,28 @@ async def node(
     if type_name == "AuditEvent" and is_administrator(viewer):
         event = await visible_event(viewer.account_id, key)
         return AuditEventNode.from_model(event) if event is not None else None
+    if type_name == "ApiKey":
+        found = await visible_key(viewer, key)
+        return ApiKeyNode.from_model(found) if found is not None else None
+    return None
+
+
+async def _node_for_key(context: Context, type_name: str, object_id: int) -> relay.Node | None:
+    """Return what an API key may read by global id (its scopes decide), else None."""
+    assert context.api_key is not None
+    if type_name == "Account":
+        if object_id != context.api_key.account_id:
+            return None
+        return AccountNode.from_model(await context.loaders.account.load(object_id))
+    found = await visible_to_key(context.api_key, type_name, object_id, context.now())
+    if isinstance(found, Operator):
+        return OperatorNode.from_model(found)
+    if isinstance(found, Session):
+        return SessionNode.from_model(found)
+    if isinstance(found, AuditEvent):
+        return AuditEventNode.from_model(found)
+    if isinstance(found, ApiKey):
+        return ApiKeyNode.from_model(found)
     return None
 
 
@@ -71,6 +115,15 @@ class Query:
     viewer_session: SessionNode | None = strawberry.field(
         resolver=viewer_session,
         description="The session making this request; null without a valid session.",
+    )
+    account: AccountNode | None = strawberry.field(
+        resolver=account,
+        description="The caller's account: their session's operator's, or their API key's; "
+        "null without a valid session or key.",
+    )
+    api_key: ApiKeyNode | None = strawberry.field(
+        resolver=api_key,
+        description="The API key making this request; null for sessions and anonymous callers.",
     )
     node: relay.Node | None = strawberry.field(
         resolver=node,

@@ -14,11 +14,13 @@ from starlette.background import BackgroundTasks
 from starlette.requests import Request
 from starlette.responses import Response
 
-from models import Operator, Session
+from models import ApiKey, Operator, Session
 from schema.errors import unauthenticated
 from schema.loaders import Loaders
+from services.api_keys import ApiKeyScope, authenticate_key, holds, is_api_key
 from services.machinery.client import Client
 from services.machinery.dependencies import Dependencies
+from services.operators import administers, may_read_operator
 from services.sessions import authenticate
 
 logger = logging.getLogger("twofa.graphql")
@@ -38,6 +40,8 @@ class Context:
     """The bearer token the request carries, if any."""
     session: Session | None = None
     viewer: Operator | None = None
+    api_key: ApiKey | None = None
+    """The API key making the request, when a key does (``viewer`` is then None)."""
     document: DocumentNode | None = None
     """The request's GraphQL document once parsed (``DocumentLimits`` notes it here)."""
     loaders: Loaders = field(init=False)
@@ -56,6 +60,9 @@ class Context:
         """
         if self.token is None:
             return
+        if is_api_key(self.token):
+            await self._authenticate_key(self.token)
+            return
         found = await authenticate(self.token, self.now())
         if found is None:
             self.end_session()
@@ -66,6 +73,47 @@ class Context:
         self.session, self.viewer, state = found
         self.loaders.prime_account(self.viewer.account)
         self.loaders.prime_two_factor_state(self.viewer.id, state)
+
+    async def _authenticate_key(self, secret: str) -> None:
+        """Read the API key the bearer token names.
+
+        An unknown, expired or revoked key is an invalid token, as an ended session is.
+        """
+        key = await authenticate_key(secret, self.now())
+        if key is None:
+            self.end_session()
+            self.response.headers["www-authenticate"] = INVALID_TOKEN
+            return
+        self.api_key = key
+        self.loaders.prime_account(key.account)
+
+    @property
+    def account_id(self) -> int | None:
+        """The account the caller acts in: their session's operator's, or their key's."""
+        if self.viewer is not None:
+            return self.viewer.account_id
+        return self.api_key.account_id if self.api_key is not None else None
+
+    def reads(self, account_id: int, scope: ApiKeyScope) -> bool:
+        """Tell whether the caller may read this part of an account.
+
+        An administrator of the account may; so may a key of the account that holds
+        ``scope``.
+        """
+        if self.viewer is not None:
+            return administers(self.viewer, account_id)
+        key = self.api_key
+        return key is not None and key.account_id == account_id and holds(key, scope)
+
+    def reads_operator(self, operator_id: int, account_id: int) -> bool:
+        """Tell whether the caller may read an operator.
+
+        Operators read themselves, administrators their account's operators, and so do the
+        account's keys that hold READ_OPERATORS.
+        """
+        if self.viewer is not None:
+            return may_read_operator(self.viewer, operator_id, account_id)
+        return self.reads(account_id, ApiKeyScope.READ_OPERATORS)
 
     def require_viewer(self) -> Operator:
         """Return the signed-in operator, or raise the top-level UNAUTHENTICATED error."""
@@ -86,6 +134,7 @@ class Context:
         """
         self.session = None
         self.viewer = None
+        self.api_key = None
 
     async def renew(self) -> None:
         """Drop what the request loaded and read the caller again (after a mutation).
@@ -94,7 +143,7 @@ class Context:
         then what the rest of the request sees.
         """
         self.loaders = Loaders(self.deps.clock)
-        self.session = self.viewer = None
+        self.session = self.viewer = self.api_key = None
         await self.authenticate()
 
     @property

@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
+from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
 from services.auth.login import LoginOutcome
 from services.errors import ErrorCode
@@ -187,6 +188,24 @@ _register(
         "anyone's request: the link goes only to the operator's mailbox).",
         "PASSWORD_RESET": "An operator set a new password with a reset link; every session "
         "of theirs ended (details say how many).",
+        "API_KEY_CREATED": "An administrator created an API key (details: its name, prefix "
+        "and scopes).",
+        "API_KEY_REVOKED": "An administrator revoked an API key (details: its name, prefix "
+        "and scopes).",
+    },
+)
+_register(
+    ApiKeyScope,
+    "ApiKeyScope",
+    "What an API key may do: each scope is a part of what an administrator may do.",
+    {
+        "READ_OPERATORS": "Read the account's operators, their policies and statuses, their "
+        "sessions' metadata and the two-factor summary.",
+        "READ_AUDIT_LOG": "Read the account's audit log.",
+        "MANAGE_OPERATORS": "Invite operators, resend and revoke invitations, change roles, "
+        "deactivate and reactivate, unlock, revoke an operator's sessions.",
+        "MANAGE_TWO_FACTOR_POLICY": "Set the account default and overrides, reset an "
+        "operator's two-factor authentication.",
     },
 )
 
@@ -194,6 +213,7 @@ AcceptInvitationOutcome = AcceptOutcome
 
 __all__ = [
     "AcceptInvitationOutcome",
+    "ApiKeyScope",
     "AuditEventKind",
     "AuthenticationMethod",
     "ErrorCode",

@@ -11,6 +11,21 @@ from schema.errors import ApiError
 from services.operators import is_administrator
 
 
+class IsPerson(BasePermission):
+    """Refuses API keys (FORBIDDEN): what only a person may do, or may do with a session.
+
+    Put it first, so that a key hears FORBIDDEN rather than UNAUTHENTICATED.
+    """
+
+    message = "API keys may not do this."
+    error_class = ApiError
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        """Tell whether the request is not made with an API key."""
+        return info.context.api_key is None
+
+
 class IsAuthenticated(BasePermission):
     """Allows callers with a valid session; others get a top-level UNAUTHENTICATED error."""
 
@@ -21,6 +36,23 @@ class IsAuthenticated(BasePermission):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         """Tell whether the request carries a valid session."""
         return info.context.viewer is not None
+
+
+class IsCaller(BasePermission):
+    """Allows callers with a valid session or API key; others get UNAUTHENTICATED.
+
+    What the caller may then read is the field's to decide (an administrator's session, or
+    a key holding the scope).
+    """
+
+    message = "A valid session or API key is required."
+    error_class = ApiError
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        """Tell whether the request carries a valid session or API key."""
+        context = info.context
+        return context.viewer is not None or context.api_key is not None
 
 
 class IsAdministrator(BasePermission):
@@ -39,9 +71,12 @@ class IsAdministrator(BasePermission):
         return viewer is not None and is_administrator(viewer)
 
 
-ANYONE: list[type[BasePermission]] = []
-"""Fields anyone may call (login, token-carrying flows); the resolver checks the rest."""
-SIGNED_IN: list[type[BasePermission]] = [IsAuthenticated]
+ANYONE: list[type[BasePermission]] = [IsPerson]
+"""Fields any person may call (login, token-carrying flows); the resolver checks the rest.
+API keys may not: a key never logs in, enrolls, verifies codes or sets passwords."""
+SIGNED_IN: list[type[BasePermission]] = [IsPerson, IsAuthenticated]
 """Fields that need a valid session."""
-ADMINISTRATORS: list[type[BasePermission]] = [IsAuthenticated, IsAdministrator]
+ADMINISTRATORS: list[type[BasePermission]] = [IsPerson, IsAuthenticated, IsAdministrator]
 """Fields that need a session of an administrator."""
+CALLERS: list[type[BasePermission]] = [IsCaller]
+"""Fields that need a session or an API key; the field checks which parts each may read."""

@@ -42,6 +42,8 @@ class AuditEventKind(StrEnum):
     PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105 (an event name, not a secret)
     PASSWORD_RESET_REQUESTED = "PASSWORD_RESET_REQUESTED"  # noqa: S105
     PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105
+    API_KEY_CREATED = "API_KEY_CREATED"
+    API_KEY_REVOKED = "API_KEY_REVOKED"
 
 
 AuditObserver = Callable[[AuditEventKind, dict[str, Any]], None]

@@ -35,9 +35,11 @@ query ($first: Int, $after: String, $filter: AuditEventFilter) {
 
 async def mutate(
     gql: GraphQLClient, document: str, token: str | None = None, **variables: object
-) -> None:
+) -> dict[str, Any]:
     body = await gql.execute(f"mutation {document}", dict(variables), token=token)
     assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 async def test_every_kind_of_event_is_recorded_with_actor_and_target(
@@ -158,6 +160,17 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
         gql,
         '($t: String!) { resetPassword(input: {token: $t, newPassword: "a new password 2026"}) { userErrors { code } } }',
         t=link_token(reset_mail, f"{PUBLIC_URL}/password/reset"),
+    )
+    created = await mutate(
+        gql,
+        '{ createApiKey(input: {name: "Reports", scopes: [READ_AUDIT_LOG]}) { apiKey { id } } }',
+        admin,
+    )
+    await mutate(
+        gql,
+        "($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { userErrors { code } } }",
+        admin,
+        id=created["createApiKey"]["apiKey"]["id"],
     )
 
     data = await gql.data(EVENTS, {"first": 100}, token=admin)

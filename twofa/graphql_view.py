@@ -133,12 +133,14 @@ class GraphQLView(GraphQL[Context, None]):
         response.media_type = negotiate(request.headers.get("accept"))
         token = bearer_token(request.headers.get("authorization"))
         context = Context(request=request, response=response, deps=self.deps, token=token)
+        # Who is calling, for the audit log and for what authentication records (an API
+        # key's last address).
+        bind_client(lambda: context.client)
         try:
             await context.authenticate()
         except DATABASE_UNAVAILABLE as error:
             logger.error("Database unavailable while authenticating: %r", error)
             raise HTTPException(503, UNAVAILABLE_MESSAGE) from error
-        bind_client(lambda: context.client)  # the audit log records who made the request
         return context
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -1,7 +1,8 @@
-"""The ``Account`` type: its operators, audit log and compliance summary.
+"""The ``Account`` type: its operators, audit log, compliance summary and API keys.
 
-Those three are for administrators of that account only; anyone else gets the top-level
-FORBIDDEN.
+Those are for administrators of that account, and for its API keys that hold the scope
+(READ_OPERATORS, READ_AUDIT_LOG; the keys themselves only for administrators); anyone else
+gets the top-level FORBIDDEN.
 """
 
 from __future__ import annotations
@@ -18,18 +19,22 @@ from schema.enums import TwoFactorMode
 from schema.errors import forbidden, invalid_argument
 from schema.ids import decode_id
 from schema.pagination import Window, encode_cursor, page_info
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import ADMINISTRATORS, CALLERS
+from schema.types.api_key import ApiKeyConnection, ApiKeyNode
 from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEventNode
 from schema.types.operator import OperatorNode
 from schema.types.operator_list import OperatorConnection, OperatorFilter
 from schema.types.summary import TwoFactorSummary
-from services import audit
+from services import api_keys, audit
+from services.api_keys import ApiKeyScope
 from services.operators import administers, directory
 
 OPERATOR_CURSOR = "Operator"
 """The type name in the cursors of an account's operators."""
 EVENT_CURSOR = "AuditEvent"
 """The type name in the cursors of an account's audit log."""
+KEY_CURSOR = "ApiKey"
+"""The type name in the cursors of an account's API keys."""
 
 
 @strawberry.type(name="Account", description="A customer account and its two-factor default.")
@@ -58,8 +63,9 @@ class AccountNode(relay.Node):
 
     @strawberry.field(
         description="The account's operators in creation order, filtered by effective policy "
-        "(administrators of this account). Page with first/after or last/before, 100 at most.",
-        permission_classes=ADMINISTRATORS,
+        "(administrators of this account, and its API keys with READ_OPERATORS). Page with "
+        "first/after or last/before, 100 at most.",
+        permission_classes=CALLERS,
     )
     async def operators(
         self,
@@ -81,7 +87,7 @@ class AccountNode(relay.Node):
         ] = None,
     ) -> OperatorConnection:
         """Return one page of the account's operators (a fixed number of SQL statements)."""
-        self._ensure_administrator_here(info)
+        self._ensure_reads(info, ApiKeyScope.READ_OPERATORS)
         window = Window.of(OPERATOR_CURSOR, first, after, last, before)
         where = filter.to_domain() if filter is not None else None
         now = info.context.now()
@@ -116,8 +122,9 @@ class AccountNode(relay.Node):
         )
 
     @strawberry.field(
-        description="The account's audit log, newest first (administrators of this account).",
-        permission_classes=ADMINISTRATORS,
+        description="The account's audit log, newest first (administrators of this account, "
+        "and its API keys with READ_AUDIT_LOG).",
+        permission_classes=CALLERS,
     )
     async def audit_events(
         self,
@@ -133,7 +140,7 @@ class AccountNode(relay.Node):
         ] = None,
     ) -> AuditEventConnection:
         """Return one page of the audit log."""
-        self._ensure_administrator_here(info)
+        self._ensure_reads(info, ApiKeyScope.READ_AUDIT_LOG)
         window = Window.of(EVENT_CURSOR, first, after, None, None)
         where = _audit_filter(filter)
         events, more = await audit.events_page(
@@ -154,19 +161,52 @@ class AccountNode(relay.Node):
 
     @strawberry.field(
         description="Operators counted by effective mode and state, and how many still need to "
-        "set up 2FA (administrators of this account).",
-        permission_classes=ADMINISTRATORS,
+        "set up 2FA (administrators of this account, and its API keys with READ_OPERATORS).",
+        permission_classes=CALLERS,
     )
     async def two_factor_summary(self, info: Info) -> TwoFactorSummary:
         """Count the account's operators by policy in one SQL statement."""
-        self._ensure_administrator_here(info)
+        self._ensure_reads(info, ApiKeyScope.READ_OPERATORS)
         counts = await directory.policy_counts(self.id, info.context.now())
         return TwoFactorSummary.from_counts(counts)
 
-    def _ensure_administrator_here(self, info: Info) -> None:
-        """Raise FORBIDDEN unless the caller administers this account."""
+    @strawberry.field(
+        description="The account's API keys, newest first, revoked and expired ones included "
+        "(administrators of this account).",
+        permission_classes=ADMINISTRATORS,
+    )
+    async def api_keys(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, 0 to 100.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Cursor to continue after (older).")
+        ] = None,
+    ) -> ApiKeyConnection:
+        """Return one page of the account's keys."""
         viewer = info.context.viewer
         if viewer is None or not administers(viewer, self.id):
+            raise forbidden()
+        window = Window.of(KEY_CURSOR, first, after, None, None)
+        keys, more = await api_keys.keys_page(
+            self.id, before_id=window.after_id, limit=window.limit
+        )
+        edges = [
+            relay.Edge(cursor=encode_cursor(KEY_CURSOR, key.id), node=ApiKeyNode.from_model(key))
+            for key in keys
+        ]
+        return ApiKeyConnection(
+            edges=edges,
+            page_info=page_info(
+                edges, has_next_page=more, has_previous_page=window.after_id is not None
+            ),
+        )
+
+    def _ensure_reads(self, info: Info, scope: ApiKeyScope) -> None:
+        """Raise FORBIDDEN unless the caller may read this part of this account."""
+        if not info.context.reads(self.id, scope):
             raise forbidden()
 
 

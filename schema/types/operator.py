@@ -14,9 +14,9 @@ from schema.context import Info
 from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode
 from schema.errors import forbidden
 from schema.pagination import Window, encode_cursor, page_info
-from schema.permissions import SIGNED_IN
+from schema.permissions import CALLERS
 from schema.types.policy import EffectiveTwoFactorPolicy
-from services.operators import may_read_operator, policy_with
+from services.operators import policy_with
 from services.policy import TwoFactorState
 from services.sessions.management import live_sessions_page
 
@@ -97,11 +97,10 @@ class OperatorNode(relay.Node):
     )
     async def invited_by(self, info: Info) -> OperatorNode | None:
         """Load the inviter (batched per request), if the viewer may read them."""
-        viewer = info.context.viewer
-        if self.invited_by_id is None or viewer is None:
+        if self.invited_by_id is None:
             return None
         inviter = await info.context.loaders.operator.load(self.invited_by_id)
-        if inviter is None or not may_read_operator(viewer, inviter.id, inviter.account_id):
+        if inviter is None or not info.context.reads_operator(inviter.id, inviter.account_id):
             return None
         return OperatorNode.from_model(inviter)
 
@@ -164,8 +163,8 @@ class OperatorNode(relay.Node):
 
     @strawberry.field(
         description="The operator's unexpired sessions, newest first (the operator themselves, "
-        "or an administrator of the account).",
-        permission_classes=SIGNED_IN,
+        "an administrator of the account, or its API keys with READ_OPERATORS).",
+        permission_classes=CALLERS,
     )
     async def sessions(
         self,
@@ -180,8 +179,7 @@ class OperatorNode(relay.Node):
         """Return one page of the operator's unexpired sessions."""
         from schema.types.session import SessionConnection, SessionNode
 
-        viewer = info.context.require_viewer()
-        if not may_read_operator(viewer, self.id, self.account_id):
+        if not info.context.reads_operator(self.id, self.account_id):
             raise forbidden()
         window = Window.of(SESSION_CURSOR, first, after, None, None)
         rows, more = await live_sessions_page(

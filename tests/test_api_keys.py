@@ -1,0 +1,237 @@
+"""API keys: created once by an administrator, stored as a digest, read within their scopes,
+refused once revoked or expired, and never able to act as a person."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from models import ApiKey, AuditEvent
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from tests.support import GraphQLClient, Team, gid, make_team, session_for
+
+CREATE = """mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) {
+  secret apiKey { id name scopes prefix createdAt expiresAt lastUsedAt revokedAt
+                  createdBy { email } }
+  userErrors { code field } } }"""
+REVOKE = """mutation ($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) {
+  apiKey { revokedAt } userErrors { code field } } }"""
+ACCOUNT = "{ viewer { email } viewerSession { id } account { name } apiKey { name } }"
+OPERATORS = """{ account { operators(first: 10) { edges { node { email
+  sessions(first: 5) { edges { node { id } } } } } }
+  twoFactorSummary { totalOperators } } }"""
+AUDIT = "{ account { auditEvents(first: 5) { edges { node { kind details } } } } }"
+
+
+async def create_key(
+    gql: GraphQLClient, token: str, scopes: list[str], **more: Any
+) -> dict[str, Any]:
+    """Create a key through GraphQL; return the payload."""
+    variables = {"input": {"name": "Nightly report", "scopes": scopes, **more}}
+    payload: dict[str, Any] = (await gql.data(CREATE, variables, token=token))["createApiKey"]
+    return payload
+
+
+async def admin_key(
+    gql: GraphQLClient, team: Team, clock: FrozenClock, scopes: list[str]
+) -> tuple[str, dict[str, Any]]:
+    """An administrator's fresh session creates a key; return its secret and the key."""
+    token = await session_for(team.admin, clock)
+    payload = await create_key(gql, token, scopes)
+    assert payload["userErrors"] == []
+    return payload["secret"], payload["apiKey"]
+
+
+async def test_a_key_is_shown_once_stored_as_a_digest_and_audited(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    payload = await create_key(gql, token, ["READ_AUDIT_LOG", "READ_OPERATORS"])
+    secret, key = payload["secret"], payload["apiKey"]
+    assert payload["userErrors"] == []
+    assert secret.startswith("twofa_key_") and len(secret) >= len("twofa_key_") + 43  # 256 bits
+    assert key["scopes"] == ["READ_OPERATORS", "READ_AUDIT_LOG"]  # in the enum's order
+    assert key["prefix"] == secret[:16]
+    assert key["createdBy"] == {"email": team.admin.email}
+    assert key["expiresAt"].startswith((clock.now() + timedelta(days=90)).isoformat()[:19])
+    assert (key["lastUsedAt"], key["revokedAt"]) == (None, None)
+    (stored,) = await ApiKey.all().values()
+    assert stored["digest"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in str(stored)
+    listed = await gql.data("{ viewer { account { apiKeys { edges { node { id prefix } } } } } }",
+                            token=token)  # fmt: skip
+    assert listed["viewer"]["account"]["apiKeys"]["edges"] == [
+        {"node": {"id": key["id"], "prefix": key["prefix"]}}
+    ]
+    (event,) = await AuditEvent.filter(kind="API_KEY_CREATED")
+    assert event.actor_id == team.admin.id
+    assert event.details == {
+        "name": "Nightly report",
+        "prefix": key["prefix"],
+        "scopes": ["READ_OPERATORS", "READ_AUDIT_LOG"],
+    }
+    assert secret not in str(event.details)
+
+
+async def test_bad_names_scopes_and_lifetimes_are_user_errors_and_write_nothing(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    cases: list[tuple[dict[str, Any], list[str]]] = [
+        ({"scopes": []}, ["input", "scopes"]),
+        ({"scopes": ["READ_OPERATORS"], "expiresInDays": 0}, ["input", "expiresInDays"]),
+        ({"scopes": ["READ_OPERATORS"], "expiresInDays": 366}, ["input", "expiresInDays"]),
+        ({"scopes": ["READ_OPERATORS"], "name": " "}, ["input", "name"]),
+        ({"scopes": ["READ_OPERATORS"], "name": "x" * 201}, ["input", "name"]),
+    ]
+    for given, field in cases:
+        variables = {"input": {"name": "Nightly report", **given}}
+        payload = (await gql.data(CREATE, variables, token=token))["createApiKey"]
+        assert payload["userErrors"] == [{"code": "INVALID_INPUT", "field": field}], given
+        assert payload["secret"] is None
+    assert await ApiKey.all().count() == 0
+    assert await AuditEvent.filter(kind="API_KEY_CREATED").count() == 0
+
+
+async def test_only_an_administrator_with_a_recent_authentication_creates_keys(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    basic = await session_for(team.basic, clock)
+    refused = (await gql.post(CREATE, {"input": {"name": "x", "scopes": ["READ_OPERATORS"]}},
+                              token=basic)).json()  # fmt: skip
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    anonymous = (
+        await gql.post(CREATE, {"input": {"name": "x", "scopes": ["READ_OPERATORS"]}})
+    ).json()
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    stale = await session_for(team.admin, clock)
+    clock.advance(timedelta(hours=3))
+    payload = await create_key(gql, stale, ["READ_OPERATORS"])
+    assert payload["userErrors"] == [{"code": "REAUTHENTICATION_REQUIRED", "field": None}]
+    assert await ApiKey.all().count() == 0
+
+
+async def test_a_key_acts_for_its_account_within_its_scopes_and_never_as_a_person(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    await session_for(team.basic, clock)
+    readers, _ = await admin_key(gql, team, clock, ["READ_OPERATORS"])
+    auditors, _ = await admin_key(gql, team, clock, ["READ_AUDIT_LOG"])
+
+    who = await gql.data(ACCOUNT, token=readers)
+    assert who == {
+        "viewer": None,
+        "viewerSession": None,
+        "account": {"name": team.account.name},
+        "apiKey": {"name": "Nightly report"},
+    }
+    listed = (await gql.data(OPERATORS, token=readers))["account"]
+    emails = {edge["node"]["email"] for edge in listed["operators"]["edges"]}
+    assert emails == {team.admin.email, team.basic.email}
+    sessions = {
+        edge["node"]["email"]: len(edge["node"]["sessions"]["edges"])
+        for edge in listed["operators"]["edges"]
+    }
+    assert sessions[team.basic.email] == 1
+    assert listed["twoFactorSummary"]["totalOperators"] == 2
+    assert (await gql.post(AUDIT, token=readers)).json()["errors"][0]["extensions"][
+        "code"
+    ] == "FORBIDDEN"
+
+    events = (await gql.data(AUDIT, token=auditors))["account"]["auditEvents"]["edges"]
+    assert events[0]["node"]["kind"] == "API_KEY_CREATED"
+    assert (await gql.post(OPERATORS, token=auditors)).json()["errors"][0]["extensions"][
+        "code"
+    ] == "FORBIDDEN"
+
+    # A key never acts as a person, nor manages keys.
+    for document in (
+        "mutation { logout { userErrors { code } } }",
+        "mutation { setAccountTwoFactorDefault(input: {mode: OPTIONAL}) { userErrors { code } } }",
+        'mutation { createApiKey(input: {name: "k", scopes: [READ_OPERATORS]}) { secret } }',
+        "{ account { apiKeys { edges { node { id } } } } }",
+    ):
+        body = (await gql.post(document, token=readers)).json()
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", document
+
+
+async def test_a_key_reads_by_id_only_what_its_scopes_and_account_allow(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    other = await make_team(hasher, clock, name="Globex", domain="globex.example")
+    readers, key = await admin_key(gql, team, clock, ["READ_OPERATORS"])
+    auditors, _ = await admin_key(gql, team, clock, ["READ_AUDIT_LOG"])
+    node = "query ($id: ID!) { node(id: $id) { id } }"
+    mine, theirs = gid(team.basic), gid(other.basic)
+    assert (await gql.data(node, {"id": mine}, token=readers))["node"] == {"id": mine}
+    assert (await gql.data(node, {"id": theirs}, token=readers))["node"] is None
+    assert (await gql.data(node, {"id": mine}, token=auditors))["node"] is None
+    assert (await gql.data(node, {"id": team.account_id}, token=readers))["node"] == {
+        "id": team.account_id
+    }
+    assert (await gql.data(node, {"id": other.account_id}, token=readers))["node"] is None
+    assert (await gql.data(node, {"id": key["id"]}, token=readers))["node"] == {"id": key["id"]}
+    assert (await gql.data(node, {"id": key["id"]}, token=auditors))["node"] is None
+
+
+async def test_use_is_recorded_and_a_revoked_or_expired_key_is_an_invalid_token(
+    app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    other = await make_team(hasher, clock, name="Globex", domain="globex.example")
+    secret, key = await admin_key(gql, team, clock, ["READ_OPERATORS"])
+    expiring, _ = await admin_key(gql, team, clock, ["READ_OPERATORS"])
+    assert (await gql.data(ACCOUNT, token=secret))["account"] is not None
+    (used,) = await ApiKey.filter(id__isnull=False, prefix=key["prefix"]).values(
+        "last_used_at", "last_used_address"
+    )
+    assert used["last_used_at"] == clock.now()
+    assert used["last_used_address"] == "127.0.0.1"
+
+    admin = await session_for(team.admin, clock)
+    foreign = await session_for(other.admin, clock)
+    not_theirs = (await gql.data(REVOKE, {"id": key["id"]}, token=foreign))["revokeApiKey"]
+    assert not_theirs["userErrors"] == [{"code": "NOT_FOUND", "field": ["input", "apiKeyId"]}]
+    revoked = (await gql.data(REVOKE, {"id": key["id"]}, token=admin))["revokeApiKey"]
+    assert revoked["apiKey"]["revokedAt"] is not None
+    again = (await gql.data(REVOKE, {"id": key["id"]}, token=admin))["revokeApiKey"]
+    assert again == revoked
+    assert await AuditEvent.filter(kind="API_KEY_REVOKED").count() == 1
+
+    refused = await gql.post(ACCOUNT, token=secret)
+    assert refused.json()["data"]["account"] is None
+    assert refused.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+
+    clock.advance(timedelta(days=90, seconds=1))
+    assert (await gql.post(ACCOUNT, token=expiring)).json()["data"]["account"] is None
+
+
+async def test_requests_after_a_revocation_commits_are_all_refused(
+    app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    secret, key = await admin_key(gql, team, clock, ["READ_OPERATORS"])
+    admin = await session_for(team.admin, clock)
+    transport = httpx.ASGITransport(app=app)
+
+    async def status() -> bool:
+        async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
+            answer = await GraphQLClient(http).post(ACCOUNT, token=secret)
+        return bool(answer.json()["data"]["account"])
+
+    before = await asyncio.gather(*(status() for _ in range(30)))
+    assert all(before)
+    await gql.data(REVOKE, {"id": key["id"]}, token=admin)
+    after = await asyncio.gather(*(status() for _ in range(60)))
+    assert not any(after)
