@@ -23,6 +23,7 @@ from services.audit import AuditEventKind
 from services.errors import DomainError, ErrorCode, not_found
 from services.machinery.client import current_client
 from services.machinery.dependencies import Dependencies
+from services.machinery.key_lookup import key_by_digest
 from services.machinery.tokens import TOKEN_BYTES, hash_token
 from services.operators import is_administrator
 from services.sessions.reauthentication import ensure_recent_authentication
@@ -194,11 +195,7 @@ async def authenticate_key(secret: str, now: datetime) -> ApiKey | None:
 
     Records its use (time and client address) at most once a minute.
     """
-    key = (
-        await ApiKey.filter(digest=hash_token(secret), revoked_at=None, expires_at__gt=now)
-        .select_related("account")
-        .first()
-    )
+    key = await key_by_digest(hash_token(secret), now)
     if key is None:
         return None
     if key.last_used_at is None or key.last_used_at <= now - LAST_USED_PRECISION:

@@ -392,3 +392,21 @@ async def login_from(app: Starlette, address: str, email: str, password: str = W
     """Log in once from ``address``; return the payload."""
     async with from_address(app, address) as gql:
         return await gql.login(email, password)
+
+
+KEY_STATUS = "{ viewer { email } viewerSession { id } account { name } apiKey { name } }"
+"""Who a request acts as: for an API key, no viewer or session, its account and itself."""
+CREATE_API_KEY = """mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) {
+  secret apiKey { id name scopes prefix createdAt expiresAt lastUsedAt revokedAt
+                  createdBy { email } }
+  userErrors { code field } } }"""
+
+
+async def create_key(
+    gql: GraphQLClient, token: str, scopes: list[str], **more: Any
+) -> dict[str, Any]:
+    """Create an API key named "Nightly report" through GraphQL; return the payload."""
+    variables = {"input": {"name": "Nightly report", "scopes": scopes, **more}}
+    data = await gql.data(CREATE_API_KEY, variables, token=token)
+    payload: dict[str, Any] = data["createApiKey"]
+    return payload

@@ -14,7 +14,17 @@ from starlette.applications import Starlette
 from models import ApiKey, AuditEvent
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
-from tests.support import GraphQLClient, Team, gid, make_team, session_for
+from tests.support import (
+    KEY_STATUS as ACCOUNT,
+)
+from tests.support import (
+    GraphQLClient,
+    Team,
+    create_key,
+    gid,
+    make_team,
+    session_for,
+)
 
 CREATE = """mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) {
   secret apiKey { id name scopes prefix createdAt expiresAt lastUsedAt revokedAt
@@ -22,20 +32,10 @@ CREATE = """mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) 
   userErrors { code field } } }"""
 REVOKE = """mutation ($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) {
   apiKey { revokedAt } userErrors { code field } } }"""
-ACCOUNT = "{ viewer { email } viewerSession { id } account { name } apiKey { name } }"
 OPERATORS = """{ account { operators(first: 10) { edges { node { email
   sessions(first: 5) { edges { node { id } } } } } }
   twoFactorSummary { totalOperators } } }"""
 AUDIT = "{ account { auditEvents(first: 5) { edges { node { kind details } } } } }"
-
-
-async def create_key(
-    gql: GraphQLClient, token: str, scopes: list[str], **more: Any
-) -> dict[str, Any]:
-    """Create a key through GraphQL; return the payload."""
-    variables = {"input": {"name": "Nightly report", "scopes": scopes, **more}}
-    payload: dict[str, Any] = (await gql.data(CREATE, variables, token=token))["createApiKey"]
-    return payload
 
 
 async def admin_key(

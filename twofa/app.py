@@ -20,6 +20,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from mail.outbox import Outbox
 from mail.sender import OutboxSender
 from mail.transport import transport_for
+from services.key_budget import KeyBudget
 from services.machinery.clock import Clock, SystemClock
 from services.machinery.dependencies import Dependencies
 from services.machinery.hashing import PasswordHasher
@@ -73,6 +74,7 @@ def create_app(
         on_failure=metrics.count_mail_failure,
     )
     sampler = metrics.HashQueueSampler(hasher)
+    key_budget = KeyBudget(settings.api_key_rate_limit, clock.now)
     graphql_metrics = GraphQLRequestMetrics(metrics.GRAPHQL_REQUESTS, metrics.GRAPHQL_LATENCY)
 
     @asynccontextmanager
@@ -100,7 +102,7 @@ def create_app(
         routes=[
             Route(
                 "/graphql",
-                GraphQLView(deps, settings.persisted_documents),
+                GraphQLView(deps, key_budget, settings.persisted_documents),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),

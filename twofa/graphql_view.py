@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import replace
 from typing import cast
 
@@ -59,6 +60,7 @@ from resolvers.schema import schema
 from schema.context import Context
 from schema.errors import UNAVAILABLE_MESSAGE
 from services.errors import DATABASE_UNAVAILABLE
+from services.key_budget import KeyBudget
 from services.machinery.client import bind_client
 from services.machinery.dependencies import Dependencies
 from services.operators import is_administrator
@@ -82,11 +84,14 @@ BOTH_QUERY_AND_DOCUMENT_ID = "Send either `query` or `documentId`, not both."
 
 
 class CodedRefusal(HTTPException):
-    """A request refused before it runs, with its own ``extensions.code``."""
+    """A request refused before it runs, with its own ``extensions.code`` (and headers)."""
 
-    def __init__(self, status_code: int, reason: str, code: str) -> None:
+    def __init__(
+        self, status_code: int, reason: str, code: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(status_code, reason)
         self.code = code
+        self.headers = headers or {}
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -96,9 +101,15 @@ class GraphQLView(GraphQL[Context, None]):
     (``twofa.graphql_metrics``).
     """
 
-    def __init__(self, deps: Dependencies, documents: PersistedDocuments | None = None) -> None:
+    def __init__(
+        self,
+        deps: Dependencies,
+        key_budget: KeyBudget,
+        documents: PersistedDocuments | None = None,
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.deps = deps
+        self.key_budget = key_budget
         self.documents = documents or PersistedDocuments()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -121,6 +132,7 @@ class GraphQLView(GraphQL[Context, None]):
         sub_response.media_type = negotiate(request.headers.get("accept"))
         if isinstance(error, CodedRefusal):
             code = error.code
+            sub_response.headers.update(error.headers)
         else:
             code = REFUSAL_CODES.get(error.status_code, "BAD_REQUEST")
         body: GraphQLHTTPResponse = {
@@ -138,10 +150,25 @@ class GraphQLView(GraphQL[Context, None]):
         bind_client(lambda: context.client)
         try:
             await context.authenticate()
+            if context.api_key is not None:
+                await self._spend_key_budget(context.api_key.id)
         except DATABASE_UNAVAILABLE as error:
             logger.error("Database unavailable while authenticating: %r", error)
             raise HTTPException(503, UNAVAILABLE_MESSAGE) from error
         return context
+
+    async def _spend_key_budget(self, key_id: int) -> None:
+        """Count the request against its API key's budget; past it, refuse it (429)."""
+        retry_at = await self.key_budget.admit(key_id)
+        if retry_at is None:
+            return
+        seconds = max(1, math.ceil((retry_at - self.deps.now()).total_seconds()))
+        raise CodedRefusal(
+            429,
+            f"This API key made too many requests: retry in {seconds} s.",
+            "RATE_LIMITED",
+            {"retry-after": str(seconds)},
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Serve twofa's own GraphiQL page (every asset from this server) to browsers."""

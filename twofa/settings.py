@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mail.transport import SmtpConfig
+from services.key_budget import DEFAULT_PER_MINUTE
 from services.machinery.hashing import Argon2Parameters
 from services.machinery.throttle import LoginRates
 from twofa.logs import LOG_FORMATS
@@ -72,6 +73,8 @@ class Settings:
     """Bearer token ``GET /metrics`` requires; unset, metrics are served to loopback only."""
     log_format: str = "text"
     """``text`` or ``json`` (one JSON object per line)."""
+    api_key_rate_limit: int = DEFAULT_PER_MINUTE
+    """Requests a minute each API key may make, in all processes together."""
     persisted_documents: PersistedDocuments = field(
         default_factory=PersistedDocuments, compare=False
     )
@@ -139,7 +142,11 @@ class Settings:
         refusal_delay_ms = _bounded_int(
             "LOGIN_REFUSAL_DELAY_MS", get("LOGIN_REFUSAL_DELAY_MS"), 1000, (0, 10_000)
         )
+        api_key_rate_limit = _bounded_int(
+            "API_KEY_RATE_LIMIT", get("API_KEY_RATE_LIMIT"), DEFAULT_PER_MINUTE, (1, 1_000_000)
+        )
         return cls(
+            api_key_rate_limit=api_key_rate_limit,
             persisted_documents=_persisted_documents(
                 get("PERSISTED_DOCUMENTS"), get("PERSISTED_DOCUMENTS_ONLY")
             ),

@@ -1,43 +1,24 @@
 """Reading a bearer token's session with everything its policy check needs, in one statement.
 
-Every authenticated request starts here, so the statement is written once per SQL dialect
-(from the models' own column lists, on first use) and sent as it is: no query is built per
-request. One round trip returns the session, its operator, the operator's account and their
-authenticator's state; the rows become model instances the way Tortoise itself builds them
-(``Model._init_from_db``, which converts each column from its stored form).
-
-The statement reads no secret that authentication does not need (``LEFT_OUT``): the models
-it builds are partial, as Tortoise's ``.only()`` makes them, so a full ``save()`` of one is
-refused and reading a column left out fails loudly instead of answering from a stale row.
-Where the connection offers ``read_committed`` (twofa's SQLite engine, whose reads there
-wait for no write in progress) the statement runs through it.
+One round trip returns the session, its operator, the operator's account and their
+authenticator's state (``services.machinery.joined_rows``: compiled once per dialect,
+committed rows, remembered models). The statement reads no secret that authentication does
+not need (``LEFT_OUT``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from tortoise.connection import get_connection
 from tortoise.models import Model
 
 from models import Account, Authenticator, Operator, Session
-from services.machinery.model_rows import (
-    ConvertedRows,
-    build,
-    datetime_columns,
-    instant,
-    model_columns,
-)
+from services.machinery.joined_rows import JoinedLookup
+from services.machinery.model_rows import instant
 from services.policy import TwoFactorState, authenticator_state
 
-_ROWS: tuple[tuple[str, type[Model]], ...] = (
-    ("s", Session),
-    ("o", Operator),
-    ("a", Account),
-)
-"""Table aliases of the statement and the models read whole, in column order."""
 LEFT_OUT = frozenset({"password_hash", "token_hash"})
 """Columns the statement does not read: the operator's password hash, needed only where a
 password is checked (which reads it then), and the session's token hash, which the caller
@@ -58,88 +39,44 @@ class SessionRow:
     """The operator's authenticator state at the time of reading."""
 
 
-@dataclass(frozen=True)
-class _Statement:
-    """The compiled statement of one dialect and how to cut its rows into models."""
-
-    sql: str
-    columns: tuple[tuple[str, ...], ...]
-    """Per model of ``_ROWS``, the columns the statement reads for it, in order."""
-    datetimes: tuple[frozenset[str], ...]
-    """Per model of ``_ROWS``, its columns that hold instants."""
-    width: int
-    """How many columns the models take; the authenticator's two follow."""
-
-
-_statements: dict[str, _Statement] = {}
-"""The compiled statement per dialect, built on first use (the models' columns are known
-only once Tortoise has started)."""
-
-
-def _compile(dialect: str) -> _Statement:
-    """Write the lookup statement with the dialect's placeholders."""
-    first, second = ("$1", "$2") if dialect == "postgres" else ("?", "?")
-    columns = tuple(
-        tuple(column for column in model_columns(model) if column not in LEFT_OUT)
-        for _, model in _ROWS
-    )
-    selected = [
-        f'{alias}."{column}"'
-        for (alias, _), names in zip(_ROWS, columns, strict=True)
-        for column in names
-    ]
-    sql = (
-        f'SELECT {", ".join(selected)}, au."confirmed_at", au."pending_expires_at" '  # noqa: S608 - column names from the models
+def _rest(marks: tuple[str, ...]) -> str:
+    """Write what follows the models' columns: the authenticator's state, joins, the key."""
+    token_hash, now = marks
+    return (
+        ', au."confirmed_at", au."pending_expires_at" '
         f'FROM "{Session._meta.db_table}" s '
         f'JOIN "{Operator._meta.db_table}" o ON o."id" = s."operator_id" '
         f'JOIN "{Account._meta.db_table}" a ON a."id" = o."account_id" '
         f'LEFT JOIN "{Authenticator._meta.db_table}" au ON au."operator_id" = o."id" '
-        f'WHERE s."token_hash" = {first} AND s."expires_at" > {second}'
+        f'WHERE s."token_hash" = {token_hash} AND s."expires_at" > {now}'
     )
-    datetimes = tuple(datetime_columns(model) for _, model in _ROWS)
-    width = sum(len(names) for names in columns)
-    return _Statement(sql=sql, columns=columns, datetimes=datetimes, width=width)
+
+
+_lookup = JoinedLookup(
+    (("s", Session), ("o", Operator), ("a", Account)),
+    LEFT_OUT,
+    _rest,
+    placeholders=2,
+    memo_size=MEMO_SIZE,
+)
+
+
+def _link(built: tuple[Model, ...]) -> None:
+    """Point the session at its operator and the operator at their account."""
+    session, operator, account = cast(tuple[Session, Operator, Account], built)
+    operator.account = account
+    session.operator = operator
 
 
 async def session_by_token_hash(token_hash: str, now: datetime) -> SessionRow | None:
     """Return the unexpired session stored under ``token_hash``, or None, in one statement."""
-    connection = get_connection("default")
-    dialect = connection.capabilities.dialect
-    statement = _statements.get(dialect)
-    if statement is None:
-        statement = _statements[dialect] = _compile(dialect)
-    values = [token_hash, now]
-    read_committed = getattr(connection, "read_committed", None)
-    if read_committed is not None:
-        rows = await read_committed(statement.sql, values)
-    else:
-        _, rows = await connection.execute_query(statement.sql, values)
-    if not rows:
+    found = await _lookup.first_row([token_hash, now])
+    if found is None:
         return None
-    return _models(statement, tuple(rows[0]), now)
-
-
-_converted = ConvertedRows(MEMO_SIZE)
-
-
-def _models(statement: _Statement, row: tuple[Any, ...], now: datetime) -> SessionRow:
-    """Cut one row into the session, operator and account, and read the 2FA state."""
-    raw = row[: statement.width]
-
-    def build_all() -> tuple[Model, ...]:
-        cut = iter(raw)
-        session, operator, account = (
-            build(model, columns, datetimes, cut)
-            for (_, model), columns, datetimes in zip(
-                _ROWS, statement.columns, statement.datetimes, strict=True
-            )
-        )
-        operator.account = account
-        session.operator = operator
-        return session, operator, account
-
-    built = _converted.models(raw, build_all)  # in the order of _ROWS
-    session, operator, _ = cast(tuple[Session, Operator, Account], built)
+    statement, row = found
+    session, operator, _ = cast(
+        tuple[Session, Operator, Account], _lookup.models(statement, row, _link)
+    )
     fields = Authenticator._meta.fields_map
     confirmed_at, pending_expires_at = row[statement.width :]
     state = authenticator_state(

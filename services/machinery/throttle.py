@@ -323,15 +323,28 @@ async def _refuse_while_locked(
 
 async def _spend_budget(key: str, per_minute: int, now: datetime) -> None:
     """Count one successful login against a budget; the one that spends it sets its lock."""
+    await reserve_budget(key, per_minute, 1, now)
+
+
+async def reserve_budget(
+    key: str, per_minute: int, wanted: int, now: datetime
+) -> tuple[int, datetime]:
+    """Take up to ``wanted`` uses of a per-minute budget shared by every process.
+
+    Returns how many were granted (0 once the minute is spent) and when the budget's
+    current minute ends. The use that spends the budget sets its lock, until then.
+    """
     await _create_missing(Throttle(key=key))
     async with in_transaction():
         row = await _held(key)
         if row.last_failure_at is None or row.last_failure_at <= now - BUDGET_WINDOW:
             row.failures, row.last_failure_at = 0, now
-        row.failures += 1
+        granted = max(0, min(wanted, per_minute - row.failures))
+        row.failures += granted
         if row.failures >= per_minute:
             row.locked_until = row.last_failure_at + BUDGET_WINDOW
         await row.save(update_fields=["failures", "last_failure_at", "locked_until"])
+    return granted, row.last_failure_at + BUDGET_WINDOW
 
 
 async def is_known_address(email_key: str, client_address: str | None, now: datetime) -> bool:
