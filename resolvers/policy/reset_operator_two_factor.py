@@ -39,6 +39,7 @@ class ResetOperatorTwoFactorPayload:
     description="Remove an operator's authenticator, pending enrollment and recovery codes, "
     "and end their sessions (administrators).",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def reset_operator_two_factor(
     info: Info, input: Annotated[ResetOperatorTwoFactorInput, INPUT]
