@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from models import AuditEvent, OperatorStatus, Session, Throttle
@@ -24,9 +26,11 @@ from tests.support import (
     enroll,
     gid,
     make_team,
+    running_app,
     session_for,
     totp_code,
 )
+from twofa.settings import Settings
 
 SESSION_FIELDS = """id createdAt expiresAt lastUsedAt authenticatedAt authenticationMethods
   ipAddress userAgent current"""
@@ -299,6 +303,40 @@ async def test_the_schema_says_which_mutations_need_a_recent_authentication(
     # No other mutation speaks of it in other words.
     others = {name for name, text in fields.items() if "recent authentication" in text.lower()}
     assert others == saying_so
+
+
+async def test_a_session_tells_when_its_recent_authentication_stops_counting(
+    settings: Settings, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """With a 10-minute window: allowed up to the instant before, refused from it on, and
+    ``reauthenticate`` moves it."""
+    window = timedelta(minutes=10)
+    short = replace(settings, reauthentication_window_seconds=int(window.total_seconds()))
+    query = "{ viewerSession { authenticatedAt reauthenticationExpiresAt } }"
+    async with running_app(short, clock, hasher) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
+            gql = GraphQLClient(http)
+            team = await make_team(hasher, clock)
+            token = await session_for(team.admin, clock)
+            clock.advance(timedelta(minutes=3))  # the window runs from the authentication
+            session = (await gql.data(query, token=token))["viewerSession"]
+            assert session == {
+                "authenticatedAt": START.isoformat(),
+                "reauthenticationExpiresAt": (START + window).isoformat(),
+            }
+
+            clock.set(START + window - timedelta(microseconds=1))
+            assert await first_error(gql, SET_DEFAULT, token) == []
+            clock.set(START + window)
+            refused = await first_error(gql, SET_DEFAULT, token)
+            assert refused[0]["code"] == "REAUTHENTICATION_REQUIRED"
+
+            clock.advance(timedelta(minutes=5))
+            assert await first_error(gql, REAUTHENTICATE, token, password=PASSWORD) == []
+            renewed = (await gql.data(query, token=token))["viewerSession"]
+            assert renewed["reauthenticationExpiresAt"] == (clock.now() + window).isoformat()
+            assert await first_error(gql, SET_DEFAULT, token) == []
 
 
 async def test_reauthenticate_needs_the_password_and_a_code_once_two_factor_is_set_up(
