@@ -163,6 +163,15 @@ def test_a_fresh_app_exports_every_known_series_at_zero(
     assert {"login", "resetOperatorTwoFactor", "viewer"} <= OPERATIONS
 
 
+async def test_the_alert_rules_read_only_metrics_twofa_exports(http: httpx.AsyncClient) -> None:
+    """A renamed metric would silence deploy/alerts.yml without promtool noticing."""
+    rules = (ROOT / "deploy" / "alerts.yml").read_text()
+    read = set(re.findall(r"\btwofa_[a-z_]+", rules))
+    exported = {name for name, _ in (await scrape(http)).samples}
+    assert read - exported == set()
+    assert len(read) >= 8
+
+
 async def test_logins_codes_and_lockouts_move_the_counters_by_exactly_what_happened(
     gql: GraphQLClient, http: httpx.AsyncClient, hasher: CountingHasher, clock: FrozenClock
 ) -> None:

@@ -63,3 +63,9 @@ async def test_the_quick_start_works_as_printed(
     assert operators["totalCount"] == 1 + len(DEMO_OPERATORS)
     listed = {edge["node"]["email"] for edge in operators["edges"]}
     assert listed == {DEMO_EMAIL} | {demo.email for demo in DEMO_OPERATORS}
+
+
+def test_the_alert_rules_shown_are_deploy_alerts_yml() -> None:
+    """CI checks and tests the file with promtool; the README shows the same rules."""
+    [shown] = code_blocks(section("Production"), "yaml")
+    assert shown == (ROOT / "deploy" / "alerts.yml").read_text()
