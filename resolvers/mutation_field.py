@@ -25,6 +25,14 @@ PayloadT = TypeVar("PayloadT")
 INPUT = strawberry.argument(description="The mutation's arguments, as one input object.")
 """Annotation of every mutation's single ``input`` argument."""
 
+RECENT_AUTHENTICATION = (
+    "Needs a recent authentication (REAUTHENTICATION_REQUIRED otherwise; see `reauthenticate`)."
+)
+"""The sentence that ends the description of every mutation whose service calls
+``services.sessions.reauthentication.ensure_recent_authentication``: clients learn from the
+schema which mutations may answer REAUTHENTICATION_REQUIRED. Declared with
+``mutation(..., recent_authentication=True)``, never written by hand."""
+
 
 class AuthenticatedAfresh(FieldExtension):
     """Renews the request's view of its caller around each mutation field.
@@ -59,12 +67,18 @@ def mutation(
     *,
     description: str,
     permissions: Sequence[type[BasePermission]],
+    recent_authentication: bool = False,
 ) -> Callable[[Callable[..., Awaitable[PayloadT]]], StrawberryField]:
     """Declare a mutation field whose domain refusals come back as ``payload(userErrors=…)``.
 
     The caller is authenticated afresh before the field's permissions are checked (the
-    last field extension runs first).
+    last field extension runs first). ``recent_authentication`` says that the service the
+    resolver calls refuses a session that did not authenticate within the reauthentication
+    window: the description then ends with ``RECENT_AUTHENTICATION``. (The service enforces
+    it, at its write; tests/test_sessions.py holds the two together, mutation by mutation.)
     """
+    if recent_authentication:
+        description = f"{description} {RECENT_AUTHENTICATION}"
 
     def declare(resolver: Callable[..., Awaitable[PayloadT]]) -> StrawberryField:
         field = strawberry.mutation(

@@ -122,7 +122,7 @@ _register(
         "ALREADY_CONFIGURED": "Two-factor authentication is already set up; reset it first.",
         "NO_PENDING_ENROLLMENT": "No enrollment in progress, or it expired; start again.",
         "NOT_CONFIGURED": "Two-factor authentication is not set up, so there is nothing to "
-        "disable or renew.",
+        "disable, renew or reset.",
         "REAUTHENTICATION_REQUIRED": "This needs a recent authentication: call reauthenticate "
         "with the password (and a code when 2FA is set up), then try again.",
         "SET_UP_TWO_FACTOR_FIRST": "This would require two-factor authentication of you, who "

@@ -13,6 +13,7 @@ from tests.smtp import link_token
 from tests.support import (
     PUBLIC_URL,
     START,
+    START_ENROLLMENT,
     Delivery,
     GraphQLClient,
     enroll,
@@ -129,6 +130,9 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
         admin,
         id=target,
     )
+    # Something to reset again: an enrollment started after turning 2FA off.
+    restarted = await gql.data(START_ENROLLMENT, token=await session_for(team.basic, clock))
+    assert restarted["startTwoFactorEnrollment"]["userErrors"] == []
     await mutate(
         gql,
         "($id: ID!) { resetOperatorTwoFactor(input: {operatorId: $id}) { userErrors { code } } }",

@@ -10,7 +10,15 @@ from models import Operator
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod
-from tests.support import GraphQLClient, Team, enroll, gid, make_team, session_for
+from tests.support import (
+    START_ENROLLMENT,
+    GraphQLClient,
+    Team,
+    enroll,
+    gid,
+    make_team,
+    session_for,
+)
 
 PASSWORD_ONLY = [AuthenticationMethod.PASSWORD]
 VIEWER = "{ viewer { email } }"
@@ -121,6 +129,10 @@ async def test_a_reset_ends_the_sessions_for_good(
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
     team, admin, basic = await scene(gql, hasher, clock)
+    # Something to reset: an enrollment started from a session that proved the mailbox.
+    mailbox = await session_for(team.basic, clock, methods=[AuthenticationMethod.INVITATION])
+    started = await gql.data(START_ENROLLMENT, token=mailbox)
+    assert started["startTwoFactorEnrollment"]["userErrors"] == []
     await ok(gql, RESET, admin, id=gid(team.basic))
     assert not await alive(gql, basic)
     await ok(gql, SET_DEFAULT, admin, mode="DISABLED")

@@ -145,7 +145,12 @@ async def test_grace_runs_from_when_each_operator_became_required(
     basic = await gql.session(team.basic.email)
     policy = (await gql.data(POLICY, token=basic))["viewer"]["effectiveTwoFactorPolicy"]
     assert policy["setupDeadline"] == (clock.now() + timedelta(hours=24)).isoformat()
-    # A reset ends the grace: the next login sends the setup email and gives no session.
+    # They start setting up with the emailed link, then the administrator resets it: the
+    # reset ends the grace too, so the next login sends the setup email and gives no session.
+    [message] = [m for m in await deliver() if m["To"] == team.basic.email]
+    setup = link_token(message, f"{PUBLIC_URL}/two-factor/setup")
+    started = await gql.data(START_ENROLLMENT, {"setupToken": setup})
+    assert started["startTwoFactorEnrollment"]["userErrors"] == []
     reset = await gql.data(
         "mutation ($id: ID!) { resetOperatorTwoFactor(input: {operatorId: $id}) "
         "{ userErrors { code } } }",

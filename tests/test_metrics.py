@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import Argon2Parameters, PasswordHasher
 from services.machinery.throttle import FREE_ATTEMPTS
+from services.sessions import AuthenticationMethod
 from tests.servers import ROOT, free_port, wait_healthy
 from tests.support import (
     INVITE,
@@ -40,7 +41,7 @@ from tests.support import (
     totp_code,
     verify,
 )
-from twofa.graphql_metrics import ROOT_FIELDS
+from twofa.graphql_metrics import OPERATIONS, OUTCOMES, ROOT_FIELDS
 from twofa.settings import Settings
 
 WRONG = "not the password at all"
@@ -80,6 +81,95 @@ async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as client:
         yield client
+
+
+FRESH_SCRAPE = """
+import asyncio, sys
+
+import httpx
+
+from twofa.app import create_app
+from twofa.database import apply_migrations
+from twofa.settings import Settings
+
+
+async def main() -> None:
+    url, key = sys.argv[1:]
+    await apply_migrations(url)
+    app = create_app(Settings(database_url=url, encryption_keys=(key,)))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
+            response = await http.get("/metrics")
+    assert response.status_code == 200, response.text
+    sys.stdout.write(response.text)
+
+
+asyncio.run(main())
+"""
+"""Starts the app in a process of its own, scrapes ``/metrics`` once and prints it."""
+
+
+def test_a_fresh_app_exports_every_known_series_at_zero(
+    tmp_path: Path, encryption_key: str
+) -> None:
+    """Before any event, so that ``rate`` and ``increase`` (and the README's alerts) see the
+    first one: a series born with its first event shows no increase. A process of its
+    own, since the counters of this one hold the other tests' events."""
+    environment = {**os.environ}
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    url = f"sqlite://{tmp_path}/fresh.sqlite3"
+    run = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, "-c", FRESH_SCRAPE, url, encryption_key],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    fresh = Scrape(run.stdout)
+    expected = [
+        *(
+            ("twofa_graphql_requests_total", {"operation": operation, "outcome": outcome})
+            for operation in OPERATIONS
+            for outcome in OUTCOMES
+        ),
+        *(
+            ("twofa_graphql_request_duration_seconds_count", {"operation": operation})
+            for operation in OPERATIONS
+        ),
+        *(
+            ("twofa_logins_total", {"outcome": "succeeded", "method": method.value})
+            for method in AuthenticationMethod
+        ),
+        ("twofa_logins_total", {"outcome": "failed", "method": "password"}),
+        ("twofa_code_checks_total", {"outcome": "accepted"}),
+        ("twofa_code_checks_total", {"outcome": "rejected"}),
+        ("twofa_lockouts_total", {"factor": "password"}),
+        ("twofa_lockouts_total", {"factor": "code"}),
+        ("twofa_mail_delivery_failures_total", {"result": "retry"}),
+        ("twofa_mail_delivery_failures_total", {"result": "given_up"}),
+        ("twofa_password_hash_refused_total", {}),
+    ]
+    missing = [
+        (name, labels)
+        for name, labels in expected
+        if (name, tuple(sorted(labels.items()))) not in fresh.samples
+    ]
+    assert missing == []
+    assert {fresh.value(name, **labels) for name, labels in expected} == {0.0}
+    assert {"login", "resetOperatorTwoFactor", "viewer"} <= OPERATIONS
+
+
+async def test_the_alert_rules_read_only_metrics_twofa_exports(http: httpx.AsyncClient) -> None:
+    """A renamed metric would silence deploy/alerts.yml without promtool noticing."""
+    rules = (ROOT / "deploy" / "alerts.yml").read_text()
+    read = set(re.findall(r"\btwofa_[a-z_]+", rules))
+    exported = {name for name, _ in (await scrape(http)).samples}
+    assert read - exported == set()
+    assert len(read) >= 8
 
 
 async def test_logins_codes_and_lockouts_move_the_counters_by_exactly_what_happened(

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models import AuditEvent, Authenticator, RecoveryCode, TwoFactorMode
+from models import AuditEvent, Authenticator, OneTimeToken, Operator, RecoveryCode, TwoFactorMode
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
+from tests.smtp import link_token
 from tests.support import (
+    PUBLIC_URL,
+    START,
+    START_ENROLLMENT,
+    Delivery,
     GraphQLClient,
     enroll,
     gid,
@@ -110,3 +115,50 @@ async def test_disable_is_refused_under_required(
     ).exists()
     anonymous = await gql.execute(DISABLE, {"code": "123456"})
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_resetting_an_operator_with_nothing_set_up_is_refused_and_changes_nothing(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, deliver: Delivery
+) -> None:
+    """Nothing is written, audited or emailed: in particular their grace period, sessions
+    and setup link stay. Once they have started an enrollment there is something to reset."""
+    team = await make_team(hasher, clock)
+    await set_default(team, TwoFactorMode.REQUIRED)
+    team.account.two_factor_grace_period_hours = 24
+    await team.account.save(update_fields=["two_factor_grace_period_hours"])
+    await Operator.filter(id=team.basic.id).update(two_factor_required_since=clock.now())
+    basic_session = await gql.session(team.basic.email)  # in grace: a session, and a link
+    [setup_mail] = await deliver()
+    admin = await session_for(team.admin, clock)
+    clock.advance(timedelta(hours=1))
+    policy = "{ viewer { effectiveTwoFactorPolicy { state setupDeadline } } }"
+    before = (await gql.data(policy, token=basic_session))["viewer"]
+    assert before["effectiveTwoFactorPolicy"]["state"] == "NOT_CONFIGURED"
+    rows_before = (await AuditEvent.all().count(), await OneTimeToken.all().count())
+
+    data = await gql.data(RESET, {"id": gid(team.basic)}, token=admin)
+    assert data["resetOperatorTwoFactor"] == {
+        "operator": None,
+        "userErrors": [{"code": "NOT_CONFIGURED", "field": ["input", "operatorId"]}],
+    }
+    assert await deliver() == [setup_mail]  # the outbox is driven: nothing new was queued
+    assert (await AuditEvent.all().count(), await OneTimeToken.all().count()) == rows_before
+    assert not await AuditEvent.filter(kind="TWO_FACTOR_RESET").exists()
+    assert (await gql.data(policy, token=basic_session))["viewer"] == before  # grace kept
+    stored = await Operator.get(id=team.basic.id)
+    assert stored.two_factor_required_since == START
+
+    # The link starts an enrollment: now the reset has something to remove, and does.
+    setup = link_token(setup_mail, f"{PUBLIC_URL}/two-factor/setup")
+    started = await gql.data(START_ENROLLMENT, {"setupToken": setup})
+    assert started["startTwoFactorEnrollment"]["userErrors"] == []
+    data = await gql.data(RESET, {"id": gid(team.basic)}, token=admin)
+    assert data["resetOperatorTwoFactor"]["userErrors"] == []
+    assert not await Authenticator.filter(operator_id=team.basic.id).exists()
+    assert [m["Subject"] for m in await deliver()] == [
+        setup_mail["Subject"],
+        "Your two-factor authentication was reset",
+    ]
+    # ... and ends their grace period: the next login sends the setup email, no session.
+    assert (await gql.data(VIEWER, token=basic_session))["viewer"] is None
+    assert (await gql.login(team.basic.email))["outcome"] == "TWO_FACTOR_SETUP_EMAIL_SENT"

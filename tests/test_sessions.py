@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
-from models import AuditEvent, Session, Throttle
+from models import ApiKey, AuditEvent, OperatorStatus, Session, Throttle
+from resolvers.mutation_field import RECENT_AUTHENTICATION
 from schema.ids import encode_id
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
@@ -17,13 +20,17 @@ from services.sessions import AuthenticationMethod
 from tests.support import (
     PASSWORD,
     START,
+    START_ENROLLMENT,
     GraphQLClient,
+    add_operator,
     enroll,
     gid,
     make_team,
+    running_app,
     session_for,
     totp_code,
 )
+from twofa.settings import Settings
 
 SESSION_FIELDS = """id createdAt expiresAt lastUsedAt authenticatedAt authenticationMethods
   ipAddress userAgent current"""
@@ -92,45 +99,138 @@ async def test_last_used_is_written_at_most_once_a_minute(
     assert stored.last_used_at == START + timedelta(minutes=1)
 
 
+NEEDS_RECENT_AUTHENTICATION: dict[str, tuple[str, dict[str, str]]] = {
+    "setAccountTwoFactorDefault": (SET_DEFAULT, {}),
+    "setOperatorTwoFactorOverride": (
+        """mutation ($id: ID!) { setOperatorTwoFactorOverride(input:
+        {operatorId: $id, mode: REQUIRED}) { userErrors { code } } }""",
+        {"id": "basic"},
+    ),
+    "clearOperatorTwoFactorOverride": (
+        """mutation ($id: ID!) { clearOperatorTwoFactorOverride(input: {operatorId: $id})
+        { userErrors { code } } }""",
+        {"id": "basic"},
+    ),
+    "resetOperatorTwoFactor": (
+        """mutation ($id: ID!) { resetOperatorTwoFactor(input: {operatorId: $id})
+        { userErrors { code } } }""",
+        {"id": "basic"},
+    ),
+    "inviteOperator": (
+        """mutation { inviteOperator(input: {email: "n@acme.example", name: "N"})
+        { userErrors { code } } }""",
+        {},
+    ),
+    "resendInvitation": (
+        """mutation ($id: ID!) { resendInvitation(input: {operatorId: $id})
+        { userErrors { code } } }""",
+        {"id": "invited"},
+    ),
+    "revokeInvitation": (
+        """mutation ($id: ID!) { revokeInvitation(input: {operatorId: $id})
+        { userErrors { code } } }""",
+        {"id": "invited"},
+    ),
+    "changeOperatorRole": (
+        """mutation ($id: ID!) { changeOperatorRole(input: {operatorId: $id,
+        role: ADMINISTRATOR}) { userErrors { code } } }""",
+        {"id": "basic"},
+    ),
+    "deactivateOperator": (
+        """mutation ($id: ID!) { deactivateOperator(input: {operatorId: $id})
+        { userErrors { code } } }""",
+        {"id": "basic"},
+    ),
+    "reactivateOperator": (
+        """mutation ($id: ID!) { reactivateOperator(input: {operatorId: $id})
+        { userErrors { code } } }""",
+        {"id": "basic"},
+    ),
+    "unlockOperator": (
+        """mutation ($id: ID!) { unlockOperator(input: {operatorId: $id})
+        { userErrors { code } } }""",
+        {"id": "basic"},
+    ),
+    "revokeOperatorSessions": (REVOKE_ALL, {"id": "basic"}),
+    "revokeSession": (REVOKE, {"id": "own-session"}),
+    "startTwoFactorEnrollment": (
+        "mutation { startTwoFactorEnrollment(input: {}) { userErrors { code } } }",
+        {},
+    ),
+    "disableTwoFactor": (
+        'mutation { disableTwoFactor(input: {code: "123456"}) { userErrors { code } } }',
+        {},
+    ),
+    "regenerateRecoveryCodes": (
+        'mutation { regenerateRecoveryCodes(input: {code: "123456"}) { userErrors { code } } }',
+        {},
+    ),
+    "changePassword": (
+        """mutation ($password: String!) { changePassword(input: {currentPassword: $password,
+        newPassword: "a new password, long enough"}) { userErrors { code } } }""",
+        {"password": "password"},
+    ),
+    "createApiKey": (
+        """mutation { createApiKey(input: {name: "Reports", scopes: [READ_OPERATORS]})
+        { userErrors { code } } }""",
+        {},
+    ),
+    "revokeApiKey": (
+        """mutation ($id: ID!) { revokeApiKey(input: {apiKeyId: $id})
+        { userErrors { code } } }""",
+        {"id": "api-key"},
+    ),
+}
+"""Every mutation that refuses a session older than the reauthentication window, and a call
+of it from an administrator's session: the source of truth for the schema's descriptions."""
+
+NEEDS_NO_RECENT_AUTHENTICATION: dict[str, tuple[str, dict[str, str], list[str]]] = {
+    "login": (
+        """mutation ($email: String!, $password: String!) { login(input: {email: $email,
+        password: $password}) { userErrors { code } } }""",
+        {"email": "admin-email", "password": "password"},
+        [],
+    ),
+    "verifyTwoFactorCode": (
+        """mutation { verifyTwoFactorCode(input: {challengeToken: "no such challenge",
+        code: "123456"}) { userErrors { code } } }""",
+        {},
+        ["TOKEN_INVALID"],
+    ),
+    "logout": ("mutation { logout { userErrors { code } } }", {}, []),
+    "confirmTwoFactorEnrollment": (
+        """mutation ($code: String!) { confirmTwoFactorEnrollment(input: {code: $code})
+        { userErrors { code } } }""",
+        {"code": "pending-code"},
+        [],
+    ),
+    "acceptInvitation": (
+        """mutation { acceptInvitation(input: {invitationToken: "no such invitation",
+        password: "a new password, long enough"}) { userErrors { code } } }""",
+        {},
+        ["TOKEN_INVALID"],
+    ),
+    "reauthenticate": (REAUTHENTICATE, {"password": "password"}, []),
+    "requestPasswordReset": (
+        """mutation { requestPasswordReset(input: {email: "basic@acme.example"})
+        { userErrors { code } } }""",
+        {},
+        [],
+    ),
+    "resetPassword": (
+        """mutation { resetPassword(input: {token: "no such token",
+        newPassword: "a new password, long enough"}) { userErrors { code } } }""",
+        {},
+        ["TOKEN_INVALID"],
+    ),
+}
+"""Every other mutation, a call of it from a stale session, and the codes it answers."""
+
+
 @pytest.mark.parametrize(
     ("document", "variables"),
-    [
-        (SET_DEFAULT, {}),
-        (
-            """mutation ($id: ID!) { setOperatorTwoFactorOverride(input:
-            {operatorId: $id, mode: REQUIRED}) { userErrors { code } } }""",
-            {"id": "basic"},
-        ),
-        (
-            """mutation ($id: ID!) { clearOperatorTwoFactorOverride(input: {operatorId: $id})
-            { userErrors { code } } }""",
-            {"id": "basic"},
-        ),
-        (
-            """mutation ($id: ID!) { resetOperatorTwoFactor(input: {operatorId: $id})
-            { userErrors { code } } }""",
-            {"id": "basic"},
-        ),
-        (
-            """mutation { inviteOperator(input: {email: "n@acme.example", name: "N"})
-            { userErrors { code } } }""",
-            {},
-        ),
-        (REVOKE_ALL, {"id": "basic"}),
-        (REVOKE, {"id": "own-session"}),
-        (
-            "mutation { startTwoFactorEnrollment(input: {}) { userErrors { code } } }",
-            {},
-        ),
-        (
-            'mutation { disableTwoFactor(input: {code: "123456"}) { userErrors { code } } }',
-            {},
-        ),
-        (
-            'mutation { regenerateRecoveryCodes(input: {code: "123456"}) { userErrors { code } } }',
-            {},
-        ),
-    ],
+    list(NEEDS_RECENT_AUTHENTICATION.values()),
+    ids=list(NEEDS_RECENT_AUTHENTICATION),
 )
 async def test_sensitive_actions_need_an_authentication_within_the_window(
     gql: GraphQLClient,
@@ -140,9 +240,27 @@ async def test_sensitive_actions_need_an_authentication_within_the_window(
     variables: dict[str, str],
 ) -> None:
     team = await make_team(hasher, clock)
+    invited = await add_operator(
+        team.account, "invited@acme.example", hasher, clock, status=OperatorStatus.INVITED
+    )
     admin = await session_for(team.admin, clock)
     own_session = await Session.get(operator_id=team.admin.id)
-    ids = {"basic": gid(team.basic), "own-session": encode_id("Session", own_session.id)}
+    key = await ApiKey.create(
+        account_id=team.account.id,
+        name="Reports",
+        scopes=["READ_OPERATORS"],
+        prefix="twofa_key_abcdef",
+        digest="0" * 64,
+        created_at=clock.now(),
+        expires_at=clock.now() + timedelta(days=90),
+    )
+    ids = {
+        "basic": gid(team.basic),
+        "invited": gid(invited),
+        "own-session": encode_id("Session", own_session.id),
+        "api-key": encode_id("ApiKey", key.id),
+        "password": PASSWORD,
+    }
     resolved = {name: ids.get(value, value) for name, value in variables.items()}
     clock.advance(WINDOW)
     stale = await first_error(gql, document, admin, **resolved)
@@ -156,6 +274,89 @@ async def test_sensitive_actions_need_an_authentication_within_the_window(
     assert renewed == []
     fresh = await first_error(gql, document, admin, **resolved)
     assert all(error["code"] != "REAUTHENTICATION_REQUIRED" for error in fresh)
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "codes"),
+    list(NEEDS_NO_RECENT_AUTHENTICATION.values()),
+    ids=list(NEEDS_NO_RECENT_AUTHENTICATION),
+)
+async def test_other_mutations_work_from_a_session_past_the_window(
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    document: str,
+    variables: dict[str, str],
+    codes: list[str],
+) -> None:
+    """Each is called from a session authenticated more than the window ago, which holds
+    an enrollment started a minute before the window ended (for confirmTwoFactorEnrollment)."""
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    clock.advance(WINDOW - timedelta(minutes=1))
+    started = (await gql.data(START_ENROLLMENT, token=admin))["startTwoFactorEnrollment"]
+    assert started["userErrors"] == []
+    clock.advance(timedelta(minutes=1))
+    assert (await first_error(gql, SET_DEFAULT, admin))[0]["code"] == "REAUTHENTICATION_REQUIRED"
+    ids = {
+        "admin-email": team.admin.email,
+        "password": PASSWORD,
+        "pending-code": totp_code(started["enrollment"]["secret"], clock.now()),
+    }
+    resolved = {name: ids.get(value, value) for name, value in variables.items()}
+    answered = await first_error(gql, document, admin, **resolved)
+    assert [error["code"] for error in answered] == codes
+
+
+async def test_the_schema_says_which_mutations_need_a_recent_authentication(
+    gql: GraphQLClient,
+) -> None:
+    """Exactly the mutations that enforce it (above) end their description with the one
+    sentence; every mutation is listed above, so a new one must be classified."""
+    data = await gql.data('{ __type(name: "Mutation") { fields { name description } } }')
+    fields = {field["name"]: field["description"] for field in data["__type"]["fields"]}
+    assert set(fields) == set(NEEDS_RECENT_AUTHENTICATION) | set(NEEDS_NO_RECENT_AUTHENTICATION)
+    saying_so = {name for name, text in fields.items() if RECENT_AUTHENTICATION in text}
+    assert saying_so == set(NEEDS_RECENT_AUTHENTICATION)
+    for name in saying_so:
+        assert fields[name].endswith(f" {RECENT_AUTHENTICATION}"), name
+    # No other mutation speaks of it in other words.
+    others = {name for name, text in fields.items() if "recent authentication" in text.lower()}
+    assert others == saying_so
+
+
+async def test_a_session_tells_when_its_recent_authentication_stops_counting(
+    settings: Settings, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """With a 10-minute window: allowed up to the instant before, refused from it on, and
+    ``reauthenticate`` moves it."""
+    window = timedelta(minutes=10)
+    short = replace(settings, reauthentication_window_seconds=int(window.total_seconds()))
+    query = "{ viewerSession { authenticatedAt reauthenticationExpiresAt } }"
+    async with running_app(short, clock, hasher) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
+            gql = GraphQLClient(http)
+            team = await make_team(hasher, clock)
+            token = await session_for(team.admin, clock)
+            clock.advance(timedelta(minutes=3))  # the window runs from the authentication
+            session = (await gql.data(query, token=token))["viewerSession"]
+            assert session == {
+                "authenticatedAt": START.isoformat(),
+                "reauthenticationExpiresAt": (START + window).isoformat(),
+            }
+
+            clock.set(START + window - timedelta(microseconds=1))
+            assert await first_error(gql, SET_DEFAULT, token) == []
+            clock.set(START + window)
+            refused = await first_error(gql, SET_DEFAULT, token)
+            assert refused[0]["code"] == "REAUTHENTICATION_REQUIRED"
+
+            clock.advance(timedelta(minutes=5))
+            assert await first_error(gql, REAUTHENTICATE, token, password=PASSWORD) == []
+            renewed = (await gql.data(query, token=token))["viewerSession"]
+            assert renewed["reauthenticationExpiresAt"] == (clock.now() + window).isoformat()
+            assert await first_error(gql, SET_DEFAULT, token) == []
 
 
 async def test_reauthenticate_needs_the_password_and_a_code_once_two_factor_is_set_up(

@@ -4,8 +4,11 @@ password alone cannot enroll an authenticator."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from models import Authenticator, Session, TwoFactorMode
+import pytest
+
+from models import Authenticator, Operator, Session, TwoFactorMode
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod
@@ -14,11 +17,15 @@ from tests.support import (
     CONFIRM_ENROLLMENT,
     PUBLIC_URL,
     START_ENROLLMENT,
+    TWO_FACTOR_LOGIN,
     Delivery,
     GraphQLClient,
+    add_operator,
+    enroll,
     gid,
     make_team,
     session_for,
+    set_default,
     totp_code,
 )
 
@@ -183,3 +190,123 @@ async def test_sessions_that_proved_the_mailbox_or_a_factor_enroll_directly(
     started = (await gql.data(START_ENROLLMENT, token=token))["startTwoFactorEnrollment"]
     assert started["userErrors"] == []
     assert await deliver() == []
+
+
+# -- What the policy tells a client before it tries ------------------------------------------
+
+POLICY = """query ($id: ID!) { node(id: $id) { ... on Operator {
+  effectiveTwoFactorPolicy { canEnroll enrollmentNeedsEmailLink } } } }"""
+PASSWORD_ONLY = [AuthenticationMethod.PASSWORD]
+MAILBOX = [AuthenticationMethod.INVITATION]
+
+
+@pytest.mark.parametrize(
+    ("mode", "grace", "methods", "configured", "expected", "answer"),
+    [
+        (TwoFactorMode.OPTIONAL, False, PASSWORD_ONLY, False, (True, True), "SETUP_LINK_REQUIRED"),
+        (TwoFactorMode.OPTIONAL, False, MAILBOX, False, (True, False), None),
+        (TwoFactorMode.OPTIONAL, False, TWO_FACTOR_LOGIN, False, (True, False), None),
+        (TwoFactorMode.REQUIRED, True, PASSWORD_ONLY, False, (True, True), "SETUP_LINK_REQUIRED"),
+        (TwoFactorMode.REQUIRED, True, MAILBOX, False, (True, True), "SETUP_LINK_REQUIRED"),
+        (
+            TwoFactorMode.DISABLED,
+            False,
+            PASSWORD_ONLY,
+            False,
+            (False, False),
+            "NOT_ALLOWED_BY_POLICY",
+        ),
+        (
+            TwoFactorMode.OPTIONAL,
+            False,
+            TWO_FACTOR_LOGIN,
+            True,
+            (False, False),
+            "ALREADY_CONFIGURED",
+        ),
+    ],
+    ids=[
+        "optional-password-session",
+        "optional-invitation-session",
+        "optional-two-factor-session",
+        "required-in-grace-password-session",
+        "required-in-grace-invitation-session",
+        "disabled",
+        "configured",
+    ],
+)
+async def test_the_policy_says_whether_enrolling_from_this_session_needs_the_emailed_link(
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    deliver: Delivery,
+    mode: TwoFactorMode,
+    grace: bool,
+    methods: list[AuthenticationMethod],
+    configured: bool,
+    expected: tuple[bool, bool],
+    answer: str | None,
+) -> None:
+    """The viewer's ``enrollmentNeedsEmailLink`` is what ``startTwoFactorEnrollment`` then
+    does: SETUP_LINK_REQUIRED and a link in the mailbox exactly when it is true."""
+    team = await make_team(hasher, clock)
+    token = await session_for(team.basic, clock, methods=methods)
+    if configured:
+        await enroll(gql, token, clock)
+    await set_default(team, mode)
+    if grace:
+        team.account.two_factor_grace_period_hours = 24
+        await team.account.save(update_fields=["two_factor_grace_period_hours"])
+        await Operator.filter(id=team.basic.id).update(two_factor_required_since=clock.now())
+    sent_before = len(await deliver())
+
+    policy = (await gql.data(POLICY, {"id": gid(team.basic)}, token=token))["node"]
+    shown = policy["effectiveTwoFactorPolicy"]
+    assert (shown["canEnroll"], shown["enrollmentNeedsEmailLink"]) == expected
+    viewer = await gql.data(
+        "{ viewer { effectiveTwoFactorPolicy { canEnroll enrollmentNeedsEmailLink } } }",
+        token=token,
+    )
+    assert viewer["viewer"]["effectiveTwoFactorPolicy"] == shown
+
+    started = (await gql.data(START_ENROLLMENT, token=token))["startTwoFactorEnrollment"]
+    codes = [error["code"] for error in started["userErrors"]]
+    assert codes == ([answer] if answer else [])
+    assert (codes == ["SETUP_LINK_REQUIRED"]) is shown["enrollmentNeedsEmailLink"]
+    assert (started["enrollment"] is not None) is (shown["canEnroll"] and not expected[1])
+    links = [m for m in (await deliver())[sent_before:] if SETUP_URL in text_of(m)]
+    assert len(links) == (1 if shown["enrollmentNeedsEmailLink"] else 0)
+
+
+async def test_for_someone_else_the_policy_answers_as_for_their_password_login(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)  # OPTIONAL, nobody configured
+    enrolled = await add_operator(team.account, "enrolled@acme.example", hasher, clock)
+    await enroll(gql, await session_for(enrolled, clock), clock)
+    disabled = await add_operator(
+        team.account, "off@acme.example", hasher, clock, override=TwoFactorMode.DISABLED
+    )
+    admin = await session_for(team.admin, clock)  # a two-factor session: enrolls directly
+
+    def seen(data: dict[str, Any]) -> tuple[bool, bool]:
+        policy = data["node"]["effectiveTwoFactorPolicy"]
+        return policy["canEnroll"], policy["enrollmentNeedsEmailLink"]
+
+    by_admin = {
+        operator.email: seen(await gql.data(POLICY, {"id": gid(operator)}, token=admin))
+        for operator in (team.admin, team.basic, enrolled, disabled)
+    }
+    assert by_admin == {
+        team.admin.email: (True, False),  # the viewer's own: from this session
+        team.basic.email: (True, True),
+        enrolled.email: (False, False),
+        disabled.email: (False, False),
+    }
+    # What the administrator was shown is what the operator meets after a password login.
+    own = await gql.session(team.basic.email)
+    assert seen(await gql.data(POLICY, {"id": gid(team.basic)}, token=own)) == (True, True)
+    started = (await gql.data(START_ENROLLMENT, token=own))["startTwoFactorEnrollment"]
+    assert [error["code"] for error in started["userErrors"]] == ["SETUP_LINK_REQUIRED"]
+    from_admin = (await gql.data(START_ENROLLMENT, token=admin))["startTwoFactorEnrollment"]
+    assert from_admin["userErrors"] == []

@@ -188,9 +188,8 @@ def _create_account(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _seed_demo(args: argparse.Namespace, settings: Settings) -> int:
-    password = _with_database(
-        settings, lambda: seed_demo_account(PasswordHasher(settings.password_hash), SystemClock())
-    )
+    hasher, box = PasswordHasher(settings.password_hash), secret_box(settings)
+    password = _with_database(settings, lambda: seed_demo_account(hasher, SystemClock(), box))
     if password is not None:
         # Private from the first byte: the file holds the demo administrator's password.
         with contextlib.suppress(FileNotFoundError):

@@ -42,6 +42,8 @@ ROOT_FIELDS = frozenset(
     for name in root.fields
 )
 """Every name the ``operation`` label can take besides the three fixed ones."""
+OPERATIONS = ROOT_FIELDS | {"introspection", "multiple", "other"}
+"""Every value of the ``operation`` label."""
 
 
 def operation_label(document: DocumentNode | None, operation_name: str | None) -> str:
@@ -137,6 +139,19 @@ class GraphQLRequestMetrics:
         self.path = path
         self._counters: dict[tuple[str, str], Any] = {}
         self._timers: dict[str, Any] = {}
+        self._start_every_series()
+
+    def _start_every_series(self) -> None:
+        """Create every (operation, outcome) counter and every operation's histogram at 0.
+
+        A series that first appears with its first request is invisible to ``rate`` and
+        ``increase``, which need a sample before the event: the first server error or the
+        first slow login would never alert. So all of them exist from the start.
+        """
+        for label in sorted(OPERATIONS):
+            self._timer(label)
+            for outcome in OUTCOMES:
+                self._counter(label, outcome)
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         """Count one finished request (``HttpGuard`` calls this for every request)."""

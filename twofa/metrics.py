@@ -61,6 +61,12 @@ SAMPLE_SECONDS = 1.0
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Bounds of the latency histogram, in seconds (a login's hash costs about 0.25 s)."""
 METHODS = frozenset(method.value for method in AuthenticationMethod)
+LOCKOUT_FACTORS = ("password", "code")
+"""Values of ``twofa_lockouts_total``'s ``factor`` label (``other`` for anything else)."""
+MAIL_RESULTS = ("retry", "given_up")
+"""Values of ``twofa_mail_delivery_failures_total``'s ``result`` label."""
+CODE_OUTCOMES = ("accepted", "rejected")
+"""Values of ``twofa_code_checks_total``'s ``outcome`` label."""
 
 GRAPHQL_REQUESTS = Counter(
     "twofa_graphql_requests",
@@ -117,7 +123,7 @@ def count_audit_event(kind: AuditEventKind, details: dict[str, Any]) -> None:
         CODE_CHECKS.labels(outcome="rejected").inc()
     elif kind is AuditEventKind.LOCKED_OUT:
         factor = details.get("factor")
-        LOCKOUTS.labels(factor=factor if factor in ("password", "code") else "other").inc()
+        LOCKOUTS.labels(factor=factor if factor in LOCKOUT_FACTORS else "other").inc()
 
 
 def count_mail_failure(given_up: bool) -> None:
@@ -126,8 +132,30 @@ def count_mail_failure(given_up: bool) -> None:
 
 
 def start_counting() -> None:
-    """Have the audit log report to the counters (idempotent)."""
+    """Have the audit log report to the counters, every known series at 0 (idempotent)."""
+    start_every_series()
     audit.observe(count_audit_event)
+
+
+def start_every_series() -> None:
+    """Create each labelled counter's known label sets now, at 0 (idempotent).
+
+    A labelled series is otherwise created by its first event, and Prometheus's ``rate``
+    and ``increase`` see no rise in a series whose first sample already holds it: an alert
+    on the first lockout or the first mail given up would never fire. (The GraphQL request
+    counter and histogram are started by ``GraphQLRequestMetrics``; unlabelled metrics
+    exist from the start anyway.) The fallback value ``other``, for a label value the code
+    does not know, is not started: it marks a bug rather than an event to alert on.
+    """
+    for method in sorted(METHODS):
+        LOGINS.labels(outcome="succeeded", method=method)
+    LOGINS.labels(outcome="failed", method=AuthenticationMethod.PASSWORD.value)
+    for outcome in CODE_OUTCOMES:
+        CODE_CHECKS.labels(outcome=outcome)
+    for factor in LOCKOUT_FACTORS:
+        LOCKOUTS.labels(factor=factor)
+    for result in MAIL_RESULTS:
+        MAIL_FAILURES.labels(result=result)
 
 
 class HashQueueSampler:

@@ -45,8 +45,9 @@ class CreateApiKeyPayload:
     CreateApiKeyPayload,
     description="Create an API key for your account (administrators). The key acts for the "
     "account, not as a person, within its scopes; it is audited, expires, and can be "
-    "revoked. Needs a recent authentication (REAUTHENTICATION_REQUIRED otherwise).",
+    "revoked.",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def create_api_key(
     info: Info, input: Annotated[CreateApiKeyInput, INPUT]

@@ -37,9 +37,9 @@ class RevokeApiKeyPayload:
 @mutation(
     RevokeApiKeyPayload,
     description="Revoke an API key of your account (administrators): every process refuses "
-    "it from the next request on. Revoking a revoked key changes nothing. Needs a recent "
-    "authentication (REAUTHENTICATION_REQUIRED otherwise).",
+    "it from the next request on. Revoking a revoked key changes nothing.",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def revoke_api_key(
     info: Info, input: Annotated[RevokeApiKeyInput, INPUT]

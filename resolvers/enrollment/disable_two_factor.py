@@ -38,6 +38,7 @@ class DisableTwoFactorPayload:
     description="Turn off your own two-factor authentication (only under mode OPTIONAL), "
     "proven with a current code.",
     permissions=SIGNED_IN,
+    recent_authentication=True,
 )
 async def disable_two_factor(
     info: Info, input: Annotated[DisableTwoFactorInput, INPUT]

@@ -40,6 +40,7 @@ class RegenerateRecoveryCodesPayload:
     RegenerateRecoveryCodesPayload,
     description="Replace your recovery codes with ten new ones, proven with a current code.",
     permissions=SIGNED_IN,
+    recent_authentication=True,
 )
 async def regenerate_recovery_codes(
     info: Info, input: Annotated[RegenerateRecoveryCodesInput, INPUT]

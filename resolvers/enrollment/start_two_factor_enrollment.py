@@ -37,8 +37,13 @@ class StartTwoFactorEnrollmentPayload:
 @mutation(
     StartTwoFactorEnrollmentPayload,
     description="Start setting up an authenticator: returns a fresh secret and its QR code. "
-    "Needs a session or a setupToken.",
+    "Needs a session or a setupToken. From a session established by the password alone, "
+    "or when two-factor authentication is required of the operator, the answer is "
+    "SETUP_LINK_REQUIRED and a setup link is emailed instead "
+    "(EffectiveTwoFactorPolicy.enrollmentNeedsEmailLink says so beforehand). A setupToken "
+    "is proof enough: the recent authentication below is asked of sessions only.",
     permissions=ANYONE,
+    recent_authentication=True,
 )
 async def start_two_factor_enrollment(
     info: Info, input: Annotated[StartTwoFactorEnrollmentInput, INPUT]

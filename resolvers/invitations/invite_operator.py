@@ -48,6 +48,7 @@ class InviteOperatorPayload:
     description="Invite someone into your account: creates an INVITED operator and emails "
     "them a link valid for 7 days (administrators). Inviting again sends a new link.",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def invite_operator(
     info: Info, input: Annotated[InviteOperatorInput, INPUT]

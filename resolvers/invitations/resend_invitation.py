@@ -42,6 +42,7 @@ class ResendInvitationPayload:
     description="Email an invited operator of your account a new invitation link, valid for "
     "7 days; the link sent before stops working (administrators).",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def resend_invitation(
     info: Info, input: Annotated[ResendInvitationInput, INPUT]

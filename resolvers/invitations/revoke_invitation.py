@@ -41,6 +41,7 @@ class RevokeInvitationPayload:
     description="Withdraw the invitation of an operator of your account who has not accepted "
     "it yet: the invited operator is deleted and their link stops working (administrators).",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def revoke_invitation(
     info: Info, input: Annotated[RevokeInvitationInput, INPUT]

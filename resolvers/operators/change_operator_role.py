@@ -44,6 +44,7 @@ class ChangeOperatorRolePayload:
     "(administrators). It applies from the operator's next request. The account keeps at "
     "least one active administrator: demoting the last one is LAST_ADMINISTRATOR.",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def change_operator_role(
     info: Info, input: Annotated[ChangeOperatorRoleInput, INPUT]

@@ -45,6 +45,7 @@ class DeactivateOperatorPayload:
     "last active administrator cannot be deactivated (LAST_ADMINISTRATOR). Deactivating "
     "yourself ends your own session.",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def deactivate_operator(
     info: Info, input: Annotated[DeactivateOperatorInput, INPUT]

@@ -42,6 +42,7 @@ class ReactivateOperatorPayload:
     "log in again with their email and password, their two-factor setup as they left it. "
     "EMAIL_TAKEN when another active operator has claimed the email meanwhile.",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def reactivate_operator(
     info: Info, input: Annotated[ReactivateOperatorInput, INPUT]

@@ -43,6 +43,7 @@ class UnlockOperatorPayload:
     "their codes and their reauthentication. Locks on a client address, whatever email is "
     "typed from it, are not an operator's and stay.",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def unlock_operator(
     info: Info, input: Annotated[UnlockOperatorInput, INPUT]

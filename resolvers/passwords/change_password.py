@@ -35,9 +35,9 @@ class ChangePasswordPayload:
 @mutation(
     ChangePasswordPayload,
     description="Change your password (at least 12 characters), giving the current one. "
-    "Needs a recent authentication; your other sessions end, this one stays, and you get an "
-    "email about it.",
+    "Your other sessions end, this one stays, and you get an email about it.",
     permissions=SIGNED_IN,
+    recent_authentication=True,
 )
 async def change_password(
     info: Info, input: Annotated[ChangePasswordInput, INPUT]

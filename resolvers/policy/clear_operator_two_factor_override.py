@@ -38,6 +38,7 @@ class ClearOperatorTwoFactorOverridePayload:
     ClearOperatorTwoFactorOverridePayload,
     description="Let an operator follow the account default again (administrators).",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def clear_operator_two_factor_override(
     info: Info, input: Annotated[ClearOperatorTwoFactorOverrideInput, INPUT]

@@ -37,8 +37,13 @@ class ResetOperatorTwoFactorPayload:
 @mutation(
     ResetOperatorTwoFactorPayload,
     description="Remove an operator's authenticator, pending enrollment and recovery codes, "
-    "and end their sessions (administrators).",
+    "end their sessions, login challenges and setup links, and email them (administrators). "
+    "It also ends their grace period: as long as two-factor authentication stays required "
+    "of them, their next login emails a setup link and issues no session. An operator with "
+    "nothing set up (state NOT_CONFIGURED) is refused with NOT_CONFIGURED, and nothing is "
+    "changed, audited or emailed.",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def reset_operator_two_factor(
     info: Info, input: Annotated[ResetOperatorTwoFactorInput, INPUT]

@@ -44,6 +44,7 @@ class SetAccountTwoFactorDefaultPayload:
     SetAccountTwoFactorDefaultPayload,
     description="Set the account-wide two-factor mode (administrators).",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def set_account_two_factor_default(
     info: Info, input: Annotated[SetAccountTwoFactorDefaultInput, INPUT]

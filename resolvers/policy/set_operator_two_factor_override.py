@@ -40,6 +40,7 @@ class SetOperatorTwoFactorOverridePayload:
     SetOperatorTwoFactorOverridePayload,
     description="Override the account default for one operator (administrators).",
     permissions=ADMINISTRATORS,
+    recent_authentication=True,
 )
 async def set_operator_two_factor_override(
     info: Info, input: Annotated[SetOperatorTwoFactorOverrideInput, INPUT]

@@ -45,6 +45,7 @@ class RevokeOperatorSessionsPayload:
     description="End every session of an operator of your account (administrators), or all "
     "of your own but the current one (log out everywhere else).",
     permissions=SIGNED_IN,
+    recent_authentication=True,
 )
 async def revoke_operator_sessions(
     info: Info, input: Annotated[RevokeOperatorSessionsInput, INPUT]

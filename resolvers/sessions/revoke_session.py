@@ -37,6 +37,7 @@ class RevokeSessionPayload:
     RevokeSessionPayload,
     description="End one of your sessions, or (administrators) any session in the account.",
     permissions=SIGNED_IN,
+    recent_authentication=True,
 )
 async def revoke_session(
     info: Info, input: Annotated[RevokeSessionInput, INPUT]

@@ -137,18 +137,22 @@ class OperatorNode(relay.Node):
         state = loaders.known_two_factor_state(self.id)
         if account is None or state is None:
             return self._load_policy(info)
-        return self._policy(account, state, info.context.now())
+        return self._policy(account, state, info)
 
     async def _load_policy(self, info: Info) -> EffectiveTwoFactorPolicy:
         """Load the account and 2FA state (batched per request), then compute the policy."""
         account = await info.context.loaders.account.load(self.account_id)
         state = await info.context.loaders.two_factor_state.load(self.id)
-        return self._policy(account, state, info.context.now())
+        return self._policy(account, state, info)
 
     def _policy(
-        self, account: Account, state: TwoFactorState, now: datetime
+        self, account: Account, state: TwoFactorState, info: Info
     ) -> EffectiveTwoFactorPolicy:
-        return EffectiveTwoFactorPolicy.from_domain(policy_with(self, account, state, now))
+        context = info.context
+        policy = policy_with(self, account, state, context.now())
+        viewer = context.viewer
+        own = viewer is not None and viewer.id == self.id
+        return EffectiveTwoFactorPolicy.from_domain(policy, context.session if own else None)
 
     @strawberry.field(
         description="Until when the operator's logins or codes are refused after repeated "

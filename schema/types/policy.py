@@ -6,7 +6,9 @@ from datetime import datetime
 
 import strawberry
 
+from models import Session
 from schema.enums import PolicySource, TwoFactorMode, TwoFactorState
+from services.enrollment import setup_link_required
 from services.policy import EffectivePolicy
 
 
@@ -25,7 +27,21 @@ class EffectiveTwoFactorPolicy:
         description="True when the mode is REQUIRED and no authenticator is configured."
     )
     can_enroll: bool = strawberry.field(
-        description="True when the operator may start setting up an authenticator now."
+        description="True when two-factor authentication applies to the operator and no "
+        "authenticator is configured: one may be set up now, directly or through the emailed "
+        "setup link (see enrollmentNeedsEmailLink)."
+    )
+    enrollment_needs_email_link: bool = strawberry.field(
+        description="True exactly when startTwoFactorEnrollment from the viewer's current "
+        "session answers SETUP_LINK_REQUIRED (and emails a setup link) instead of starting: "
+        "canEnroll is true and either two-factor authentication is required of the operator "
+        "or the session was established by the password alone. A session past its "
+        "reauthentication window is asked to reauthenticate first, which does not change "
+        "this answer. For an operator other than the viewer (an administrator looking at "
+        "someone else), it answers for a session from a password login, the way an operator "
+        'without a second factor signs in: true whenever canEnroll is. Offer "Set up now" '
+        "when canEnroll is true and this is false; when both are true, offer to email the "
+        "setup link instead (startTwoFactorEnrollment sends it)."
     )
     code_required_at_login: bool = strawberry.field(
         description="True when login asks this operator for a code."
@@ -36,8 +52,14 @@ class EffectiveTwoFactorPolicy:
     )
 
     @classmethod
-    def from_domain(cls, policy: EffectivePolicy) -> EffectiveTwoFactorPolicy:
-        """Build the GraphQL object from the computed policy."""
+    def from_domain(
+        cls, policy: EffectivePolicy, session: Session | None
+    ) -> EffectiveTwoFactorPolicy:
+        """Build the GraphQL object from the computed policy.
+
+        ``session`` is the viewer's current session when the policy is the viewer's own,
+        else None (see ``services.enrollment.setup_link_required``).
+        """
         return cls(
             mode=policy.mode,
             source=policy.source,
@@ -46,6 +68,7 @@ class EffectiveTwoFactorPolicy:
             state=policy.state,
             setup_required=policy.setup_required,
             can_enroll=policy.can_enroll,
+            enrollment_needs_email_link=setup_link_required(policy, session),
             code_required_at_login=policy.code_required_at_login,
             setup_deadline=policy.setup_deadline,
         )

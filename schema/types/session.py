@@ -11,6 +11,7 @@ from models import Session
 from schema.context import Info
 from schema.enums import AuthenticationMethod
 from services.sessions import methods_of
+from services.sessions.reauthentication import reauthentication_expires_at
 
 
 @strawberry.type(name="Session", description="A signed-in session of an operator.")
@@ -46,6 +47,17 @@ class SessionNode(relay.Node):
             ip_address=session.ip_address,
             user_agent=session.user_agent,
         )
+
+    @strawberry.field(
+        description="When the recent authentication of this session stops counting: "
+        "`authenticatedAt` plus the reauthentication window (REAUTHENTICATION_WINDOW, 2 "
+        "hours by default). From then on, mutations that need a recent authentication answer "
+        "REAUTHENTICATION_REQUIRED until `reauthenticate` renews it, so a client can ask for "
+        "the password before that instead of after the refusal."
+    )
+    def reauthentication_expires_at(self, info: Info) -> datetime:
+        """Return the end of the session's reauthentication window."""
+        return reauthentication_expires_at(info.context.deps, self.authenticated_at)
 
     @strawberry.field(description="True for the session making this request.")
     def current(self, info: Info) -> bool:

@@ -35,7 +35,7 @@ from services.machinery import tokens, totp
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 from services.operators import policy_of
-from services.policy import PolicySource, TwoFactorState
+from services.policy import EffectivePolicy, PolicySource, TwoFactorState
 from services.sessions import AuthenticationMethod
 from services.sessions.reauthentication import ensure_recent_authentication
 
@@ -103,11 +103,25 @@ async def _ensure_may_enroll(
             ErrorCode.ALREADY_CONFIGURED,
             "Two-factor authentication is already set up. Reset it first to set it up again.",
         )
-    if isinstance(proof, Session) and (
-        policy.setup_required or sessions.proves_password_only(proof)
-    ):
+    if isinstance(proof, Session) and setup_link_required(policy, proof):
         await send_setup_link(deps, operator, now, requested=not policy.setup_required)
         raise _link_required()
+
+
+def setup_link_required(policy: EffectivePolicy, session: Session | None) -> bool:
+    """Tell whether enrolling from ``session`` must go through the emailed setup link.
+
+    The one statement of the rule: ``start`` and ``confirm`` from a session answer
+    SETUP_LINK_REQUIRED (and email a link) exactly when this is true, once the session's
+    authentication is recent; ``EffectiveTwoFactorPolicy.enrollmentNeedsEmailLink`` shows it
+    beforehand. True when an authenticator may be set up at all (``can_enroll``) and either
+    2FA is required of the operator or the session was established by the password alone.
+    ``session`` None stands for a session from a password login, the way an operator
+    without a second factor signs in: then it is true whenever ``can_enroll`` is.
+    """
+    if not policy.can_enroll:
+        return False
+    return policy.setup_required or session is None or sessions.proves_password_only(session)
 
 
 class _LinkNowRequired(Exception):

@@ -30,7 +30,7 @@ from services.audit import AuditEventKind
 from services.errors import DomainError, ErrorCode
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
-from services.operators import operator_in_account, require_administrator
+from services.operators import operator_in_account, require_administrator, states_by_operator
 from services.policy import Grace, TwoFactorState, requires_setup, setup_deadline
 from services.sessions.reauthentication import ensure_recent_authentication
 
@@ -154,6 +154,8 @@ async def reset_two_factor(
 
     Their sessions, login challenges and setup links end too, and so does any grace period:
     under REQUIRED, their next login sends the setup email again and issues no session.
+    An operator with nothing to reset (state NOT_CONFIGURED) is refused with NOT_CONFIGURED,
+    and then nothing is written, audited or emailed.
     """
     require_administrator(actor)
     ensure_recent_authentication(deps, session)
@@ -161,6 +163,14 @@ async def reset_two_factor(
     async with in_transaction():
         me = await hold_actor(actor, session, now, administrator=True)
         operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
+        states = await states_by_operator([operator.id], now)
+        if states[operator.id] is TwoFactorState.NOT_CONFIGURED:
+            raise DomainError(
+                ErrorCode.NOT_CONFIGURED,
+                "This operator has not set up two-factor authentication: there is nothing to "
+                "reset.",
+                field=OPERATOR_ID_FIELD,
+            )
         await Authenticator.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
         await OneTimeToken.filter(

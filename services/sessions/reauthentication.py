@@ -29,9 +29,17 @@ PASSWORD_FIELD = ("input", "password")
 CODE_FIELD = ("input", "code")
 
 
+def reauthentication_expires_at(deps: Dependencies, authenticated_at: datetime) -> datetime:
+    """Return when an authentication made at ``authenticated_at`` stops counting as recent.
+
+    From that instant on (included), ``ensure_recent_authentication`` refuses the session.
+    """
+    return authenticated_at + deps.reauthentication_window
+
+
 def ensure_recent_authentication(deps: Dependencies, session: Session) -> None:
     """Raise REAUTHENTICATION_REQUIRED unless the session authenticated within the window."""
-    if session.authenticated_at <= deps.now() - deps.reauthentication_window:
+    if deps.now() >= reauthentication_expires_at(deps, session.authenticated_at):
         raise DomainError(
             ErrorCode.REAUTHENTICATION_REQUIRED,
             "For this, confirm it is you: enter your password (and a code) again.",
