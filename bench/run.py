@@ -38,6 +38,8 @@ from twofa.database import apply_migrations, tortoise_config
 from twofa.settings import Settings
 from twofa.sql_log import StatementCounter
 
+ACCOUNT = {"query": "query Account { account { id name twoFactorDefault } }"}
+"""The same account read over an API key and over a session (``Query.account``)."""
 VIEWER = {
     "query": "query Viewer { viewer { id email effectiveTwoFactorPolicy { mode source accountDefault "
     "override state setupRequired canEnroll codeRequiredAtLogin } } }"
@@ -144,6 +146,7 @@ def bench_database(
         "ENCRYPTION_KEYS": key,
         "LOGIN_RATE_PER_ADDRESS": "1000000",
         "LOGIN_RATE_PER_ACCOUNT": "1000000",
+        "API_KEY_RATE_LIMIT": "1000000",  # measure the lookup, not the budget's refusals
     }
     with (
         uvicorn("bench.baselines:lookup_app", env=env) as lookup,
@@ -165,6 +168,19 @@ def bench_database(
             seconds,
         )  # fmt: skip
         report.update({name: result.as_dict() for name, result in viewer.items()})
+        print(f"[{label}] account query, over an API key in turns with over a session")
+        over = in_turns(
+            {
+                "account_over_session": partial(
+                    wrk, graphql, ACCOUNT, token=seeded.viewer_token, connections=connections
+                ),
+                "account_over_key": partial(
+                    wrk, graphql, ACCOUNT, token=seeded.viewer_key, connections=connections
+                ),
+            },
+            seconds,
+        )
+        report.update({name: result.as_dict() for name, result in over.items()})
         report["operators_page"] = operator_pages(
             label, graphql, f"{page_baseline}/graphql", seeded, seconds
         )
@@ -236,6 +252,11 @@ def add_ratios(db: dict[str, Any], base: dict[str, LoadResult]) -> None:
     db["viewer_ratio_to_lookup"] = round(rps / db["baseline_lookup"]["requests_per_second"], 3)
     db["viewer_ratio_to_strawberry"] = round(rps / base["strawberry_app"].requests_per_second, 3)
     db["viewer_ratio_to_starlette"] = round(rps / base["starlette_app"].requests_per_second, 3)
+    db["key_ratio_to_session"] = round(
+        db["account_over_key"]["requests_per_second"]
+        / db["account_over_session"]["requests_per_second"],
+        3,
+    )
     for page in db["operators_page"].values():
         page_rps = page["baseline_page"]["requests_per_second"]
         for which in ("first_page", "middle_page"):
@@ -261,6 +282,9 @@ def print_table(report: dict[str, Any]) -> None:
         )
         _row(f"{label} baseline: Strawberry + one lookup", db["baseline_lookup"])
         _row(f"{label} viewer", db["viewer"], ratios)
+        _row(f"{label} account over a session", db["account_over_session"])
+        _row(f"{label} account over an API key", db["account_over_key"],
+             f"{db['key_ratio_to_session']:.2f}x over a session")  # fmt: skip
         for size, page in db["operators_page"].items():
             _row(f"{label} baseline: page from memory (beside {size})", page["baseline_page"])
             for which in ("first_page", "middle_page"):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from tortoise.transactions import in_transaction
 
 from models import (
     Account,
+    ApiKey,
     Authenticator,
     Operator,
     OperatorRole,
@@ -17,6 +18,7 @@ from models import (
     Session,
     TwoFactorMode,
 )
+from services.api_keys import SHOWN_PREFIX_LENGTH, ApiKeyScope, new_secret
 from services.machinery.clock import SystemClock
 from services.machinery.encryption import SecretBox
 from services.machinery.hashing import PasswordHasher
@@ -35,6 +37,8 @@ class Seeded:
     """What the load runs need: tokens, ids and the login operators."""
 
     viewer_token: str = ""
+    viewer_key: str = ""
+    """An API key of the viewer's account (READ_OPERATORS), to compare with the session."""
     page_tokens: dict[int, str] = field(default_factory=dict)
     login_emails: list[str] = field(default_factory=list)
 
@@ -69,6 +73,12 @@ async def seed(
     seeded.viewer_token = await start_session(
         viewer, now, methods=[AuthenticationMethod.PASSWORD, AuthenticationMethod.TOTP]
     )
+    seeded.viewer_key = new_secret()
+    await ApiKey.create(
+        account=viewer_account, name="Bench", scopes=[ApiKeyScope.READ_OPERATORS.value],
+        prefix=seeded.viewer_key[:SHOWN_PREFIX_LENGTH], digest=hash_token(seeded.viewer_key),
+        created_at=now, expires_at=now + timedelta(days=1),
+    )  # fmt: skip
 
     for size in sizes:
         account = await _account(f"Size {size}", TwoFactorMode.REQUIRED)

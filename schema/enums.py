@@ -203,9 +203,11 @@ _register(
         "sessions' metadata and the two-factor summary.",
         "READ_AUDIT_LOG": "Read the account's audit log.",
         "MANAGE_OPERATORS": "Invite operators, resend and revoke invitations, change roles, "
-        "deactivate and reactivate, unlock, revoke an operator's sessions.",
+        "deactivate and reactivate, unlock, revoke an operator's sessions. Not granted yet: "
+        "createApiKey refuses it until the administrators' mutations take keys.",
         "MANAGE_TWO_FACTOR_POLICY": "Set the account default and overrides, reset an "
-        "operator's two-factor authentication.",
+        "operator's two-factor authentication. Not granted yet: createApiKey refuses it "
+        "until the administrators' mutations take keys.",
     },
 )
 

@@ -59,16 +59,37 @@ def is_api_key(token: str) -> bool:
     return token.startswith(SECRET_PREFIX)
 
 
+SHOWN_RANDOM_BYTES = 6
+"""Random bytes beyond the 256 that stay secret, covering what ``prefix`` shows."""
+
+
 def new_secret() -> str:
-    """Return a fresh key secret: the prefix and 256 random bits, URL-safe."""
-    return SECRET_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+    """Return a fresh key secret: the prefix, then random bits, URL-safe.
+
+    The characters ``prefix`` shows are random too; 256 random bits remain unshown.
+    """
+    return SECRET_PREFIX + secrets.token_urlsafe(TOKEN_BYTES + SHOWN_RANDOM_BYTES)
+
+
+GRANTED_SCOPES = frozenset({ApiKeyScope.READ_OPERATORS, ApiKeyScope.READ_AUDIT_LOG})
+"""Scopes a key can be given today: the administrators' mutations do not take keys yet, so
+a MANAGE scope would be a promise the key cannot keep."""
+MAX_LIVE_KEYS = 100
+"""Unrevoked, unexpired keys an account may hold (each has a request budget of its own)."""
 
 
 def ordered_scopes(scopes: list[ApiKeyScope]) -> list[ApiKeyScope]:
-    """Return the scopes once each, in the enum's order; refuse none (INVALID_INPUT)."""
+    """Return the scopes once each, in the enum's order; refuse none, or one not granted yet."""
     chosen = [scope for scope in ApiKeyScope if scope in scopes]
     if not chosen:
         raise DomainError(ErrorCode.INVALID_INPUT, "Choose at least one scope.", field=SCOPES_FIELD)
+    if not GRANTED_SCOPES.issuperset(chosen):
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Keys can read operators and the audit log for now (READ_OPERATORS, "
+            "READ_AUDIT_LOG); managing them with a key comes in a later release.",
+            field=SCOPES_FIELD,
+        )
     return chosen
 
 
@@ -117,6 +138,15 @@ async def create_api_key(
     now = deps.now()
     async with in_transaction():
         me = await hold_actor(actor, session, now, administrator=True)
+        live = await ApiKey.filter(
+            account_id=me.account_id, revoked_at=None, expires_at__gt=now
+        ).count()
+        if live >= MAX_LIVE_KEYS:
+            raise DomainError(
+                ErrorCode.INVALID_INPUT,
+                f"An account holds at most {MAX_LIVE_KEYS} live keys: revoke one first.",
+                field=NAME_FIELD,
+            )
         key = await ApiKey.create(
             account_id=me.account_id,
             name=name,

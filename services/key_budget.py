@@ -8,6 +8,10 @@ than the budget; what a process reserved and did not use before the minute ended
 for that minute (at most a chunk per process). Once the shared minute is spent a process
 refuses the key's requests without asking the database again, until the minute ends, and
 says when that is (``Retry-After``).
+
+The minutes are fixed, as the login budgets' are: around a minute's end a key can make its
+budget twice within a few seconds, never more than the budget within one minute. Each
+process reads the time from its own clock; the servers' clocks are kept in step (NTP).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class KeyBudget:
         self.chunk = max(1, per_minute // CHUNK_FRACTION)
         self._now = now
         self._leases: dict[int, _Lease] = {}
+        self._next_sweep = now()
 
     async def admit(self, key_id: int) -> datetime | None:
         """Count one request of a key; return None to admit it, else when to retry."""
@@ -73,6 +78,9 @@ class KeyBudget:
         return None
 
     def _forget_ended(self, now: datetime) -> None:
-        """Drop the leases of minutes that have ended (their keys are idle)."""
+        """Drop the leases of minutes that have ended (their keys are idle), once a minute."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + throttle.BUDGET_WINDOW
         for key_id in [k for k, lease in self._leases.items() if now >= lease.ends]:
             del self._leases[key_id]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from models import ApiKey, AuditEvent
@@ -56,7 +58,9 @@ async def test_a_key_is_shown_once_stored_as_a_digest_and_audited(
     payload = await create_key(gql, token, ["READ_AUDIT_LOG", "READ_OPERATORS"])
     secret, key = payload["secret"], payload["apiKey"]
     assert payload["userErrors"] == []
-    assert secret.startswith("twofa_key_") and len(secret) >= len("twofa_key_") + 43  # 256 bits
+    # 256 random bits beyond what the prefix shows (6 characters): 43 URL-safe characters.
+    assert secret.startswith("twofa_key_") and len(secret) >= len(key_prefix := secret[:16]) + 43
+    assert key_prefix.startswith("twofa_key_")
     assert key["scopes"] == ["READ_OPERATORS", "READ_AUDIT_LOG"]  # in the enum's order
     assert key["prefix"] == secret[:16]
     assert key["createdBy"] == {"email": team.admin.email}
@@ -235,3 +239,60 @@ async def test_requests_after_a_revocation_commits_are_all_refused(
     await gql.data(REVOKE, {"id": key["id"]}, token=admin)
     after = await asyncio.gather(*(status() for _ in range(60)))
     assert not any(after)
+
+
+async def test_a_manage_scope_cannot_be_granted_yet_and_an_account_holds_at_most_100_keys(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    for scope in ("MANAGE_OPERATORS", "MANAGE_TWO_FACTOR_POLICY"):
+        payload = await create_key(gql, token, ["READ_OPERATORS", scope])
+        assert payload["userErrors"] == [{"code": "INVALID_INPUT", "field": ["input", "scopes"]}]
+    await ApiKey.bulk_create(
+        [
+            ApiKey(
+                account_id=team.account.id, name=f"k{n}", scopes=["READ_OPERATORS"],
+                prefix="twofa_key_xxxxxx", digest=f"{n:064x}", created_at=clock.now(),
+                expires_at=clock.now() + timedelta(days=1),
+            )
+            for n in range(100)
+        ]
+    )  # fmt: skip
+    full = await create_key(gql, token, ["READ_OPERATORS"])
+    assert full["userErrors"] == [{"code": "INVALID_INPUT", "field": ["input", "name"]}]
+    await ApiKey.filter(name="k0").update(revoked_at=clock.now())
+    assert (await create_key(gql, token, ["READ_OPERATORS"]))["userErrors"] == []
+
+
+async def test_a_key_without_read_operators_reads_no_operator_through_other_fields(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    auditors, _ = await admin_key(gql, team, clock, ["READ_AUDIT_LOG"])
+    readers, _ = await admin_key(gql, team, clock, ["READ_OPERATORS", "READ_AUDIT_LOG"])
+    document = """{ apiKey { createdBy { email } }
+      account { auditEvents(first: 5) { edges { node { actor { email } target { email } } } } } }"""
+    alone = await gql.data(document, token=auditors)
+    assert alone["apiKey"]["createdBy"] is None
+    events = [edge["node"] for edge in alone["account"]["auditEvents"]["edges"]]
+    assert events and all(e["actor"] is None and e["target"] is None for e in events)
+    both = await gql.data(document, token=readers)
+    assert both["apiKey"]["createdBy"] == {"email": team.admin.email}
+    actors = [edge["node"]["actor"] for edge in both["account"]["auditEvents"]["edges"]]
+    assert {"email": team.admin.email} in actors
+
+
+async def test_neither_the_secret_nor_its_digest_reaches_a_debug_log(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, SQL statements and their values included
+    team = await make_team(hasher, clock)
+    secret, key = await admin_key(gql, team, clock, ["READ_OPERATORS"])
+    await gql.data(ACCOUNT, token=secret)
+    admin = await session_for(team.admin, clock)
+    await gql.data(REVOKE, {"id": key["id"]}, token=admin)
+    text = "\n".join(record.getMessage() + " " + str(record.args) for record in caplog.records)
+    assert "api_keys" in text  # the statements were captured
+    assert secret not in text
+    assert hashlib.sha256(secret.encode()).hexdigest() not in text

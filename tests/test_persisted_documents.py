@@ -16,8 +16,8 @@ import pytest
 
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
+from tests.servers import twofa
 from tests.support import GraphQLClient, make_team, running_app, session_for
-from twofa.cli import main
 from twofa.persisted_documents import PersistedDocuments
 from twofa.settings import ConfigurationError, Settings
 
@@ -167,12 +167,14 @@ def test_a_manifest_that_cannot_be_trusted_stops_the_start(tmp_path: Path) -> No
     assert loaded.persisted_documents.document(digest(VIEWER)) == VIEWER
 
 
+@pytest.mark.server
 def test_check_documents_reports_each_document_the_schema_refuses(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, database_url: str
 ) -> None:
     good = write_manifest(tmp_path, {digest(VIEWER): VIEWER, digest(ROLE): ROLE})
-    assert main(["check-documents", str(good)]) == 0
-    assert "2 documents, each valid" in capsys.readouterr().out
+    checked = twofa("check-documents", str(good), database_url=database_url)
+    assert checked.returncode == 0, checked.stderr
+    assert "2 documents, each valid" in checked.stdout
     stale = "{ viewer { nickname } }"
     broken = "{ viewer {"
     bad_folder = tmp_path / "bad"
@@ -180,11 +182,12 @@ def test_check_documents_reports_each_document_the_schema_refuses(
     bad = write_manifest(
         bad_folder, {digest(VIEWER): VIEWER, digest(stale): stale, digest(broken): broken}
     )
-    assert main(["check-documents", str(bad)]) == 1
-    reported = capsys.readouterr().err
-    assert f"sha256:{digest(stale)}: Cannot query field 'nickname'" in reported
-    assert f"sha256:{digest(broken)}: Syntax Error" in reported
-    assert digest(VIEWER) not in reported
+    refused = twofa("check-documents", str(bad), database_url=database_url)
+    assert refused.returncode == 1
+    assert f"sha256:{digest(stale)}: Cannot query field 'nickname'" in refused.stderr
+    assert f"sha256:{digest(broken)}: Syntax Error" in refused.stderr
+    assert digest(VIEWER) not in refused.stderr
     wrong = write_manifest(bad_folder, {digest(VIEWER): stale})
-    assert main(["check-documents", str(wrong)]) == 2
-    assert "is not the SHA-256 of its document" in capsys.readouterr().err
+    untrusted = twofa("check-documents", str(wrong), database_url=database_url)
+    assert untrusted.returncode == 2
+    assert "is not the SHA-256 of its document" in untrusted.stderr

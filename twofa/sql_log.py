@@ -48,6 +48,7 @@ SECRET_COLUMNS = frozenset(
         "code_hash",
         "code_sealed",
         "token_hash",
+        "digest",
         "content_encrypted",
     }
 )

@@ -60,7 +60,10 @@ class ApiKeyNode(relay.Node):
             created_by_id=key.created_by_id,
         )
 
-    @strawberry.field(description="The administrator who created the key; null once removed.")
+    @strawberry.field(
+        description="The administrator who created the key; null once removed, or for a key "
+        "without READ_OPERATORS."
+    )
     async def created_by(self, info: Info) -> OperatorRef | None:
         """Load the creator (batched per request)."""
         from schema.types.operator import OperatorNode
@@ -68,7 +71,9 @@ class ApiKeyNode(relay.Node):
         if self.created_by_id is None:
             return None
         operator = await info.context.loaders.operator.load(self.created_by_id)
-        return OperatorNode.from_model(operator) if operator is not None else None
+        if operator is None or not info.context.reads_operator(operator.id, operator.account_id):
+            return None  # a key without READ_OPERATORS reads no operator
+        return OperatorNode.from_model(operator)
 
 
 @strawberry.type(name="ApiKeyConnection", description="A page of API keys, newest first.")

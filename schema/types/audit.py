@@ -22,13 +22,19 @@ OperatorRef = Annotated["OperatorNode", strawberry.lazy("schema.types.operator")
 
 
 async def _operator(info: Info, operator_id: int | None) -> OperatorNode | None:
-    """Load an operator by id (batched per request); None for none, or one removed."""
+    """Load an operator by id (batched per request) if the caller may read them.
+
+    None for none, one removed, or a caller who reads no operators (an API key without
+    READ_OPERATORS).
+    """
     from schema.types.operator import OperatorNode
 
     if operator_id is None:
         return None
     operator = await info.context.loaders.operator.load(operator_id)
-    return OperatorNode.from_model(operator) if operator is not None else None
+    if operator is None or not info.context.reads_operator(operator.id, operator.account_id):
+        return None  # a key with READ_AUDIT_LOG alone reads no operator
+    return OperatorNode.from_model(operator)
 
 
 @strawberry.type(name="AuditEvent", description="A change or security event in an account.")
@@ -64,12 +70,18 @@ class AuditEventNode(relay.Node):
             target_id=event.target_id,
         )
 
-    @strawberry.field(description="Who acted; null for an anonymous caller or a removed operator.")
+    @strawberry.field(
+        description="Who acted; null for an anonymous caller or a removed operator, and for "
+        "an API key without READ_OPERATORS."
+    )
     async def actor(self, info: Info) -> OperatorRef | None:
         """Load the acting operator (batched per request)."""
         return await _operator(info, self.actor_id)
 
-    @strawberry.field(description="The operator the event is about, if any.")
+    @strawberry.field(
+        description="The operator the event is about, if any (null for an API key without "
+        "READ_OPERATORS)."
+    )
     async def target(self, info: Info) -> OperatorRef | None:
         """Load the operator the event concerns (batched per request)."""
         return await _operator(info, self.target_id)
