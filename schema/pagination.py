@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
@@ -82,3 +82,29 @@ def page_info(
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
+
+
+class Keyed(Protocol):
+    """A stored row: its key orders a newest-first page and makes its cursor."""
+
+    id: int
+
+
+RowT = TypeVar("RowT", bound=Keyed)
+NodeT = TypeVar("NodeT", bound=relay.Node)
+
+
+def newest_first_page(
+    kind: str,
+    window: Window,
+    rows: Sequence[RowT],
+    more: bool,
+    node: Callable[[RowT], NodeT],
+) -> tuple[list[relay.Edge[NodeT]], relay.PageInfo]:
+    """Return the edges and ``pageInfo`` of a page read newest first after ``window``.
+
+    ``more`` says whether older rows follow; ``node`` makes each row's GraphQL object.
+    """
+    edges = [relay.Edge(cursor=encode_cursor(kind, row.id), node=node(row)) for row in rows]
+    info = page_info(edges, has_next_page=more, has_previous_page=window.after_id is not None)
+    return edges, info

@@ -18,7 +18,7 @@ from schema.context import Info
 from schema.enums import TwoFactorMode
 from schema.errors import forbidden, invalid_argument
 from schema.ids import decode_id
-from schema.pagination import Window, encode_cursor, page_info
+from schema.pagination import Window, encode_cursor, newest_first_page, page_info
 from schema.permissions import ADMINISTRATORS, CALLERS
 from schema.types.api_key import ApiKeyConnection, ApiKeyNode
 from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEventNode
@@ -146,18 +146,10 @@ class AccountNode(relay.Node):
         events, more = await audit.events_page(
             self.id, where, before_id=window.after_id, limit=window.limit
         )
-        edges = [
-            relay.Edge(cursor=encode_cursor(EVENT_CURSOR, e.id), node=AuditEventNode.from_model(e))
-            for e in events
-        ]
-        return AuditEventConnection(
-            edges=edges,
-            page_info=page_info(
-                edges, has_next_page=more, has_previous_page=window.after_id is not None
-            ),
-            account_id=self.id,
-            where=where,
+        edges, page = newest_first_page(
+            EVENT_CURSOR, window, events, more, AuditEventNode.from_model
         )
+        return AuditEventConnection(edges=edges, page_info=page, account_id=self.id, where=where)
 
     @strawberry.field(
         description="Operators counted by effective mode and state, and how many still need to "
@@ -193,16 +185,8 @@ class AccountNode(relay.Node):
         keys, more = await api_keys.keys_page(
             self.id, before_id=window.after_id, limit=window.limit
         )
-        edges = [
-            relay.Edge(cursor=encode_cursor(KEY_CURSOR, key.id), node=ApiKeyNode.from_model(key))
-            for key in keys
-        ]
-        return ApiKeyConnection(
-            edges=edges,
-            page_info=page_info(
-                edges, has_next_page=more, has_previous_page=window.after_id is not None
-            ),
-        )
+        edges, page = newest_first_page(KEY_CURSOR, window, keys, more, ApiKeyNode.from_model)
+        return ApiKeyConnection(edges=edges, page_info=page)
 
     def _ensure_reads(self, info: Info, scope: ApiKeyScope) -> None:
         """Raise FORBIDDEN unless the caller may read this part of this account."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -11,13 +10,8 @@ from strawberry import relay
 from models import ApiKey
 from schema.context import Info
 from schema.enums import ApiKeyScope
+from schema.types.operator_ref import OperatorRef, readable_operator
 from services.api_keys import scopes_of
-
-if TYPE_CHECKING:
-    from schema.types.operator import OperatorNode
-
-OperatorRef = Annotated["OperatorNode", strawberry.lazy("schema.types.operator")]
-"""The ``Operator`` type, imported when the schema is built (it refers to this module)."""
 
 
 @strawberry.type(name="ApiKey", description="An API key of the account (never its secret).")
@@ -65,15 +59,8 @@ class ApiKeyNode(relay.Node):
         "without READ_OPERATORS."
     )
     async def created_by(self, info: Info) -> OperatorRef | None:
-        """Load the creator (batched per request)."""
-        from schema.types.operator import OperatorNode
-
-        if self.created_by_id is None:
-            return None
-        operator = await info.context.loaders.operator.load(self.created_by_id)
-        if operator is None or not info.context.reads_operator(operator.id, operator.account_id):
-            return None  # a key without READ_OPERATORS reads no operator
-        return OperatorNode.from_model(operator)
+        """Load the creator (batched per request), if the caller may read them."""
+        return await readable_operator(info, self.created_by_id)
 
 
 @strawberry.type(name="ApiKeyConnection", description="A page of API keys, newest first.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,29 +11,8 @@ from strawberry.scalars import JSON
 from models import AuditEvent
 from schema.context import Info
 from schema.enums import AuditEventKind
+from schema.types.operator_ref import OperatorRef, readable_operator
 from services import audit
-
-if TYPE_CHECKING:
-    from schema.types.operator import OperatorNode
-
-OperatorRef = Annotated["OperatorNode", strawberry.lazy("schema.types.operator")]
-"""The ``Operator`` type, imported when the schema is built (it refers to this module)."""
-
-
-async def _operator(info: Info, operator_id: int | None) -> OperatorNode | None:
-    """Load an operator by id (batched per request) if the caller may read them.
-
-    None for none, one removed, or a caller who reads no operators (an API key without
-    READ_OPERATORS).
-    """
-    from schema.types.operator import OperatorNode
-
-    if operator_id is None:
-        return None
-    operator = await info.context.loaders.operator.load(operator_id)
-    if operator is None or not info.context.reads_operator(operator.id, operator.account_id):
-        return None  # a key with READ_AUDIT_LOG alone reads no operator
-    return OperatorNode.from_model(operator)
 
 
 @strawberry.type(name="AuditEvent", description="A change or security event in an account.")
@@ -76,7 +54,7 @@ class AuditEventNode(relay.Node):
     )
     async def actor(self, info: Info) -> OperatorRef | None:
         """Load the acting operator (batched per request)."""
-        return await _operator(info, self.actor_id)
+        return await readable_operator(info, self.actor_id)
 
     @strawberry.field(
         description="The operator the event is about, if any (null for an API key without "
@@ -84,7 +62,7 @@ class AuditEventNode(relay.Node):
     )
     async def target(self, info: Info) -> OperatorRef | None:
         """Load the operator the event concerns (batched per request)."""
-        return await _operator(info, self.target_id)
+        return await readable_operator(info, self.target_id)
 
 
 @strawberry.type(name="AuditEventConnection", description="A page of audit events, newest first.")

@@ -13,8 +13,9 @@ from models import Account, Operator
 from schema.context import Info
 from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode
 from schema.errors import forbidden
-from schema.pagination import Window, encode_cursor, page_info
+from schema.pagination import Window, newest_first_page
 from schema.permissions import CALLERS
+from schema.types.operator_ref import readable_operator
 from schema.types.policy import EffectiveTwoFactorPolicy
 from services.operators import policy_with
 from services.policy import TwoFactorState
@@ -97,12 +98,7 @@ class OperatorNode(relay.Node):
     )
     async def invited_by(self, info: Info) -> OperatorNode | None:
         """Load the inviter (batched per request), if the viewer may read them."""
-        if self.invited_by_id is None:
-            return None
-        inviter = await info.context.loaders.operator.load(self.invited_by_id)
-        if inviter is None or not info.context.reads_operator(inviter.id, inviter.account_id):
-            return None
-        return OperatorNode.from_model(inviter)
+        return await readable_operator(info, self.invited_by_id)
 
     @strawberry.field(
         description="When the invitation link sent last stops working; null once accepted, "
@@ -189,15 +185,5 @@ class OperatorNode(relay.Node):
         rows, more = await live_sessions_page(
             self.id, info.context.now(), before_id=window.after_id, limit=window.limit
         )
-        edges = [
-            relay.Edge(
-                cursor=encode_cursor(SESSION_CURSOR, row.id), node=SessionNode.from_model(row)
-            )
-            for row in rows
-        ]
-        return SessionConnection(
-            edges=edges,
-            page_info=page_info(
-                edges, has_next_page=more, has_previous_page=window.after_id is not None
-            ),
-        )
+        edges, page = newest_first_page(SESSION_CURSOR, window, rows, more, SessionNode.from_model)
+        return SessionConnection(edges=edges, page_info=page)
