@@ -17,6 +17,7 @@ from starlette.responses import Response
 from models import ApiKey, Operator, Session
 from schema.errors import unauthenticated
 from schema.loaders import Loaders
+from services.acting import Acting, Machine, Person
 from services.api_keys import ApiKeyScope, authenticate_key, holds, is_api_key
 from services.machinery.client import Client
 from services.machinery.dependencies import Dependencies
@@ -114,6 +115,17 @@ class Context:
         if self.viewer is not None:
             return may_read_operator(self.viewer, operator_id, account_id)
         return self.reads(account_id, ApiKeyScope.READ_OPERATORS)
+
+    def require_acting(self) -> Acting:
+        """Return who makes an administrator's change: the person, or the API key.
+
+        Raises the top-level UNAUTHENTICATED error without either.
+        """
+        if self.viewer is not None and self.session is not None:
+            return Person(self.viewer, self.session)
+        if self.api_key is not None:
+            return Machine(self.api_key)
+        raise unauthenticated()
 
     def require_viewer(self) -> Operator:
         """Return the signed-in operator, or raise the top-level UNAUTHENTICATED error."""

@@ -204,10 +204,9 @@ _register(
         "READ_AUDIT_LOG": "Read the account's audit log.",
         "MANAGE_OPERATORS": "Invite operators, resend and revoke invitations, change roles, "
         "deactivate and reactivate, unlock, revoke an operator's sessions. Not granted yet: "
-        "createApiKey refuses it until the administrators' mutations take keys.",
+        "createApiKey refuses it until those mutations take keys.",
         "MANAGE_TWO_FACTOR_POLICY": "Set the account default and overrides, reset an "
-        "operator's two-factor authentication. Not granted yet: createApiKey refuses it "
-        "until the administrators' mutations take keys.",
+        "operator's two-factor authentication.",
     },
 )
 

@@ -8,6 +8,7 @@ from strawberry.permission import BasePermission
 
 from schema.context import Info
 from schema.errors import ApiError
+from services.api_keys import ApiKeyScope, holds
 from services.operators import is_administrator
 
 
@@ -71,6 +72,24 @@ class IsAdministrator(BasePermission):
         return viewer is not None and is_administrator(viewer)
 
 
+class ManagesTwoFactorPolicy(BasePermission):
+    """Allows administrators, and API keys with MANAGE_TWO_FACTOR_POLICY (FORBIDDEN else).
+
+    Put it after ``IsCaller`` so that anonymous callers hear UNAUTHENTICATED.
+    """
+
+    message = "Your role, or this API key's scopes, do not allow this."
+    error_class = ApiError
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        """Tell whether the caller may change the account's two-factor policy."""
+        context = info.context
+        if context.api_key is not None:
+            return holds(context.api_key, ApiKeyScope.MANAGE_TWO_FACTOR_POLICY)
+        return context.viewer is not None and is_administrator(context.viewer)
+
+
 ANYONE: list[type[BasePermission]] = [IsPerson]
 """Fields any person may call (login, token-carrying flows); the resolver checks the rest.
 API keys may not: a key never logs in, enrolls, verifies codes or sets passwords."""
@@ -80,3 +99,6 @@ ADMINISTRATORS: list[type[BasePermission]] = [IsPerson, IsAuthenticated, IsAdmin
 """Fields that need a session of an administrator."""
 CALLERS: list[type[BasePermission]] = [IsCaller]
 """Fields that need a session or an API key; the field checks which parts each may read."""
+POLICY_MANAGERS: list[type[BasePermission]] = [IsCaller, ManagesTwoFactorPolicy]
+"""Fields that change the two-factor policy: administrators' sessions, and API keys with
+MANAGE_TWO_FACTOR_POLICY."""

@@ -71,9 +71,15 @@ def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(TOKEN_BYTES + SHOWN_RANDOM_BYTES)
 
 
-GRANTED_SCOPES = frozenset({ApiKeyScope.READ_OPERATORS, ApiKeyScope.READ_AUDIT_LOG})
-"""Scopes a key can be given today: the administrators' mutations do not take keys yet, so
-a MANAGE scope would be a promise the key cannot keep."""
+GRANTED_SCOPES = frozenset(
+    {
+        ApiKeyScope.READ_OPERATORS,
+        ApiKeyScope.READ_AUDIT_LOG,
+        ApiKeyScope.MANAGE_TWO_FACTOR_POLICY,
+    }
+)
+"""Scopes a key can be given today: the operator-management mutations do not take keys yet,
+so MANAGE_OPERATORS would be a promise the key cannot keep."""
 MAX_LIVE_KEYS = 100
 """Unrevoked, unexpired keys an account may hold (each has a request budget of its own)."""
 
@@ -86,8 +92,8 @@ def ordered_scopes(scopes: list[ApiKeyScope]) -> list[ApiKeyScope]:
     if not GRANTED_SCOPES.issuperset(chosen):
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            "Keys can read operators and the audit log for now (READ_OPERATORS, "
-            "READ_AUDIT_LOG); managing them with a key comes in a later release.",
+            "MANAGE_OPERATORS cannot be granted yet: managing operators with a key comes "
+            "in a later release.",
             field=SCOPES_FIELD,
         )
     return chosen

@@ -122,15 +122,18 @@ async def record(
     actor_id: int | None = None,
     target_id: int | None = None,
     details: dict[str, Any] | None = None,
+    api_key_id: int | None = None,
 ) -> None:
     """Append one event; call it inside the transaction of the change it describes.
 
-    The event carries the address and user agent of the request that caused it, if any.
+    The event carries the address and user agent of the request that caused it, if any;
+    ``api_key_id`` names the API key that acted (``actor_id`` is then None).
     """
     client = current_client()
     await AuditEvent.create(
         account_id=account_id,
         actor_id=actor_id,
+        api_key_id=api_key_id,
         target_id=target_id,
         kind=kind.value,
         details=details or {},

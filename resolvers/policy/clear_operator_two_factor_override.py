@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.ids import decode_id
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import POLICY_MANAGERS
 from schema.types.operator import OperatorNode
 from services.policy.changes import set_override
 
@@ -36,8 +36,9 @@ class ClearOperatorTwoFactorOverridePayload:
 
 @mutation(
     ClearOperatorTwoFactorOverridePayload,
-    description="Let an operator follow the account default again (administrators).",
-    permissions=ADMINISTRATORS,
+    description="Let an operator follow the account default again (administrators, or "
+    "API keys with MANAGE_TWO_FACTOR_POLICY, which need no recent authentication).",
+    permissions=POLICY_MANAGERS,
     recent_authentication=True,
 )
 async def clear_operator_two_factor_override(
@@ -46,6 +47,6 @@ async def clear_operator_two_factor_override(
     """Remove the override of an operator in the caller's account."""
     context = info.context
     operator = await set_override(
-        context.deps, *context.require_session(), decode_id(input.operator_id, "Operator"), None
+        context.deps, context.require_acting(), decode_id(input.operator_id, "Operator"), None
     )
     return ClearOperatorTwoFactorOverridePayload(operator=OperatorNode.from_model(operator))

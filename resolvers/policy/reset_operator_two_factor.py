@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.ids import decode_id
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import POLICY_MANAGERS
 from schema.types.operator import OperatorNode
 from services.policy.changes import reset_two_factor
 
@@ -36,13 +36,14 @@ class ResetOperatorTwoFactorPayload:
 
 @mutation(
     ResetOperatorTwoFactorPayload,
-    description="Remove an operator's authenticator, pending enrollment and recovery codes, "
-    "end their sessions, login challenges and setup links, and email them (administrators). "
-    "It also ends their grace period: as long as two-factor authentication stays required "
-    "of them, their next login emails a setup link and issues no session. An operator with "
-    "nothing set up (state NOT_CONFIGURED) is refused with NOT_CONFIGURED, and nothing is "
-    "changed, audited or emailed.",
-    permissions=ADMINISTRATORS,
+    description="Remove an operator's authenticator, pending enrollment and recovery "
+    "codes, end their sessions, login challenges and setup links, and email them "
+    "(administrators, or API keys with MANAGE_TWO_FACTOR_POLICY, which need no recent "
+    "authentication). It also ends their grace period: as long as two-factor "
+    "authentication stays required of them, their next login emails a setup link and "
+    "issues no session. An operator with nothing set up (state NOT_CONFIGURED) is refused "
+    "with NOT_CONFIGURED, and nothing is changed, audited or emailed.",
+    permissions=POLICY_MANAGERS,
     recent_authentication=True,
 )
 async def reset_operator_two_factor(
@@ -50,8 +51,7 @@ async def reset_operator_two_factor(
 ) -> ResetOperatorTwoFactorPayload:
     """Reset the two-factor setup of an operator in the caller's account."""
     context = info.context
-    viewer, session = context.require_session()
     operator = await reset_two_factor(
-        context.deps, viewer, session, decode_id(input.operator_id, "Operator")
+        context.deps, context.require_acting(), decode_id(input.operator_id, "Operator")
     )
     return ResetOperatorTwoFactorPayload(operator=OperatorNode.from_model(operator))

@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.enums import TwoFactorMode
 from schema.errors import UserError
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import POLICY_MANAGERS
 from schema.types.account import AccountNode
 from services.policy.changes import set_account_default
 
@@ -42,8 +42,9 @@ class SetAccountTwoFactorDefaultPayload:
 
 @mutation(
     SetAccountTwoFactorDefaultPayload,
-    description="Set the account-wide two-factor mode (administrators).",
-    permissions=ADMINISTRATORS,
+    description="Set the account-wide two-factor mode (administrators, or API keys with "
+    "MANAGE_TWO_FACTOR_POLICY, which need no recent authentication).",
+    permissions=POLICY_MANAGERS,
     recent_authentication=True,
 )
 async def set_account_two_factor_default(
@@ -53,7 +54,7 @@ async def set_account_two_factor_default(
     context = info.context
     account = await set_account_default(
         context.deps,
-        *context.require_session(),
+        context.require_acting(),
         input.mode,
         input.grace_period_hours if input.grace_period_hours is not None else 0,
     )

@@ -11,7 +11,7 @@ from schema.context import Info
 from schema.enums import TwoFactorMode
 from schema.errors import UserError
 from schema.ids import decode_id
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import POLICY_MANAGERS
 from schema.types.operator import OperatorNode
 from services.policy.changes import set_override
 
@@ -38,8 +38,9 @@ class SetOperatorTwoFactorOverridePayload:
 
 @mutation(
     SetOperatorTwoFactorOverridePayload,
-    description="Override the account default for one operator (administrators).",
-    permissions=ADMINISTRATORS,
+    description="Override the account default for one operator (administrators, or API keys with "
+    "MANAGE_TWO_FACTOR_POLICY, which need no recent authentication).",
+    permissions=POLICY_MANAGERS,
     recent_authentication=True,
 )
 async def set_operator_two_factor_override(
@@ -49,7 +50,7 @@ async def set_operator_two_factor_override(
     context = info.context
     operator = await set_override(
         context.deps,
-        *context.require_session(),
+        context.require_acting(),
         decode_id(input.operator_id, "Operator"),
         input.mode,
     )

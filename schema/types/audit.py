@@ -11,8 +11,10 @@ from strawberry.scalars import JSON
 from models import AuditEvent
 from schema.context import Info
 from schema.enums import AuditEventKind
+from schema.types.api_key import ApiKeyNode
 from schema.types.operator_ref import OperatorRef, readable_operator
 from services import audit
+from services.api_keys import visible_key
 
 
 @strawberry.type(name="AuditEvent", description="A change or security event in an account.")
@@ -33,6 +35,7 @@ class AuditEventNode(relay.Node):
     )
     actor_id: strawberry.Private[int | None]
     target_id: strawberry.Private[int | None]
+    api_key_id: strawberry.Private[int | None]
 
     @classmethod
     def from_model(cls, event: AuditEvent) -> AuditEventNode:
@@ -46,6 +49,7 @@ class AuditEventNode(relay.Node):
             user_agent=event.user_agent,
             actor_id=event.actor_id,
             target_id=event.target_id,
+            api_key_id=event.api_key_id,
         )
 
     @strawberry.field(
@@ -55,6 +59,24 @@ class AuditEventNode(relay.Node):
     async def actor(self, info: Info) -> OperatorRef | None:
         """Load the acting operator (batched per request)."""
         return await readable_operator(info, self.actor_id)
+
+    @strawberry.field(
+        description="The API key that acted (`actor` is then null); null when a person or "
+        "nobody acted, and for API keys reading another key's events."
+    )
+    async def api_key(self, info: Info) -> ApiKeyNode | None:
+        """Load the acting key, for its account's administrators or the key itself."""
+        context = info.context
+        if self.api_key_id is None:
+            return None
+        if context.api_key is not None:
+            same = context.api_key.id == self.api_key_id
+            return ApiKeyNode.from_model(context.api_key) if same else None
+        viewer = context.viewer
+        if viewer is None:
+            return None
+        key = await visible_key(viewer, self.api_key_id)
+        return ApiKeyNode.from_model(key) if key is not None else None
 
     @strawberry.field(
         description="The operator the event is about, if any (null for an API key without "

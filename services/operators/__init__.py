@@ -34,16 +34,16 @@ def require_administrator(actor: Operator) -> None:
 
 
 async def operator_in_account(
-    actor: Operator, operator_id: int | None, field: tuple[str, ...], *, lock: bool = False
+    account_id: int, operator_id: int | None, field: tuple[str, ...], *, lock: bool = False
 ) -> Operator:
-    """Return the operator with ``operator_id`` in the actor's account, or raise NOT_FOUND.
+    """Return the operator with ``operator_id`` in the account, or raise NOT_FOUND.
 
     An id from another account, a malformed id (None) and a missing id all answer the same.
     With ``lock`` the operator's row is held until the transaction ends (call it inside one).
     """
     if operator_id is None:
         raise not_found(field)
-    query = Operator.filter(id=operator_id, account_id=actor.account_id)
+    query = Operator.filter(id=operator_id, account_id=account_id)
     operator = await (query.select_for_update(no_key=True) if lock else query).first()
     if operator is None:
         raise not_found(field)

@@ -55,7 +55,7 @@ async def _hold_account(
     account.
     """
     me = await hold_actor(actor, session, now, administrator=True)
-    operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
+    operator = await operator_in_account(me.account_id, operator_id, OPERATOR_ID_FIELD, lock=True)
     return me, operator
 
 

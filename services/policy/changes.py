@@ -1,9 +1,10 @@
-"""What administrators do to their account's two-factor policy.
+"""What administrators do to their account's two-factor policy, and API keys may too.
 
-Every change needs a recent authentication, and reads its actor again where it writes
-(``services.actors``). Whoever the change makes required gets a grace
-period from that moment (the account's ``gracePeriodHours``); an administrator cannot make
-2FA required of themselves without having it and without a grace period.
+An API key needs MANAGE_TWO_FACTOR_POLICY, a person a recent authentication; every change
+reads its actor again where it writes (``services.acting``). Whoever the change makes
+required gets a grace period from that moment (the account's ``gracePeriodHours``); an
+administrator cannot make 2FA required of themselves without having it and without a grace
+period.
 """
 
 from __future__ import annotations
@@ -20,20 +21,21 @@ from models import (
     Operator,
     OperatorStatus,
     RecoveryCode,
-    Session,
     TokenPurpose,
     TwoFactorMode,
 )
 from services import audit, sessions
-from services.actors import hold_actor
+from services.acting import Acting, begin_administration, hold_administration
+from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
 from services.errors import DomainError, ErrorCode
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
-from services.operators import operator_in_account, require_administrator, states_by_operator
+from services.operators import operator_in_account, states_by_operator
 from services.policy import Grace, TwoFactorState, requires_setup, setup_deadline
-from services.sessions.reauthentication import ensure_recent_authentication
 
+SCOPE = ApiKeyScope.MANAGE_TWO_FACTOR_POLICY
+"""The scope an API key needs for these changes."""
 OPERATOR_ID_FIELD = ("input", "operatorId")
 GRACE_FIELD = ("input", "gracePeriodHours")
 MAX_GRACE_PERIOD_HOURS = 720
@@ -42,8 +44,7 @@ MAX_GRACE_PERIOD_HOURS = 720
 
 async def set_account_default(
     deps: Dependencies,
-    actor: Operator,
-    session: Session,
+    acting: Acting,
     mode: TwoFactorMode,
     grace_period_hours: int = 0,
 ) -> Account:
@@ -52,8 +53,7 @@ async def set_account_default(
     Operators who follow the default and become required by it start their grace period
     now; those who stop being required lose it.
     """
-    require_administrator(actor)
-    ensure_recent_authentication(deps, session)
+    begin_administration(deps, acting, SCOPE)
     if not 0 <= grace_period_hours <= MAX_GRACE_PERIOD_HOURS:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
@@ -62,14 +62,17 @@ async def set_account_default(
         )
     now = deps.now()
     async with in_transaction():
-        me = await hold_actor(actor, session, now, administrator=True)
-        account = me.account
+        held = await hold_administration(acting, SCOPE, now)
+        account = held.account
         previous = account.two_factor_default
         # Sessions that lapsed under the old policy (a grace period that ran out) stay ended.
         await sessions.end_sessions_failing_policy(account, now)
-        my_mode = _mode_of(me.two_factor_override, mode, me)
-        my_since = _required_since(me, _mode_of(me.two_factor_override, previous, me), my_mode, now)
-        _ensure_no_self_lockout(me, my_mode, my_since, grace_period_hours, now)
+        me = held.operator
+        if me is not None:  # a key has no login to lock out
+            my_mode = _mode_of(me.two_factor_override, mode, me)
+            before = _mode_of(me.two_factor_override, previous, me)
+            my_since = _required_since(me, before, my_mode, now)
+            _ensure_no_self_lockout(me, my_mode, my_since, grace_period_hours, now)
         followers = Operator.filter(
             account_id=account.id,
             two_factor_override__isnull=True,
@@ -87,7 +90,8 @@ async def set_account_default(
         await audit.record(
             AuditEventKind.ACCOUNT_DEFAULT_CHANGED,
             account_id=account.id,
-            actor_id=me.id,
+            actor_id=held.operator_id,
+            api_key_id=held.api_key_id,
             now=now,
             details={
                 "from": previous.value,
@@ -100,8 +104,7 @@ async def set_account_default(
 
 async def set_override(
     deps: Dependencies,
-    actor: Operator,
-    session: Session,
+    acting: Acting,
     operator_id: int | None,
     mode: TwoFactorMode | None,
 ) -> Operator:
@@ -109,14 +112,13 @@ async def set_override(
 
     An operator the change makes required starts their grace period now.
     """
-    require_administrator(actor)
-    ensure_recent_authentication(deps, session)
+    begin_administration(deps, acting, SCOPE)
     now = deps.now()
     async with in_transaction():
         # The account first, as setAccountTwoFactorDefault holds it: the two take turns.
-        me = await hold_actor(actor, session, now, administrator=True)
-        account = me.account
-        operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
+        held = await hold_administration(acting, SCOPE, now)
+        account = held.account
+        operator = await operator_in_account(account.id, operator_id, OPERATOR_ID_FIELD, lock=True)
         # Sessions that lapsed under the old policy (a grace period that ran out) stay ended.
         await sessions.end_sessions_failing_policy(account, now, operator_id=operator.id)
         default = account.two_factor_default
@@ -124,7 +126,7 @@ async def set_override(
         since = _required_since(
             operator, _mode_of(operator.two_factor_override, default, operator), after, now
         )
-        if operator.id == me.id:
+        if operator.id == held.operator_id:
             _ensure_no_self_lockout(
                 operator, after, since, account.two_factor_grace_period_hours, now
             )
@@ -136,7 +138,8 @@ async def set_override(
         await audit.record(
             AuditEventKind.OVERRIDE_SET if mode is not None else AuditEventKind.OVERRIDE_CLEARED,
             account_id=account.id,
-            actor_id=me.id,
+            actor_id=held.operator_id,
+            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={
@@ -147,9 +150,7 @@ async def set_override(
     return operator
 
 
-async def reset_two_factor(
-    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
-) -> Operator:
+async def reset_two_factor(deps: Dependencies, acting: Acting, operator_id: int | None) -> Operator:
     """Delete an operator's authenticator, pending enrollment and recovery codes.
 
     Their sessions, login challenges and setup links end too, and so does any grace period:
@@ -157,12 +158,13 @@ async def reset_two_factor(
     An operator with nothing to reset (state NOT_CONFIGURED) is refused with NOT_CONFIGURED,
     and then nothing is written, audited or emailed.
     """
-    require_administrator(actor)
-    ensure_recent_authentication(deps, session)
+    begin_administration(deps, acting, SCOPE)
     now = deps.now()
     async with in_transaction():
-        me = await hold_actor(actor, session, now, administrator=True)
-        operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
+        held = await hold_administration(acting, SCOPE, now)
+        operator = await operator_in_account(
+            held.account_id, operator_id, OPERATOR_ID_FIELD, lock=True
+        )
         states = await states_by_operator([operator.id], now)
         if states[operator.id] is TwoFactorState.NOT_CONFIGURED:
             raise DomainError(
@@ -183,12 +185,13 @@ async def reset_two_factor(
         await sessions.revoke_operator_sessions(operator.id)
         await audit.record(
             AuditEventKind.TWO_FACTOR_RESET,
-            account_id=me.account_id,
-            actor_id=me.id,
+            account_id=held.account_id,
+            actor_id=held.operator_id,
+            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
         )
-        await notify(deps, MailKind.TWO_FACTOR_RESET, operator, now, admin_name=me.name)
+        await notify(deps, MailKind.TWO_FACTOR_RESET, operator, now, admin_name=held.name)
     return operator
 
 

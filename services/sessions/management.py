@@ -87,7 +87,9 @@ async def revoke_operator_sessions(
             operator = me = await hold_actor(actor, current, now)
         else:
             me = await hold_actor(actor, current, now, administrator=True)
-            operator = await operator_in_account(me, operator_id, OPERATOR_ID_FIELD, lock=True)
+            operator = await operator_in_account(
+                me.account_id, operator_id, OPERATOR_ID_FIELD, lock=True
+            )
         keep = current.id if operator.id == me.id else None
         count = await sessions.revoke_operator_sessions(operator.id, keep_session_id=keep)
         await _audit(me, operator, count, now)
