@@ -203,8 +203,7 @@ _register(
         "sessions' metadata and the two-factor summary.",
         "READ_AUDIT_LOG": "Read the account's audit log.",
         "MANAGE_OPERATORS": "Invite operators, resend and revoke invitations, change roles, "
-        "deactivate and reactivate, unlock, revoke an operator's sessions. Not granted yet: "
-        "createApiKey refuses it until those mutations take keys.",
+        "deactivate and reactivate, unlock, revoke an operator's sessions.",
         "MANAGE_TWO_FACTOR_POLICY": "Set the account default and overrides, reset an "
         "operator's two-factor authentication.",
     },

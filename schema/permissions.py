@@ -90,6 +90,40 @@ class ManagesTwoFactorPolicy(BasePermission):
         return context.viewer is not None and is_administrator(context.viewer)
 
 
+class ManagesOperators(BasePermission):
+    """Allows administrators, and API keys with MANAGE_OPERATORS (FORBIDDEN else).
+
+    Put it after ``IsCaller`` so that anonymous callers hear UNAUTHENTICATED.
+    """
+
+    message = "Your role, or this API key's scopes, do not allow this."
+    error_class = ApiError
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        """Tell whether the caller may manage the account's operators."""
+        context = info.context
+        if context.api_key is not None:
+            return holds(context.api_key, ApiKeyScope.MANAGE_OPERATORS)
+        return context.viewer is not None and is_administrator(context.viewer)
+
+
+class KeysManageOperators(BasePermission):
+    """Allows any person, and API keys with MANAGE_OPERATORS (FORBIDDEN for other keys).
+
+    What a person may do there is the field's to decide.
+    """
+
+    message = "This API key's scopes do not allow this."
+    error_class = ApiError
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        """Tell whether the caller is a person, or a key holding MANAGE_OPERATORS."""
+        key = info.context.api_key
+        return key is None or holds(key, ApiKeyScope.MANAGE_OPERATORS)
+
+
 ANYONE: list[type[BasePermission]] = [IsPerson]
 """Fields any person may call (login, token-carrying flows); the resolver checks the rest.
 API keys may not: a key never logs in, enrolls, verifies codes or sets passwords."""
@@ -102,3 +136,9 @@ CALLERS: list[type[BasePermission]] = [IsCaller]
 POLICY_MANAGERS: list[type[BasePermission]] = [IsCaller, ManagesTwoFactorPolicy]
 """Fields that change the two-factor policy: administrators' sessions, and API keys with
 MANAGE_TWO_FACTOR_POLICY."""
+OPERATOR_MANAGERS: list[type[BasePermission]] = [IsCaller, ManagesOperators]
+"""Fields that manage operators: administrators' sessions, and API keys with
+MANAGE_OPERATORS."""
+SESSION_ENDERS: list[type[BasePermission]] = [IsCaller, KeysManageOperators]
+"""``revokeOperatorSessions``: any session (its own sessions, or an administrator's for
+anyone of the account), and API keys with MANAGE_OPERATORS."""

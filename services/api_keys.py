@@ -71,31 +71,15 @@ def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(TOKEN_BYTES + SHOWN_RANDOM_BYTES)
 
 
-GRANTED_SCOPES = frozenset(
-    {
-        ApiKeyScope.READ_OPERATORS,
-        ApiKeyScope.READ_AUDIT_LOG,
-        ApiKeyScope.MANAGE_TWO_FACTOR_POLICY,
-    }
-)
-"""Scopes a key can be given today: the operator-management mutations do not take keys yet,
-so MANAGE_OPERATORS would be a promise the key cannot keep."""
 MAX_LIVE_KEYS = 100
 """Unrevoked, unexpired keys an account may hold (each has a request budget of its own)."""
 
 
 def ordered_scopes(scopes: list[ApiKeyScope]) -> list[ApiKeyScope]:
-    """Return the scopes once each, in the enum's order; refuse none, or one not granted yet."""
+    """Return the scopes once each, in the enum's order; refuse none (INVALID_INPUT)."""
     chosen = [scope for scope in ApiKeyScope if scope in scopes]
     if not chosen:
         raise DomainError(ErrorCode.INVALID_INPUT, "Choose at least one scope.", field=SCOPES_FIELD)
-    if not GRANTED_SCOPES.issuperset(chosen):
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            "MANAGE_OPERATORS cannot be granted yet: managing operators with a key comes "
-            "in a later release.",
-            field=SCOPES_FIELD,
-        )
     return chosen
 
 

@@ -1,4 +1,9 @@
-"""Inviting operators by email, and accepting an invitation."""
+"""Inviting operators by email, and accepting an invitation.
+
+Administrators invite, resend and revoke, and so may API keys with MANAGE_OPERATORS
+(``services.acting``); an operator invited by a key has no inviter (``invitedBy`` null), and
+their email names the key.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,17 @@ from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
 from mail.outbox import INVITATION_PATH
-from models import OneTimeToken, Operator, OperatorRole, OperatorStatus, Session, TokenPurpose
+from models import OneTimeToken, Operator, OperatorRole, OperatorStatus, TokenPurpose
 from services import audit, sessions
-from services.actors import hold_actor
+from services.acting import Acting, Held, begin_administration, hold_administration
+from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
 from services.errors import DomainError, ErrorCode, not_found
 from services.machinery import tokens
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
-from services.operators import policy_of, require_administrator
+from services.operators import policy_of
 from services.sessions import AuthenticationMethod
-from services.sessions.reauthentication import ensure_recent_authentication
 from services.validation import (
     check_new_password,
     clean_email,
@@ -77,10 +82,13 @@ def _email_taken() -> DomainError:
     )
 
 
+SCOPE = ApiKeyScope.MANAGE_OPERATORS
+"""The scope an API key needs to invite, resend and revoke."""
+
+
 async def invite(
     deps: Dependencies,
-    actor: Operator,
-    session: Session,
+    acting: Acting,
     *,
     email: str,
     name: str,
@@ -95,24 +103,23 @@ async def invite(
     sends a new link (the old one stops working); an active or deactivated operator of the
     account with that email is EMAIL_TAKEN.
     """
-    require_administrator(actor)
-    ensure_recent_authentication(deps, session)
+    begin_administration(deps, acting, SCOPE)
     now = deps.now()
     email = clean_email(email, EMAIL_FIELD)
     name = clean_name(name, ("input", "name"))
     folded = email_key(email)
     try:
         async with in_transaction():
-            me = await hold_actor(actor, session, now, administrator=True)
+            held = await hold_administration(acting, SCOPE, now)
             operator = (
-                await Operator.filter(account_id=me.account_id, email_folded=folded)
+                await Operator.filter(account_id=held.account_id, email_folded=folded)
                 .select_for_update(no_key=True)
                 .first()
             )
             resent = operator is not None
             if operator is None:
                 operator = await Operator.create(
-                    account_id=me.account_id,
+                    account_id=held.account_id,
                     email=email,
                     email_key=unclaimed_email_key(),
                     email_folded=folded,
@@ -123,7 +130,7 @@ async def invite(
                     uses_single_sign_on=uses_single_sign_on,
                     created_at=now,
                     invited_at=now,
-                    invited_by_id=me.id,
+                    invited_by_id=held.operator_id,
                 )
             elif operator.status is not OperatorStatus.INVITED:
                 raise _email_taken()
@@ -131,7 +138,7 @@ async def invite(
                 operator.email, operator.name, operator.role = email, name, role
                 operator.name_key = name_key(name)
                 operator.uses_single_sign_on = uses_single_sign_on
-                operator.invited_at, operator.invited_by_id = now, me.id
+                operator.invited_at, operator.invited_by_id = now, held.operator_id
                 await operator.save(
                     update_fields=[
                         "email",
@@ -143,14 +150,14 @@ async def invite(
                         "invited_by_id",
                     ]
                 )
-            await _send(deps, me, operator, now, resent=resent)
+            await _send(deps, held, operator, now, resent=resent)
     except IntegrityError as error:  # the email was taken concurrently
         raise _email_taken() from error
     return operator
 
 
 async def _send(
-    deps: Dependencies, actor: Operator, operator: Operator, now: datetime, *, resent: bool
+    deps: Dependencies, held: Held, operator: Operator, now: datetime, *, resent: bool
 ) -> None:
     """Issue a fresh invitation link (voiding the earlier one), audit it and queue the email.
 
@@ -160,8 +167,9 @@ async def _send(
     token = await tokens.issue(operator.id, TokenPurpose.INVITATION, now)
     await audit.record(
         AuditEventKind.INVITATION_SENT,
-        account_id=actor.account_id,
-        actor_id=actor.id,
+        account_id=held.account_id,
+        actor_id=held.operator_id,
+        api_key_id=held.api_key_id,
         target_id=operator.id,
         now=now,
         details={"role": operator.role.value, "resent": resent, "email": operator.email},
@@ -171,7 +179,7 @@ async def _send(
         MailKind.INVITATION,
         operator,
         now,
-        inviter_name=actor.name,
+        inviter_name=held.name,
         link=deps.outbox.link(INVITATION_PATH, token),
         then=(
             "then sign in through your organisation's single sign-on"
@@ -181,8 +189,8 @@ async def _send(
     )
 
 
-async def _open_invitation(actor: Operator, operator_id: int | None) -> Operator:
-    """Return the INVITED operator ``operator_id`` of the actor's account, locked.
+async def _open_invitation(account_id: int, operator_id: int | None) -> Operator:
+    """Return the INVITED operator ``operator_id`` of the account, locked.
 
     Raises NOT_FOUND for an accepted or deactivated operator exactly as for a foreign or
     missing id. Call inside a transaction.
@@ -190,9 +198,7 @@ async def _open_invitation(actor: Operator, operator_id: int | None) -> Operator
     if operator_id is None:
         raise not_found(OPERATOR_ID_FIELD)
     operator = (
-        await Operator.filter(
-            id=operator_id, account_id=actor.account_id, status=OperatorStatus.INVITED
-        )
+        await Operator.filter(id=operator_id, account_id=account_id, status=OperatorStatus.INVITED)
         .select_for_update(no_key=True)
         .first()
     )
@@ -201,43 +207,39 @@ async def _open_invitation(actor: Operator, operator_id: int | None) -> Operator
     return operator
 
 
-async def resend(
-    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
-) -> Operator:
+async def resend(deps: Dependencies, acting: Acting, operator_id: int | None) -> Operator:
     """Email an invited operator a new invitation link; the one sent before stops working.
 
-    The resending administrator becomes the inviter, and the link's seven days start over.
+    The resending administrator becomes the inviter (none for a key), and the link's seven
+    days start over.
     """
-    require_administrator(actor)
-    ensure_recent_authentication(deps, session)
+    begin_administration(deps, acting, SCOPE)
     now = deps.now()
     async with in_transaction():
-        me = await hold_actor(actor, session, now, administrator=True)
-        operator = await _open_invitation(me, operator_id)
-        operator.invited_at, operator.invited_by_id = now, me.id
+        held = await hold_administration(acting, SCOPE, now)
+        operator = await _open_invitation(held.account_id, operator_id)
+        operator.invited_at, operator.invited_by_id = now, held.operator_id
         await operator.save(update_fields=["invited_at", "invited_by_id"])
-        await _send(deps, me, operator, now, resent=True)
+        await _send(deps, held, operator, now, resent=True)
     return operator
 
 
-async def revoke(
-    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
-) -> int:
+async def revoke(deps: Dependencies, acting: Acting, operator_id: int | None) -> int:
     """Withdraw an invitation: the invited operator is deleted, and their link with them.
 
     Returns the deleted operator's id. Their audit events keep their facts but lose their
     target, so the revocation records the email and name.
     """
-    require_administrator(actor)
-    ensure_recent_authentication(deps, session)
+    begin_administration(deps, acting, SCOPE)
     now = deps.now()
     async with in_transaction():
-        me = await hold_actor(actor, session, now, administrator=True)
-        operator = await _open_invitation(me, operator_id)
+        held = await hold_administration(acting, SCOPE, now)
+        operator = await _open_invitation(held.account_id, operator_id)
         await audit.record(
             AuditEventKind.INVITATION_REVOKED,
-            account_id=me.account_id,
-            actor_id=me.id,
+            account_id=held.account_id,
+            actor_id=held.operator_id,
+            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={"email": operator.email, "name": operator.name, "role": operator.role.value},

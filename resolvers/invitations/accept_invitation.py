@@ -55,9 +55,9 @@ class AcceptInvitationPayload:
 
 @mutation(
     AcceptInvitationPayload,
-    description="Accept an invitation: set the password (at least 12 characters) and "
-    "activate the operator. Logs them in, or asks for two-factor setup first when their "
-    "account requires it.",
+    description="Accept an invitation: set the password (at least 12 characters) and activate the "
+    "operator. Logs them in, or asks for two-factor setup first when their account "
+    "requires it.",
     permissions=ANYONE,
 )
 async def accept_invitation(

@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.enums import OperatorRole
 from schema.errors import UserError
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import OPERATOR_MANAGERS
 from schema.types.operator import OperatorNode
 from services import invitations
 
@@ -45,9 +45,10 @@ class InviteOperatorPayload:
 
 @mutation(
     InviteOperatorPayload,
-    description="Invite someone into your account: creates an INVITED operator and emails "
-    "them a link valid for 7 days (administrators). Inviting again sends a new link.",
-    permissions=ADMINISTRATORS,
+    description="Invite someone into your account: creates an INVITED operator and emails them a "
+    "link valid for 7 days (administrators, or API keys with MANAGE_OPERATORS, which "
+    "need no recent authentication). Inviting again sends a new link.",
+    permissions=OPERATOR_MANAGERS,
     recent_authentication=True,
 )
 async def invite_operator(
@@ -57,7 +58,7 @@ async def invite_operator(
     context = info.context
     operator = await invitations.invite(
         context.deps,
-        *context.require_session(),
+        context.require_acting(),
         email=input.email,
         name=input.name,
         role=input.role,

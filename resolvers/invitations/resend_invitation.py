@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.ids import decode_id
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import OPERATOR_MANAGERS
 from schema.types.operator import OperatorNode
 from services import invitations
 
@@ -39,9 +39,10 @@ class ResendInvitationPayload:
 
 @mutation(
     ResendInvitationPayload,
-    description="Email an invited operator of your account a new invitation link, valid for "
-    "7 days; the link sent before stops working (administrators).",
-    permissions=ADMINISTRATORS,
+    description="Email an invited operator of your account a new invitation link, valid for 7 "
+    "days; the link sent before stops working (administrators, or API keys with "
+    "MANAGE_OPERATORS, which need no recent authentication).",
+    permissions=OPERATOR_MANAGERS,
     recent_authentication=True,
 )
 async def resend_invitation(
@@ -50,6 +51,6 @@ async def resend_invitation(
     """Replace the invitation link and queue the email."""
     context = info.context
     operator = await invitations.resend(
-        context.deps, *context.require_session(), decode_id(input.operator_id, "Operator")
+        context.deps, context.require_acting(), decode_id(input.operator_id, "Operator")
     )
     return ResendInvitationPayload(operator=OperatorNode.from_model(operator))

@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.ids import decode_id, encode_id
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import OPERATOR_MANAGERS
 from services import invitations
 
 
@@ -38,9 +38,10 @@ class RevokeInvitationPayload:
 
 @mutation(
     RevokeInvitationPayload,
-    description="Withdraw the invitation of an operator of your account who has not accepted "
-    "it yet: the invited operator is deleted and their link stops working (administrators).",
-    permissions=ADMINISTRATORS,
+    description="Withdraw the invitation of an operator of your account who has not accepted it "
+    "yet: the invited operator is deleted and their link stops working (administrators, "
+    "or API keys with MANAGE_OPERATORS, which need no recent authentication).",
+    permissions=OPERATOR_MANAGERS,
     recent_authentication=True,
 )
 async def revoke_invitation(
@@ -49,7 +50,7 @@ async def revoke_invitation(
     """Delete the invited operator."""
     context = info.context
     revoked = await invitations.revoke(
-        context.deps, *context.require_session(), decode_id(input.operator_id, "Operator")
+        context.deps, context.require_acting(), decode_id(input.operator_id, "Operator")
     )
     return RevokeInvitationPayload(
         revoked_operator_id=strawberry.ID(encode_id("Operator", revoked))

@@ -11,7 +11,7 @@ from schema.context import Info
 from schema.enums import OperatorRole
 from schema.errors import UserError
 from schema.ids import decode_id
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import OPERATOR_MANAGERS
 from schema.types.operator import OperatorNode
 from services.operators.lifecycle import change_role
 
@@ -41,9 +41,10 @@ class ChangeOperatorRolePayload:
 @mutation(
     ChangeOperatorRolePayload,
     description="Make an operator of your account an administrator or a basic operator "
-    "(administrators). It applies from the operator's next request. The account keeps at "
+    "(administrators, or API keys with MANAGE_OPERATORS, which need no recent "
+    "authentication). It applies from the operator's next request. The account keeps at "
     "least one active administrator: demoting the last one is LAST_ADMINISTRATOR.",
-    permissions=ADMINISTRATORS,
+    permissions=OPERATOR_MANAGERS,
     recent_authentication=True,
 )
 async def change_operator_role(
@@ -51,10 +52,7 @@ async def change_operator_role(
 ) -> ChangeOperatorRolePayload:
     """Change the role of an operator in the caller's account."""
     context = info.context
-    viewer, session = context.require_session()
     operator = await change_role(
-        context.deps, viewer, session, decode_id(input.operator_id, "Operator"), input.role
+        context.deps, context.require_acting(), decode_id(input.operator_id, "Operator"), input.role
     )
-    if operator.id == viewer.id:
-        viewer.role = operator.role  # the rest of this request runs with the new role
     return ChangeOperatorRolePayload(operator=OperatorNode.from_model(operator))

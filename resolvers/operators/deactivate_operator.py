@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.ids import decode_id
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import OPERATOR_MANAGERS
 from schema.types.operator import OperatorNode
 from services.operators.lifecycle import deactivate
 
@@ -38,13 +38,14 @@ class DeactivateOperatorPayload:
 
 @mutation(
     DeactivateOperatorPayload,
-    description="Deactivate an active operator of your account (administrators): they can "
-    "no longer log in, every session of theirs ends at once and their pending login "
-    "challenges and links stop working; their history and two-factor setup are kept. "
-    "Invited operators are revoked with revokeInvitation instead (INVALID_INPUT here); the "
-    "last active administrator cannot be deactivated (LAST_ADMINISTRATOR). Deactivating "
-    "yourself ends your own session.",
-    permissions=ADMINISTRATORS,
+    description="Deactivate an active operator of your account (administrators, or API keys with "
+    "MANAGE_OPERATORS, which need no recent authentication): they can no longer log in, "
+    "every session of theirs ends at once and their pending login challenges and links "
+    "stop working; their history and two-factor setup are kept. Invited operators are "
+    "revoked with revokeInvitation instead (INVALID_INPUT here); the last active "
+    "administrator cannot be deactivated (LAST_ADMINISTRATOR). Deactivating yourself "
+    "ends your own session.",
+    permissions=OPERATOR_MANAGERS,
     recent_authentication=True,
 )
 async def deactivate_operator(
@@ -52,8 +53,7 @@ async def deactivate_operator(
 ) -> DeactivateOperatorPayload:
     """Deactivate an operator of the caller's account."""
     context = info.context
-    viewer, session = context.require_session()
     operator = await deactivate(
-        context.deps, viewer, session, decode_id(input.operator_id, "Operator")
+        context.deps, context.require_acting(), decode_id(input.operator_id, "Operator")
     )
     return DeactivateOperatorPayload(operator=OperatorNode.from_model(operator))

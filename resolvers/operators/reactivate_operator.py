@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.ids import decode_id
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import OPERATOR_MANAGERS
 from schema.types.operator import OperatorNode
 from services.operators.lifecycle import reactivate
 
@@ -38,10 +38,11 @@ class ReactivateOperatorPayload:
 
 @mutation(
     ReactivateOperatorPayload,
-    description="Reactivate a deactivated operator of your account (administrators): they "
-    "log in again with their email and password, their two-factor setup as they left it. "
-    "EMAIL_TAKEN when another active operator has claimed the email meanwhile.",
-    permissions=ADMINISTRATORS,
+    description="Reactivate a deactivated operator of your account (administrators, or API keys "
+    "with MANAGE_OPERATORS, which need no recent authentication): they log in again "
+    "with their email and password, their two-factor setup as they left it. EMAIL_TAKEN "
+    "when another active operator has claimed the email meanwhile.",
+    permissions=OPERATOR_MANAGERS,
     recent_authentication=True,
 )
 async def reactivate_operator(
@@ -50,6 +51,6 @@ async def reactivate_operator(
     """Reactivate an operator of the caller's account."""
     context = info.context
     operator = await reactivate(
-        context.deps, *context.require_session(), decode_id(input.operator_id, "Operator")
+        context.deps, context.require_acting(), decode_id(input.operator_id, "Operator")
     )
     return ReactivateOperatorPayload(operator=OperatorNode.from_model(operator))

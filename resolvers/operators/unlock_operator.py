@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.ids import decode_id
-from schema.permissions import ADMINISTRATORS
+from schema.permissions import OPERATOR_MANAGERS
 from schema.types.operator import OperatorNode
 from services.operators.lifecycle import unlock
 
@@ -38,11 +38,12 @@ class UnlockOperatorPayload:
 
 @mutation(
     UnlockOperatorPayload,
-    description="Lift the password and code locks of an operator of your account and forget "
-    "their failed attempts (administrators): their login email (from every address), "
-    "their codes and their reauthentication. Locks on a client address, whatever email is "
-    "typed from it, are not an operator's and stay.",
-    permissions=ADMINISTRATORS,
+    description="Lift the password and code locks of an operator of your account and forget their "
+    "failed attempts (administrators, or API keys with MANAGE_OPERATORS, which need no "
+    "recent authentication): their login email (from every address), their codes and "
+    "their reauthentication. Locks on a client address, whatever email is typed from "
+    "it, are not an operator's and stay.",
+    permissions=OPERATOR_MANAGERS,
     recent_authentication=True,
 )
 async def unlock_operator(
@@ -51,6 +52,6 @@ async def unlock_operator(
     """Unlock an operator of the caller's account."""
     context = info.context
     operator = await unlock(
-        context.deps, *context.require_session(), decode_id(input.operator_id, "Operator")
+        context.deps, context.require_acting(), decode_id(input.operator_id, "Operator")
     )
     return UnlockOperatorPayload(operator=OperatorNode.from_model(operator))

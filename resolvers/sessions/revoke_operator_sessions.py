@@ -10,7 +10,7 @@ from resolvers.mutation_field import INPUT, mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.ids import decode_id
-from schema.permissions import SIGNED_IN
+from schema.permissions import SESSION_ENDERS
 from schema.types.operator import OperatorNode
 from services.sessions import management as session_management
 
@@ -42,9 +42,10 @@ class RevokeOperatorSessionsPayload:
 
 @mutation(
     RevokeOperatorSessionsPayload,
-    description="End every session of an operator of your account (administrators), or all "
-    "of your own but the current one (log out everywhere else).",
-    permissions=SIGNED_IN,
+    description="End every session of an operator of your account (administrators, or API keys "
+    "with MANAGE_OPERATORS), or all of your own but the current one (log out everywhere "
+    "else).",
+    permissions=SESSION_ENDERS,
     recent_authentication=True,
 )
 async def revoke_operator_sessions(
@@ -53,7 +54,7 @@ async def revoke_operator_sessions(
     """End the operator's sessions and say how many."""
     context = info.context
     operator, count = await session_management.revoke_operator_sessions(
-        context.deps, *context.require_session(), decode_id(input.operator_id, "Operator")
+        context.deps, context.require_acting(), decode_id(input.operator_id, "Operator")
     )
     return RevokeOperatorSessionsPayload(
         operator=OperatorNode.from_model(operator), revoked_count=count

@@ -1,11 +1,12 @@
 """What administrators do to operators themselves: roles, deactivation, unlocking.
 
-Every change needs a recent authentication and is audited. An account always keeps at least
+API keys with MANAGE_OPERATORS may do the same (``services.acting``). Every change is
+audited, and a person needs a recent authentication. An account always keeps at least
 one active administrator who signs in here (not through single sign-on): demoting or
 deactivating the last one is LAST_ADMINISTRATOR. Each
 change holds the account's row while it counts administrators and writes, so changes to one
 account take turns (two administrators demoting each other at once cannot both succeed),
-and the acting administrator is read again under that lock (``services.actors``): one who
+and the acting administrator (or key) is read again under that lock: one who
 lost the role meanwhile is refused as any non-administrator is, one whose session ended
 (deactivated, signed out) as any anonymous caller.
 """
@@ -17,17 +18,19 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import OneTimeToken, Operator, OperatorRole, OperatorStatus, Session
+from models import OneTimeToken, Operator, OperatorRole, OperatorStatus
 from services import audit, sessions
-from services.actors import hold_actor
+from services.acting import Acting, Held, begin_administration, hold_administration
+from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
 from services.errors import DomainError, ErrorCode
 from services.machinery.dependencies import Dependencies
-from services.operators import is_administrator, locks, operator_in_account, require_administrator
-from services.sessions.reauthentication import ensure_recent_authentication
+from services.operators import is_administrator, locks, operator_in_account
 from services.validation import unclaimed_email_key
 
 OPERATOR_ID_FIELD = ("input", "operatorId")
+SCOPE = ApiKeyScope.MANAGE_OPERATORS
+"""The scope an API key needs for these changes."""
 
 
 def _last_administrator() -> DomainError:
@@ -38,25 +41,18 @@ def _last_administrator() -> DomainError:
     )
 
 
-def _begin(deps: Dependencies, actor: Operator, session: Session) -> None:
-    """Check the actor may administer operators; call it before the transaction."""
-    require_administrator(actor)
-    ensure_recent_authentication(deps, session)
-
-
 async def _hold_account(
-    actor: Operator, session: Session, operator_id: int | None, now: datetime
-) -> tuple[Operator, Operator]:
+    acting: Acting, operator_id: int | None, now: datetime
+) -> tuple[Held, Operator]:
     """Hold the account and the actor, then the target operator of that account.
 
     Call it first inside the change's transaction; returns the actor and the target as
-    stored. Raises SessionEnded or Forbidden unless the actor is still signed in as an
-    active administrator (``services.actors``), and NOT_FOUND for an operator outside the
-    account.
+    stored. Raises SessionEnded or Forbidden unless the actor may still act
+    (``services.acting``), and NOT_FOUND for an operator outside the account.
     """
-    me = await hold_actor(actor, session, now, administrator=True)
-    operator = await operator_in_account(me.account_id, operator_id, OPERATOR_ID_FIELD, lock=True)
-    return me, operator
+    held = await hold_administration(acting, SCOPE, now)
+    operator = await operator_in_account(held.account_id, operator_id, OPERATOR_ID_FIELD, lock=True)
+    return held, operator
 
 
 async def _ensure_another_administrator(operator: Operator) -> None:
@@ -88,11 +84,7 @@ async def _ensure_another_administrator(operator: Operator) -> None:
 
 
 async def change_role(
-    deps: Dependencies,
-    actor: Operator,
-    session: Session,
-    operator_id: int | None,
-    role: OperatorRole,
+    deps: Dependencies, acting: Acting, operator_id: int | None, role: OperatorRole
 ) -> Operator:
     """Give an operator of the actor's account another role; it applies to their next request.
 
@@ -100,10 +92,10 @@ async def change_role(
     return). Demoting the last active administrator, oneself included, is refused.
     Setting the role an operator already has changes nothing and logs nothing.
     """
-    _begin(deps, actor, session)
+    begin_administration(deps, acting, SCOPE)
     now = deps.now()
     async with in_transaction():
-        me, operator = await _hold_account(actor, session, operator_id, now)
+        held, operator = await _hold_account(acting, operator_id, now)
         previous = operator.role
         if previous is role:
             return operator
@@ -113,8 +105,9 @@ async def change_role(
         await operator.save(update_fields=["role"])
         await audit.record(
             AuditEventKind.ROLE_CHANGED,
-            account_id=me.account_id,
-            actor_id=me.id,
+            account_id=held.account_id,
+            actor_id=held.operator_id,
+            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={"from": previous.value, "to": role.value},
@@ -122,9 +115,7 @@ async def change_role(
     return operator
 
 
-async def deactivate(
-    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
-) -> Operator:
+async def deactivate(deps: Dependencies, acting: Acting, operator_id: int | None) -> Operator:
     """Deactivate an active operator of the actor's account: they can no longer log in.
 
     Their email stops being their login (it may be claimed by someone else), every session
@@ -133,10 +124,10 @@ async def deactivate(
     An invited operator is not deactivated (revoke the invitation instead), the last active
     administrator neither; an operator already deactivated is left as is.
     """
-    _begin(deps, actor, session)
+    begin_administration(deps, acting, SCOPE)
     now = deps.now()
     async with in_transaction():
-        me, operator = await _hold_account(actor, session, operator_id, now)
+        held, operator = await _hold_account(acting, operator_id, now)
         if operator.status is OperatorStatus.DEACTIVATED:
             return operator
         if operator.status is not OperatorStatus.ACTIVE:
@@ -153,8 +144,9 @@ async def deactivate(
         await OneTimeToken.filter(operator_id=operator.id).delete()
         await audit.record(
             AuditEventKind.OPERATOR_DEACTIVATED,
-            account_id=me.account_id,
-            actor_id=me.id,
+            account_id=held.account_id,
+            actor_id=held.operator_id,
+            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={"sessionsEnded": ended},
@@ -162,9 +154,7 @@ async def deactivate(
     return operator
 
 
-async def reactivate(
-    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
-) -> Operator:
+async def reactivate(deps: Dependencies, acting: Acting, operator_id: int | None) -> Operator:
     """Let a deactivated operator of the actor's account log in again, as before.
 
     They log in with their email and the password they had; their two-factor setup is as
@@ -172,11 +162,11 @@ async def reactivate(
     among active operators) it is EMAIL_TAKEN and nothing changes. An active operator is
     left as is; an invited one is not deactivated, so there is nothing to undo.
     """
-    _begin(deps, actor, session)
+    begin_administration(deps, acting, SCOPE)
     now = deps.now()
     try:
         async with in_transaction():
-            me, operator = await _hold_account(actor, session, operator_id, now)
+            held, operator = await _hold_account(acting, operator_id, now)
             if operator.status is OperatorStatus.ACTIVE:
                 return operator
             if operator.status is not OperatorStatus.DEACTIVATED:
@@ -193,8 +183,9 @@ async def reactivate(
             await operator.save(update_fields=["status", "email_key"])
             await audit.record(
                 AuditEventKind.OPERATOR_REACTIVATED,
-                account_id=me.account_id,
-                actor_id=me.id,
+                account_id=held.account_id,
+                actor_id=held.operator_id,
+                api_key_id=held.api_key_id,
                 target_id=operator.id,
                 now=now,
             )
@@ -208,22 +199,21 @@ async def reactivate(
     return operator
 
 
-async def unlock(
-    deps: Dependencies, actor: Operator, session: Session, operator_id: int | None
-) -> Operator:
+async def unlock(deps: Dependencies, acting: Acting, operator_id: int | None) -> Operator:
     """Lift an operator's password and code locks and forget their failed attempts.
 
     See ``services.operators.locks`` for which counters are theirs.
     """
-    _begin(deps, actor, session)
+    begin_administration(deps, acting, SCOPE)
     now = deps.now()
     async with in_transaction():
-        me, operator = await _hold_account(actor, session, operator_id, now)
+        held, operator = await _hold_account(acting, operator_id, now)
         lifted = await locks.clear(operator.id, operator.email_key, now)
         await audit.record(
             AuditEventKind.OPERATOR_UNLOCKED,
-            account_id=me.account_id,
-            actor_id=me.id,
+            account_id=held.account_id,
+            actor_id=held.operator_id,
+            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={"lockedUntil": lifted.isoformat() if lifted is not None else None},

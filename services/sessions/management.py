@@ -13,7 +13,9 @@ from tortoise.transactions import in_transaction
 
 from models import Operator, Session
 from services import audit, sessions
+from services.acting import Acting, Machine, begin_administration, hold_administration
 from services.actors import hold_actor
+from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
 from services.errors import not_found
 from services.machinery.dependencies import Dependencies
@@ -71,13 +73,16 @@ async def revoke_session(
 
 
 async def revoke_operator_sessions(
-    deps: Dependencies, actor: Operator, current: Session, operator_id: int | None
+    deps: Dependencies, acting: Acting, operator_id: int | None
 ) -> tuple[Operator, int]:
     """End an operator's sessions; for the actor's own, all but the current one.
 
-    Administrators may end those of anyone in their account; others only their own.
-    Returns the operator and how many sessions ended.
+    Administrators may end those of anyone in their account, and so may API keys with
+    MANAGE_OPERATORS; others only their own. Returns the operator and how many ended.
     """
+    if isinstance(acting, Machine):
+        return await _revoke_for_key(deps, acting, operator_id)
+    actor, current = acting.operator, acting.session
     ensure_recent_authentication(deps, current)
     if operator_id != actor.id and not is_administrator(actor):
         raise not_found(OPERATOR_ID_FIELD)
@@ -96,11 +101,35 @@ async def revoke_operator_sessions(
     return operator, count
 
 
-async def _audit(actor: Operator, operator: Operator, count: int, now: datetime) -> None:
+async def _revoke_for_key(
+    deps: Dependencies, acting: Machine, operator_id: int | None
+) -> tuple[Operator, int]:
+    """End every session of an operator of the key's account (MANAGE_OPERATORS)."""
+    begin_administration(deps, acting, ApiKeyScope.MANAGE_OPERATORS)
+    now = deps.now()
+    async with in_transaction():
+        held = await hold_administration(acting, ApiKeyScope.MANAGE_OPERATORS, now)
+        operator = await operator_in_account(
+            held.account_id, operator_id, OPERATOR_ID_FIELD, lock=True
+        )
+        count = await sessions.revoke_operator_sessions(operator.id)
+        await _audit(None, operator, count, now, api_key_id=held.api_key_id)
+    return operator, count
+
+
+async def _audit(
+    actor: Operator | None,
+    operator: Operator,
+    count: int,
+    now: datetime,
+    *,
+    api_key_id: int | None = None,
+) -> None:
     await audit.record(
         AuditEventKind.SESSIONS_REVOKED,
         account_id=operator.account_id,
-        actor_id=actor.id,
+        actor_id=actor.id if actor is not None else None,
+        api_key_id=api_key_id,
         target_id=operator.id,
         now=now,
         details={"count": count},
