@@ -1,13 +1,16 @@
-"""A partner's use of the generated client: log in, read the policy, list operators.
+"""A partner's use of the generated client: log in, read the policy, list operators; or,
+with an API key, read the account's two-factor summary.
 
 `make clients` type-checks this file with mypy against the package generated from
 schema.graphql, so a schema change that breaks it fails CI. Run it against a server with
-`python example.py URL EMAIL PASSWORD [CODE]`.
+`python example.py URL EMAIL PASSWORD [CODE]`, or `python example.py URL` with the key in
+`TWOFA_API_KEY`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from twofa_client import (
@@ -60,8 +63,23 @@ async def main(url: str, email: str, password: str, code: str | None) -> None:
             print(" ", edge.node.email, edge.node.status.value, edge.node.last_login_at)
 
 
+async def compliance(url: str, api_key: str) -> None:
+    """Print how many of the key's account's operators still have to set up 2FA."""
+    async with TwofaClient(url=url, headers={"Authorization": f"Bearer {api_key}"}) as client:
+        answer = await client.account_compliance()
+        if answer.account is None or answer.api_key is None:
+            raise SystemExit("the key was refused (unknown, expired or revoked)")
+        summary = answer.account.two_factor_summary
+        print(answer.account.name, summary.setup_required, "of", summary.total_operators,
+              "operators still to set up 2FA; key", answer.api_key.name,
+              "expires", answer.api_key.expires_at.date())  # fmt: skip
+
+
 if __name__ == "__main__":
     arguments = sys.argv[1:]
+    if len(arguments) == 1 and "TWOFA_API_KEY" in os.environ:
+        asyncio.run(compliance(arguments[0], os.environ["TWOFA_API_KEY"]))
+        raise SystemExit(0)
     if len(arguments) not in (3, 4):
         raise SystemExit("usage: example.py URL EMAIL PASSWORD [CODE]")
     url, email, password = arguments[:3]

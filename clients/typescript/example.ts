@@ -4,6 +4,7 @@
 // so a schema change that breaks it fails CI.
 import type { OperatorsPageQuery, TypedDocumentString } from "./generated/gql/graphql.js";
 import {
+  AccountComplianceDocument,
   LoginDocument,
   OperatorsPageDocument,
   SetAccountTwoFactorDefaultDocument,
@@ -144,4 +145,12 @@ export async function requireTwoFactor(url: string, sessionToken: string): Promi
     throw new Error("call reauthenticate first, then retry");
   }
   if (refusal !== undefined) throw new Error(refusal.message);
+}
+
+/** With an API key (READ_OPERATORS): how many operators still have to set up 2FA. */
+export async function setupStillDue(url: string, apiKey: string): Promise<number> {
+  // A key goes where a session token goes: `Authorization: Bearer twofa_key_…`.
+  const { account } = await execute(url, AccountComplianceDocument, {}, apiKey);
+  if (account === null) throw new Error("the key was refused (unknown, expired or revoked)");
+  return account.twoFactorSummary.setupRequired;
 }
