@@ -1,5 +1,7 @@
-"""A partner's use of the generated client: log in, read the policy, list operators; or,
-with an API key, read the account's two-factor summary.
+"""A partner's use of the generated client, as a person or with an API key.
+
+As a person: log in, read the policy, list operators. With an API key: read the account's
+two-factor summary.
 
 `make clients` type-checks this file with mypy against the package generated from
 schema.graphql, so a schema change that breaks it fails CI. Run it against a server with
