@@ -72,40 +72,36 @@ class IsAdministrator(BasePermission):
         return viewer is not None and is_administrator(viewer)
 
 
-class ManagesTwoFactorPolicy(BasePermission):
-    """Allows administrators, and API keys with MANAGE_TWO_FACTOR_POLICY (FORBIDDEN else).
+class AdministersOrKeyHolds(BasePermission):
+    """Allows administrators, and API keys holding ``scope`` (FORBIDDEN else).
 
-    Put it after ``IsCaller`` so that anonymous callers hear UNAUTHENTICATED.
+    Subclassed once per scope. Put it after ``IsCaller`` so that anonymous callers hear
+    UNAUTHENTICATED.
     """
 
+    scope: ApiKeyScope
     message = "Your role, or this API key's scopes, do not allow this."
     error_class = ApiError
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        """Tell whether the caller may change the account's two-factor policy."""
+        """Tell whether the caller administers the account, or is a key with the scope."""
         context = info.context
         if context.api_key is not None:
-            return holds(context.api_key, ApiKeyScope.MANAGE_TWO_FACTOR_POLICY)
+            return holds(context.api_key, self.scope)
         return context.viewer is not None and is_administrator(context.viewer)
 
 
-class ManagesOperators(BasePermission):
-    """Allows administrators, and API keys with MANAGE_OPERATORS (FORBIDDEN else).
+class ManagesTwoFactorPolicy(AdministersOrKeyHolds):
+    """Administrators, and API keys with MANAGE_TWO_FACTOR_POLICY."""
 
-    Put it after ``IsCaller`` so that anonymous callers hear UNAUTHENTICATED.
-    """
+    scope = ApiKeyScope.MANAGE_TWO_FACTOR_POLICY
 
-    message = "Your role, or this API key's scopes, do not allow this."
-    error_class = ApiError
-    error_extensions = {"code": "FORBIDDEN"}
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        """Tell whether the caller may manage the account's operators."""
-        context = info.context
-        if context.api_key is not None:
-            return holds(context.api_key, ApiKeyScope.MANAGE_OPERATORS)
-        return context.viewer is not None and is_administrator(context.viewer)
+class ManagesOperators(AdministersOrKeyHolds):
+    """Administrators, and API keys with MANAGE_OPERATORS."""
+
+    scope = ApiKeyScope.MANAGE_OPERATORS
 
 
 class KeysManageOperators(BasePermission):
