@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
+import strawberry
 from strawberry import relay
 from strawberry.relay.utils import from_base64, to_base64
 
@@ -16,6 +17,13 @@ DEFAULT_PAGE_SIZE = 50
 """Items per page when the client does not say."""
 MAX_PAGE_SIZE = 100
 """Most items one page may hold."""
+
+NewestFirstSize = Annotated[int | None, strawberry.argument(description="Page size, 0 to 100.")]
+"""The ``first`` argument of a newest-first connection (sessions, audit events, API keys)."""
+OlderThan = Annotated[
+    str | None, strawberry.argument(description="Cursor to continue after (older).")
+]
+"""The ``after`` argument of a newest-first connection."""
 
 
 def page_size(value: int | None, name: str) -> int:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from models import Account, ApiKey, Operator, Session
+from services import audit
 from services.actors import hold_actor
 from services.api_keys import ApiKeyScope, holds
 from services.errors import Forbidden, SessionEnded
@@ -66,6 +68,25 @@ class Held:
     def api_key_id(self) -> int | None:
         """The acting key's key, for the audit log (None for a person)."""
         return self.api_key.id if self.api_key is not None else None
+
+    async def record(
+        self,
+        kind: audit.AuditEventKind,
+        *,
+        now: datetime,
+        target_id: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an audit event of this change: the person as its actor, or the key."""
+        await audit.record(
+            kind,
+            account_id=self.account_id,
+            actor_id=self.operator_id,
+            api_key_id=self.api_key_id,
+            target_id=target_id,
+            now=now,
+            details=details,
+        )
 
     @property
     def name(self) -> str:

@@ -165,11 +165,8 @@ async def _send(
     readable once a revoked invitation's operator is gone.
     """
     token = await tokens.issue(operator.id, TokenPurpose.INVITATION, now)
-    await audit.record(
+    await held.record(
         AuditEventKind.INVITATION_SENT,
-        account_id=held.account_id,
-        actor_id=held.operator_id,
-        api_key_id=held.api_key_id,
         target_id=operator.id,
         now=now,
         details={"role": operator.role.value, "resent": resent, "email": operator.email},
@@ -235,11 +232,8 @@ async def revoke(deps: Dependencies, acting: Acting, operator_id: int | None) ->
     async with in_transaction():
         held = await hold_administration(acting, SCOPE, now)
         operator = await _open_invitation(held.account_id, operator_id)
-        await audit.record(
+        await held.record(
             AuditEventKind.INVITATION_REVOKED,
-            account_id=held.account_id,
-            actor_id=held.operator_id,
-            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={"email": operator.email, "name": operator.name, "role": operator.role.value},

@@ -18,7 +18,14 @@ from schema.context import Info
 from schema.enums import TwoFactorMode
 from schema.errors import forbidden, invalid_argument
 from schema.ids import decode_id
-from schema.pagination import Window, encode_cursor, newest_first_page, page_info
+from schema.pagination import (
+    NewestFirstSize,
+    OlderThan,
+    Window,
+    encode_cursor,
+    newest_first_page,
+    page_info,
+)
 from schema.permissions import ADMINISTRATORS, CALLERS
 from schema.types.api_key import ApiKeyConnection, ApiKeyNode
 from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEventNode
@@ -129,12 +136,8 @@ class AccountNode(relay.Node):
     async def audit_events(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 0 to 100.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after (older).")
-        ] = None,
+        first: NewestFirstSize = None,
+        after: OlderThan = None,
         filter: Annotated[
             AuditEventFilter | None, strawberry.argument(description="Which events to list.")
         ] = None,
@@ -170,12 +173,8 @@ class AccountNode(relay.Node):
     async def api_keys(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 0 to 100.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after (older).")
-        ] = None,
+        first: NewestFirstSize = None,
+        after: OlderThan = None,
     ) -> ApiKeyConnection:
         """Return one page of the account's keys."""
         viewer = info.context.viewer

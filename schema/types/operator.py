@@ -13,7 +13,7 @@ from models import Account, Operator
 from schema.context import Info
 from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode
 from schema.errors import forbidden
-from schema.pagination import Window, newest_first_page
+from schema.pagination import NewestFirstSize, OlderThan, Window, newest_first_page
 from schema.permissions import CALLERS
 from schema.types.operator_ref import readable_operator
 from schema.types.policy import EffectiveTwoFactorPolicy
@@ -169,12 +169,8 @@ class OperatorNode(relay.Node):
     async def sessions(
         self,
         info: Info,
-        first: Annotated[
-            int | None, strawberry.argument(description="Page size, 0 to 100.")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Cursor to continue after (older).")
-        ] = None,
+        first: NewestFirstSize = None,
+        after: OlderThan = None,
     ) -> Annotated[SessionConnection, strawberry.lazy("schema.types.session")]:
         """Return one page of the operator's unexpired sessions."""
         from schema.types.session import SessionConnection, SessionNode

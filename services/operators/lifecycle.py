@@ -19,7 +19,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models import OneTimeToken, Operator, OperatorRole, OperatorStatus
-from services import audit, sessions
+from services import sessions
 from services.acting import Acting, Held, begin_administration, hold_administration
 from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
@@ -103,11 +103,8 @@ async def change_role(
             await _ensure_another_administrator(operator)
         operator.role = role
         await operator.save(update_fields=["role"])
-        await audit.record(
+        await held.record(
             AuditEventKind.ROLE_CHANGED,
-            account_id=held.account_id,
-            actor_id=held.operator_id,
-            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={"from": previous.value, "to": role.value},
@@ -142,11 +139,8 @@ async def deactivate(deps: Dependencies, acting: Acting, operator_id: int | None
         await operator.save(update_fields=["status", "email_key"])
         ended = await sessions.revoke_operator_sessions(operator.id)
         await OneTimeToken.filter(operator_id=operator.id).delete()
-        await audit.record(
+        await held.record(
             AuditEventKind.OPERATOR_DEACTIVATED,
-            account_id=held.account_id,
-            actor_id=held.operator_id,
-            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={"sessionsEnded": ended},
@@ -181,11 +175,8 @@ async def reactivate(deps: Dependencies, acting: Acting, operator_id: int | None
             # active has it now.
             operator.email_key = operator.email_folded
             await operator.save(update_fields=["status", "email_key"])
-            await audit.record(
+            await held.record(
                 AuditEventKind.OPERATOR_REACTIVATED,
-                account_id=held.account_id,
-                actor_id=held.operator_id,
-                api_key_id=held.api_key_id,
                 target_id=operator.id,
                 now=now,
             )
@@ -209,11 +200,8 @@ async def unlock(deps: Dependencies, acting: Acting, operator_id: int | None) ->
     async with in_transaction():
         held, operator = await _hold_account(acting, operator_id, now)
         lifted = await locks.clear(operator.id, operator.email_key, now)
-        await audit.record(
+        await held.record(
             AuditEventKind.OPERATOR_UNLOCKED,
-            account_id=held.account_id,
-            actor_id=held.operator_id,
-            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={"lockedUntil": lifted.isoformat() if lifted is not None else None},

@@ -24,7 +24,7 @@ from models import (
     TokenPurpose,
     TwoFactorMode,
 )
-from services import audit, sessions
+from services import sessions
 from services.acting import Acting, begin_administration, hold_administration
 from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
@@ -87,11 +87,8 @@ async def set_account_default(
         account.two_factor_grace_period_hours = grace_period_hours
         await account.save(update_fields=["two_factor_default", "two_factor_grace_period_hours"])
         await sessions.end_sessions_failing_policy(account, now)
-        await audit.record(
+        await held.record(
             AuditEventKind.ACCOUNT_DEFAULT_CHANGED,
-            account_id=account.id,
-            actor_id=held.operator_id,
-            api_key_id=held.api_key_id,
             now=now,
             details={
                 "from": previous.value,
@@ -135,11 +132,8 @@ async def set_override(
         operator.two_factor_required_since = since
         await operator.save(update_fields=["two_factor_override", "two_factor_required_since"])
         await sessions.end_sessions_failing_policy(account, now, operator_id=operator.id)
-        await audit.record(
+        await held.record(
             AuditEventKind.OVERRIDE_SET if mode is not None else AuditEventKind.OVERRIDE_CLEARED,
-            account_id=account.id,
-            actor_id=held.operator_id,
-            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
             details={
@@ -183,11 +177,8 @@ async def reset_two_factor(deps: Dependencies, acting: Acting, operator_id: int 
         )
         operator.two_factor_configured_at = operator.two_factor_required_since = None
         await sessions.revoke_operator_sessions(operator.id)
-        await audit.record(
+        await held.record(
             AuditEventKind.TWO_FACTOR_RESET,
-            account_id=held.account_id,
-            actor_id=held.operator_id,
-            api_key_id=held.api_key_id,
             target_id=operator.id,
             now=now,
         )

@@ -113,23 +113,20 @@ async def _revoke_for_key(
             held.account_id, operator_id, OPERATOR_ID_FIELD, lock=True
         )
         count = await sessions.revoke_operator_sessions(operator.id)
-        await _audit(None, operator, count, now, api_key_id=held.api_key_id)
+        await held.record(
+            AuditEventKind.SESSIONS_REVOKED,
+            now=now,
+            target_id=operator.id,
+            details={"count": count},
+        )
     return operator, count
 
 
-async def _audit(
-    actor: Operator | None,
-    operator: Operator,
-    count: int,
-    now: datetime,
-    *,
-    api_key_id: int | None = None,
-) -> None:
+async def _audit(actor: Operator, operator: Operator, count: int, now: datetime) -> None:
     await audit.record(
         AuditEventKind.SESSIONS_REVOKED,
         account_id=operator.account_id,
-        actor_id=actor.id if actor is not None else None,
-        api_key_id=api_key_id,
+        actor_id=actor.id,
         target_id=operator.id,
         now=now,
         details={"count": count},
