@@ -29,6 +29,7 @@ class MailKind(StrEnum):
     REUSED_CODE_REFUSED = "reused_code_refused"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a template name, not a secret)
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a template name, not a secret)
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
 
 
 SUBJECTS: dict[MailKind, str] = {
@@ -42,6 +43,7 @@ SUBJECTS: dict[MailKind, str] = {
     MailKind.REUSED_CODE_REFUSED: "A login with a used code was refused",
     MailKind.PASSWORD_RESET: "Reset your password for $account_name",
     MailKind.PASSWORD_CHANGED: "Your password was changed",
+    MailKind.WEBHOOK_ENDPOINT_DISABLED: "A webhook endpoint of $account_name was disabled",
 }
 """Subject line of each kind (a template over the same values as the body)."""
 

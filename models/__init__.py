@@ -10,6 +10,7 @@ from models.outbox import OutboxMessage
 from models.session import Session
 from models.throttle import Throttle
 from models.token import OneTimeToken
+from models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -26,4 +27,6 @@ __all__ = [
     "Throttle",
     "TokenPurpose",
     "TwoFactorMode",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -35,6 +35,12 @@ import resolvers.policy.set_operator_two_factor_override
 import resolvers.sessions.reauthenticate
 import resolvers.sessions.revoke_operator_sessions
 import resolvers.sessions.revoke_session
+import resolvers.webhooks.create_webhook_endpoint
+import resolvers.webhooks.delete_webhook_endpoint
+import resolvers.webhooks.redeliver_webhook
+import resolvers.webhooks.rotate_webhook_secret
+import resolvers.webhooks.send_test_webhook
+import resolvers.webhooks.update_webhook_endpoint
 
 
 @strawberry.type(description="Entry points for changing things.")
@@ -80,3 +86,9 @@ class Mutation:
     reset_password = resolvers.passwords.reset_password.reset_password
     create_api_key = resolvers.api_keys.create_api_key.create_api_key
     revoke_api_key = resolvers.api_keys.revoke_api_key.revoke_api_key
+    create_webhook_endpoint = resolvers.webhooks.create_webhook_endpoint.create_webhook_endpoint
+    update_webhook_endpoint = resolvers.webhooks.update_webhook_endpoint.update_webhook_endpoint
+    delete_webhook_endpoint = resolvers.webhooks.delete_webhook_endpoint.delete_webhook_endpoint
+    rotate_webhook_secret = resolvers.webhooks.rotate_webhook_secret.rotate_webhook_secret
+    send_test_webhook = resolvers.webhooks.send_test_webhook.send_test_webhook
+    redeliver_webhook = resolvers.webhooks.redeliver_webhook.redeliver_webhook

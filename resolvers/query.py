@@ -15,10 +15,12 @@ from schema.types.api_key import ApiKeyNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
 from schema.types.session import SessionNode
+from schema.types.webhook import WebhookDeliveryNode, WebhookEndpointNode
 from services.api_keys import visible_key, visible_to_key
 from services.audit import visible_event
 from services.operators import is_administrator, visible_account, visible_operator
 from services.sessions.management import visible_session
+from services.webhooks.deliveries import visible_delivery, visible_endpoint
 
 
 def viewer(info: Info) -> OperatorNode | None:
@@ -82,6 +84,14 @@ async def node(
     if type_name == "ApiKey":
         found = await visible_key(viewer, key)
         return ApiKeyNode.from_model(found) if found is not None else None
+    if type_name == "WebhookEndpoint":
+        endpoint = await visible_endpoint(viewer, key)
+        if endpoint is None:
+            return None
+        return WebhookEndpointNode.from_model(endpoint, info.context.now())
+    if type_name == "WebhookDelivery":
+        delivery = await visible_delivery(viewer, key)
+        return WebhookDeliveryNode.from_model(delivery) if delivery is not None else None
     return None
 
 

@@ -14,6 +14,7 @@ from services.errors import ErrorCode
 from services.invitations import AcceptOutcome
 from services.policy import PolicySource, TwoFactorState
 from services.sessions import AuthenticationMethod
+from services.webhooks.events import WebhookDeliveryStatus
 
 
 def _register(enum_cls: type[Enum], name: str, description: str, values: dict[str, str]) -> None:
@@ -136,6 +137,9 @@ _register(
         "RATE_LIMITED": "Too many requests from your network or for your account right now: "
         "several sign-ins from one address are being checked, or its (or the account's) "
         "logins per minute are spent; lockedUntil says when, if known.",
+        "INVALID_URL": "The webhook URL is not accepted: it must be https with a host name "
+        "that resolves to public addresses only (not loopback, private or link-local).",
+        "WEBHOOK_ENDPOINT_DISABLED": "The webhook endpoint is disabled: enable it first.",
     },
 )
 
@@ -192,6 +196,16 @@ _register(
         "and scopes).",
         "API_KEY_REVOKED": "An administrator revoked an API key (details: its name, prefix "
         "and scopes).",
+        "WEBHOOK_ENDPOINT_CREATED": "An administrator added a webhook endpoint (details: its "
+        "URL and event types).",
+        "WEBHOOK_ENDPOINT_UPDATED": "An administrator changed a webhook endpoint (details: its "
+        "URL, event types and whether it is enabled).",
+        "WEBHOOK_ENDPOINT_DELETED": "An administrator deleted a webhook endpoint (details: "
+        "its URL).",
+        "WEBHOOK_SECRET_ROTATED": "An administrator rotated a webhook endpoint's signing "
+        "secret; the old one signs beside the new one for 24 hours (details: its URL).",
+        "WEBHOOK_ENDPOINT_DISABLED": "Every delivery to a webhook endpoint failed for 24 hours, "
+        "so it was disabled and the administrators emailed (details: its URL).",
     },
 )
 _register(
@@ -209,6 +223,19 @@ _register(
     },
 )
 
+_register(
+    WebhookDeliveryStatus,
+    "WebhookDeliveryStatus",
+    "Where a webhook delivery stands.",
+    {
+        "PENDING": "Queued, not tried yet.",
+        "SUCCEEDED": "The endpoint answered 2xx.",
+        "FAILED": "The last attempt failed; it is tried again at `nextAttemptAt`.",
+        "GIVEN_UP": "Every attempt failed (or the endpoint was disabled); it is not tried "
+        "again unless redelivered.",
+    },
+)
+
 AcceptInvitationOutcome = AcceptOutcome
 
 __all__ = [
@@ -223,4 +250,5 @@ __all__ = [
     "PolicySource",
     "TwoFactorMode",
     "TwoFactorState",
+    "WebhookDeliveryStatus",
 ]

@@ -9,9 +9,12 @@ from enum import StrEnum
 from typing import Any
 
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from models import AuditEvent, Operator
 from services.machinery.client import current_client
+from services.webhooks import events
+from services.webhooks.events import WebhookEventType
 
 
 class AuditEventKind(StrEnum):
@@ -44,6 +47,34 @@ class AuditEventKind(StrEnum):
     PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105
     API_KEY_CREATED = "API_KEY_CREATED"
     API_KEY_REVOKED = "API_KEY_REVOKED"
+    WEBHOOK_ENDPOINT_CREATED = "WEBHOOK_ENDPOINT_CREATED"
+    WEBHOOK_ENDPOINT_UPDATED = "WEBHOOK_ENDPOINT_UPDATED"
+    WEBHOOK_ENDPOINT_DELETED = "WEBHOOK_ENDPOINT_DELETED"
+    WEBHOOK_SECRET_ROTATED = "WEBHOOK_SECRET_ROTATED"  # noqa: S105 (an event name, not a secret)
+    WEBHOOK_ENDPOINT_DISABLED = "WEBHOOK_ENDPOINT_DISABLED"
+
+
+ANNOUNCED: dict[AuditEventKind, WebhookEventType] = {
+    AuditEventKind.INVITATION_SENT: WebhookEventType.OPERATOR_INVITED,
+    AuditEventKind.INVITATION_ACCEPTED: WebhookEventType.OPERATOR_JOINED,
+    AuditEventKind.OPERATOR_DEACTIVATED: WebhookEventType.OPERATOR_DEACTIVATED,
+    AuditEventKind.OPERATOR_REACTIVATED: WebhookEventType.OPERATOR_REACTIVATED,
+    AuditEventKind.ROLE_CHANGED: WebhookEventType.OPERATOR_ROLE_CHANGED,
+    AuditEventKind.LOCKED_OUT: WebhookEventType.OPERATOR_LOCKED_OUT,
+    AuditEventKind.ENROLLMENT_CONFIRMED: WebhookEventType.TWO_FACTOR_ENABLED,
+    AuditEventKind.TWO_FACTOR_DISABLED: WebhookEventType.TWO_FACTOR_DISABLED,
+    AuditEventKind.TWO_FACTOR_RESET: WebhookEventType.TWO_FACTOR_RESET,
+    AuditEventKind.RECOVERY_CODE_USED: WebhookEventType.TWO_FACTOR_RECOVERY_CODE_USED,
+    AuditEventKind.RECOVERY_CODES_REGENERATED: (
+        WebhookEventType.TWO_FACTOR_RECOVERY_CODES_REGENERATED
+    ),
+    AuditEventKind.ACCOUNT_DEFAULT_CHANGED: WebhookEventType.POLICY_ACCOUNT_DEFAULT_CHANGED,
+    AuditEventKind.OVERRIDE_SET: WebhookEventType.POLICY_OPERATOR_OVERRIDE_CHANGED,
+    AuditEventKind.OVERRIDE_CLEARED: WebhookEventType.POLICY_OPERATOR_OVERRIDE_CHANGED,
+    AuditEventKind.API_KEY_CREATED: WebhookEventType.API_KEY_CREATED,
+    AuditEventKind.API_KEY_REVOKED: WebhookEventType.API_KEY_REVOKED,
+}
+"""The audit events that are also webhook events, and the webhook event each one is."""
 
 
 AuditObserver = Callable[[AuditEventKind, dict[str, Any]], None]
@@ -127,10 +158,11 @@ async def record(
     """Append one event; call it inside the transaction of the change it describes.
 
     The event carries the address and user agent of the request that caused it, if any;
-    ``api_key_id`` names the API key that acted (``actor_id`` is then None).
+    ``api_key_id`` names the API key that acted (``actor_id`` is then None). A kind in
+    ``ANNOUNCED`` is also queued as a webhook event, in the same transaction.
     """
     client = current_client()
-    await AuditEvent.create(
+    row = AuditEvent(
         account_id=account_id,
         actor_id=actor_id,
         api_key_id=api_key_id,
@@ -141,6 +173,15 @@ async def record(
         user_agent=client.user_agent,
         created_at=now,
     )
+    announced = ANNOUNCED.get(kind)
+    if announced is None:
+        await row.save()
+    else:
+        # The webhook event commits or rolls back with the audit event (and the change).
+        async with in_transaction():
+            await row.save()
+            data = events.audit_data(account_id, actor_id, api_key_id, target_id, row.details)
+            await events.emit(account_id, announced, data, now)
     for observer in _observers:
         observer(kind, details or {})
 

@@ -71,14 +71,16 @@ async def running_app(
             yield application
         finally:
             # Leave nothing behind for the next test's mail sender to deliver.
-            await stop_sender(application)
+            await stop_senders(application)
             await truncate_all_models()
 
 
-async def stop_sender(app: Starlette) -> None:
-    """Stop the app's background mail sender and wait until its last round has ended."""
+async def stop_senders(app: Starlette) -> None:
+    """Stop the app's background mail and webhook senders; wait until their rounds ended."""
     app.state.outbox_sender.stop()
+    app.state.webhook_sender.stop()
     await app.state.outbox_task
+    await app.state.webhook_task
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]], within: float = 10.0) -> T:

@@ -317,9 +317,21 @@ PERSON_ONLY = {
     "resetPassword": 'resetPassword(input: {token: "t", newPassword: "y"}) { userErrors { code } }',
     "createApiKey": 'createApiKey(input: {name: "k", scopes: [READ_OPERATORS]}) { secret }',
     "revokeApiKey": 'revokeApiKey(input: {apiKeyId: "QXBpS2V5OjE="}) { userErrors { code } }',
+    "createWebhookEndpoint": 'createWebhookEndpoint(input: {url: "https://93.184.216.34/", '
+    'eventTypes: ["two_factor.reset"]}) { secret }',
+    "updateWebhookEndpoint": 'updateWebhookEndpoint(input: {endpointId: "V2ViaG9va0VuZHBvaW50OjE=",'
+    " enabled: false}) { userErrors { code } }",
+    "deleteWebhookEndpoint": 'deleteWebhookEndpoint(input: {endpointId: "V2ViaG9va0VuZHBvaW50OjE="})'
+    " { userErrors { code } }",
+    "rotateWebhookSecret": 'rotateWebhookSecret(input: {endpointId: "V2ViaG9va0VuZHBvaW50OjE="}) '
+    "{ secret }",
+    "sendTestWebhook": 'sendTestWebhook(input: {endpointId: "V2ViaG9va0VuZHBvaW50OjE="}) '
+    "{ userErrors { code } }",
+    "redeliverWebhook": 'redeliverWebhook(input: {deliveryId: "V2ViaG9va0RlbGl2ZXJ5OjE="}) '
+    "{ userErrors { code } }",
 }
 """Every mutation a key may never call, whatever its scopes (SPEC 5.1): the person's own
-flows, passwords and keys. The administrators' other mutations take keys with a scope."""
+flows, passwords, keys and webhooks. The administrators' other mutations take keys with a scope."""
 
 
 @pytest.mark.parametrize("field", list(PERSON_ONLY), ids=list(PERSON_ONLY))

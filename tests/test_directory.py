@@ -13,7 +13,7 @@ from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
 from services.operators import directory, policies_of
 from services.policy import TwoFactorState
-from tests.support import GraphQLClient, add_operator, make_team, session_for, stop_sender
+from tests.support import GraphQLClient, add_operator, make_team, session_for, stop_senders
 from twofa.sql_log import StatementCounter
 
 PAGE = """
@@ -182,7 +182,7 @@ async def statements_for_a_page(gql: GraphQLClient, token: str) -> int:
 
 async def quiet_mail(app: Starlette) -> None:
     """Stop the app's mail sender, so that only the request's statements are counted."""
-    await stop_sender(app)
+    await stop_senders(app)
 
 
 async def test_a_page_costs_the_same_statements_for_10_and_100_operators(

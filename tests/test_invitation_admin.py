@@ -22,7 +22,7 @@ from tests.support import (
     gid,
     make_team,
     session_for,
-    stop_sender,
+    stop_senders,
 )
 from twofa.sql_log import StatementCounter
 
@@ -149,7 +149,7 @@ async def test_open_invitations_are_listed_with_who_sent_them_and_until_when(
 async def test_a_page_of_invitations_costs_the_same_statements_for_2_and_20(
     app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    await stop_sender(app)
+    await stop_senders(app)
     team = await make_team(hasher, clock)
     admin = await session_for(team.admin, clock)
     second_admin = await add_operator(

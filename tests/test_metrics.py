@@ -37,7 +37,7 @@ from tests.support import (
     make_team,
     running_app,
     session_for,
-    stop_sender,
+    stop_senders,
     totp_code,
     verify,
 )
@@ -151,6 +151,9 @@ def test_a_fresh_app_exports_every_known_series_at_zero(
         ("twofa_lockouts_total", {"factor": "code"}),
         ("twofa_mail_delivery_failures_total", {"result": "retry"}),
         ("twofa_mail_delivery_failures_total", {"result": "given_up"}),
+        ("twofa_webhook_attempts_total", {"outcome": "succeeded"}),
+        ("twofa_webhook_attempts_total", {"outcome": "failed"}),
+        ("twofa_webhook_attempts_total", {"outcome": "given_up"}),
         ("twofa_password_hash_refused_total", {}),
     ]
     missing = [
@@ -336,7 +339,7 @@ async def test_the_outbox_backlog_and_failed_deliveries_are_reported(
 ) -> None:
     nobody_listens = replace(settings, smtp_port=free_port())
     async with running_app(nobody_listens, clock, hasher) as app:
-        await stop_sender(app)  # this test delivers by hand
+        await stop_senders(app)  # this test delivers by hand
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
             gql = GraphQLClient(http)

@@ -46,7 +46,7 @@ from tests.support import (
     login_from,
     make_team,
     session_for,
-    stop_sender,
+    stop_senders,
     totp_code,
     verify,
 )
@@ -575,7 +575,7 @@ async def test_another_accounts_invitee_with_the_same_email_neither_sees_nor_lif
 async def test_locked_until_costs_one_statement_for_a_page_of_any_size(
     app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    await stop_sender(app)  # only the request's statements are counted
+    await stop_senders(app)  # only the request's statements are counted
     team = await make_team(hasher, clock)
     admin = await session_for(team.admin, clock)
     page = "{ viewer { account { operators(first: 100) { edges { node { email %s } } } } } }"

@@ -15,7 +15,7 @@ from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
 from services.operators import directory
 from services.validation import email_key, name_key, unclaimed_email_key
-from tests.support import GraphQLClient, make_team, session_for, stop_sender
+from tests.support import GraphQLClient, make_team, session_for, stop_senders
 from twofa.sql_log import StatementCounter
 
 SEARCH = """
@@ -196,7 +196,7 @@ async def plan_of(statement: str, parameters: Any) -> str:
 async def test_a_search_over_10000_operators_reads_the_indexes_in_constant_statements(
     app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    await stop_sender(app)  # only the request's statements are counted
+    await stop_senders(app)  # only the request's statements are counted
     team = await make_team(hasher, clock)
     await seed(team.account, clock)
     admin = await session_for(team.admin, clock)

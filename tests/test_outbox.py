@@ -27,7 +27,7 @@ from tests.support import (
     make_team,
     running_app,
     session_for,
-    stop_sender,
+    stop_senders,
 )
 from twofa.settings import Settings
 
@@ -76,7 +76,7 @@ async def test_mail_waits_out_an_smtp_outage_and_is_delivered_once(
                 [received] = await down.sink.wait_for(1)
                 assert received["To"] == "new@acme.example"
                 # After its last round has ended, another round has nothing left to send.
-                await stop_sender(app)
+                await stop_senders(app)
                 assert await sender.run_once() == 0
                 assert len(down.sink.messages) == 1
                 delivered = await OutboxMessage.get()
@@ -89,7 +89,7 @@ async def test_mail_waits_out_an_smtp_outage_and_is_delivered_once(
 async def test_two_senders_deliver_each_message_exactly_once(
     app: Starlette, settings: Settings, clock: FrozenClock, mail: MailSink, encryption_key: str
 ) -> None:
-    await stop_sender(app)  # only the two senders below deliver
+    await stop_senders(app)  # only the two senders below deliver
     outbox = Outbox(SecretBox([encryption_key]), settings.public_url)
     for n in range(40):
         email = compose(
@@ -121,7 +121,7 @@ async def test_claims_are_leases_that_lapse(
     encryption_key: str,
     hasher: PasswordHasher,
 ) -> None:
-    await stop_sender(app)
+    await stop_senders(app)
     outbox = Outbox(SecretBox([encryption_key]), settings.public_url)
     await outbox.enqueue(
         compose(

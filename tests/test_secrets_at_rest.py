@@ -12,7 +12,7 @@ from tortoise import Tortoise
 from tortoise.connection import get_connection
 
 from mail.outbox import Outbox
-from models import Authenticator, OutboxMessage, RecoveryCode, TwoFactorMode
+from models import Authenticator, OutboxMessage, RecoveryCode, TwoFactorMode, WebhookEndpoint
 from services.machinery.clock import FrozenClock
 from services.machinery.encryption import SecretBox, generate_key
 from services.machinery.hashing import PasswordHasher
@@ -24,7 +24,7 @@ from tests.support import (
     make_team,
     session_for,
     set_default,
-    stop_sender,
+    stop_senders,
 )
 from twofa.keys import key_file_for, secret_box
 from twofa.settings import ConfigurationError, Settings
@@ -65,7 +65,7 @@ async def test_queued_mail_does_not_show_its_link_token(
     clock: FrozenClock,
     encryption_key: str,
 ) -> None:
-    await stop_sender(app)  # the mail must stay queued
+    await stop_senders(app)  # the mail must stay queued
     team = await make_team(hasher, clock)
     await gql.data(
         'mutation { inviteOperator(input: {email: "new@acme.example", name: "New"}) { userErrors { code } } }',
@@ -87,9 +87,19 @@ async def test_rotate_keys_re_encrypts_under_the_first_key(
     database_url: str,
     encryption_key: str,
 ) -> None:
-    await stop_sender(app)  # the mail must stay queued, to be re-encrypted
+    await stop_senders(app)  # the mail must stay queued, to be re-encrypted
     team = await make_team(hasher, clock)
     enrolled = await enroll(gql, await session_for(team.basic, clock), clock)  # queues a mail
+    old_box = SecretBox([encryption_key])
+    endpoint = await WebhookEndpoint.create(
+        account_id=team.account.id,
+        url="https://93.184.216.34/twofa",
+        event_types=["two_factor.reset"],
+        secret_encrypted=old_box.encrypt("whsec_current"),
+        previous_secret_encrypted=old_box.encrypt("whsec_before_rotation"),
+        previous_secret_expires_at=clock.now(),
+        created_at=clock.now(),
+    )
     new_key = generate_key()
     result = twofa(
         "rotate-keys",
@@ -97,8 +107,14 @@ async def test_rotate_keys_re_encrypts_under_the_first_key(
         env={"ENCRYPTION_KEYS": f"{new_key},{encryption_key}"},
     )
     assert result.returncode == 0, result.stderr
-    # One TOTP secret, ten recovery codes, one queued email.
-    assert "Re-encrypted 12 secret(s) and queued email(s)" in result.stdout
+    # One TOTP secret, ten recovery codes, one queued email, two webhook signing secrets.
+    assert "Re-encrypted 14 secret(s) and queued email(s)" in result.stdout
+    await endpoint.refresh_from_db()
+    assert SecretBox([new_key]).decrypt(endpoint.secret_encrypted) == "whsec_current"
+    assert endpoint.previous_secret_encrypted is not None
+    assert SecretBox([new_key]).decrypt(endpoint.previous_secret_encrypted) == (
+        "whsec_before_rotation"
+    )
     stored = (await Authenticator.get(operator_id=team.basic.id)).secret_encrypted
     assert SecretBox([new_key]).decrypt(stored) == enrolled.secret
     with pytest.raises(InvalidToken):

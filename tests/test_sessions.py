@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from models import ApiKey, AuditEvent, OperatorStatus, Session, Throttle
+from models import ApiKey, AuditEvent, OperatorStatus, Session, Throttle, WebhookEndpoint
 from resolvers.mutation_field import RECENT_AUTHENTICATION
 from schema.ids import encode_id
 from services.machinery.clock import FrozenClock
@@ -180,6 +180,26 @@ NEEDS_RECENT_AUTHENTICATION: dict[str, tuple[str, dict[str, str]]] = {
         { userErrors { code } } }""",
         {"id": "api-key"},
     ),
+    "createWebhookEndpoint": (
+        """mutation { createWebhookEndpoint(input: {url: "https://93.184.216.34/twofa",
+        eventTypes: ["two_factor.reset"]}) { userErrors { code } } }""",
+        {},
+    ),
+    "updateWebhookEndpoint": (
+        """mutation ($id: ID!) { updateWebhookEndpoint(input: {endpointId: $id,
+        enabled: false}) { userErrors { code } } }""",
+        {"id": "endpoint"},
+    ),
+    "deleteWebhookEndpoint": (
+        """mutation ($id: ID!) { deleteWebhookEndpoint(input: {endpointId: $id})
+        { userErrors { code } } }""",
+        {"id": "endpoint"},
+    ),
+    "rotateWebhookSecret": (
+        """mutation ($id: ID!) { rotateWebhookSecret(input: {endpointId: $id})
+        { userErrors { code } } }""",
+        {"id": "endpoint"},
+    ),
 }
 """Every mutation that refuses a session older than the reauthentication window, and a call
 of it from an administrator's session: the source of truth for the schema's descriptions."""
@@ -223,6 +243,18 @@ NEEDS_NO_RECENT_AUTHENTICATION: dict[str, tuple[str, dict[str, str], list[str]]]
         {},
         ["TOKEN_INVALID"],
     ),
+    "sendTestWebhook": (
+        """mutation { sendTestWebhook(input: {endpointId: "V2ViaG9va0VuZHBvaW50OjE="})
+        { userErrors { code } } }""",
+        {},
+        ["NOT_FOUND"],
+    ),
+    "redeliverWebhook": (
+        """mutation { redeliverWebhook(input: {deliveryId: "V2ViaG9va0RlbGl2ZXJ5OjE="})
+        { userErrors { code } } }""",
+        {},
+        ["NOT_FOUND"],
+    ),
 }
 """Every other mutation, a call of it from a stale session, and the codes it answers."""
 
@@ -254,11 +286,19 @@ async def test_sensitive_actions_need_an_authentication_within_the_window(
         created_at=clock.now(),
         expires_at=clock.now() + timedelta(days=90),
     )
+    endpoint = await WebhookEndpoint.create(
+        account_id=team.account.id,
+        url="https://93.184.216.34/twofa",
+        event_types=["two_factor.reset"],
+        secret_encrypted="not read by these mutations",
+        created_at=clock.now(),
+    )
     ids = {
         "basic": gid(team.basic),
         "invited": gid(invited),
         "own-session": encode_id("Session", own_session.id),
         "api-key": encode_id("ApiKey", key.id),
+        "endpoint": encode_id("WebhookEndpoint", endpoint.id),
         "password": PASSWORD,
     }
     resolved = {name: ids.get(value, value) for name, value in variables.items()}

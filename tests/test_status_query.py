@@ -25,7 +25,7 @@ from tests.support import (
     GraphQLClient,
     make_team,
     session_for,
-    stop_sender,
+    stop_senders,
     totp_code,
 )
 from twofa.sql_log import StatementCounter
@@ -44,7 +44,7 @@ async def status(gql: GraphQLClient, token: str) -> tuple[dict[str, Any], int]:
 async def test_one_statement_answers_the_status_query_in_every_authenticator_state(
     app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    await stop_sender(app)  # only the request's statements are counted
+    await stop_senders(app)  # only the request's statements are counted
     team = await make_team(hasher, clock)
     token = await session_for(team.basic, clock)
 
@@ -69,7 +69,7 @@ async def test_one_statement_answers_the_status_query_in_every_authenticator_sta
 async def test_last_used_is_written_at_most_once_a_minute(
     app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    await stop_sender(app)
+    await stop_senders(app)
     team = await make_team(hasher, clock)
     token = await session_for(team.basic, clock)
     clock.advance(timedelta(seconds=59))
@@ -84,7 +84,7 @@ async def test_last_used_is_written_at_most_once_a_minute(
 async def test_the_lookup_reads_no_password_hash_and_its_models_refuse_a_full_save(
     app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    await stop_sender(app)
+    await stop_senders(app)
     team = await make_team(hasher, clock)
     token = await session_for(team.basic, clock)
     with StatementCounter() as counter:

@@ -25,6 +25,8 @@ from services.machinery.clock import Clock, SystemClock
 from services.machinery.dependencies import Dependencies
 from services.machinery.hashing import PasswordHasher
 from services.machinery.retention import Sweeper
+from services.webhooks.addresses import Resolver, WebhookNetwork, resolve_with_dns
+from services.webhooks.sender import WebhookSender
 from twofa import metrics
 from twofa.database import tortoise_config
 from twofa.graphiql.page import graphiql_asset
@@ -43,11 +45,13 @@ def create_app(
     clock: Clock | None = None,
     hasher: PasswordHasher | None = None,
     mail_poll_seconds: float = 1.0,
+    webhook_resolver: Resolver | None = None,
 ) -> Starlette:
     """Build the app: ``/graphql``, ``/healthz``, ``/metrics`` and the console.
 
     The lifespan opens the database and runs the outbox sender in the background.
-    ``clock`` and ``hasher`` are injected so that tests can move time and use cheap hashes.
+    ``clock`` and ``hasher`` are injected so that tests can move time and use cheap hashes,
+    ``webhook_resolver`` so that they can point host names at addresses of their choosing.
     """
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
@@ -65,6 +69,10 @@ def create_app(
         reauthentication_window=timedelta(seconds=settings.reauthentication_window_seconds),
         login_rates=settings.login_rates,
         refusal_delay=timedelta(milliseconds=settings.login_refusal_delay_ms),
+        webhook_network=WebhookNetwork(
+            allow_private=settings.webhook_allow_private_networks,
+            resolve=webhook_resolver or resolve_with_dns,
+        ),
     )
     sender = OutboxSender(
         outbox,
@@ -72,6 +80,12 @@ def create_app(
         clock.now,
         poll_seconds=mail_poll_seconds,
         on_failure=metrics.count_mail_failure,
+    )
+    webhooks = WebhookSender(
+        deps,
+        wall_clock=SystemClock().now,
+        poll_seconds=mail_poll_seconds,
+        on_outcome=metrics.count_webhook_outcome,
     )
     sampler = metrics.HashQueueSampler(hasher)
     key_budget = KeyBudget(settings.api_key_rate_limit, clock.now)
@@ -82,6 +96,8 @@ def create_app(
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             sending = asyncio.create_task(sender.run(), name="outbox-sender")
             app.state.outbox_task = sending
+            delivering = asyncio.create_task(webhooks.run(), name="webhook-sender")
+            app.state.webhook_task = delivering
             # Expired and spent rows are deleted in the background too.
             sweeper = app.state.sweeper = Sweeper(clock.now)
             sweeping = asyncio.create_task(sweeper.run(), name="retention-sweeper")
@@ -93,7 +109,9 @@ def create_app(
                 sampler.stop()
                 sweeper.stop()
                 sender.stop()
+                webhooks.stop()
                 await sampling
+                await delivering
                 await sweeping
                 await sending
                 metrics.process_ended()
@@ -122,6 +140,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.outbox_sender = sender
+    app.state.webhook_sender = webhooks
     return app
 
 

@@ -52,6 +52,7 @@ from services import audit
 from services.audit import AuditEventKind
 from services.machinery.hashing import PasswordHasher
 from services.sessions import SECOND_FACTORS, AuthenticationMethod
+from services.webhooks.events import WebhookDeliveryStatus
 
 MULTIPROCESS = values.ValueClass is not values.MutexValue
 """Whether values live in files shared by the workers: prometheus-client decides when it is
@@ -95,6 +96,11 @@ MAIL_FAILURES = Counter(
     "Failed delivery attempts: retried later, or the message given up.",
     ["result"],
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "twofa_webhook_attempts",
+    "Webhook delivery attempts by how they ended: succeeded, failed (retried later) or given_up.",
+    ["outcome"],
+)
 HASH_RUNNING = Gauge(
     "twofa_password_hash_running", "argon2 computations running.", multiprocess_mode="livesum"
 )
@@ -131,6 +137,11 @@ def count_mail_failure(given_up: bool) -> None:
     MAIL_FAILURES.labels(result="given_up" if given_up else "retry").inc()
 
 
+def count_webhook_outcome(status: WebhookDeliveryStatus) -> None:
+    """Count one webhook attempt by the status it ended in (the sender's ``on_outcome``)."""
+    WEBHOOK_ATTEMPTS.labels(outcome=status.value.lower()).inc()
+
+
 def start_counting() -> None:
     """Have the audit log report to the counters, every known series at 0 (idempotent)."""
     start_every_series()
@@ -156,6 +167,9 @@ def start_every_series() -> None:
         LOCKOUTS.labels(factor=factor)
     for result in MAIL_RESULTS:
         MAIL_FAILURES.labels(result=result)
+    for status in WebhookDeliveryStatus:
+        if status is not WebhookDeliveryStatus.PENDING:
+            WEBHOOK_ATTEMPTS.labels(outcome=status.value.lower())
 
 
 class HashQueueSampler:

@@ -79,6 +79,8 @@ class Settings:
         default_factory=PersistedDocuments, compare=False
     )
     """The manifest of ``PERSISTED_DOCUMENTS`` (none: empty), and whether only it may run."""
+    webhook_allow_private_networks: bool = False
+    """Let webhooks reach loopback, private and link-local addresses, and plain http."""
 
     def smtp(self) -> SmtpConfig | None:
         """Return the SMTP server to send through, or None to write mail to the log."""
@@ -147,6 +149,9 @@ class Settings:
         )
         return cls(
             api_key_rate_limit=api_key_rate_limit,
+            webhook_allow_private_networks=_flag(
+                "WEBHOOK_ALLOW_PRIVATE_NETWORKS", get("WEBHOOK_ALLOW_PRIVATE_NETWORKS")
+            ),
             persisted_documents=_persisted_documents(
                 get("PERSISTED_DOCUMENTS"), get("PERSISTED_DOCUMENTS_ONLY")
             ),

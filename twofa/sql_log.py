@@ -50,6 +50,7 @@ SECRET_COLUMNS = frozenset(
         "token_hash",
         "digest",
         "content_encrypted",
+        "previous_secret_encrypted",
     }
 )
 """Columns whose values never reach a log."""

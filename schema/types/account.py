@@ -1,4 +1,4 @@
-"""The ``Account`` type: its operators, audit log, compliance summary and API keys.
+"""The ``Account`` type: its operators, audit log, compliance summary, keys and webhooks.
 
 Those are for administrators of that account, and for its API keys that hold the scope
 (READ_OPERATORS, READ_AUDIT_LOG; the keys themselves only for administrators); anyone else
@@ -32,9 +32,11 @@ from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEven
 from schema.types.operator import OperatorNode
 from schema.types.operator_list import OperatorConnection, OperatorFilter
 from schema.types.summary import TwoFactorSummary
+from schema.types.webhook import WebhookEndpointConnection, WebhookEndpointNode
 from services import api_keys, audit
 from services.api_keys import ApiKeyScope
 from services.operators import administers, directory
+from services.webhooks.deliveries import endpoints_page
 
 OPERATOR_CURSOR = "Operator"
 """The type name in the cursors of an account's operators."""
@@ -42,6 +44,8 @@ EVENT_CURSOR = "AuditEvent"
 """The type name in the cursors of an account's audit log."""
 KEY_CURSOR = "ApiKey"
 """The type name in the cursors of an account's API keys."""
+ENDPOINT_CURSOR = "WebhookEndpoint"
+"""The type name in the cursors of an account's webhook endpoints."""
 
 
 @strawberry.type(name="Account", description="A customer account and its two-factor default.")
@@ -186,6 +190,33 @@ class AccountNode(relay.Node):
         )
         edges, page = newest_first_page(KEY_CURSOR, window, keys, more, ApiKeyNode.from_model)
         return ApiKeyConnection(edges=edges, page_info=page)
+
+    @strawberry.field(
+        description="The account's webhook endpoints, newest first (administrators of this "
+        "account).",
+        permission_classes=ADMINISTRATORS,
+    )
+    async def webhook_endpoints(
+        self,
+        info: Info,
+        first: NewestFirstSize = None,
+        after: OlderThan = None,
+    ) -> WebhookEndpointConnection:
+        """Return one page of the account's webhook endpoints."""
+        viewer = info.context.viewer
+        if viewer is None or not administers(viewer, self.id):
+            raise forbidden()
+        window = Window.of(ENDPOINT_CURSOR, first, after, None, None)
+        rows, more = await endpoints_page(self.id, before_id=window.after_id, limit=window.limit)
+        now = info.context.now()
+        edges, page = newest_first_page(
+            ENDPOINT_CURSOR,
+            window,
+            rows,
+            more,
+            lambda endpoint: WebhookEndpointNode.from_model(endpoint, now),
+        )
+        return WebhookEndpointConnection(edges=edges, page_info=page)
 
     def _ensure_reads(self, info: Info, scope: ApiKeyScope) -> None:
         """Raise FORBIDDEN unless the caller may read this part of this account."""

@@ -10,6 +10,7 @@ from services.machinery.clock import Clock
 from services.machinery.encryption import SecretBox
 from services.machinery.hashing import PasswordHasher
 from services.machinery.throttle import LoginRates
+from services.webhooks.addresses import WebhookNetwork
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Dependencies:
     """Successful logins allowed per minute per client address and per account."""
     refusal_delay: timedelta = timedelta(seconds=1)
     """How long the answer to a login refused by a lock or a spent budget is held back."""
+    webhook_network: WebhookNetwork = field(default_factory=WebhookNetwork)
+    """Where webhooks may be delivered, and how their hosts are resolved."""
 
     def now(self) -> datetime:
         """Return the current instant from the clock."""

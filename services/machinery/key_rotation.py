@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from models import Authenticator, OutboxMessage, RecoveryCode
+from models import Authenticator, OutboxMessage, RecoveryCode, WebhookEndpoint
 from services.machinery.encryption import SecretBox
 
 
 async def rotate_secrets(box: SecretBox) -> int:
-    """Re-encrypt every TOTP secret, sealed recovery code and queued email under the first key.
+    """Re-encrypt every stored secret under the first key.
+
+    TOTP secrets, sealed recovery codes, queued emails and webhook signing secrets.
 
     Returns how many values were re-encrypted. After this, keys other than the first can be
     removed from ENCRYPTION_KEYS.
@@ -29,4 +31,13 @@ async def rotate_secrets(box: SecretBox) -> int:
         for code in codes:
             code.code_sealed = box.rotate(code.code_sealed or "")
             await code.save(update_fields=["code_sealed"])
-    return len(authenticators) + len(queued) + len(codes)
+        endpoints = await WebhookEndpoint.all().select_for_update()
+        signing = 0
+        for endpoint in endpoints:
+            endpoint.secret_encrypted = box.rotate(endpoint.secret_encrypted)
+            signing += 1
+            if endpoint.previous_secret_encrypted is not None:
+                endpoint.previous_secret_encrypted = box.rotate(endpoint.previous_secret_encrypted)
+                signing += 1
+            await endpoint.save(update_fields=["secret_encrypted", "previous_secret_encrypted"])
+    return len(authenticators) + len(queued) + len(codes) + signing

@@ -1,0 +1,1 @@
+"""Mutations on the account's webhook endpoints: one file each."""

@@ -1,0 +1,1 @@
+"""Webhooks: events written with the changes they report, delivered signed to endpoints."""
