@@ -33,6 +33,7 @@ from services.machinery.clock import Clock
 from services.machinery.hashing import Argon2Parameters, PasswordHasher
 from services.sessions import AuthenticationMethod, start_session
 from services.validation import email_key, name_key, unclaimed_email_key
+from services.webhooks.addresses import Resolver
 from tests.mail_server import MailSink
 from twofa.app import create_app
 from twofa.settings import Settings
@@ -61,10 +62,20 @@ class CountingHasher(PasswordHasher):
 
 @asynccontextmanager
 async def running_app(
-    settings: Settings, clock: Clock, hasher: PasswordHasher
+    settings: Settings,
+    clock: Clock,
+    hasher: PasswordHasher,
+    *,
+    webhook_resolver: Resolver | None = None,
 ) -> AsyncIterator[Starlette]:
-    """Start the app (database, mail sender) on an emptied database."""
-    application = create_app(settings, clock=clock, hasher=hasher, mail_poll_seconds=0.02)
+    """Start the app (database, mail and webhook senders) on an emptied database."""
+    application = create_app(
+        settings,
+        clock=clock,
+        hasher=hasher,
+        mail_poll_seconds=0.02,
+        webhook_resolver=webhook_resolver,
+    )
     async with application.router.lifespan_context(application):
         await truncate_all_models()
         try:

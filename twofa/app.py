@@ -139,6 +139,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    app.state.dependencies = deps
     app.state.outbox_sender = sender
     app.state.webhook_sender = webhooks
     return app
