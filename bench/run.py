@@ -31,6 +31,8 @@ from bench.fairness import print_report as print_fairness
 from bench.load import LoadResult, in_turns, login_round_trips, wrk
 from bench.seed import PASSWORD, SECRET, Seeded, seed
 from bench.servers import ROOT, uvicorn
+from bench.webhooks import measure as measure_webhooks
+from bench.webhooks import print_report as print_webhooks
 from services.machinery.encryption import SecretBox, generate_key
 from services.machinery.hashing import PasswordHasher
 from twofa.app import create_app
@@ -365,6 +367,7 @@ def main() -> None:
         add_ratios(db, base)
         report["databases"][label] = db
     report["cost"] = measure_cost(args.seconds, args.postgres_url)
+    report["webhooks"] = measure_webhooks(args.postgres_url)
     print(f"[fairness] other clients' logins during floods, {args.fairness_seconds} s each")
     report["fairness"] = measure_fairness(args.fairness_seconds)
     out_file = ROOT / "bench" / "results" / "latest.json"
@@ -372,6 +375,7 @@ def main() -> None:
     out_file.write_text(json.dumps(report, indent=2) + "\n")
     print_table(report)
     print_fairness(report["fairness"])
+    print_webhooks(report["webhooks"])
     print(f"\nwritten to {out_file}")
 
 

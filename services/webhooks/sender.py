@@ -189,9 +189,11 @@ class WebhookSender:
                 query = query.exclude(endpoint_id__in=full_endpoints)
             if full_accounts:
                 query = query.exclude(account_id__in=full_accounts)
+            # Only the columns the limits need: most candidates are passed over.
             due = (
                 await query.order_by("next_attempt_at", "id")
                 .limit(free * limits.per_endpoint)
+                .only("id", "endpoint_id", "account_id")
                 .select_for_update(skip_locked=True)
             )
             for delivery in due:
@@ -202,14 +204,20 @@ class WebhookSender:
                     or accounts[delivery.account_id] >= limits.per_account
                 ):
                     continue
-                taken = await WebhookDelivery.filter(_claimable(now), id=delivery.id).update(
-                    claimed_until=now + LEASE
-                )
-                if taken == 1:
-                    claimed.append(delivery)
-                    endpoints[delivery.endpoint_id] += 1
-                    accounts[delivery.account_id] += 1
-        return claimed
+                claimed.append(delivery)
+                endpoints[delivery.endpoint_id] += 1
+                accounts[delivery.account_id] += 1
+            if not claimed:
+                return []
+            # The rows are locked (PostgreSQL) or the transaction is the only writer
+            # (SQLite's BEGIN IMMEDIATE): none can have been claimed since they were read.
+            chosen = [delivery.id for delivery in claimed]
+            taken = await WebhookDelivery.filter(_claimable(now), id__in=chosen).update(
+                claimed_until=now + LEASE
+            )
+            if taken != len(claimed):
+                raise RuntimeError("webhook deliveries claimed twice; claims left to expire")
+            return await WebhookDelivery.filter(id__in=chosen).order_by("next_attempt_at", "id")
 
     async def _attempt(self, delivery: WebhookDelivery) -> None:
         """Make one attempt at a claimed delivery and record what came of it."""
@@ -230,9 +238,8 @@ class WebhookSender:
         attempts = delivery.attempts + 1
         if answer.succeeded:
             await self._record(delivery, WebhookDeliveryStatus.SUCCEEDED, now, answer=answer)
-            await WebhookEndpoint.filter(id=endpoint.id, failing_since__isnull=False).update(
-                failing_since=None
-            )
+            if endpoint.failing_since is not None:
+                await WebhookEndpoint.filter(id=endpoint.id).update(failing_since=None)
             return
         retry = retry_delay(attempts)
         status = WebhookDeliveryStatus.FAILED if retry else WebhookDeliveryStatus.GIVEN_UP
