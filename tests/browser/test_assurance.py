@@ -71,7 +71,7 @@ def test_a_grace_period_lets_a_required_operator_in_and_every_page_says_until_wh
     expect(banner).to_have_text(
         re.compile(
             rf"^Two-factor authentication is required from {local.day} {local:%B} {local.year}"
-            rf"\D+{local:%H:%M}\. Set it up from the link we emailed you\.$"
+            rf"\D+{local:%H:%M}:\d\d\. Set it up from the link we emailed you\.$"
         )
     )
     expect(banner.locator("time")).to_have_attribute("datetime", deadline)

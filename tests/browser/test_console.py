@@ -256,7 +256,9 @@ def test_a_wrong_code_is_explained_next_to_the_code_field_and_lockouts_say_until
     # Locked: even the right code is refused, and the console says until when (local time).
     code.fill(next_code(secret))
     page.get_by_role("button", name="Verify").click()
-    locked = re.compile(r"^Too many failed attempts\. Try again after \d\d:\d\d:\d\d\.$")
+    locked = re.compile(
+        r"^Too many failed attempts\. Try again after \d+ \w+ \d{4} at \d\d:\d\d:\d\d\.$"
+    )
     expect(page.locator(".form-error [data-code=TOO_MANY_ATTEMPTS]")).to_have_text(locked)
     expect(page.get_by_role("status")).to_have_text(locked)
 

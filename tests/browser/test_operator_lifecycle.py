@@ -192,7 +192,9 @@ def test_a_locked_operator_is_shown_and_unlocked(
     boss.reload()
     expect(operator_row(boss, basil)).to_contain_text("Locked")
     boss.get_by_role("link", name="Basil Basic").click()
-    expect(fact(boss, "Lock")).to_have_text(re.compile(r"^Locked until \d\d:\d\d:\d\d$"))
+    expect(fact(boss, "Lock")).to_have_text(
+        re.compile(r"^Locked until \d+ \w+ \d{4} at \d\d:\d\d:\d\d$")
+    )
     expect(fact(boss, "Lock").locator("time")).to_have_attribute("datetime", locked)
     snap(boss, "operator-locked")
     boss.get_by_role("button", name="Unlock").click()

@@ -6,6 +6,7 @@
 // holds: listeners are attached here, looks come from console.css classes.
 
 import { ApiError } from "./api.js";
+import { formatTime } from "./format.js";
 
 /**
  * Create an element: h("button", { type: "button", onclick: f }, "Save").
@@ -140,7 +141,7 @@ export function safely(handler) {
 /** The words for one error: the server's message, with lock-outs made concrete. */
 export function errorMessage(error) {
   if (error.code === "TOO_MANY_ATTEMPTS" && error.lockedUntil) {
-    return `Too many failed attempts. Try again after ${time(error.lockedUntil)}.`;
+    return `Too many failed attempts. Try again after ${formatTime(error.lockedUntil)}.`;
   }
   return error.message;
 }
@@ -153,21 +154,6 @@ export function announce(text, kind = "info") {
   const status = document.querySelector("dialog[open] .status") ?? document.getElementById("status");
   status.textContent = text;
   status.dataset.kind = kind;
-}
-
-/** A local time of day, e.g. "14:32:05". */
-export function time(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
-
-/** A local date and time, e.g. "02/03/2026, 14:32". */
-export function dateTime(iso) {
-  return new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
-}
-
-/** A local date and time spelled out, e.g. "2 March 2026 at 14:32". */
-export function longDateTime(iso) {
-  return new Date(iso).toLocaleString([], { dateStyle: "long", timeStyle: "short" });
 }
 
 /** "1 session", "3 sessions". */

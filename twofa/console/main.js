@@ -6,6 +6,7 @@
 //   reauthenticate.js  the "confirm it is you" dialog for REAUTHENTICATION_REQUIRED
 //   router.js     hash routes (#/operators/:id) and the tokens of email links
 //   forms.js      building elements, forms with userErrors next to their fields, words
+//   format.js     formatTime: how every page writes an instant
 //   pages/login.js       email + password, then a code or the "check your email" notice
 //   pages/setup.js       QR code or key, first code, recovery codes (Copy / Download)
 //   pages/invitation.js  password for an invitation, then setup when required
@@ -16,7 +17,8 @@
 //                        unlock, deactivate, override, reset, sessions), audit log
 
 import { ApiError, graphql, session } from "./api.js";
-import { announce, h, heading, longDateTime } from "./forms.js";
+import { timeElement } from "./format.js";
+import { announce, h, heading } from "./forms.js";
 import { accountPage, auditPage, operatorPage, operatorsPage } from "./pages/admin.js";
 import { invitationPage } from "./pages/invitation.js";
 import { loginPage } from "./pages/login.js";
@@ -90,7 +92,7 @@ function showBanner(viewer) {
       "div",
       { class: "banner", role: "alert" },
       "Two-factor authentication is required from ",
-      h("time", { dateTime: deadline }, longDateTime(deadline)),
+      timeElement(deadline),
       ". Set it up from the link we emailed you.",
     ),
   );

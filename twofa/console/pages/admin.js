@@ -4,22 +4,20 @@
 // The API answers FORBIDDEN to other roles.
 
 import { graphql, mutate, operatorMutation, POLICY, session, USER_ERRORS } from "../api.js";
+import { timeElement } from "../format.js";
 import {
   announce,
-  dateTime,
   errorMessage,
   field,
   form,
   h,
   heading,
-  longDateTime,
   MODES,
   modeRadios,
   plural,
   policyWords,
   safely,
   STATES,
-  time,
   uid,
 } from "../forms.js";
 import { navigate } from "../router.js";
@@ -275,7 +273,6 @@ function pendingInvitations(connection, refresh) {
   const invited = connection.edges.map((edge) => edge.node);
   if (!invited.length) return [heading2, h("p", {}, "No invitations are waiting to be accepted.")];
   const cell = (label, ...content) => h("td", { "data-label": label }, ...content);
-  const when = (iso) => h("time", { dateTime: iso }, dateTime(iso));
   // After an action the row's buttons are gone: the focus goes to the section's heading.
   const done = async (notice) => {
     await refresh();
@@ -325,8 +322,8 @@ function pendingInvitations(connection, refresh) {
       {},
       cell("Name", h("span", { id: nameId }, operator.name)),
       cell("Email", operator.email),
-      cell("Invited", when(operator.invitedAt), operator.invitedBy && ` by ${operator.invitedBy.name}`),
-      cell("Link works until", operator.invitationExpiresAt ? when(operator.invitationExpiresAt) : "Expired"),
+      cell("Invited", timeElement(operator.invitedAt), operator.invitedBy && ` by ${operator.invitedBy.name}`),
+      cell("Link works until", operator.invitationExpiresAt ? timeElement(operator.invitationExpiresAt) : "Expired"),
       cell("Actions", area.element),
     );
   };
@@ -465,7 +462,7 @@ function lockSection(operator, reload) {
       "p",
       {},
       `Repeated wrong passwords or codes locked ${operator.name} out until `,
-      h("time", { dateTime: operator.lockedUntil }, time(operator.lockedUntil)),
+      timeElement(operator.lockedUntil),
       ". Unlocking lets them try again now and forgets their failed attempts.",
     ),
     area.element,
@@ -592,11 +589,11 @@ function invitationSection(operator, reload) {
       "p",
       {},
       "Sent ",
-      h("time", { dateTime: operator.invitedAt }, longDateTime(operator.invitedAt)),
+      timeElement(operator.invitedAt),
       operator.invitedBy ? ` by ${operator.invitedBy.name}` : "",
       ". ",
       operator.invitationExpiresAt
-        ? ["The link works until ", h("time", { dateTime: operator.invitationExpiresAt }, longDateTime(operator.invitationExpiresAt)), "."]
+        ? ["The link works until ", timeElement(operator.invitationExpiresAt), "."]
         : "The link has expired.",
     ),
     h("p", {}, "Withdrawing deletes the invited operator; their link stops working."),
@@ -609,7 +606,7 @@ export async function operatorPage({ id }) {
   if (!operator) return h("section", {}, heading("Operator not found"), h("p", {}, h("a", { href: "#/operators" }, "Back to the operators")));
   const policy = operator.effectiveTwoFactorPolicy;
   const self = operator.id === viewer.id;
-  const when = (iso, otherwise) => (iso ? h("time", { dateTime: iso }, longDateTime(iso)) : otherwise);
+  const when = (iso, otherwise) => (iso ? timeElement(iso) : otherwise);
   const reload = (notice) => navigate(`/operators/${encodeURIComponent(id)}`, notice);
 
   const modes = modeRadios({ legend: "Mode for this operator", checked: operator.twoFactorOverride ?? policy.accountDefault, disabled: !operator.twoFactorOverride });
@@ -692,11 +689,11 @@ export async function operatorPage({ id }) {
       h("dt", {}, "Last login"),
       h("dd", {}, when(operator.lastLoginAt, "Never")),
       h("dt", {}, "Lock"),
-      h("dd", {}, operator.lockedUntil ? ["Locked until ", h("time", { dateTime: operator.lockedUntil }, time(operator.lockedUntil))] : "Not locked"),
+      h("dd", {}, operator.lockedUntil ? ["Locked until ", timeElement(operator.lockedUntil)] : "Not locked"),
       h("dt", {}, "Two-factor policy"),
       h("dd", {}, policyWords(policy, { self: false }), policy.setupRequired && h("span", { class: "badge" }, "Needs setup")),
       policy.setupDeadline && h("dt", {}, "Grace period ends"),
-      policy.setupDeadline && h("dd", {}, h("time", { dateTime: policy.setupDeadline }, longDateTime(policy.setupDeadline))),
+      policy.setupDeadline && h("dd", {}, timeElement(policy.setupDeadline)),
       h("dt", {}, "Authenticator"),
       h("dd", {}, STATES[policy.state]),
       operator.twoFactorConfiguredAt && h("dt", {}, "Set up on"),
@@ -783,7 +780,7 @@ function eventItem(event) {
   return h(
     "li",
     { tabIndex: -1 },
-    h("time", { dateTime: event.occurredAt }, dateTime(event.occurredAt)),
+    timeElement(event.occurredAt),
     " ",
     h("strong", {}, EVENT_WORDS[event.kind] ?? event.kind),
     event.actor && ` by ${event.actor.name}`,

@@ -8,7 +8,8 @@
 // elsewhere, the next request answers UNAUTHENTICATED and api.js goes back to login.
 
 import { graphql, mutate, operatorMutation, USER_ERRORS } from "../api.js";
-import { announce, dateTime, h, plural, safely, uid } from "../forms.js";
+import { timeElement } from "../format.js";
+import { announce, h, plural, safely, uid } from "../forms.js";
 
 // Sessions last 12 hours, so the newest 100 (one page) are all there is in practice.
 const PAGE_SIZE = 100;
@@ -94,9 +95,9 @@ export async function sessionsSection({ operatorId, self, name, actions = [] }) 
         h("dt", {}, "Address"),
         h("dd", {}, session.ipAddress ?? "unknown"),
         h("dt", {}, "Last used"),
-        h("dd", {}, h("time", { dateTime: session.lastUsedAt }, dateTime(session.lastUsedAt))),
+        h("dd", {}, timeElement(session.lastUsedAt)),
         h("dt", {}, "Signed in"),
-        h("dd", {}, h("time", { dateTime: session.createdAt }, dateTime(session.createdAt))),
+        h("dd", {}, timeElement(session.createdAt)),
         h("dt", {}, "Signed in with"),
         h("dd", {}, methodWords(session.authenticationMethods)),
       ),

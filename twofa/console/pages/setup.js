@@ -4,7 +4,8 @@
 // setupToken; confirming then logs the operator in).
 
 import { mutate, session, USER_ERRORS } from "../api.js";
-import { announce, codeField, form, h, heading, time } from "../forms.js";
+import { formatTime } from "../format.js";
+import { announce, codeField, form, h, heading } from "../forms.js";
 import { navigate } from "../router.js";
 
 const START = `mutation Start($setupToken: String) {
@@ -82,7 +83,7 @@ export async function setupPage({ setupToken = null, intro = "" } = {}) {
       intro && h("p", {}, intro),
       h("p", {}, "Scan this QR code with an authenticator app (such as Google Authenticator, Microsoft Authenticator or 1Password)."),
       h("img", { class: "qr", src: enrollment.qrCodePng, alt: "QR code to scan with your authenticator app", width: 240, height: 240 }),
-      h("p", { class: "hint" }, `This QR code and key work until ${time(enrollment.expiresAt)}.`),
+      h("p", { class: "hint" }, `This QR code and key work until ${formatTime(enrollment.expiresAt)}.`),
       h("p", {}, toggle),
       keyPanel,
       h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: () => show(codeStep(enrollment), "input") }, "Next")),
