@@ -249,7 +249,9 @@ def test_a_wrong_code_is_explained_next_to_the_code_field_and_lockouts_say_until
         expect(code.locator("xpath=..").locator("[data-code=INVALID_CODE]")).to_have_text(
             "The code is not correct."
         )
+        # The status region speaks it without showing it a second time above the page.
         expect(page.get_by_role("status")).to_have_text("The code is not correct.")
+        expect(page.get_by_role("status")).to_have_class(re.compile(r"\bvisually-hidden\b"))
         if attempt == 0:
             snap(page, "login-wrong-code")
 

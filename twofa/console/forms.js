@@ -122,7 +122,7 @@ export function showErrors(formElement, errors) {
   }
   if (errors.length) {
     firstInput?.focus();
-    announce(errorMessage(errors[0]), "error");
+    announce(errorMessage(errors[0]), "error", { shownNearby: true });
   }
 }
 
@@ -149,11 +149,16 @@ export function errorMessage(error) {
 /**
  * Say something in the status region ("error" shows it as an error). While a modal
  * dialog is open the page behind it is inert, so the dialog's own region speaks instead.
+ *
+ * `shownNearby`: the text is on the page already, next to what it is about (an error by
+ * its field or button). The region then only speaks it, for screen readers, rather than
+ * showing the same words a second time at the top of the page.
  */
-export function announce(text, kind = "info") {
+export function announce(text, kind = "info", { shownNearby = false } = {}) {
   const status = document.querySelector("dialog[open] .status") ?? document.getElementById("status");
   status.textContent = text;
   status.dataset.kind = kind;
+  status.classList.toggle("visually-hidden", shownNearby);
 }
 
 /** "1 session", "3 sessions". */

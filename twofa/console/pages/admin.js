@@ -377,7 +377,7 @@ function actionArea() {
   const show = (errors) => {
     problem.replaceChildren(...errors.map((error) => h("span", { "data-code": error.code }, errorMessage(error), " ")));
     problem.hidden = errors.length === 0;
-    if (errors.length) announce(errorMessage(errors[0]), "error");
+    if (errors.length) announce(errorMessage(errors[0]), "error", { shownNearby: true });
   };
   const run = async (call) => {
     show([]);
