@@ -14,12 +14,14 @@
 //   pages/password.js    asking for a reset link, a new password from it, changing it
 //   pages/sessions.js    a list of sessions with "end" buttons, for settings and operators
 //   pages/admin.js       account default, operators (list, invite, pending invitations, role,
-//                        unlock, deactivate, override, reset, sessions), audit log
+//                        unlock, deactivate, override, reset, sessions)
+//   pages/audit.js       the audit log, filtered by kind, who acted and time
 
 import { ApiError, graphql, session } from "./api.js";
 import { timeElement } from "./format.js";
 import { announce, h, heading } from "./forms.js";
-import { accountPage, auditPage, operatorPage, operatorsPage } from "./pages/admin.js";
+import { accountPage, operatorPage, operatorsPage } from "./pages/admin.js";
+import { auditPage } from "./pages/audit.js";
 import { invitationPage } from "./pages/invitation.js";
 import { loginPage } from "./pages/login.js";
 import { forgotPasswordPage, resetPasswordPage } from "./pages/password.js";

@@ -1,6 +1,7 @@
 // Administrator pages: the account default and its grace period, the operators (list,
 // search, status filter, invite, pending invitations sent again or withdrawn; one
-// operator's role, lock, deactivation, override, reset and sessions) and the audit log.
+// operator's role, lock, deactivation, override, reset and sessions). The audit log has a
+// page of its own (audit.js).
 // The API answers FORBIDDEN to other roles.
 
 import { graphql, mutate, operatorMutation, POLICY, session, USER_ERRORS } from "../api.js";
@@ -721,75 +722,6 @@ export async function operatorPage({ id }) {
     ),
     resetArea,
     await sessionsSection({ operatorId: operator.id, self, name: operator.name }),
-  );
-}
-
-// ---- Audit log -------------------------------------------------------------------
-
-const AUDIT = `query Audit($after: String) {
-  viewer { account { auditEvents(first: ${PAGE_SIZE}, after: $after) {
-    pageInfo { hasNextPage endCursor }
-    edges { node { id kind occurredAt details actor { id name } target { id name } } }
-  } } }
-}`;
-
-const EVENT_WORDS = {
-  ACCOUNT_DEFAULT_CHANGED: "Account default changed",
-  OVERRIDE_SET: "Override set",
-  OVERRIDE_CLEARED: "Override cleared",
-  TWO_FACTOR_RESET: "Two-factor authentication reset",
-  ENROLLMENT_STARTED: "Setup started",
-  ENROLLMENT_CONFIRMED: "Two-factor authentication set up",
-  TWO_FACTOR_DISABLED: "Two-factor authentication turned off",
-  RECOVERY_CODES_REGENERATED: "New recovery codes",
-  LOGIN_SUCCEEDED: "Logged in",
-  LOGIN_FAILED: "Login failed",
-  CODE_REJECTED: "Code refused",
-  LOCKED_OUT: "Locked after failed attempts",
-  RECOVERY_CODE_USED: "Recovery code used",
-  INVITATION_SENT: "Invitation sent",
-  INVITATION_ACCEPTED: "Invitation accepted",
-  INVITATION_REVOKED: "Invitation withdrawn",
-  SESSIONS_REVOKED: "Sessions ended",
-  REAUTHENTICATED: "Confirmed their identity again",
-  ROLE_CHANGED: "Role changed",
-  OPERATOR_DEACTIVATED: "Operator deactivated",
-  OPERATOR_REACTIVATED: "Operator reactivated",
-  OPERATOR_UNLOCKED: "Operator unlocked",
-  PASSWORD_CHANGED: "Password changed",
-  PASSWORD_RESET_REQUESTED: "Password reset link sent",
-  PASSWORD_RESET: "Password reset",
-};
-
-export async function auditPage() {
-  const events = h("ol", { class: "events" });
-  const more = h("button", { type: "button", onclick: safely(() => load(true)) }, "More");
-
-  // Newest first; "More" appends the next (older) page and moves the focus to it.
-  let after = null;
-  const load = async (focus = false) => {
-    const { auditEvents } = (await graphql(AUDIT, { after })).viewer.account;
-    const items = auditEvents.edges.map(({ node }) => eventItem(node));
-    events.append(...items);
-    after = auditEvents.pageInfo.endCursor;
-    more.hidden = !auditEvents.pageInfo.hasNextPage;
-    if (focus) items[0]?.focus();
-  };
-  await load();
-  return h("section", {}, heading("Audit log"), events, h("div", { class: "actions" }, more));
-}
-
-function eventItem(event) {
-  const details = Object.entries(event.details).map(([key, value]) => `${key}: ${value ?? "none"}`);
-  return h(
-    "li",
-    { tabIndex: -1 },
-    timeElement(event.occurredAt),
-    " ",
-    h("strong", {}, EVENT_WORDS[event.kind] ?? event.kind),
-    event.actor && ` by ${event.actor.name}`,
-    event.target && event.target.id !== event.actor?.id && ` · about ${event.target.name}`,
-    details.length > 0 && h("span", { class: "details" }, details.join(", ")),
   );
 }
 
