@@ -50,6 +50,41 @@ export function field({ label, name, hint, type = "text", ...attrs }) {
   );
 }
 
+/**
+ * Checkboxes sharing the `name` (a list argument, such as "scopes"), in a fieldset whose
+ * legend names them. `options` are { value, label, hint }; read the checked values with
+ * new FormData(form).getAll(name). An error whose `field` ends with `name` shows above them.
+ */
+export function checkboxes({ legend, name, options, checked = [], hint }) {
+  const id = uid(name);
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = `${id}-error`;
+  return h(
+    "fieldset",
+    { class: "field checkboxes", "aria-describedby": [hintId, errorId].filter(Boolean).join(" ") },
+    h("legend", {}, legend),
+    hint && h("p", { class: "hint", id: hintId }, hint),
+    h("p", { class: "field-error", id: errorId, "data-error-for": name, hidden: true }),
+    options.map((option) => {
+      const optionId = uid(name);
+      return h(
+        "div",
+        { class: "choice" },
+        h("input", {
+          type: "checkbox",
+          id: optionId,
+          name,
+          value: option.value,
+          checked: checked.includes(option.value),
+          "aria-describedby": option.hint ? `${optionId}-hint` : undefined,
+        }),
+        h("label", { for: optionId }, option.label),
+        option.hint && h("p", { class: "hint", id: `${optionId}-hint` }, option.hint),
+      );
+    }),
+  );
+}
+
 /** A 6-digit code field; `recovery` also allows a recovery code. */
 export function codeField({ label = "Authentication code", recovery = false } = {}) {
   return field({

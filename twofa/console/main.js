@@ -7,6 +7,8 @@
 //   router.js     hash routes (#/operators/:id) and the tokens of email links
 //   forms.js      building elements, forms with userErrors next to their fields, words
 //   format.js     formatTime: how every page writes an instant
+//   actions.js    buttons with their refusals below them, "are you sure?" before destroying
+//   secret.js     a secret shown once (API key, webhook signing secret) with Copy
 //   pages/login.js       email + password, then a code or the "check your email" notice
 //   pages/setup.js       QR code or key, first code, recovery codes (Copy / Download)
 //   pages/invitation.js  password for an invitation, then setup when required
@@ -16,11 +18,13 @@
 //   pages/admin.js       account default, operators (list, invite, pending invitations, role,
 //                        unlock, deactivate, override, reset, sessions)
 //   pages/audit.js       the audit log, filtered by kind, who acted and time
+//   pages/api-keys.js    API keys: create (secret shown once), list, revoke
 
 import { ApiError, graphql, session } from "./api.js";
 import { timeElement } from "./format.js";
 import { announce, h, heading } from "./forms.js";
 import { accountPage, operatorPage, operatorsPage } from "./pages/admin.js";
+import { apiKeysPage } from "./pages/api-keys.js";
 import { auditPage } from "./pages/audit.js";
 import { invitationPage } from "./pages/invitation.js";
 import { loginPage } from "./pages/login.js";
@@ -125,6 +129,7 @@ route("/account", signedIn(accountPage, { admin: true }));
 route("/operators", signedIn(operatorsPage, { admin: true }));
 route("/operators/:id", signedIn(operatorPage, { admin: true }));
 route("/audit", signedIn(auditPage, { admin: true }));
+route("/api-keys", signedIn(apiKeysPage, { admin: true }));
 
 // A top-level UNAUTHENTICATED error (see api.js) sends the operator back to login.
 window.addEventListener("twofa:unauthenticated", () => navigate("/login", "Your session has ended. Please log in again."));

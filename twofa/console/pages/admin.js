@@ -1,14 +1,14 @@
 // Administrator pages: the account default and its grace period, the operators (list,
 // search, status filter, invite, pending invitations sent again or withdrawn; one
-// operator's role, lock, deactivation, override, reset and sessions). The audit log has a
-// page of its own (audit.js).
+// operator's role, lock, deactivation, override, reset and sessions). The audit log and the
+// API keys have pages of their own.
 // The API answers FORBIDDEN to other roles.
 
+import { actionArea, askFirst } from "../actions.js";
 import { graphql, mutate, operatorMutation, POLICY, session, USER_ERRORS } from "../api.js";
 import { timeElement } from "../format.js";
 import {
   announce,
-  errorMessage,
   field,
   form,
   h,
@@ -369,49 +369,6 @@ const CHANGE_ROLE = operatorMutation(
 const DEACTIVATE = operatorMutation("deactivateOperator", "operator { status }");
 const REACTIVATE = operatorMutation("reactivateOperator", "operator { status }");
 const UNLOCK = operatorMutation("unlockOperator", "operator { lockedUntil }");
-
-/**
- * A place for buttons whose refusals (LAST_ADMINISTRATOR, EMAIL_TAKEN, …) are shown right
- * below them: `run(mutation)` calls it and, when it answers userErrors, shows them there and
- * announces the first; otherwise it returns the payload.
- */
-function actionArea() {
-  const buttons = h("div", {});
-  const problem = h("div", { class: "form-error", hidden: true });
-  const element = h("div", {}, buttons, problem);
-  const show = (errors) => {
-    problem.replaceChildren(...errors.map((error) => h("span", { "data-code": error.code }, errorMessage(error), " ")));
-    problem.hidden = errors.length === 0;
-    if (errors.length) announce(errorMessage(errors[0]), "error", { shownNearby: true });
-  };
-  const run = async (call) => {
-    show([]);
-    const result = await call();
-    if (result.userErrors.length) {
-      show(result.userErrors);
-      return null;
-    }
-    return result;
-  };
-  return { element, buttons, run };
-}
-
-/**
- * Ask before a destructive action: `area.buttons` shows `question` with `yes` (which runs
- * `action`) and Cancel (which runs `restore`, putting the original button back).
- */
-function askFirst(area, { label, question, yes, action, restore }) {
-  const cancel = h("button", { type: "button", onclick: restore }, "Cancel");
-  area.buttons.replaceChildren(
-    h(
-      "div",
-      { class: "confirm", role: "group", "aria-label": label },
-      h("p", {}, h("strong", {}, question)),
-      h("div", { class: "actions" }, h("button", { type: "button", class: "danger", onclick: safely(action) }, yes), cancel),
-    ),
-  );
-  cancel.focus();
-}
 
 /** Role: Administrator or Basic. Demoting yourself leaves the administrator pages. */
 function roleSection(operator, self, reload) {
