@@ -19,6 +19,9 @@
 //                        unlock, deactivate, override, reset, sessions)
 //   pages/audit.js       the audit log, filtered by kind, who acted and time
 //   pages/api-keys.js    API keys: create (secret shown once), list, revoke
+//   pages/webhooks.js    webhook endpoints: list, add (signing secret shown once)
+//   pages/webhook.js     one endpoint: send test, rotate secret, enable/disable, delete, change
+//   pages/deliveries.js  one endpoint's delivery log, Refresh and Redeliver
 
 import { ApiError, graphql, session } from "./api.js";
 import { timeElement } from "./format.js";
@@ -31,6 +34,8 @@ import { loginPage } from "./pages/login.js";
 import { forgotPasswordPage, resetPasswordPage } from "./pages/password.js";
 import { logout, settingsPage } from "./pages/settings.js";
 import { setupPage } from "./pages/setup.js";
+import { webhookPage } from "./pages/webhook.js";
+import { webhooksPage } from "./pages/webhooks.js";
 import "./reauthenticate.js";
 import { navigate, route, start, takeLinkToken, takeNotice } from "./router.js";
 
@@ -130,6 +135,8 @@ route("/operators", signedIn(operatorsPage, { admin: true }));
 route("/operators/:id", signedIn(operatorPage, { admin: true }));
 route("/audit", signedIn(auditPage, { admin: true }));
 route("/api-keys", signedIn(apiKeysPage, { admin: true }));
+route("/webhooks", signedIn(webhooksPage, { admin: true }));
+route("/webhooks/:id", signedIn(webhookPage, { admin: true }));
 
 // A top-level UNAUTHENTICATED error (see api.js) sends the operator back to login.
 window.addEventListener("twofa:unauthenticated", () => navigate("/login", "Your session has ended. Please log in again."));

@@ -1,7 +1,7 @@
 // Administrator pages: the account default and its grace period, the operators (list,
 // search, status filter, invite, pending invitations sent again or withdrawn; one
-// operator's role, lock, deactivation, override, reset and sessions). The audit log and the
-// API keys have pages of their own.
+// operator's role, lock, deactivation, override, reset and sessions). The audit log, API
+// keys and webhooks have pages of their own.
 // The API answers FORBIDDEN to other roles.
 
 import { actionArea, askFirst } from "../actions.js";
