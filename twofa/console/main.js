@@ -116,7 +116,13 @@ function showNav(viewer, path) {
       "ul",
       {},
       link("/settings", "Your settings"),
-      viewer.role === "ADMINISTRATOR" && [link("/account", "Account"), link("/operators", "Operators"), link("/audit", "Audit log")],
+      viewer.role === "ADMINISTRATOR" && [
+        link("/account", "Account"),
+        link("/operators", "Operators"),
+        link("/api-keys", "API keys"),
+        link("/webhooks", "Webhooks"),
+        link("/audit", "Audit log"),
+      ],
       h("li", {}, h("button", { type: "button", class: "link", onclick: logout }, "Log out")),
     ),
   );
