@@ -65,6 +65,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "SMTP_TLS": "none",
         "ENCRYPTION_KEYS": generate_key(),
         "TOTP_ISSUER": "Console Test",
+        # The webhook tests' receiver listens on loopback, over http.
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
     }
     try:
         with twofa_server(env, folder / "server.log", port=port):
