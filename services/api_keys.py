@@ -28,6 +28,7 @@ from services.machinery.tokens import TOKEN_BYTES, hash_token
 from services.operators import is_administrator
 from services.sessions.reauthentication import ensure_recent_authentication
 from services.validation import clean_name
+from services.webhooks import events
 
 
 class ApiKeyScope(StrEnum):
@@ -193,7 +194,12 @@ async def revoke_api_key(
 
 def _described(key: ApiKey) -> dict[str, object]:
     """Return what the audit log keeps of a key: never its secret or digest."""
-    return {"name": key.name, "prefix": key.prefix, "scopes": list(key.scopes)}
+    return {
+        "apiKeyId": events.global_id("ApiKey", key.id),
+        "name": key.name,
+        "prefix": key.prefix,
+        "scopes": list(key.scopes),
+    }
 
 
 async def keys_page(

@@ -77,6 +77,7 @@ async def test_a_key_is_shown_once_stored_as_a_digest_and_audited(
     (event,) = await AuditEvent.filter(kind="API_KEY_CREATED")
     assert event.actor_id == team.admin.id
     assert event.details == {
+        "apiKeyId": key["id"],
         "name": "Nightly report",
         "prefix": key["prefix"],
         "scopes": ["READ_OPERATORS", "READ_AUDIT_LOG"],

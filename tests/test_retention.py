@@ -10,10 +10,23 @@ from datetime import datetime, timedelta
 import pytest
 from starlette.applications import Starlette
 
-from models import OneTimeToken, OutboxMessage, Session, Throttle, TokenPurpose
+from models import (
+    OneTimeToken,
+    OutboxMessage,
+    Session,
+    Throttle,
+    TokenPurpose,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from services.machinery import throttle
 from services.machinery.clock import FrozenClock
-from services.machinery.retention import GIVEN_UP_MAIL_KEPT, SENT_MAIL_KEPT, Sweeper
+from services.machinery.retention import (
+    DELIVERY_LOG_KEPT,
+    GIVEN_UP_MAIL_KEPT,
+    SENT_MAIL_KEPT,
+    Sweeper,
+)
 from services.machinery.throttle import (
     FREE_ATTEMPTS,
     QUIET_PERIOD,
@@ -139,6 +152,34 @@ async def test_mail_is_kept_a_while_after_it_is_sent_or_given_up(
     deleted = await Sweeper(clock.now).run_once()
     assert (deleted["sent mail"], deleted["given-up mail"]) == (1, 1)
     assert {row.id for row in await OutboxMessage.all()} == kept
+
+
+async def test_a_webhook_delivery_log_reaches_thirty_days_back(
+    app: Starlette, clock: FrozenClock, hasher: CountingHasher
+) -> None:
+    team = await make_team(hasher, clock)
+    endpoint = await WebhookEndpoint.create(
+        account_id=team.account.id, url="https://93.184.216.34/", event_types=["webhook.test"],
+        secret_encrypted="unused", created_at=clock.now(),
+    )  # fmt: skip
+    now, second = clock.now(), timedelta(seconds=1)
+
+    async def delivery(created_at: datetime, next_attempt_at: datetime | None) -> int:
+        row = await WebhookDelivery.create(
+            endpoint_id=endpoint.id, account_id=team.account.id, event_id="msg_x",
+            event_type="webhook.test", payload="{}", status="SUCCEEDED", created_at=created_at,
+            next_attempt_at=next_attempt_at,
+        )  # fmt: skip
+        return row.id
+
+    await delivery(now - DELIVERY_LOG_KEPT - second, None)  # over, and old enough
+    kept = {
+        await delivery(now - DELIVERY_LOG_KEPT + second, None),
+        await delivery(now - DELIVERY_LOG_KEPT - second, now),  # still to be tried
+    }
+    deleted = await Sweeper(clock.now).run_once()
+    assert deleted["webhook deliveries"] == 1
+    assert {row.id for row in await WebhookDelivery.all()} == kept
 
 
 async def test_two_sweepers_at_once_delete_each_row_once(

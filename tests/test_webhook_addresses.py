@@ -43,6 +43,16 @@ from twofa.settings import Settings
         ("::ffff:10.0.0.1", False),
         ("::ffff:93.184.216.34", True),
         ("ff02::1", False),
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b:1::a00:5", False),
+        ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
+        ("::ffff:0:a00:5", False),  # SIIT of 10.0.0.5
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("fec0::1", False),  # site-local
+        ("2001:db8::1", False),
+        ("198.18.0.1", False),
+        ("192.0.0.8", False),
     ],
 )
 def test_only_global_unicast_addresses_are_public(address: str, public: bool) -> None:
@@ -144,7 +154,7 @@ async def test_a_name_that_resolves_to_loopback_at_delivery_is_not_connected_to(
     assert receiver.received == []
     (delivery,) = [edge["node"] for edge in log["node"]["deliveries"]["edges"]]
     assert delivery["status"] == "FAILED" and delivery["responseStatus"] is None
-    assert "private, loopback or link-local" in delivery["lastError"]
+    assert "public addresses only" in delivery["lastError"]
 
 
 async def test_a_delivery_connects_to_the_address_it_checked_and_names_the_host(
@@ -177,4 +187,41 @@ async def test_a_delivery_connects_to_the_address_it_checked_and_names_the_host(
                 await app.state.webhook_sender.drain()
     (got,) = receiver.received
     assert got.headers["host"] == f"hooks.partner.example:{receiver.port}"
+    assert got.verified_by == receiver.secrets
+
+
+async def test_an_international_host_name_is_resolved_and_sent_in_its_ascii_form(
+    settings: Settings, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
+) -> None:
+    asked: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    allowed = replace(settings, webhook_allow_private_networks=True)
+    with Receiver() as receiver:
+        async with running_app(allowed, clock, hasher, webhook_resolver=resolve) as app:
+            team = await make_team(hasher, clock)
+            admin = await session_for(team.admin, clock)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t.test") as http:
+                gql = GraphQLClient(http)
+                created = await gql.data(
+                    """mutation ($url: String!) { createWebhookEndpoint(input: {url: $url,
+                    eventTypes: ["two_factor.reset"]}) { secret endpoint { id } } }""",
+                    {"url": f"http://bücher.example:{receiver.port}/twofa"},
+                    token=admin,
+                )
+                receiver.secrets.append(created["createWebhookEndpoint"]["secret"])
+                await gql.data(
+                    """mutation ($id: ID!) { sendTestWebhook(input: {endpointId: $id})
+                    { userErrors { code } } }""",
+                    {"id": created["createWebhookEndpoint"]["endpoint"]["id"]},
+                    token=admin,
+                )
+                await app.state.webhook_sender.drain()
+    assert set(asked) == {"xn--bcher-kva.example"}
+    (got,) = receiver.received
+    assert got.headers["host"] == f"xn--bcher-kva.example:{receiver.port}"
     assert got.verified_by == receiver.secrets

@@ -21,6 +21,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 class Received:
     """One request the receiver got."""
 
+    path: str
     headers: dict[str, str]
     body: bytes
     verified_by: list[str] = field(default_factory=list)
@@ -51,6 +52,8 @@ class Receiver:
         self.hold = threading.Event()
         """While cleared, requests wait for it (``hold.clear()``), up to 30 s."""
         self.hold.set()
+        self.hold_first_only = False
+        """Hold only the first request; answer the others at once."""
         self.received: list[Received] = []
         self.waiting = 0
         """Requests being held right now."""
@@ -85,7 +88,7 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 headers = {name.lower(): value for name, value in self.headers.items()}
-                got = Received(headers=headers, body=body)
+                got = Received(path=self.path, headers=headers, body=body)
                 for secret in receiver.secrets:
                     try:
                         Webhook(secret).verify(body, headers)
@@ -94,12 +97,15 @@ class Receiver:
                     got.verified_by.append(secret)
                 with receiver._lock:
                     receiver.received.append(got)
+                    first = len(receiver.received) == 1
                     receiver.waiting += 1
                     receiver.most_waiting = max(receiver.most_waiting, receiver.waiting)
-                receiver.hold.wait(30)
+                if first or not receiver.hold_first_only:
+                    receiver.hold.wait(30)
                 with receiver._lock:
                     receiver.waiting -= 1
-                status = receiver.status if got.verified_by else 400
+                with receiver._lock:
+                    status = receiver.status if got.verified_by else 400
                 self.send_response(status)
                 if receiver.location is not None:
                     self.send_header("location", receiver.location)

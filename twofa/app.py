@@ -25,7 +25,7 @@ from services.machinery.clock import Clock, SystemClock
 from services.machinery.dependencies import Dependencies
 from services.machinery.hashing import PasswordHasher
 from services.machinery.retention import Sweeper
-from services.webhooks.addresses import Resolver, WebhookNetwork, resolve_with_dns
+from services.webhooks.addresses import Resolver, WebhookNetwork
 from services.webhooks.sender import WebhookSender
 from twofa import metrics
 from twofa.database import tortoise_config
@@ -69,10 +69,7 @@ def create_app(
         reauthentication_window=timedelta(seconds=settings.reauthentication_window_seconds),
         login_rates=settings.login_rates,
         refusal_delay=timedelta(milliseconds=settings.login_refusal_delay_ms),
-        webhook_network=WebhookNetwork(
-            allow_private=settings.webhook_allow_private_networks,
-            resolve=webhook_resolver or resolve_with_dns,
-        ),
+        webhook_network=_webhook_network(settings, webhook_resolver),
     )
     sender = OutboxSender(
         outbox,
@@ -174,3 +171,11 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception:  # any failure to reach the database means unhealthy
         return JSONResponse({"status": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+def _webhook_network(settings: Settings, resolver: Resolver | None) -> WebhookNetwork:
+    """Where webhooks may go, resolving host names with ``resolver`` if one is given."""
+    network = WebhookNetwork.configured(allow_private=settings.webhook_allow_private_networks)
+    if resolver is None:
+        return network
+    return WebhookNetwork(allow_private=network.allow_private, resolve=resolver)

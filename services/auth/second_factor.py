@@ -50,21 +50,22 @@ async def counted_attempt(
     try:
         result = await verify()
     except DomainError as error:
-        await audit.record(
-            AuditEventKind.CODE_REJECTED,
-            account_id=operator.account_id,
-            target_id=operator.id,
-            now=now,
-            details={"reason": error.code.value},
-        )
-        if lock_if_failed is not None:
+        async with in_transaction():  # the rejection and the lockout it caused, together
             await audit.record(
-                AuditEventKind.LOCKED_OUT,
+                AuditEventKind.CODE_REJECTED,
                 account_id=operator.account_id,
                 target_id=operator.id,
                 now=now,
-                details={"factor": "code", "lockedUntil": lock_if_failed.isoformat()},
+                details={"reason": error.code.value},
             )
+            if lock_if_failed is not None:
+                await audit.record(
+                    AuditEventKind.LOCKED_OUT,
+                    account_id=operator.account_id,
+                    target_id=operator.id,
+                    now=now,
+                    details={"factor": "code", "lockedUntil": lock_if_failed.isoformat()},
+                )
         raise
     await throttle.succeeded(key)
     return result

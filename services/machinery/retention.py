@@ -9,7 +9,9 @@ Nothing grows without bound. Every SWEEP_PERIOD the sweeper deletes:
   that old starts over anyway, and every lock is shorter), unless it remembers a login from
   its address within ``throttle.KNOWN_ADDRESS_PERIOD`` (a known address);
 - outbox messages sent more than SENT_MAIL_KEPT ago, and given up more than
-  GIVEN_UP_MAIL_KEPT ago (kept that long for operators looking into a delivery).
+  GIVEN_UP_MAIL_KEPT ago (kept that long for operators looking into a delivery);
+- webhook deliveries queued more than DELIVERY_LOG_KEPT ago that are over (succeeded or
+  given up): the endpoint's delivery log reaches that far back.
 
 Each statement deletes at most BATCH_SIZE rows, so no transaction holds many locks for long.
 On PostgreSQL a batch is taken with ``FOR UPDATE SKIP LOCKED``: sweepers in several processes
@@ -31,7 +33,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from models import OneTimeToken, OutboxMessage, Session, Throttle
+from models import OneTimeToken, OutboxMessage, Session, Throttle, WebhookDelivery
 from services.machinery.throttle import KNOWN_ADDRESS_PERIOD, QUIET_PERIOD
 
 logger = logging.getLogger("twofa.retention")
@@ -44,6 +46,8 @@ SENT_MAIL_KEPT = timedelta(days=7)
 """How long a delivered email's row (its content already emptied) is kept."""
 GIVEN_UP_MAIL_KEPT = timedelta(days=30)
 """How long an email that was given up is kept, with its last error, for operators."""
+DELIVERY_LOG_KEPT = timedelta(days=30)
+"""How long a finished webhook delivery stays in its endpoint's log."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,11 @@ RULES = (
     Rule("throttles", Throttle, _idle_throttle),
     Rule("sent mail", OutboxMessage, lambda now: Q(sent_at__lte=now - SENT_MAIL_KEPT)),
     Rule("given-up mail", OutboxMessage, lambda now: Q(given_up_at__lte=now - GIVEN_UP_MAIL_KEPT)),
+    Rule(
+        "webhook deliveries",
+        WebhookDelivery,
+        lambda now: Q(next_attempt_at__isnull=True, created_at__lte=now - DELIVERY_LOG_KEPT),
+    ),
 )
 """Everything the sweeper deletes, in the order it sweeps."""
 

@@ -14,6 +14,25 @@ from services.webhooks.endpoints import ENDPOINT_FIELD, held_endpoint
 from services.webhooks.events import WebhookEventType
 
 DELIVERY_FIELD = ("input", "deliveryId")
+MAX_WAITING = 100
+"""Deliveries an endpoint may have waiting before tests and redeliveries are refused."""
+
+
+async def _ensure_room(endpoint: WebhookEndpoint, field: tuple[str, ...]) -> None:
+    """Refuse another test or redelivery while the endpoint has MAX_WAITING waiting.
+
+    Events of real changes are always queued; what an administrator sends by hand is
+    bounded, so that no loop of requests can grow the queue that all accounts share.
+    """
+    waiting = await WebhookDelivery.filter(
+        endpoint_id=endpoint.id, next_attempt_at__isnull=False
+    ).count()
+    if waiting >= MAX_WAITING:
+        raise DomainError(
+            ErrorCode.RATE_LIMITED,
+            f"{waiting} deliveries to this endpoint are waiting: let them go out first.",
+            field=field,
+        )
 
 
 def _ensure_enabled(endpoint: WebhookEndpoint, field: tuple[str, ...]) -> None:
@@ -34,6 +53,7 @@ async def send_test(
         me = await hold_actor(actor, session, now, administrator=True)
         endpoint = await held_endpoint(me.account_id, endpoint_id)
         _ensure_enabled(endpoint, ENDPOINT_FIELD)
+        await _ensure_room(endpoint, ENDPOINT_FIELD)
         data = {
             "account": {"id": events.global_id("Account", me.account_id)},
             "endpoint": {"id": events.global_id("WebhookEndpoint", endpoint.id)},
@@ -70,6 +90,7 @@ async def redeliver(
             raise not_found(DELIVERY_FIELD)
         endpoint = await held_endpoint(me.account_id, original.endpoint_id)
         _ensure_enabled(endpoint, DELIVERY_FIELD)
+        await _ensure_room(endpoint, DELIVERY_FIELD)
         again = events.queued(
             endpoint.id,
             me.account_id,

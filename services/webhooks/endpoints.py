@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
@@ -77,10 +78,25 @@ def clean_description(text: str | None) -> str | None:
     return text
 
 
+def url_origin(url: str) -> str:
+    """Return the scheme, host and port of a URL: its path and query may hold a token."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def described_url(endpoint: WebhookEndpoint) -> dict[str, object]:
+    """Return what the audit log keeps of an endpoint's URL: its origin only.
+
+    Receivers often put a token in the path or query, and the audit log is read by more
+    callers (keys with READ_AUDIT_LOG) than the endpoints are.
+    """
+    return {"url": url_origin(endpoint.url)}
+
+
 def described(endpoint: WebhookEndpoint) -> dict[str, object]:
-    """Return what the audit log keeps of an endpoint: never its secret."""
+    """Return what the audit log keeps of an endpoint: never its secret or full URL."""
     return {
-        "url": endpoint.url,
+        **described_url(endpoint),
         "eventTypes": list(endpoint.event_types),
         "enabled": endpoint.enabled,
     }
@@ -204,7 +220,7 @@ async def delete_endpoint(
             account_id=me.account_id,
             actor_id=me.id,
             now=now,
-            details={"url": endpoint.url},
+            details=described_url(endpoint),
         )
     return endpoint
 
@@ -237,7 +253,7 @@ async def rotate_secret(
             account_id=me.account_id,
             actor_id=me.id,
             now=now,
-            details={"url": endpoint.url},
+            details=described_url(endpoint),
         )
     return endpoint, secret
 

@@ -64,7 +64,6 @@ SHARED_FACTS = frozenset(
         "lockedUntil",
         "sessionsEnded",
         "name",
-        "prefix",
         "scopes",
     }
 )
@@ -104,6 +103,8 @@ def audit_data(
         data["actor"] = {"operator": {"id": global_id("Operator", actor_id)}}
     elif api_key_id is not None:
         data["actor"] = {"apiKey": {"id": global_id("ApiKey", api_key_id)}}
+    if isinstance(details.get("apiKeyId"), str):
+        data["apiKey"] = {"id": details["apiKeyId"]}
     facts = {key: value for key, value in details.items() if key in SHARED_FACTS}
     if facts:
         data["details"] = facts

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
@@ -26,6 +28,7 @@ from datetime import datetime, timedelta
 import httpx
 from standardwebhooks.webhooks import Webhook
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
@@ -41,8 +44,8 @@ from services.audit import AuditEventKind
 from services.errors import DomainError
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
-from services.webhooks.addresses import Target
-from services.webhooks.endpoints import signing_secrets
+from services.webhooks.addresses import RESOLVE_SECONDS, Target
+from services.webhooks.endpoints import described_url, signing_secrets
 from services.webhooks.events import WebhookDeliveryStatus
 from services.webhooks.schedule import ATTEMPT_TIMEOUT_SECONDS, DISABLE_AFTER, retry_delay
 
@@ -50,6 +53,10 @@ logger = logging.getLogger("twofa.webhooks")
 
 LEASE = timedelta(seconds=60)
 """How long a claim keeps other senders away (well over one attempt's 10 s)."""
+ACCOUNTS_REREAD_SECONDS = 1.0
+"""How often the sender reads again which accounts have due deliveries."""
+MAX_ACCOUNTS_A_ROUND = 1000
+"""Accounts with due deliveries read at a time (more take their turns a second later)."""
 USER_AGENT = "twofa-webhooks/1"
 """The User-Agent of every delivery."""
 Outcome = Callable[[WebhookDeliveryStatus], None]
@@ -118,6 +125,12 @@ class WebhookSender:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._per_endpoint: Counter[int] = Counter()
         self._per_account: Counter[int] = Counter()
+        self._turns: dict[int, int] = {}
+        """When this process last served each account (a counter, not a time)."""
+        self._turn = itertools.count(1)
+        self._due_accounts: list[int] = []
+        self._due_accounts_read_at = -ACCOUNTS_REREAD_SECONDS
+        self._claiming = asyncio.Lock()
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -151,8 +164,16 @@ class WebhookSender:
             self._client = None
 
     async def start_due(self) -> int:
-        """Claim what is due and may start within the limits; start it; return how many."""
-        claimed = await self._claim(self._deps.now())
+        """Claim what is due and may start within the limits; start it; return how many.
+
+        One claim at a time per sender: a second one would skip the rows the first holds
+        and see them neither due nor in flight.
+        """
+        async with self._claiming:
+            return self._start(await self._claim(self._deps.now()))
+
+    def _start(self, claimed: list[WebhookDelivery]) -> int:
+        """Start an attempt at each claimed delivery; return how many."""
         for delivery in claimed:
             self._per_endpoint[delivery.endpoint_id] += 1
             self._per_account[delivery.account_id] += 1
@@ -174,50 +195,85 @@ class WebhookSender:
             await asyncio.wait(set(self._in_flight))
 
     async def _claim(self, now: datetime) -> list[WebhookDelivery]:
-        """Lease due deliveries that nobody holds, oldest first, within the limits."""
-        limits = self._limits
-        free = limits.in_flight - len(self._in_flight)
-        if free <= 0:
+        """Lease due deliveries that nobody holds, within the limits, accounts in turn.
+
+        Accounts with due deliveries take turns, the one this process served longest ago
+        first, each its oldest deliveries: one account's backlog, however long, delays
+        another account's event by no more than a turn.
+        """
+        if len(self._in_flight) >= self._limits.in_flight:
             return []
-        endpoints, accounts = Counter(self._per_endpoint), Counter(self._per_account)
-        full_endpoints = [key for key, n in endpoints.items() if n >= limits.per_endpoint]
-        full_accounts = [key for key, n in accounts.items() if n >= limits.per_account]
-        claimed: list[WebhookDelivery] = []
+        full_endpoints = [
+            key for key, n in self._per_endpoint.items() if n >= self._limits.per_endpoint
+        ]
+        due = WebhookDelivery.filter(_claimable(now))
+        if full_endpoints:
+            due = due.exclude(endpoint_id__in=full_endpoints)
         async with in_transaction():
-            query = WebhookDelivery.filter(_claimable(now))
-            if full_endpoints:
-                query = query.exclude(endpoint_id__in=full_endpoints)
-            if full_accounts:
-                query = query.exclude(account_id__in=full_accounts)
-            # Only the columns the limits need: most candidates are passed over.
-            due = (
-                await query.order_by("next_attempt_at", "id")
-                .limit(free * limits.per_endpoint)
-                .only("id", "endpoint_id", "account_id")
-                .select_for_update(skip_locked=True)
-            )
-            for delivery in due:
-                if len(claimed) == free:
-                    break
-                if (
-                    endpoints[delivery.endpoint_id] >= limits.per_endpoint
-                    or accounts[delivery.account_id] >= limits.per_account
-                ):
-                    continue
-                claimed.append(delivery)
-                endpoints[delivery.endpoint_id] += 1
-                accounts[delivery.account_id] += 1
+            accounts, fresh = await self._accounts_in_turn(due, refresh=False)
+            claimed = await self._take(due, accounts)
+            if not claimed and not fresh:
+                # The accounts read a moment ago had nothing: look again, so that an
+                # account with new deliveries is served now, not a second later.
+                accounts, _ = await self._accounts_in_turn(due, refresh=True)
+                claimed = await self._take(due, accounts)
             if not claimed:
                 return []
             # The rows are locked (PostgreSQL) or the transaction is the only writer
             # (SQLite's BEGIN IMMEDIATE): none can have been claimed since they were read.
-            chosen = [delivery.id for delivery in claimed]
-            taken = await WebhookDelivery.filter(_claimable(now), id__in=chosen).update(
+            taken = await WebhookDelivery.filter(_claimable(now), id__in=claimed).update(
                 claimed_until=now + LEASE
             )
             if taken != len(claimed):
                 raise RuntimeError("webhook deliveries claimed twice; claims left to expire")
-            return await WebhookDelivery.filter(id__in=chosen).order_by("next_attempt_at", "id")
+            return await WebhookDelivery.filter(id__in=claimed).order_by("next_attempt_at", "id")
+
+    async def _take(self, due: QuerySet[WebhookDelivery], accounts: list[int]) -> list[int]:
+        """Pick due deliveries of the accounts, in their order, within the free slots."""
+        limits = self._limits
+        free = limits.in_flight - len(self._in_flight)
+        endpoints, per_account = Counter(self._per_endpoint), Counter(self._per_account)
+        taken: list[int] = []
+        for account_id in accounts:
+            room = min(free - len(taken), limits.per_account - per_account[account_id])
+            if room <= 0:
+                continue
+            candidates = (
+                await due.filter(account_id=account_id)
+                .order_by("next_attempt_at", "id")
+                .limit(room * limits.per_endpoint)
+                .only("id", "endpoint_id")
+                .select_for_update(skip_locked=True)
+            )
+            for candidate in candidates:
+                if room == 0:
+                    break
+                if endpoints[candidate.endpoint_id] < limits.per_endpoint:
+                    taken.append(candidate.id)
+                    endpoints[candidate.endpoint_id] += 1
+                    room -= 1
+            self._turns[account_id] = next(self._turn)
+            if len(taken) == free:
+                break
+        return taken
+
+    async def _accounts_in_turn(
+        self, due: QuerySet[WebhookDelivery], *, refresh: bool
+    ) -> tuple[list[int], bool]:
+        """Return the accounts with due deliveries, least recently served first.
+
+        The flag says whether the list was read just now. It is read (a DISTINCT over the
+        due rows) at most once a second unless ``refresh``; in between, an account whose
+        deliveries are all out yields none.
+        """
+        clock = time.monotonic()
+        fresh = refresh or clock - self._due_accounts_read_at >= ACCOUNTS_REREAD_SECONDS
+        if fresh:
+            rows = await due.distinct().limit(MAX_ACCOUNTS_A_ROUND).values_list("account_id")
+            self._due_accounts = [int(row[0]) for row in rows]
+            self._due_accounts_read_at = clock
+        ordered = sorted(self._due_accounts, key=lambda account: self._turns.get(account, 0))
+        return ordered, fresh
 
     async def _attempt(self, delivery: WebhookDelivery) -> None:
         """Make one attempt at a claimed delivery and record what came of it."""
@@ -230,27 +286,42 @@ class WebhookSender:
                                answer=Answer(None, "The endpoint is disabled."))  # fmt: skip
             return
         try:
-            target = await self._deps.webhook_network.target(endpoint.url)
-        except DomainError as refused:
-            answer = Answer(None, refused.message)
-        else:
-            answer = await self._post(target, self._headers(endpoint, delivery, now), delivery)
+            answer = await self._send(endpoint, delivery, now)
+        except Exception:  # a bug must not leave the delivery to be claimed forever
+            logger.exception("Webhook delivery %s failed unexpectedly", delivery.id)
+            answer = Answer(None, "Could not deliver: an unexpected error, logged.")
         attempts = delivery.attempts + 1
         if answer.succeeded:
-            await self._record(delivery, WebhookDeliveryStatus.SUCCEEDED, now, answer=answer)
-            if endpoint.failing_since is not None:
+            recorded = await self._record(
+                delivery, WebhookDeliveryStatus.SUCCEEDED, now, answer=answer
+            )
+            if recorded and endpoint.failing_since is not None:
                 await WebhookEndpoint.filter(id=endpoint.id).update(failing_since=None)
             return
         retry = retry_delay(attempts)
         status = WebhookDeliveryStatus.FAILED if retry else WebhookDeliveryStatus.GIVEN_UP
         retry_at = now + retry if retry is not None else None
-        await self._record(delivery, status, now, answer=answer, retry_at=retry_at)
+        if not await self._record(delivery, status, now, answer=answer, retry_at=retry_at):
+            return
         await WebhookEndpoint.filter(id=endpoint.id, failing_since__isnull=True).update(
             failing_since=now
         )
-        failing_since = endpoint.failing_since or now
-        if now - failing_since >= DISABLE_AFTER:
-            await self._disable(endpoint, failing_since, now)
+        await self._disable_if_failing(endpoint, now)
+
+    async def _send(
+        self, endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime
+    ) -> Answer:
+        """Check the URL's address again and POST the delivery there, within the deadline."""
+        try:
+            async with asyncio.timeout(ATTEMPT_TIMEOUT_SECONDS + RESOLVE_SECONDS):
+                try:
+                    target = await self._deps.webhook_network.target(endpoint.url)
+                except DomainError as refused:
+                    return Answer(None, refused.message)
+                headers = self._headers(endpoint, delivery, now)
+                return await self._post(target, headers, delivery)
+        except TimeoutError:
+            return Answer(None, f"No answer within {ATTEMPT_TIMEOUT_SECONDS:g} s.")
 
     def _headers(
         self, endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime
@@ -277,14 +348,14 @@ class WebhookSender:
         if self._client is None:
             self._client = new_client()
         client = self._client
-        request = client.build_request(
-            "POST",
-            target.address_url(),
-            content=delivery.payload.encode(),
-            headers={**headers, "host": target.host_header()},
-            extensions=extensions,
-        )
         try:
+            request = client.build_request(
+                "POST",
+                target.address_url(),
+                content=delivery.payload.encode(),
+                headers={**headers, "host": target.host_header()},
+                extensions=extensions,
+            )
             async with asyncio.timeout(ATTEMPT_TIMEOUT_SECONDS):
                 response = await client.send(request, stream=True)
                 await response.aclose()
@@ -305,9 +376,15 @@ class WebhookSender:
         answer: Answer,
         retry_at: datetime | None = None,
         counted: bool = True,
-    ) -> None:
-        """Write the attempt's outcome and release the claim."""
-        await WebhookDelivery.filter(id=delivery.id).update(
+    ) -> bool:
+        """Write the attempt's outcome and release the claim; False when the claim was lost.
+
+        The claim's expiry is its token: if this attempt outlived its lease and another
+        sender claimed the delivery since, this outcome is dropped, not written over theirs.
+        """
+        recorded = await WebhookDelivery.filter(
+            id=delivery.id, claimed_until=delivery.claimed_until
+        ).update(
             status=status.value,
             attempts=delivery.attempts + (1 if counted else 0),
             last_attempt_at=now if counted else delivery.last_attempt_at,
@@ -316,32 +393,36 @@ class WebhookSender:
             last_error=answer.error,
             claimed_until=None,
         )
-        if self._on_outcome is not None:
+        if recorded and self._on_outcome is not None:
             self._on_outcome(status)
+        return recorded == 1
 
-    async def _disable(
-        self, endpoint: WebhookEndpoint, failing_since: datetime, now: datetime
-    ) -> None:
-        """Disable an endpoint that failed for a day; audit it and email the administrators."""
+    async def _disable_if_failing(self, endpoint: WebhookEndpoint, now: datetime) -> None:
+        """Disable an endpoint that has failed for a day; audit it, email the administrators.
+
+        Decided in one statement on the endpoint as stored now: a success that cleared its
+        failures meanwhile, or an administrator who just enabled it, keeps it enabled.
+        """
         async with in_transaction():
-            changed = await WebhookEndpoint.filter(id=endpoint.id, enabled=True).update(
-                enabled=False, disabled_at=now
-            )
+            changed = await WebhookEndpoint.filter(
+                id=endpoint.id, enabled=True, failing_since__lte=now - DISABLE_AFTER
+            ).update(enabled=False, disabled_at=now)
             if changed != 1:
-                return  # disabled meanwhile, by a person or another process
+                return
+            stored = await WebhookEndpoint.get(id=endpoint.id)
             await audit.record(
                 AuditEventKind.WEBHOOK_ENDPOINT_DISABLED,
                 account_id=endpoint.account_id,
                 now=now,
-                details={"url": endpoint.url},
+                details=described_url(stored),
             )
             administrators = await Operator.filter(
                 account_id=endpoint.account_id,
                 role=OperatorRole.ADMINISTRATOR,
                 status=OperatorStatus.ACTIVE,
             )
-            since = failing_since.strftime("%Y-%m-%d %H:%M UTC")
+            since = (stored.failing_since or now).strftime("%Y-%m-%d %H:%M UTC")
             for administrator in administrators:
                 await notify(self._deps, MailKind.WEBHOOK_ENDPOINT_DISABLED, administrator, now,
-                             url=endpoint.url, failing_since=since)  # fmt: skip
+                             url=stored.url, failing_since=since)  # fmt: skip
         logger.warning("Webhook endpoint %s disabled after failing since %s", endpoint.id, since)
