@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from services.errors import DomainError
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
-from services.webhooks.addresses import WebhookNetwork, is_public
+from services.webhooks.addresses import Resolver, WebhookNetwork, is_public
 from services.webhooks.schedule import retry_delay
 from tests.mail_server import MailSink
 from tests.support import GraphQLClient, make_team, running_app, session_for
@@ -157,34 +157,46 @@ async def test_a_name_that_resolves_to_loopback_at_delivery_is_not_connected_to(
     assert "public addresses only" in delivery["lastError"]
 
 
+CREATE = """mutation ($url: String!) { createWebhookEndpoint(input: {url: $url,
+  eventTypes: ["two_factor.reset"]}) { secret endpoint { id } } }"""
+SEND_TEST = """mutation ($id: ID!) { sendTestWebhook(input: {endpointId: $id})
+  { userErrors { code } } }"""
+
+
+async def send_through_private_network(
+    settings: Settings,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    resolver: Resolver,
+    receiver: Receiver,
+    host: str,
+) -> None:
+    """With private networks allowed and names resolved by ``resolver``, add an endpoint
+    at ``http://host:<the receiver's port>`` and have a test event delivered."""
+    allowed = replace(settings, webhook_allow_private_networks=True)
+    async with running_app(allowed, clock, hasher, webhook_resolver=resolver) as app:
+        team = await make_team(hasher, clock)
+        admin = await session_for(team.admin, clock)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t.test") as http:
+            gql = GraphQLClient(http)
+            url = f"http://{host}:{receiver.port}/twofa"
+            created = (await gql.data(CREATE, {"url": url}, token=admin))["createWebhookEndpoint"]
+            receiver.secrets.append(created["secret"])
+            await gql.data(SEND_TEST, {"id": created["endpoint"]["id"]}, token=admin)
+            await app.state.webhook_sender.drain()
+
+
 async def test_a_delivery_connects_to_the_address_it_checked_and_names_the_host(
     settings: Settings, dns: Rebinding, hasher: PasswordHasher, clock: FrozenClock, mail: MailSink
 ) -> None:
     """No second lookup between the check and the connection: the name, unknown to the
     system's resolver, is reached at the address the check resolved, with its Host header."""
-    allowed = replace(settings, webhook_allow_private_networks=True)
     dns.answer = ["127.0.0.1"]
     with Receiver() as receiver:
-        async with running_app(allowed, clock, hasher, webhook_resolver=dns) as app:
-            team = await make_team(hasher, clock)
-            admin = await session_for(team.admin, clock)
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t.test") as http:
-                gql = GraphQLClient(http)
-                created = await gql.data(
-                    """mutation ($url: String!) { createWebhookEndpoint(input: {url: $url,
-                    eventTypes: ["two_factor.reset"]}) { secret endpoint { id } } }""",
-                    {"url": f"http://hooks.partner.example:{receiver.port}/twofa"},
-                    token=admin,
-                )
-                receiver.secrets.append(created["createWebhookEndpoint"]["secret"])
-                await gql.data(
-                    """mutation ($id: ID!) { sendTestWebhook(input: {endpointId: $id})
-                    { userErrors { code } } }""",
-                    {"id": created["createWebhookEndpoint"]["endpoint"]["id"]},
-                    token=admin,
-                )
-                await app.state.webhook_sender.drain()
+        await send_through_private_network(
+            settings, hasher, clock, dns, receiver, "hooks.partner.example"
+        )
     (got,) = receiver.received
     assert got.headers["host"] == f"hooks.partner.example:{receiver.port}"
     assert got.verified_by == receiver.secrets
@@ -199,28 +211,10 @@ async def test_an_international_host_name_is_resolved_and_sent_in_its_ascii_form
         asked.append(host)
         return ["127.0.0.1"]
 
-    allowed = replace(settings, webhook_allow_private_networks=True)
     with Receiver() as receiver:
-        async with running_app(allowed, clock, hasher, webhook_resolver=resolve) as app:
-            team = await make_team(hasher, clock)
-            admin = await session_for(team.admin, clock)
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t.test") as http:
-                gql = GraphQLClient(http)
-                created = await gql.data(
-                    """mutation ($url: String!) { createWebhookEndpoint(input: {url: $url,
-                    eventTypes: ["two_factor.reset"]}) { secret endpoint { id } } }""",
-                    {"url": f"http://bücher.example:{receiver.port}/twofa"},
-                    token=admin,
-                )
-                receiver.secrets.append(created["createWebhookEndpoint"]["secret"])
-                await gql.data(
-                    """mutation ($id: ID!) { sendTestWebhook(input: {endpointId: $id})
-                    { userErrors { code } } }""",
-                    {"id": created["createWebhookEndpoint"]["endpoint"]["id"]},
-                    token=admin,
-                )
-                await app.state.webhook_sender.drain()
+        await send_through_private_network(
+            settings, hasher, clock, resolve, receiver, "bücher.example"
+        )
     assert set(asked) == {"xn--bcher-kva.example"}
     (got,) = receiver.received
     assert got.headers["host"] == f"xn--bcher-kva.example:{receiver.port}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -105,6 +106,28 @@ async def started(hasher: PasswordHasher, clock: FrozenClock) -> tuple[Team, str
     return team, await session_for(team.admin, clock)
 
 
+async def one_endpoint(
+    client: GraphQLClient, receiver: Receiver, hasher: PasswordHasher, clock: FrozenClock
+) -> tuple[Team, str, str]:
+    """A team, its administrator's session, and an endpoint of theirs at the receiver."""
+    team, admin = await started(hasher, clock)
+    endpoint = await add_endpoint(client, admin, receiver.url(), ["two_factor.reset"], receiver)
+    return team, admin, endpoint
+
+
+@asynccontextmanager
+async def other_senders(app: Starlette, count: int) -> AsyncIterator[list[WebhookSender]]:
+    """Senders besides the app's, as other processes would run them on the same database."""
+    senders = [
+        WebhookSender(app.state.dependencies, wall_clock=SystemClock().now) for _ in range(count)
+    ]
+    try:
+        yield senders
+    finally:
+        for sender in senders:
+            await sender.aclose()
+
+
 async def test_a_change_is_delivered_signed_with_ids_and_nothing_secret(
     hooks: Starlette,
     client: GraphQLClient,
@@ -203,8 +226,7 @@ async def test_failures_are_retried_on_schedule_then_given_up_and_the_endpoint_d
     clock: FrozenClock,
     mail: MailSink,
 ) -> None:
-    team, admin = await started(hasher, clock)
-    endpoint = await add_endpoint(client, admin, receiver.url(), ["two_factor.reset"], receiver)
+    team, admin, endpoint = await one_endpoint(client, receiver, hasher, clock)
     receiver.status = 500
     queued = (await client.data(SEND_TEST, {"id": endpoint}, token=admin))["sendTestWebhook"]
     assert queued["delivery"]["status"] == "PENDING"
@@ -257,8 +279,7 @@ async def test_a_success_ends_a_run_of_failures(
     hasher: PasswordHasher,
     clock: FrozenClock,
 ) -> None:
-    _, admin = await started(hasher, clock)
-    endpoint = await add_endpoint(client, admin, receiver.url(), ["two_factor.reset"], receiver)
+    _, admin, endpoint = await one_endpoint(client, receiver, hasher, clock)
     receiver.status = 503
     await client.data(SEND_TEST, {"id": endpoint}, token=admin)
     await drain(hooks)
@@ -278,8 +299,7 @@ async def test_a_rotated_secret_signs_beside_the_new_one_for_a_day(
     hasher: PasswordHasher,
     clock: FrozenClock,
 ) -> None:
-    team, admin = await started(hasher, clock)
-    endpoint = await add_endpoint(client, admin, receiver.url(), ["two_factor.reset"], receiver)
+    team, admin, endpoint = await one_endpoint(client, receiver, hasher, clock)
     (old,) = receiver.secrets
     rotated = await client.data(
         """mutation ($id: ID!) { rotateWebhookSecret(input: {endpointId: $id})
@@ -312,8 +332,7 @@ async def test_a_redelivery_sends_the_same_event_again_as_a_new_entry(
     hasher: PasswordHasher,
     clock: FrozenClock,
 ) -> None:
-    _, admin = await started(hasher, clock)
-    endpoint = await add_endpoint(client, admin, receiver.url(), ["two_factor.reset"], receiver)
+    _, admin, endpoint = await one_endpoint(client, receiver, hasher, clock)
     sent = (await client.data(SEND_TEST, {"id": endpoint}, token=admin))["sendTestWebhook"]
     await drain(hooks)
     clock.advance(timedelta(hours=1))
@@ -403,19 +422,12 @@ async def test_two_senders_deliver_each_event_once(
     clock: FrozenClock,
 ) -> None:
     """Two processes' senders on one database: every event reaches the receiver once."""
-    _, admin = await started(hasher, clock)
-    endpoint = await add_endpoint(client, admin, receiver.url(), ["two_factor.reset"], receiver)
+    _, admin, endpoint = await one_endpoint(client, receiver, hasher, clock)
     await app_quiet(hooks)
     for _ in range(40):
         await client.data(SEND_TEST, {"id": endpoint}, token=admin)
-    senders = [
-        WebhookSender(hooks.state.dependencies, wall_clock=SystemClock().now) for _ in range(2)
-    ]
-    try:
+    async with other_senders(hooks, 2) as senders:
         await asyncio.gather(*(sender.drain() for sender in senders))
-    finally:
-        for sender in senders:
-            await sender.aclose()
     ids = [got.event_id for got in receiver.received]
     assert len(ids) == 40 and len(set(ids)) == 40
     assert await WebhookDelivery.filter(status="SUCCEEDED").count() == 40
@@ -430,16 +442,12 @@ async def test_an_attempt_that_outlived_its_lease_does_not_overwrite_a_later_one
 ) -> None:
     """Sender A's request hangs past the lease; sender B takes the delivery and succeeds;
     A's late failure is dropped, not written over B's success (nor sent a third time)."""
-    _, admin = await started(hasher, clock)
-    endpoint = await add_endpoint(client, admin, receiver.url(), ["two_factor.reset"], receiver)
+    _, admin, endpoint = await one_endpoint(client, receiver, hasher, clock)
     await app_quiet(hooks)
     await client.data(SEND_TEST, {"id": endpoint}, token=admin)
-    first, second = (
-        WebhookSender(hooks.state.dependencies, wall_clock=SystemClock().now) for _ in range(2)
-    )
     receiver.hold.clear()
     receiver.hold_first_only = True
-    try:
+    async with other_senders(hooks, 2) as (first, second):
         late = asyncio.create_task(first.drain())
         await eventually(lambda: _at_least(receiver, 1))
         clock.advance(LEASE + timedelta(seconds=1))
@@ -447,9 +455,6 @@ async def test_an_attempt_that_outlived_its_lease_does_not_overwrite_a_later_one
         receiver.status = 503
         receiver.hold.set()
         await late
-    finally:
-        await first.aclose()
-        await second.aclose()
     assert len(receiver.received) == 2
     log = await delivery_log(client, admin, endpoint)
     (delivery,) = log["deliveries"]
@@ -483,11 +488,8 @@ async def test_one_accounts_backlog_does_not_queue_another_accounts_event_behind
             await events.emit(busy.account.id, WebhookEventType.API_KEY_CREATED, {}, clock.now())
     clock.advance(timedelta(seconds=1))
     await events.emit(other.account.id, WebhookEventType.API_KEY_CREATED, {}, clock.now())
-    sender = WebhookSender(hooks.state.dependencies, wall_clock=SystemClock().now)
-    try:
+    async with other_senders(hooks, 1) as (sender,):
         await sender.drain()
-    finally:
-        await sender.aclose()
     assert len(receiver.received) == 301
     order = [index for index, got in enumerate(receiver.received) if got.path == "/other"]
     assert order and order[0] <= SenderLimits().per_account
@@ -501,8 +503,7 @@ async def test_tests_and_redeliveries_stop_at_a_hundred_waiting(
     clock: FrozenClock,
 ) -> None:
     """Aliases count one each: nobody grows the shared queue by hand past the cap."""
-    _, admin = await started(hasher, clock)
-    endpoint = await add_endpoint(client, admin, receiver.url(), ["two_factor.reset"], receiver)
+    _, admin, endpoint = await one_endpoint(client, receiver, hasher, clock)
     await app_quiet(hooks)
     aliased = " ".join(
         f"t{n}: sendTestWebhook(input: {{endpointId: $id}}) {{ userErrors {{ code }} }}"

@@ -102,6 +102,13 @@ def described(endpoint: WebhookEndpoint) -> dict[str, object]:
     }
 
 
+async def _audited(
+    kind: AuditEventKind, me: Operator, now: datetime, details: dict[str, object]
+) -> None:
+    """Append the audit event of an administrator's change to an endpoint."""
+    await audit.record(kind, account_id=me.account_id, actor_id=me.id, now=now, details=details)
+
+
 async def held_endpoint(account_id: int, endpoint_id: int | None) -> WebhookEndpoint:
     """Lock and return an endpoint of the account, or raise NOT_FOUND."""
     endpoint = None
@@ -149,13 +156,7 @@ async def create_endpoint(
             created_by_id=me.id,
             created_at=now,
         )
-        await audit.record(
-            AuditEventKind.WEBHOOK_ENDPOINT_CREATED,
-            account_id=me.account_id,
-            actor_id=me.id,
-            now=now,
-            details=described(endpoint),
-        )
+        await _audited(AuditEventKind.WEBHOOK_ENDPOINT_CREATED, me, now, described(endpoint))
     return endpoint, secret
 
 
@@ -195,13 +196,7 @@ async def update_endpoint(
             endpoint.failing_since = None
             endpoint.disabled_at = None if enabled else now
         await endpoint.save()
-        await audit.record(
-            AuditEventKind.WEBHOOK_ENDPOINT_UPDATED,
-            account_id=me.account_id,
-            actor_id=me.id,
-            now=now,
-            details=described(endpoint),
-        )
+        await _audited(AuditEventKind.WEBHOOK_ENDPOINT_UPDATED, me, now, described(endpoint))
     return endpoint
 
 
@@ -215,13 +210,7 @@ async def delete_endpoint(
         me = await hold_actor(actor, session, now, administrator=True)
         endpoint = await held_endpoint(me.account_id, endpoint_id)
         await endpoint.delete()
-        await audit.record(
-            AuditEventKind.WEBHOOK_ENDPOINT_DELETED,
-            account_id=me.account_id,
-            actor_id=me.id,
-            now=now,
-            details=described_url(endpoint),
-        )
+        await _audited(AuditEventKind.WEBHOOK_ENDPOINT_DELETED, me, now, described_url(endpoint))
     return endpoint
 
 
@@ -248,13 +237,7 @@ async def rotate_secret(
                 "secret_encrypted",
             ]
         )
-        await audit.record(
-            AuditEventKind.WEBHOOK_SECRET_ROTATED,
-            account_id=me.account_id,
-            actor_id=me.id,
-            now=now,
-            details=described_url(endpoint),
-        )
+        await _audited(AuditEventKind.WEBHOOK_SECRET_ROTATED, me, now, described_url(endpoint))
     return endpoint, secret
 
 
