@@ -30,6 +30,11 @@ class Account(Model):
         description="Hours an operator who becomes required may still log in with the password "
         "alone (0 to 720).",
     )
+    two_factor_enforce_from = fields.DatetimeField(
+        null=True,
+        description="When REQUIRED takes effect at the earliest: no setup deadline falls before "
+        "it (null: at once, after the grace period).",
+    )
     created_at = fields.DatetimeField(description="When the account was created.")
 
     operators: fields.ReverseRelation[Operator]

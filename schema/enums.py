@@ -12,7 +12,7 @@ from services.audit import AuditEventKind
 from services.auth.login import LoginOutcome
 from services.errors import ErrorCode
 from services.invitations import AcceptOutcome
-from services.policy import PolicySource, TwoFactorState
+from services.policy import PolicySource, TwoFactorCompliance, TwoFactorState
 from services.sessions import AuthenticationMethod
 from services.webhooks.events import WebhookDeliveryStatus
 
@@ -236,6 +236,21 @@ _register(
     },
 )
 
+_register(
+    TwoFactorCompliance,
+    "TwoFactorCompliance",
+    "Whether an operator meets the two-factor requirement, and if not, how late they are.",
+    {
+        "NOT_REQUIRED": "Their effective mode is not REQUIRED.",
+        "EXEMPT": "They sign in through single sign-on: TOTP does not apply.",
+        "COMPLIANT": "Required, and two-factor authentication is set up.",
+        "PENDING": "Required and not set up, before their setup deadline (or invited: they "
+        "set it up as they accept).",
+        "OVERDUE": "Required and not set up, with their deadline passed (or none): a password "
+        "alone no longer logs them in.",
+    },
+)
+
 AcceptInvitationOutcome = AcceptOutcome
 
 __all__ = [
@@ -248,6 +263,7 @@ __all__ = [
     "OperatorRole",
     "OperatorStatus",
     "PolicySource",
+    "TwoFactorCompliance",
     "TwoFactorMode",
     "TwoFactorState",
     "WebhookDeliveryStatus",

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from models import Account, Authenticator, Operator, OperatorRole, TwoFactorMode
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
-from services.operators import directory, policies_of
+from services.operators import deadlines_of, directory, policies_of
 from services.policy import TwoFactorState
 from tests.support import GraphQLClient, add_operator, make_team, session_for, stop_senders
 from twofa.sql_log import StatementCounter
@@ -74,7 +74,8 @@ async def test_sql_view_agrees_with_the_policy_rules_for_every_combination(
                 await give_state(operator, state, clock)
         operators = await Operator.filter(account_id=team.account.id)
         expected = await policies_of(operators, clock.now())
-        rows, more = await directory.operator_page(team.account.id, clock.now(), None, limit=100)
+        deadlines = deadlines_of(team.account, clock.now())
+        rows, more = await directory.operator_page(team.account.id, deadlines, None, limit=100)
         assert not more and len(rows) == len(operators) == 34
         for row in rows:
             assert (row.mode, row.state) == (expected[row.id].mode, expected[row.id].state)
@@ -83,10 +84,8 @@ async def test_sql_view_agrees_with_the_policy_rules_for_every_combination(
         # operators it selects, and those it leaves out, to the Python rule as well.
         for required in (True, False):
             where = directory.OperatorFilter(setup_required=required)
-            page, more = await directory.operator_page(
-                team.account.id, clock.now(), where, limit=100
-            )
-            count = await directory.count_operators(team.account.id, clock.now(), where)
+            page, more = await directory.operator_page(team.account.id, deadlines, where, limit=100)
+            count = await directory.count_operators(team.account.id, deadlines, where)
             wanted = {i for i, policy in expected.items() if policy.setup_required is required}
             assert wanted, (default, required)  # every account has operators on both sides
             assert not more and {row.id for row in page} == wanted, (default, required)

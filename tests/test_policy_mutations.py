@@ -59,7 +59,12 @@ async def test_administrator_changes_default_and_operators_see_it(
     }
     event = await AuditEvent.get(kind="ACCOUNT_DEFAULT_CHANGED")
     assert (event.actor_id, event.account_id) == (team.admin.id, team.account.id)
-    assert event.details == {"from": "OPTIONAL", "to": "REQUIRED", "gracePeriodHours": 0}
+    assert event.details == {
+        "from": "OPTIONAL",
+        "to": "REQUIRED",
+        "gracePeriodHours": 0,
+        "enforceFrom": None,
+    }
 
 
 async def test_override_wins_over_default_and_clearing_restores_it(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -25,6 +26,12 @@ class SetAccountTwoFactorDefaultInput:
         description="Hours (0 to 720, default 0) during which operators who become required "
         "and have not set up 2FA may still log in with their password; they get the setup "
         "email at each such login.",
+    )
+    enforce_from: datetime | None = strawberry.field(
+        default=None,
+        description="Scheduled enforcement, at most 180 days ahead: no operator's setup "
+        "deadline falls before it, so under REQUIRED everyone may still log in with their "
+        "password until then. Null (the default) schedules nothing and clears a schedule.",
     )
 
 
@@ -57,5 +64,6 @@ async def set_account_two_factor_default(
         context.require_acting(),
         input.mode,
         input.grace_period_hours if input.grace_period_hours is not None else 0,
+        input.enforce_from,
     )
     return SetAccountTwoFactorDefaultPayload(account=AccountNode.from_model(account))

@@ -7,7 +7,7 @@ gets the top-level FORBIDDEN.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import strawberry
@@ -36,6 +36,7 @@ from schema.types.webhook import WebhookEndpointConnection, WebhookEndpointNode
 from services import api_keys, audit
 from services.api_keys import ApiKeyScope
 from services.operators import administers, directory
+from services.policy import Deadlines
 from services.webhooks.deliveries import endpoints_page
 
 OPERATOR_CURSOR = "Operator"
@@ -61,6 +62,10 @@ class AccountNode(relay.Node):
         description="Hours an operator who becomes required may still log in with the "
         "password alone, from the moment they became required."
     )
+    two_factor_enforce_from: datetime | None = strawberry.field(
+        description="Scheduled enforcement: no operator's setup deadline falls before this "
+        "instant (null: none scheduled)."
+    )
 
     @classmethod
     def from_model(cls, account: Account) -> AccountNode:
@@ -70,6 +75,15 @@ class AccountNode(relay.Node):
             name=account.name,
             two_factor_default=account.two_factor_default,
             two_factor_grace_period_hours=account.two_factor_grace_period_hours,
+            two_factor_enforce_from=account.two_factor_enforce_from,
+        )
+
+    def deadlines(self, now: datetime) -> Deadlines:
+        """Return the account's setup-deadline rule at ``now``."""
+        return Deadlines(
+            period=timedelta(hours=self.two_factor_grace_period_hours),
+            enforce_from=self.two_factor_enforce_from,
+            now=now,
         )
 
     @strawberry.field(
@@ -101,10 +115,10 @@ class AccountNode(relay.Node):
         self._ensure_reads(info, ApiKeyScope.READ_OPERATORS)
         window = Window.of(OPERATOR_CURSOR, first, after, last, before)
         where = filter.to_domain() if filter is not None else None
-        now = info.context.now()
+        deadlines = self.deadlines(info.context.now())
         rows, more = await directory.operator_page(
             self.id,
-            now,
+            deadlines,
             where,
             after_id=window.after_id,
             before_id=window.before_id,
@@ -129,7 +143,7 @@ class AccountNode(relay.Node):
             ),
             account_id=self.id,
             where=where,
-            as_of=now,
+            deadlines=deadlines,
         )
 
     @strawberry.field(
@@ -166,7 +180,7 @@ class AccountNode(relay.Node):
     async def two_factor_summary(self, info: Info) -> TwoFactorSummary:
         """Count the account's operators by policy in one SQL statement."""
         self._ensure_reads(info, ApiKeyScope.READ_OPERATORS)
-        counts = await directory.policy_counts(self.id, info.context.now())
+        counts = await directory.policy_counts(self.id, self.deadlines(info.context.now()))
         return TwoFactorSummary.from_counts(counts)
 
     @strawberry.field(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 from strawberry import relay
 
-from schema.enums import OperatorRole, OperatorStatus, TwoFactorMode, TwoFactorState
+from schema.enums import (
+    OperatorRole,
+    OperatorStatus,
+    TwoFactorCompliance,
+    TwoFactorMode,
+    TwoFactorState,
+)
 from schema.types.operator import OperatorNode
 from services.operators import directory
+from services.policy import Deadlines
 
 
 @strawberry.input(description="Conditions on the operators to list; all must hold.")
@@ -31,6 +36,10 @@ class OperatorFilter:
         default=None,
         description="Only operators with this status; INVITED lists the open invitations.",
     )
+    compliance: list[TwoFactorCompliance] | None = strawberry.field(
+        default=None,
+        description="Only operators in one of these compliance states (an empty list: none).",
+    )
     search: str | None = strawberry.field(
         default=None,
         description="Only operators whose email or name starts with this text, ignoring case "
@@ -45,6 +54,7 @@ class OperatorFilter:
             setup_required=self.setup_required,
             role=self.role,
             status=self.status,
+            compliance=tuple(self.compliance) if self.compliance is not None else None,
             search=self.search,
         )
 
@@ -55,9 +65,9 @@ class OperatorConnection(relay.Connection[OperatorNode]):
 
     account_id: strawberry.Private[int]
     where: strawberry.Private[directory.OperatorFilter | None]
-    as_of: strawberry.Private[datetime]
+    deadlines: strawberry.Private[Deadlines]
 
     @strawberry.field(description="How many operators the whole filtered list has.")
     async def total_count(self) -> int:
         """Count the filtered list (one statement, run only when asked for)."""
-        return await directory.count_operators(self.account_id, self.as_of, self.where)
+        return await directory.count_operators(self.account_id, self.deadlines, self.where)

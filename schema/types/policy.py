@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from models import Session
-from schema.enums import PolicySource, TwoFactorMode, TwoFactorState
+from schema.enums import PolicySource, TwoFactorCompliance, TwoFactorMode, TwoFactorState
 from services.enrollment import setup_link_required
 from services.policy import EffectivePolicy
 
@@ -48,7 +48,13 @@ class EffectiveTwoFactorPolicy:
     )
     setup_deadline: datetime | None = strawberry.field(
         description="While a grace period runs (required, not configured): until when a "
-        "password alone still logs the operator in. Null otherwise."
+        "password alone still logs the operator in, the later of the grace period's end and "
+        "the account's `twoFactorEnforceFrom`. Null otherwise."
+    )
+    compliance: TwoFactorCompliance = strawberry.field(
+        description="Whether the operator meets the two-factor requirement: NOT_REQUIRED, "
+        "EXEMPT (single sign-on), COMPLIANT, PENDING (before their deadline, or invited) or "
+        "OVERDUE."
     )
 
     @classmethod
@@ -71,4 +77,5 @@ class EffectiveTwoFactorPolicy:
             enrollment_needs_email_link=setup_link_required(policy, session),
             code_required_at_login=policy.code_required_at_login,
             setup_deadline=policy.setup_deadline,
+            compliance=policy.compliance,
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.enums import TwoFactorMode, TwoFactorState
+from schema.enums import TwoFactorCompliance, TwoFactorMode, TwoFactorState
+from services.operators.directory import PolicyCounts
 from services.policy import requires_setup
 
 
@@ -50,17 +51,26 @@ class TwoFactorSummary:
     by_mode_and_state: list[TwoFactorPolicyCount] = strawberry.field(
         description="The full mode-by-state table (every pair listed, zeros included)."
     )
+    compliant: int = strawberry.field(description="Operators required and set up.")
+    pending: int = strawberry.field(
+        description="Operators required and not set up, before their deadline (or invited)."
+    )
+    overdue: int = strawberry.field(
+        description="Operators required and not set up, past their deadline (or with none)."
+    )
+    exempt: int = strawberry.field(description="Operators who sign in with single sign-on.")
+    not_required: int = strawberry.field(description="Operators whose mode is not REQUIRED.")
 
     @classmethod
-    def from_counts(
-        cls, counts: dict[tuple[TwoFactorMode, TwoFactorState], int]
-    ) -> TwoFactorSummary:
-        """Build the summary from the per-(mode, state) counts."""
+    def from_counts(cls, counts: PolicyCounts) -> TwoFactorSummary:
+        """Build the summary from the per-(mode, state) and per-compliance counts."""
+        pairs = counts.by_mode_and_state
         cells = [
-            TwoFactorPolicyCount(mode=mode, state=state, count=counts.get((mode, state), 0))
+            TwoFactorPolicyCount(mode=mode, state=state, count=pairs.get((mode, state), 0))
             for mode in TwoFactorMode
             for state in TwoFactorState
         ]
+        compliance = counts.by_compliance
         return cls(
             total_operators=sum(cell.count for cell in cells),
             setup_required=sum(
@@ -77,4 +87,9 @@ class TwoFactorSummary:
                 for state in TwoFactorState
             ],
             by_mode_and_state=cells,
+            compliant=compliance.get(TwoFactorCompliance.COMPLIANT, 0),
+            pending=compliance.get(TwoFactorCompliance.PENDING, 0),
+            overdue=compliance.get(TwoFactorCompliance.OVERDUE, 0),
+            exempt=compliance.get(TwoFactorCompliance.EXEMPT, 0),
+            not_required=compliance.get(TwoFactorCompliance.NOT_REQUIRED, 0),
         )

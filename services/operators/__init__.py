@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from models import Account, Authenticator, Operator, OperatorRole, TwoFactorMode
+from models import Account, Authenticator, Operator, OperatorRole, OperatorStatus, TwoFactorMode
 from services.errors import Forbidden, not_found
 from services.policy import (
+    Deadlines,
     EffectivePolicy,
     Grace,
     TwoFactorState,
@@ -107,6 +108,10 @@ class PolicyInputs(Protocol):
     def two_factor_required_since(self) -> datetime | None:
         """When 2FA last became required for them (the grace period's start)."""
 
+    @property
+    def status(self) -> OperatorStatus:
+        """Whether they are invited, active or deactivated."""
+
 
 def policy_with(
     operator: PolicyInputs, account: Account, state: TwoFactorState, now: datetime
@@ -118,7 +123,13 @@ def policy_with(
         uses_single_sign_on=operator.uses_single_sign_on,
         state=state,
         grace=grace_of(operator.two_factor_required_since, account, now),
+        invited=operator.status is OperatorStatus.INVITED,
     )
+
+
+def deadlines_of(account: Account, now: datetime) -> Deadlines:
+    """Return the account's setup-deadline rule as of ``now``."""
+    return grace_of(None, account, now).deadlines
 
 
 def grace_of(required_since: datetime | None, account: Account, now: datetime) -> Grace:
@@ -127,6 +138,7 @@ def grace_of(required_since: datetime | None, account: Account, now: datetime) -
         required_since=required_since,
         period=timedelta(hours=account.two_factor_grace_period_hours),
         now=now,
+        enforce_from=account.two_factor_enforce_from,
     )
 
 

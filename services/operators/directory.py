@@ -20,7 +20,6 @@ but reading all of the account's index entries rather than the prefix's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from tortoise.connection import get_connection
@@ -28,11 +27,12 @@ from tortoise.connection import get_connection
 from models import Operator
 from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
 from services.machinery.model_rows import build, datetime_columns, model_columns
-from services.policy import TwoFactorState, requires_setup
+from services.policy import Deadlines, TwoFactorCompliance, TwoFactorState, requires_setup
 from services.validation import email_search_key, is_storable, name_key
 
 _POLICY_VIEW = """
 SELECT o.id AS id, o.role AS role, o.status AS status,{operator_columns}
+  o.uses_single_sign_on AS sso, o.two_factor_required_since AS required_since,
   CASE WHEN o.uses_single_sign_on THEN 'DISABLED'
        WHEN o.two_factor_override IS NOT NULL THEN o.two_factor_override
        ELSE a.two_factor_default END AS mode,
@@ -44,6 +44,17 @@ JOIN accounts a ON a.id = o.account_id
 LEFT JOIN authenticators au ON au.operator_id = o.id
 WHERE o.account_id = {account}{search}
 """
+
+_COMPLIANCE = """
+SELECT p.*,
+  CASE WHEN p.sso THEN 'EXEMPT'
+       WHEN p.mode <> {required} THEN 'NOT_REQUIRED'
+       WHEN NOT {setup_required} THEN 'COMPLIANT'
+       WHEN p.status = {invited} OR {before_deadline} THEN 'PENDING'
+       ELSE 'OVERDUE' END AS compliance
+FROM ({view}) p
+"""
+"""Adds each operator's compliance to the policy view, as ``policy.compliance_of`` says."""
 
 _CODE_POINT_COLLATIONS = frozenset({"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"})
 """PostgreSQL collations that order text by code point, as prefix ranges need."""
@@ -60,6 +71,8 @@ class OperatorFilter:
     setup_required: bool | None = None
     role: OperatorRole | None = None
     status: OperatorStatus | None = None
+    compliance: tuple[TwoFactorCompliance, ...] | None = None
+    """Any of these compliance states."""
     search: str | None = None
     """Text that the case-folded email or name starts with (blank: any)."""
 
@@ -94,25 +107,31 @@ class _Query:
     async def view(
         self,
         account_id: int,
-        now: datetime,
+        deadlines: Deadlines,
         where: OperatorFilter | None,
         *,
         operator_columns: tuple[str, ...] = (),
     ) -> str:
         """Return the policy view of the account's operators, filtered by ``where``.
 
-        ``operator_columns`` are the operator's own columns to return as well, each under
-        its name with ``_OPERATOR_PREFIX`` (none for counts).
+        ``deadlines`` are the account's (its grace period and scheduled enforcement, at
+        the instant of the list). ``operator_columns`` are the operator's own columns to
+        return as well, each under its name with ``_OPERATOR_PREFIX`` (none for counts).
         """
-        now_param, account = self.param(now), self.param(account_id)
+        # Placeholders in the order they appear: the compliance head comes first.
+        head = self.compliance_head(deadlines)
+        now_param, account = self.param(deadlines.now), self.param(account_id)
         search = ""
         if where is not None and where.search is not None and where.search.strip():
             search = f" AND {await self.search_condition(account_id, where.search)}"
         selected = "".join(
             f' o."{column}" AS "{_OPERATOR_PREFIX}{column}",' for column in operator_columns
         )
-        sql = _POLICY_VIEW.format(
-            operator_columns=selected, now=now_param, account=account, search=search
+        sql = head.replace(
+            "{view}",
+            _POLICY_VIEW.format(
+                operator_columns=selected, now=now_param, account=account, search=search
+            ),
         )
         conditions = ["1 = 1"]
         if where is not None:
@@ -127,15 +146,40 @@ class _Query:
             if where.setup_required is not None:
                 required = self.setup_required_condition()
                 conditions.append(required if where.setup_required else f"NOT {required}")
+            if where.compliance is not None:
+                chosen = [self.param(value.value) for value in where.compliance] or ["NULL"]
+                conditions.append(f"compliance IN ({', '.join(chosen)})")
         return f"SELECT * FROM ({sql}) policy WHERE {' AND '.join(conditions)}"  # noqa: S608
 
-    def setup_required_condition(self) -> str:
+    def compliance_head(self, deadlines: Deadlines) -> str:
+        """Return the statement that adds each operator's compliance to ``{view}``.
+
+        "Before the deadline" is ``Deadlines.running`` in SQL: required since after
+        ``required_after``, or an enforcement still ahead.
+        """
+        # Placeholders are taken in the order they appear in the text (SQLite's "?").
+        required = self.param(TwoFactorMode.REQUIRED.value)
+        setup_required = self.setup_required_condition(prefix="p.")
+        invited = self.param(OperatorStatus.INVITED.value)
+        after = deadlines.required_after
+        in_grace = f"p.required_since > {self.param(after)}" if after is not None else "1 = 0"
+        ahead = "1 = 1" if deadlines.enforcement_ahead else "1 = 0"
+        return _COMPLIANCE.format(
+            required=required,
+            setup_required=setup_required,
+            invited=invited,
+            before_deadline=f"({in_grace} OR {ahead})",
+            view="{view}",
+        )
+
+    def setup_required_condition(self, prefix: str = "") -> str:
         """Return the SQL condition "must still set up 2FA", derived from ``requires_setup``.
 
         It lists the (mode, state) pairs the Python rule marks, so the two cannot disagree.
         """
         pairs = [
-            f"(mode = {self.param(mode.value)} AND state = {self.param(state.value)})"
+            f"({prefix}mode = {self.param(mode.value)} "
+            f"AND {prefix}state = {self.param(state.value)})"
             for mode in TwoFactorMode
             for state in TwoFactorState
             if requires_setup(mode, state)
@@ -233,7 +277,7 @@ def prefix_successor(prefix: str) -> str | None:
 
 async def operator_page(
     account_id: int,
-    now: datetime,
+    deadlines: Deadlines,
     where: OperatorFilter | None,
     *,
     after_id: int | None = None,
@@ -249,7 +293,7 @@ async def operator_page(
     """
     query = _Query()
     columns = model_columns(Operator)
-    sql = await query.view(account_id, now, where, operator_columns=columns)
+    sql = await query.view(account_id, deadlines, where, operator_columns=columns)
     if after_id is not None:
         sql += f" AND id > {query.param(after_id)}"
     if before_id is not None:
@@ -271,24 +315,38 @@ async def operator_page(
     return page, len(rows) > limit
 
 
-async def count_operators(account_id: int, now: datetime, where: OperatorFilter | None) -> int:
+async def count_operators(
+    account_id: int, deadlines: Deadlines, where: OperatorFilter | None
+) -> int:
     """Return how many of the account's operators match ``where``."""
     query = _Query()
-    view = await query.view(account_id, now, where)
+    view = await query.view(account_id, deadlines, where)
     sql = f"SELECT COUNT(*) AS n FROM ({view}) v"  # noqa: S608
     rows = await query.rows(sql)
     return int(rows[0]["n"])
 
 
-async def policy_counts(
-    account_id: int, now: datetime
-) -> dict[tuple[TwoFactorMode, TwoFactorState], int]:
-    """Return how many operators have each (effective mode, state) pair, in one statement."""
+@dataclass(frozen=True)
+class PolicyCounts:
+    """An account's operators counted by (effective mode, state) and by compliance."""
+
+    by_mode_and_state: dict[tuple[TwoFactorMode, TwoFactorState], int]
+    by_compliance: dict[TwoFactorCompliance, int]
+
+
+async def policy_counts(account_id: int, deadlines: Deadlines) -> PolicyCounts:
+    """Count the account's operators by mode, state and compliance, in one statement."""
     query = _Query()
-    view = await query.view(account_id, now, None)
+    view = await query.view(account_id, deadlines, None)
     rows = await query.rows(
-        f"SELECT mode, state, COUNT(*) AS n FROM ({view}) v GROUP BY mode, state"  # noqa: S608
+        f"SELECT mode, state, compliance, COUNT(*) AS n FROM ({view}) v "  # noqa: S608
+        "GROUP BY mode, state, compliance"
     )
-    return {
-        (TwoFactorMode(row["mode"]), TwoFactorState(row["state"])): int(row["n"]) for row in rows
-    }
+    cells: dict[tuple[TwoFactorMode, TwoFactorState], int] = {}
+    compliance: dict[TwoFactorCompliance, int] = {}
+    for row in rows:
+        pair = (TwoFactorMode(row["mode"]), TwoFactorState(row["state"]))
+        cells[pair] = cells.get(pair, 0) + int(row["n"])
+        kind = TwoFactorCompliance(row["compliance"])
+        compliance[kind] = compliance.get(kind, 0) + int(row["n"])
+    return PolicyCounts(by_mode_and_state=cells, by_compliance=compliance)

@@ -9,7 +9,7 @@ period.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -31,8 +31,8 @@ from services.audit import AuditEventKind
 from services.errors import DomainError, ErrorCode
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
-from services.operators import operator_in_account, states_by_operator
-from services.policy import Grace, TwoFactorState, requires_setup, setup_deadline
+from services.operators import deadlines_of, operator_in_account, states_by_operator
+from services.policy import Deadlines, TwoFactorState, requires_setup
 
 SCOPE = ApiKeyScope.MANAGE_TWO_FACTOR_POLICY
 """The scope an API key needs for these changes."""
@@ -40,6 +40,24 @@ OPERATOR_ID_FIELD = ("input", "operatorId")
 GRACE_FIELD = ("input", "gracePeriodHours")
 MAX_GRACE_PERIOD_HOURS = 720
 """Longest grace period an account may give (30 days)."""
+MAX_ENFORCE_AHEAD = timedelta(days=180)
+"""How far ahead enforcement may be scheduled."""
+ENFORCE_FROM_FIELD = ("input", "enforceFrom")
+
+
+def checked_enforce_from(enforce_from: datetime | None, now: datetime) -> datetime | None:
+    """Return a scheduled enforcement in UTC, or refuse one not in the next 180 days."""
+    if enforce_from is None:
+        return None
+    if enforce_from.tzinfo is None:
+        enforce_from = enforce_from.replace(tzinfo=UTC)
+    if not now < enforce_from <= now + MAX_ENFORCE_AHEAD:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Schedule enforcement for a time in the next 180 days.",
+            field=ENFORCE_FROM_FIELD,
+        )
+    return enforce_from.astimezone(UTC)
 
 
 async def set_account_default(
@@ -47,11 +65,13 @@ async def set_account_default(
     acting: Acting,
     mode: TwoFactorMode,
     grace_period_hours: int = 0,
+    enforce_from: datetime | None = None,
 ) -> Account:
-    """Set the account-wide default and grace period, and log the change.
+    """Set the account-wide default, grace period and scheduled enforcement; log the change.
 
     Operators who follow the default and become required by it start their grace period
-    now; those who stop being required lose it.
+    now; those who stop being required lose it. Deadlines are computed when read, so a
+    longer or shorter grace period, or another date, applies at once to everyone.
     """
     begin_administration(deps, acting, SCOPE)
     if not 0 <= grace_period_hours <= MAX_GRACE_PERIOD_HOURS:
@@ -61,6 +81,7 @@ async def set_account_default(
             field=GRACE_FIELD,
         )
     now = deps.now()
+    enforce_from = checked_enforce_from(enforce_from, now)
     async with in_transaction():
         held = await hold_administration(acting, SCOPE, now)
         account = held.account
@@ -72,7 +93,12 @@ async def set_account_default(
             my_mode = _mode_of(me.two_factor_override, mode, me)
             before = _mode_of(me.two_factor_override, previous, me)
             my_since = _required_since(me, before, my_mode, now)
-            _ensure_no_self_lockout(me, my_mode, my_since, grace_period_hours, now)
+            _ensure_no_self_lockout(
+                me,
+                my_mode,
+                my_since,
+                Deadlines(timedelta(hours=grace_period_hours), enforce_from, now),
+            )
         followers = Operator.filter(
             account_id=account.id,
             two_factor_override__isnull=True,
@@ -85,7 +111,14 @@ async def set_account_default(
             await followers.update(two_factor_required_since=None)
         account.two_factor_default = mode
         account.two_factor_grace_period_hours = grace_period_hours
-        await account.save(update_fields=["two_factor_default", "two_factor_grace_period_hours"])
+        account.two_factor_enforce_from = enforce_from
+        await account.save(
+            update_fields=[
+                "two_factor_default",
+                "two_factor_grace_period_hours",
+                "two_factor_enforce_from",
+            ]
+        )
         await sessions.end_sessions_failing_policy(account, now)
         await held.record(
             AuditEventKind.ACCOUNT_DEFAULT_CHANGED,
@@ -94,6 +127,7 @@ async def set_account_default(
                 "from": previous.value,
                 "to": mode.value,
                 "gracePeriodHours": grace_period_hours,
+                "enforceFrom": enforce_from.isoformat() if enforce_from else None,
             },
         )
     return account
@@ -124,9 +158,7 @@ async def set_override(
             operator, _mode_of(operator.two_factor_override, default, operator), after, now
         )
         if operator.id == held.operator_id:
-            _ensure_no_self_lockout(
-                operator, after, since, account.two_factor_grace_period_hours, now
-            )
+            _ensure_no_self_lockout(operator, after, since, deadlines_of(account, now))
         previous = operator.two_factor_override
         operator.two_factor_override = mode
         operator.two_factor_required_since = since
@@ -215,18 +247,18 @@ def _ensure_no_self_lockout(
     actor: Operator,
     mode: TwoFactorMode,
     required_since: datetime | None,
-    grace_period_hours: int,
-    now: datetime,
+    deadlines: Deadlines,
 ) -> None:
     """Refuse a change that would require 2FA of the acting administrator, who has none.
 
-    Allowed when they have 2FA, single sign-on, or a grace period that still runs after
-    the change.
+    Allowed when they have 2FA, single sign-on, or a deadline still ahead after the change
+    (a grace period, or a scheduled enforcement).
     """
     if actor.uses_single_sign_on or actor.two_factor_configured_at is not None:
         return
-    grace = Grace(required_since, timedelta(hours=grace_period_hours), now)
-    if requires_setup(mode, TwoFactorState.NOT_CONFIGURED) and setup_deadline(grace) is None:
+    if requires_setup(mode, TwoFactorState.NOT_CONFIGURED) and not deadlines.running(
+        required_since
+    ):
         raise DomainError(
             ErrorCode.SET_UP_TWO_FACTOR_FIRST,
             "Set up two-factor authentication for yourself first, or give a grace period: "

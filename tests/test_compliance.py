@@ -1,0 +1,241 @@
+"""Compliance and scheduled enforcement: one deadline rule for the Python checks, the SQL of
+lists and counts, and logins; every boundary crossed with a moved clock."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models import Operator, OperatorStatus, TwoFactorMode
+from services.machinery.clock import FrozenClock
+from services.machinery.hashing import PasswordHasher
+from services.operators import deadlines_of, directory, policies_of
+from services.policy import (
+    Deadlines,
+    PolicySource,
+    TwoFactorCompliance,
+    TwoFactorState,
+    compliance_of,
+)
+from tests.support import (
+    PASSWORD,
+    GraphQLClient,
+    add_operator,
+    gid,
+    make_team,
+    session_for,
+)
+from tests.test_directory import give_state
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+SET_DEFAULT = """mutation ($input: SetAccountTwoFactorDefaultInput!) {
+  setAccountTwoFactorDefault(input: $input) { account { twoFactorEnforceFrom }
+  userErrors { code field } } }"""
+POLICY = """query ($id: ID!) { node(id: $id) { ... on Operator { effectiveTwoFactorPolicy {
+  compliance setupDeadline } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("period", "enforce_from", "required_since", "deadline"),
+    [
+        (72 * HOUR, None, NOW - 71 * HOUR, NOW + HOUR),
+        (72 * HOUR, None, NOW - 72 * HOUR, None),  # the deadline itself is past
+        (72 * HOUR, None, None, None),
+        (timedelta(0), None, NOW - HOUR, None),
+        (timedelta(0), NOW + HOUR, None, NOW + HOUR),
+        (timedelta(0), NOW, NOW, None),
+        (72 * HOUR, NOW + 5 * HOUR, NOW - 71 * HOUR, NOW + 5 * HOUR),  # the later one
+        (72 * HOUR, NOW + HOUR, NOW - 70 * HOUR, NOW + 2 * HOUR),  # the later one
+        (72 * HOUR, NOW - HOUR, NOW - 73 * HOUR, None),
+    ],
+)
+def test_the_deadline_is_the_later_of_grace_and_enforcement(
+    period: timedelta,
+    enforce_from: datetime | None,
+    required_since: datetime | None,
+    deadline: datetime | None,
+) -> None:
+    rule = Deadlines(period=period, enforce_from=enforce_from, now=NOW)
+    assert rule.deadline(required_since) == deadline
+    assert rule.running(required_since) is (deadline is not None)
+
+
+def test_compliance_table() -> None:
+    required, optional = TwoFactorMode.REQUIRED, TwoFactorMode.OPTIONAL
+    default, sso = PolicySource.ACCOUNT_DEFAULT, PolicySource.SINGLE_SIGN_ON
+    configured, missing = TwoFactorState.CONFIGURED, TwoFactorState.NOT_CONFIGURED
+
+    def of(mode: TwoFactorMode, source: PolicySource, state: TwoFactorState, **facts: bool) -> str:
+        facts = {"invited": False, "before_deadline": False, **facts}
+        return compliance_of(mode, source, state, **facts).value
+
+    assert of(TwoFactorMode.DISABLED, sso, missing) == "EXEMPT"
+    assert of(optional, default, missing) == "NOT_REQUIRED"
+    assert of(required, default, configured) == "COMPLIANT"
+    assert of(required, default, TwoFactorState.PENDING, before_deadline=True) == "PENDING"
+    assert of(required, default, missing, invited=True) == "PENDING"
+    assert of(required, default, missing) == "OVERDUE"
+
+
+@pytest.mark.parametrize("enforcement", ["none", "ahead", "passed"])
+async def test_sql_compliance_agrees_with_the_python_rule(
+    app: object, hasher: PasswordHasher, clock: FrozenClock, enforcement: str
+) -> None:
+    """Every combination of override, single sign-on, status, state and grace start, in an
+    account with a 72-hour grace period: the list, its filter and the counts agree with
+    the policy each operator's page shows."""
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    now = clock.now()
+    team.account.two_factor_grace_period_hours = 72
+    team.account.two_factor_enforce_from = {
+        "none": None,
+        "ahead": now + 100 * HOUR,
+        "passed": now - HOUR,
+    }[enforcement]
+    await team.account.save()
+    starts = [None, now - 71 * HOUR, now - 72 * HOUR, now - 200 * HOUR]
+    combos = itertools.product(
+        [None, TwoFactorMode.REQUIRED, TwoFactorMode.OPTIONAL],
+        [False, True],
+        [OperatorStatus.ACTIVE, OperatorStatus.INVITED],
+        [TwoFactorState.CONFIGURED, TwoFactorState.PENDING, TwoFactorState.NOT_CONFIGURED],
+        starts,
+    )
+    for n, (override, sso, status, state, since) in enumerate(combos):
+        operator = await add_operator(
+            team.account, f"op{n}@acme.example", hasher, clock,
+            override=override, uses_single_sign_on=sso, status=status,
+        )  # fmt: skip
+        operator.two_factor_required_since = since
+        await operator.save(update_fields=["two_factor_required_since"])
+        await give_state(operator, state, clock)
+    operators = await Operator.filter(account_id=team.account.id)
+    expected = {
+        key: policy.compliance for key, policy in (await policies_of(operators, now)).items()
+    }
+    deadlines = deadlines_of(team.account, now)
+    counts = await directory.policy_counts(team.account.id, deadlines)
+    tally = {
+        kind: sum(1 for value in expected.values() if value is kind) for kind in TwoFactorCompliance
+    }
+    assert counts.by_compliance == {kind: n for kind, n in tally.items() if n}
+    for kind in TwoFactorCompliance:
+        where = directory.OperatorFilter(compliance=(kind,))
+        page, more = await directory.operator_page(team.account.id, deadlines, where, limit=100)
+        wanted = {key for key, value in expected.items() if value is kind}
+        assert not more and {row.id for row in page} == wanted, kind
+    assert {value for value in expected.values()} == (
+        set(TwoFactorCompliance)
+        if enforcement != "ahead"
+        else set(TwoFactorCompliance) - {TwoFactorCompliance.OVERDUE}
+    )
+
+
+async def policy_of(gql: GraphQLClient, token: str, operator: Operator) -> dict[str, str]:
+    """The operator's compliance and setup deadline, as an administrator reads them."""
+    data = await gql.data(POLICY, {"id": gid(operator)}, token=token)
+    policy: dict[str, str] = data["node"]["effectiveTwoFactorPolicy"]
+    return policy
+
+
+async def test_scheduled_enforcement_moves_every_deadline_at_once_both_ways(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock)
+    start = clock.now()
+    admin = await session_for(team.admin, clock)
+    set_to = {
+        "mode": "REQUIRED",
+        "gracePeriodHours": 24,
+        "enforceFrom": (start + 72 * HOUR).isoformat(),
+    }
+    data = await gql.data(SET_DEFAULT, {"input": set_to}, token=admin)
+    assert data["setAccountTwoFactorDefault"]["userErrors"] == []
+    assert (
+        data["setAccountTwoFactorDefault"]["account"]["twoFactorEnforceFrom"]
+        == (start + 72 * HOUR).isoformat()
+    )
+
+    async def seen() -> dict[str, str]:
+        return await policy_of(gql, await session_for(team.admin, clock), team.basic)
+
+    async def password_login() -> str:
+        outcome: str = (await gql.login(team.basic.email, PASSWORD))["outcome"]
+        return outcome
+
+    assert await seen() == {
+        "compliance": "PENDING",
+        "setupDeadline": (start + 72 * HOUR).isoformat(),
+    }
+    clock.advance(72 * HOUR - timedelta(seconds=1))
+    assert (await seen())["compliance"] == "PENDING"
+    assert await password_login() == "AUTHENTICATED"
+    clock.advance(timedelta(seconds=1))
+    assert await seen() == {"compliance": "OVERDUE", "setupDeadline": None}
+    assert await password_login() != "AUTHENTICATED"
+
+    # Extending the date helps those already overdue, at once.
+    later = {**set_to, "enforceFrom": (clock.now() + 10 * HOUR).isoformat()}
+    await gql.data(SET_DEFAULT, {"input": later}, token=await session_for(team.admin, clock))
+    assert await seen() == {
+        "compliance": "PENDING",
+        "setupDeadline": (clock.now() + 10 * HOUR).isoformat(),
+    }
+    assert await password_login() == "AUTHENTICATED"
+    # Shortening it catches those still pending, at once.
+    sooner = {**set_to, "enforceFrom": (clock.now() + HOUR).isoformat()}
+    await gql.data(SET_DEFAULT, {"input": sooner}, token=await session_for(team.admin, clock))
+    clock.advance(HOUR)
+    assert (await seen())["compliance"] == "OVERDUE"
+    assert await password_login() != "AUTHENTICATED"
+
+
+@pytest.mark.parametrize(
+    ("ahead", "accepted"),
+    [(timedelta(days=180), True), (timedelta(days=180, seconds=1), False), (-HOUR, False)],
+)
+async def test_enforcement_is_scheduled_at_most_180_days_ahead(
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    ahead: timedelta,
+    accepted: bool,
+) -> None:
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    when = (clock.now() + ahead).isoformat()
+    data = await gql.data(
+        SET_DEFAULT, {"input": {"mode": "REQUIRED", "enforceFrom": when}}, token=admin
+    )
+    errors = data["setAccountTwoFactorDefault"]["userErrors"]
+    if accepted:
+        assert errors == []
+    else:
+        assert errors == [{"code": "INVALID_INPUT", "field": ["input", "enforceFrom"]}]
+
+
+async def test_the_summary_counts_each_compliance_state(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    await add_operator(team.account, "sso@acme.example", hasher, clock, uses_single_sign_on=True)
+    await add_operator(team.account, "opt@acme.example", hasher, clock,
+                       override=TwoFactorMode.OPTIONAL)  # fmt: skip
+    await add_operator(team.account, "new@acme.example", hasher, clock,
+                       status=OperatorStatus.INVITED)  # fmt: skip
+    data = await gql.data(
+        """{ viewer { account { twoFactorSummary { compliant pending overdue exempt notRequired
+        totalOperators } } } }""",
+        token=await session_for(team.admin, clock),
+    )
+    assert data["viewer"]["account"]["twoFactorSummary"] == {
+        "compliant": 0,
+        "pending": 1,  # invited
+        "overdue": 2,  # the administrator and the basic operator: no grace period
+        "exempt": 1,
+        "notRequired": 1,
+        "totalOperators": 5,
+    }
