@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, TypeVar
 
@@ -26,11 +26,20 @@ from starlette.types import ASGIApp
 from tortoise.contrib.test import truncate_all_models
 
 from mail.sender import OutboxSender
-from models import Account, Operator, OperatorRole, OperatorStatus, OutboxMessage, TwoFactorMode
+from models import (
+    Account,
+    Authenticator,
+    Operator,
+    OperatorRole,
+    OperatorStatus,
+    OutboxMessage,
+    TwoFactorMode,
+)
 from schema.ids import encode_id
 from services.accounts import create_account
-from services.machinery.clock import Clock
+from services.machinery.clock import Clock, FrozenClock
 from services.machinery.hashing import Argon2Parameters, PasswordHasher
+from services.policy import TwoFactorState
 from services.sessions import AuthenticationMethod, start_session
 from services.validation import email_key, name_key, unclaimed_email_key
 from services.webhooks.addresses import Resolver
@@ -423,3 +432,24 @@ async def create_key(
     data = await gql.data(CREATE_API_KEY, variables, token=token)
     payload: dict[str, Any] = data["createApiKey"]
     return payload
+
+
+async def give_state(
+    operator: Operator, state: TwoFactorState, clock: FrozenClock, *, lapsed: bool = False
+) -> None:
+    """Store an authenticator row that stands for ``state``."""
+    if state is TwoFactorState.CONFIGURED:
+        await Authenticator.create(
+            operator=operator,
+            secret_encrypted="x",
+            confirmed_at=clock.now(),
+            created_at=clock.now(),
+        )
+    elif state is TwoFactorState.PENDING or lapsed:
+        expires = clock.now() + (timedelta(minutes=-1) if lapsed else timedelta(minutes=10))
+        await Authenticator.create(
+            operator=operator,
+            secret_encrypted="x",
+            pending_expires_at=expires,
+            created_at=clock.now(),
+        )

@@ -24,10 +24,10 @@ from tests.support import (
     GraphQLClient,
     add_operator,
     gid,
+    give_state,
     make_team,
     session_for,
 )
-from tests.test_directory import give_state
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -4,16 +4,22 @@ paging both ways, a constant number of statements, and the compliance summary.""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 
 from starlette.applications import Starlette
 
-from models import Account, Authenticator, Operator, OperatorRole, TwoFactorMode
+from models import Account, Operator, OperatorRole, TwoFactorMode
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
 from services.operators import deadlines_of, directory, policies_of
 from services.policy import TwoFactorState
-from tests.support import GraphQLClient, add_operator, make_team, session_for, stop_senders
+from tests.support import (
+    GraphQLClient,
+    add_operator,
+    give_state,
+    make_team,
+    session_for,
+    stop_senders,
+)
 from twofa.sql_log import StatementCounter
 
 PAGE = """
@@ -25,27 +31,6 @@ query ($first: Int, $after: String, $last: Int, $before: String, $filter: Operat
   } } }
 }
 """
-
-
-async def give_state(
-    operator: Operator, state: TwoFactorState, clock: FrozenClock, *, lapsed: bool = False
-) -> None:
-    """Store an authenticator row that stands for ``state``."""
-    if state is TwoFactorState.CONFIGURED:
-        await Authenticator.create(
-            operator=operator,
-            secret_encrypted="x",
-            confirmed_at=clock.now(),
-            created_at=clock.now(),
-        )
-    elif state is TwoFactorState.PENDING or lapsed:
-        expires = clock.now() + (timedelta(minutes=-1) if lapsed else timedelta(minutes=10))
-        await Authenticator.create(
-            operator=operator,
-            secret_encrypted="x",
-            pending_expires_at=expires,
-            created_at=clock.now(),
-        )
 
 
 async def test_sql_view_agrees_with_the_policy_rules_for_every_combination(
