@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -9,16 +10,22 @@ from strawberry import relay
 
 from models import ApiKey, AuditEvent, Operator, Session
 from schema.context import Context, Info
+from schema.enums import TwoFactorMode
+from schema.errors import invalid_argument
 from schema.ids import parse_id
+from schema.permissions import ADMINISTRATORS
 from schema.types.account import AccountNode
 from schema.types.api_key import ApiKeyNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
+from schema.types.preview import TwoFactorPolicyPreview
 from schema.types.session import SessionNode
 from schema.types.webhook import WebhookDeliveryNode, WebhookEndpointNode
 from services.api_keys import visible_key, visible_to_key
 from services.audit import visible_event
+from services.errors import DomainError
 from services.operators import is_administrator, visible_account, visible_operator
+from services.policy.preview import preview
 from services.sessions.management import visible_session
 from services.webhooks.deliveries import visible_delivery, visible_endpoint
 
@@ -48,6 +55,28 @@ def api_key(info: Info) -> ApiKeyNode | None:
     """Return the API key making this request, or None for anyone else."""
     key = info.context.api_key
     return ApiKeyNode.from_model(key) if key is not None else None
+
+
+async def two_factor_policy_preview(
+    info: Info,
+    mode: Annotated[TwoFactorMode, strawberry.argument(description="The default to preview.")],
+    grace_period_hours: Annotated[
+        int | None, strawberry.argument(description="Its grace period (0 to 720, default 0).")
+    ] = None,
+    enforce_from: Annotated[
+        datetime | None,
+        strawberry.argument(description="Its scheduled enforcement (at most 180 days ahead)."),
+    ] = None,
+) -> TwoFactorPolicyPreview:
+    """Preview a change of the viewer's account default, changing nothing."""
+    viewer = info.context.viewer
+    assert viewer is not None  # the permission classes let only administrators in
+    account = await info.context.loaders.account.load(viewer.account_id)
+    try:
+        previewed = preview(account, mode, grace_period_hours, enforce_from, info.context.now())
+    except DomainError as refused:
+        raise invalid_argument(refused.message) from None
+    return await TwoFactorPolicyPreview.of(previewed)
 
 
 async def node(
@@ -134,6 +163,13 @@ class Query:
     api_key: ApiKeyNode | None = strawberry.field(
         resolver=api_key,
         description="The API key making this request; null for sessions and anonymous callers.",
+    )
+    two_factor_policy_preview: TwoFactorPolicyPreview = strawberry.field(
+        resolver=two_factor_policy_preview,
+        description="What setAccountTwoFactorDefault with these arguments would do if applied "
+        "now, changing nothing and emailing nobody (administrators): how many operators "
+        "would be in each compliance state, and who would be OVERDUE at once.",
+        permission_classes=ADMINISTRATORS,
     )
     node: relay.Node | None = strawberry.field(
         resolver=node,

@@ -66,8 +66,11 @@ class OperatorConnection(relay.Connection[OperatorNode]):
     account_id: strawberry.Private[int]
     where: strawberry.Private[directory.OperatorFilter | None]
     deadlines: strawberry.Private[Deadlines]
+    hypothesis: strawberry.Private[directory.Hypothesis | None] = None
 
     @strawberry.field(description="How many operators the whole filtered list has.")
     async def total_count(self) -> int:
         """Count the filtered list (one statement, run only when asked for)."""
-        return await directory.count_operators(self.account_id, self.deadlines, self.where)
+        return await directory.count_operators(
+            self.account_id, self.deadlines, self.where, self.hypothesis
+        )

@@ -20,7 +20,8 @@ but reading all of the account's index entries rather than the prefix's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from tortoise.connection import get_connection
 
@@ -32,10 +33,10 @@ from services.validation import email_search_key, is_storable, name_key
 
 _POLICY_VIEW = """
 SELECT o.id AS id, o.role AS role, o.status AS status,{operator_columns}
-  o.uses_single_sign_on AS sso, o.two_factor_required_since AS required_since,
+  o.uses_single_sign_on AS sso, {required_since} AS required_since,
   CASE WHEN o.uses_single_sign_on THEN 'DISABLED'
        WHEN o.two_factor_override IS NOT NULL THEN o.two_factor_override
-       ELSE a.two_factor_default END AS mode,
+       ELSE {default_mode} END AS mode,
   CASE WHEN au.confirmed_at IS NOT NULL THEN 'CONFIGURED'
        WHEN au.pending_expires_at > {now} THEN 'PENDING'
        ELSE 'NOT_CONFIGURED' END AS state
@@ -77,6 +78,25 @@ class OperatorFilter:
     """Text that the case-folded email or name starts with (blank: any)."""
 
 
+KEEP: Literal["keep"] = "keep"
+"""``Hypothesis.followers_since``: the followers keep when they became required."""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """An account default not applied yet: what lists and counts would show under it.
+
+    The account's own grace period and scheduled enforcement are replaced through the
+    ``Deadlines`` the view is given; this replaces its default, and when the operators who
+    follow it became required (``set_account_default`` writes the same).
+    """
+
+    default_mode: TwoFactorMode
+    followers_since: datetime | Literal["keep"] | None
+    """When active followers of the default became required under it: an instant, none
+    (not required), or ``KEEP`` (as stored)."""
+
+
 @dataclass(frozen=True)
 class PolicyRow:
     """An operator of a page with their effective mode and state."""
@@ -102,7 +122,8 @@ class _Query:
 
     def param(self, value: Any) -> str:
         self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else "?"
+        # Numbered on both (SQLite's ?NNN), so that the text may use them in any order.
+        return f"${len(self.values)}" if self.postgres else f"?{len(self.values)}"
 
     async def view(
         self,
@@ -111,15 +132,17 @@ class _Query:
         where: OperatorFilter | None,
         *,
         operator_columns: tuple[str, ...] = (),
+        hypothesis: Hypothesis | None = None,
     ) -> str:
         """Return the policy view of the account's operators, filtered by ``where``.
 
         ``deadlines`` are the account's (its grace period and scheduled enforcement, at
         the instant of the list). ``operator_columns`` are the operator's own columns to
         return as well, each under its name with ``_OPERATOR_PREFIX`` (none for counts).
+        With ``hypothesis``, the view shows the operators as they would be under it.
         """
-        # Placeholders in the order they appear: the compliance head comes first.
         head = self.compliance_head(deadlines)
+        required_since, default_mode = self.assumed(hypothesis)
         now_param, account = self.param(deadlines.now), self.param(account_id)
         search = ""
         if where is not None and where.search is not None and where.search.strip():
@@ -130,7 +153,12 @@ class _Query:
         sql = head.replace(
             "{view}",
             _POLICY_VIEW.format(
-                operator_columns=selected, now=now_param, account=account, search=search
+                operator_columns=selected,
+                required_since=required_since,
+                default_mode=default_mode,
+                now=now_param,
+                account=account,
+                search=search,
             ),
         )
         conditions = ["1 = 1"]
@@ -151,13 +179,28 @@ class _Query:
                 conditions.append(f"compliance IN ({', '.join(chosen)})")
         return f"SELECT * FROM ({sql}) policy WHERE {' AND '.join(conditions)}"  # noqa: S608
 
+    def assumed(self, hypothesis: Hypothesis | None) -> tuple[str, str]:
+        """Return the view's "required since" and "account default" expressions."""
+        stored = "o.two_factor_required_since"
+        if hypothesis is None:
+            return stored, "a.two_factor_default"
+        since = stored
+        if hypothesis.followers_since != KEEP:
+            active = self.param(OperatorStatus.ACTIVE.value)
+            value = hypothesis.followers_since
+            assumed = self.param(value) if value is not None else "NULL"
+            since = (
+                "CASE WHEN o.two_factor_override IS NULL AND NOT o.uses_single_sign_on "
+                f"AND o.status = {active} THEN {assumed} ELSE {stored} END"
+            )
+        return since, self.param(hypothesis.default_mode.value)
+
     def compliance_head(self, deadlines: Deadlines) -> str:
         """Return the statement that adds each operator's compliance to ``{view}``.
 
         "Before the deadline" is ``Deadlines.running`` in SQL: required since after
         ``required_after``, or an enforcement still ahead.
         """
-        # Placeholders are taken in the order they appear in the text (SQLite's "?").
         required = self.param(TwoFactorMode.REQUIRED.value)
         setup_required = self.setup_required_condition(prefix="p.")
         invited = self.param(OperatorStatus.INVITED.value)
@@ -284,6 +327,7 @@ async def operator_page(
     before_id: int | None = None,
     limit: int,
     from_end: bool = False,
+    hypothesis: Hypothesis | None = None,
 ) -> tuple[list[PolicyRow], bool]:
     """Return up to ``limit`` matching operators between the cursors, in id order.
 
@@ -293,7 +337,9 @@ async def operator_page(
     """
     query = _Query()
     columns = model_columns(Operator)
-    sql = await query.view(account_id, deadlines, where, operator_columns=columns)
+    sql = await query.view(
+        account_id, deadlines, where, operator_columns=columns, hypothesis=hypothesis
+    )
     if after_id is not None:
         sql += f" AND id > {query.param(after_id)}"
     if before_id is not None:
@@ -316,11 +362,14 @@ async def operator_page(
 
 
 async def count_operators(
-    account_id: int, deadlines: Deadlines, where: OperatorFilter | None
+    account_id: int,
+    deadlines: Deadlines,
+    where: OperatorFilter | None,
+    hypothesis: Hypothesis | None = None,
 ) -> int:
     """Return how many of the account's operators match ``where``."""
     query = _Query()
-    view = await query.view(account_id, deadlines, where)
+    view = await query.view(account_id, deadlines, where, hypothesis=hypothesis)
     sql = f"SELECT COUNT(*) AS n FROM ({view}) v"  # noqa: S608
     rows = await query.rows(sql)
     return int(rows[0]["n"])
@@ -334,10 +383,12 @@ class PolicyCounts:
     by_compliance: dict[TwoFactorCompliance, int]
 
 
-async def policy_counts(account_id: int, deadlines: Deadlines) -> PolicyCounts:
+async def policy_counts(
+    account_id: int, deadlines: Deadlines, hypothesis: Hypothesis | None = None
+) -> PolicyCounts:
     """Count the account's operators by mode, state and compliance, in one statement."""
     query = _Query()
-    view = await query.view(account_id, deadlines, None)
+    view = await query.view(account_id, deadlines, None, hypothesis=hypothesis)
     rows = await query.rows(
         f"SELECT mode, state, compliance, COUNT(*) AS n FROM ({view}) v "  # noqa: S608
         "GROUP BY mode, state, compliance"

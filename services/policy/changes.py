@@ -10,6 +10,7 @@ period.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from tortoise.transactions import in_transaction
 
@@ -32,6 +33,7 @@ from services.errors import DomainError, ErrorCode
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 from services.operators import deadlines_of, operator_in_account, states_by_operator
+from services.operators.directory import KEEP
 from services.policy import Deadlines, TwoFactorState, requires_setup
 
 SCOPE = ApiKeyScope.MANAGE_TWO_FACTOR_POLICY
@@ -105,10 +107,9 @@ async def set_account_default(
             uses_single_sign_on=False,
             status=OperatorStatus.ACTIVE,
         )
-        if mode is TwoFactorMode.REQUIRED and previous is not TwoFactorMode.REQUIRED:
-            await followers.update(two_factor_required_since=now)
-        elif mode is not TwoFactorMode.REQUIRED:
-            await followers.update(two_factor_required_since=None)
+        since = followers_since(previous, mode, now)
+        if since != KEEP:
+            await followers.update(two_factor_required_since=since)
         account.two_factor_default = mode
         account.two_factor_grace_period_hours = grace_period_hours
         account.two_factor_enforce_from = enforce_from
@@ -225,6 +226,19 @@ def _mode_of(
     if operator.uses_single_sign_on:
         return TwoFactorMode.DISABLED
     return override if override is not None else default
+
+
+def followers_since(
+    previous: TwoFactorMode, mode: TwoFactorMode, now: datetime
+) -> datetime | Literal["keep"] | None:
+    """Return since when the active followers of the default are required under ``mode``.
+
+    Now if the default becomes REQUIRED, ``KEEP`` if it stays so, else none.
+    ``set_account_default`` writes it; ``twoFactorPolicyPreview`` assumes it.
+    """
+    if mode is not TwoFactorMode.REQUIRED:
+        return None
+    return KEEP if previous is TwoFactorMode.REQUIRED else now
 
 
 def _required_since(
