@@ -6,7 +6,9 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 
 from models import Operator, OperatorStatus, TwoFactorMode
 from services.machinery.clock import FrozenClock
@@ -28,6 +30,8 @@ from tests.support import (
     make_team,
     session_for,
 )
+from twofa.metrics import CachedComplianceTotals
+from twofa.sql_log import StatementCounter
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -239,3 +243,70 @@ async def test_the_summary_counts_each_compliance_state(
         "notRequired": 1,
         "totalOperators": 5,
     }
+
+
+async def test_the_all_accounts_totals_agree_with_each_accounts_counts(
+    app: object, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """The metrics' one aggregate statement applies each account's own grace period and
+    enforcement in the database's date arithmetic; it must agree with the per-account rule
+    at every boundary."""
+    now = clock.now()
+    accounts = []
+    for n, (grace, enforce_from) in enumerate(
+        [(0, None), (72, None), (72, now + HOUR), (24, now - HOUR), (1, None)]
+    ):
+        team = await make_team(
+            hasher, clock, name=f"A{n}", domain=f"a{n}.example", default=TwoFactorMode.REQUIRED
+        )
+        team.account.two_factor_grace_period_hours = grace
+        team.account.two_factor_enforce_from = enforce_from
+        await team.account.save()
+        for m, since in enumerate(
+            [
+                None,
+                now,
+                now - 71 * HOUR,
+                now - 72 * HOUR,
+                now - 73 * HOUR,
+                now - 30 * timedelta(minutes=1),
+            ]
+        ):
+            operator = await add_operator(team.account, f"op{m}@a{n}.example", hasher, clock)
+            operator.two_factor_required_since = since
+            await operator.save(update_fields=["two_factor_required_since"])
+        await add_operator(
+            team.account, f"sso@a{n}.example", hasher, clock, uses_single_sign_on=True
+        )
+        accounts.append(team.account)
+    expected: dict[TwoFactorCompliance, int] = {}
+    for account in accounts:
+        counts = await directory.policy_counts(account.id, deadlines_of(account, now))
+        for kind, n in counts.by_compliance.items():
+            expected[kind] = expected.get(kind, 0) + n
+    assert await directory.compliance_totals(now) == expected
+    assert expected[TwoFactorCompliance.PENDING] and expected[TwoFactorCompliance.OVERDUE]
+
+
+async def test_metrics_count_operators_by_compliance_at_most_every_fifteen_seconds(
+    app: Starlette, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.REQUIRED)
+    cache = CachedComplianceTotals()
+    first = await cache.get(clock.now())
+    assert first == {TwoFactorCompliance.OVERDUE: 2}
+    await add_operator(team.account, "late@acme.example", hasher, clock)
+    with StatementCounter() as counter:
+        assert await cache.get(clock.now()) == first  # cached
+    assert counter.statements == []
+    assert await CachedComplianceTotals(seconds=0).get(clock.now()) == {
+        TwoFactorCompliance.OVERDUE: 3
+    }
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://twofa.test") as http:
+        text = (await http.get("/metrics")).text
+    series = [line for line in text.splitlines() if line.startswith("twofa_operators{")]
+    assert sorted(series) == sorted(
+        f'twofa_operators{{compliance="{kind.value.lower()}"}} {3.0 if kind.value == "OVERDUE" else 0.0}'
+        for kind in TwoFactorCompliance
+    )

@@ -26,6 +26,7 @@ import asyncio
 import hmac
 import ipaddress
 import os
+import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import datetime
@@ -51,6 +52,8 @@ from models import OutboxMessage
 from services import audit
 from services.audit import AuditEventKind
 from services.machinery.hashing import PasswordHasher
+from services.operators.directory import compliance_totals
+from services.policy import TwoFactorCompliance
 from services.sessions import SECOND_FACTORS, AuthenticationMethod
 from services.webhooks.events import WebhookDeliveryStatus
 
@@ -222,6 +225,48 @@ class OutboxBacklog(Collector):
         )
 
 
+class ComplianceTotals(Collector):
+    """Every account's operators by two-factor compliance, totals only (no account label)."""
+
+    def __init__(self, totals: dict[TwoFactorCompliance, int]) -> None:
+        self._totals = totals
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        """Yield ``twofa_operators`` with one series per compliance state, zeros included."""
+        family = GaugeMetricFamily(
+            "twofa_operators",
+            "Operators of all accounts by two-factor compliance (counted at most every "
+            f"{COMPLIANCE_CACHE_SECONDS:g} s).",
+            labels=["compliance"],
+        )
+        for compliance in TwoFactorCompliance:
+            family.add_metric([compliance.value.lower()], self._totals.get(compliance, 0))
+        yield family
+
+
+COMPLIANCE_CACHE_SECONDS = 15.0
+"""How long one count of operators by compliance answers scrapes, so scrapes cannot load
+the database however often they come."""
+
+
+class CachedComplianceTotals:
+    """Counts operators by compliance at most once per ``COMPLIANCE_CACHE_SECONDS``."""
+
+    def __init__(self, seconds: float = COMPLIANCE_CACHE_SECONDS) -> None:
+        self._seconds = seconds
+        self._lock = asyncio.Lock()
+        self._totals: dict[TwoFactorCompliance, int] | None = None
+        self._counted_at = 0.0
+
+    async def get(self, now: datetime) -> dict[TwoFactorCompliance, int]:
+        """Return the counts, counted afresh when the last count is older than the cache."""
+        async with self._lock:
+            if self._totals is None or time.monotonic() - self._counted_at >= self._seconds:
+                self._totals = await compliance_totals(now)
+                self._counted_at = time.monotonic()
+            return self._totals
+
+
 async def outbox_backlog(now: datetime) -> OutboxBacklog:
     """Count the outbox's undelivered and given-up messages."""
     waiting = OutboxMessage.filter(sent_at__isnull=True, given_up_at__isnull=True)
@@ -249,6 +294,7 @@ def metrics_endpoint(
     constant time), else 401. Without, only loopback clients are answered (403 otherwise).
     """
     expected = f"Bearer {token}".encode() if token else None
+    compliance = CachedComplianceTotals()
 
     async def metrics(request: Request) -> Response:
         if expected is not None:
@@ -267,6 +313,7 @@ def metrics_endpoint(
         sampler.sample()
         backlog = CollectorRegistry()
         backlog.register(await outbox_backlog(now()))
+        backlog.register(ComplianceTotals(await compliance.get(now())))
         body = generate_latest(_shared_registry()) + generate_latest(backlog)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -401,3 +401,50 @@ async def policy_counts(
         kind = TwoFactorCompliance(row["compliance"])
         compliance[kind] = compliance.get(kind, 0) + int(row["n"])
     return PolicyCounts(by_mode_and_state=cells, by_compliance=compliance)
+
+
+_TOTALS = """
+SELECT compliance, COUNT(*) AS n FROM (
+  SELECT CASE WHEN o.uses_single_sign_on THEN 'EXEMPT'
+       WHEN COALESCE(o.two_factor_override, a.two_factor_default) <> {required}
+         THEN 'NOT_REQUIRED'
+       WHEN au.confirmed_at IS NOT NULL THEN 'COMPLIANT'
+       WHEN o.status = {invited} OR {in_grace} OR a.two_factor_enforce_from > {now}
+         THEN 'PENDING'
+       ELSE 'OVERDUE' END AS compliance
+  FROM operators o
+  JOIN accounts a ON a.id = o.account_id
+  LEFT JOIN authenticators au ON au.operator_id = o.id
+) c GROUP BY compliance
+"""
+"""Every account's operators by compliance: ``compliance_of`` with each account's own
+deadline rule, its grace period added in the database's own date arithmetic."""
+
+
+async def compliance_totals(now: datetime) -> dict[TwoFactorCompliance, int]:
+    """Count the operators of all accounts by compliance, in one statement (for metrics).
+
+    Each account's grace period is applied in SQL (``Deadlines.running`` with the period
+    added to ``required_since``), since accounts differ; tests hold it to the per-account
+    counts.
+    """
+    query = _Query()
+    now_param = query.param(now)
+    if query.postgres:
+        grace_end = (
+            "o.two_factor_required_since + make_interval(hours => a.two_factor_grace_period_hours)"
+        )
+        in_grace = f"{grace_end} > {now_param}"
+    else:
+        in_grace = (
+            "julianday(o.two_factor_required_since) + a.two_factor_grace_period_hours / 24.0 "
+            f"> julianday({now_param})"
+        )
+    sql = _TOTALS.format(
+        required=query.param(TwoFactorMode.REQUIRED.value),
+        invited=query.param(OperatorStatus.INVITED.value),
+        in_grace=f"(a.two_factor_grace_period_hours > 0 AND {in_grace})",
+        now=now_param,
+    )
+    rows = await query.rows(sql)
+    return {TwoFactorCompliance(row["compliance"]): int(row["n"]) for row in rows}
