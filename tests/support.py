@@ -23,6 +23,7 @@ import zxingcpp
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
+from tortoise.connection import get_connection
 from tortoise.contrib.test import truncate_all_models
 
 from mail.sender import OutboxSender
@@ -453,3 +454,34 @@ async def give_state(
             pending_expires_at=expires,
             created_at=clock.now(),
         )
+
+
+SEED = 10_000
+
+
+async def seed_operators(account: Account, clock: FrozenClock) -> None:
+    """Give the account 10,000 operators (and another account 1,000), in bulk."""
+    other = await Account.create(name="Elsewhere", created_at=clock.now())
+    operators = []
+    for n in range(SEED + 1000):
+        owner = account if n < SEED else other
+        email = f"user{n:05d}@bulk.example"
+        name = f"Person {n:05d}"
+        operator = Operator(
+            account_id=owner.id, email=email, email_key=email, email_folded=email,
+            name=name, name_key=name_key(name), role=OperatorRole.BASIC,
+            status=OperatorStatus.ACTIVE, created_at=clock.now(),
+        )  # fmt: skip
+        operators.append(operator)
+    await Operator.bulk_create(operators, batch_size=1000)
+
+
+async def plan_of(statement: str, parameters: Any) -> str:
+    """The plan the database chooses for ``statement`` with its parameters."""
+    connection = get_connection("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_script("ANALYZE operators")  # as autovacuum would
+        rows = await connection.execute_query_dict(f"EXPLAIN {statement}", list(parameters))
+        return "\n".join(row["QUERY PLAN"] for row in rows)
+    rows = await connection.execute_query_dict(f"EXPLAIN QUERY PLAN {statement}", list(parameters))
+    return "\n".join(row["detail"] for row in rows)

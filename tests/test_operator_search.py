@@ -15,7 +15,14 @@ from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
 from services.operators import directory
 from services.validation import email_key, name_key, unclaimed_email_key
-from tests.support import GraphQLClient, make_team, session_for, stop_senders
+from tests.support import (
+    GraphQLClient,
+    make_team,
+    plan_of,
+    seed_operators,
+    session_for,
+    stop_senders,
+)
 from twofa.sql_log import StatementCounter
 
 SEARCH = """
@@ -161,44 +168,13 @@ async def test_under_a_linguistic_collation_the_search_is_still_exact(
     assert czech[0]["inside"] is False
 
 
-SEED = 10_000
-
-
-async def seed(account: Account, clock: FrozenClock) -> None:
-    """Give the account 10,000 operators (and another account 1,000), in bulk."""
-    other = await Account.create(name="Elsewhere", created_at=clock.now())
-    operators = []
-    for n in range(SEED + 1000):
-        owner = account if n < SEED else other
-        email = f"user{n:05d}@bulk.example"
-        name = f"Person {n:05d}"
-        operator = Operator(
-            account_id=owner.id, email=email, email_key=email, email_folded=email,
-            name=name, name_key=name_key(name), role=OperatorRole.BASIC,
-            status=OperatorStatus.ACTIVE, created_at=clock.now(),
-        )  # fmt: skip
-        operators.append(operator)
-    await Operator.bulk_create(operators, batch_size=1000)
-
-
-async def plan_of(statement: str, parameters: Any) -> str:
-    """The plan the database chooses for ``statement`` with its parameters."""
-    connection = get_connection("default")
-    if connection.capabilities.dialect == "postgres":
-        await connection.execute_script("ANALYZE operators")  # as autovacuum would
-        rows = await connection.execute_query_dict(f"EXPLAIN {statement}", list(parameters))
-        return "\n".join(row["QUERY PLAN"] for row in rows)
-    rows = await connection.execute_query_dict(f"EXPLAIN QUERY PLAN {statement}", list(parameters))
-    return "\n".join(row["detail"] for row in rows)
-
-
 @pytest.mark.slow
 async def test_a_search_over_10000_operators_reads_the_indexes_in_constant_statements(
     app: Starlette, gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
     await stop_senders(app)  # only the request's statements are counted
     team = await make_team(hasher, clock)
-    await seed(team.account, clock)
+    await seed_operators(team.account, clock)
     admin = await session_for(team.admin, clock)
     await found(gql, admin, search="warm-up")  # PostgreSQL: the collation is checked once
 
