@@ -4,6 +4,7 @@ from models.account import Account
 from models.api_key import ApiKey
 from models.audit import AuditEvent
 from models.authenticator import Authenticator, RecoveryCode
+from models.deadline import DeadlineRound, DeadlineWatch
 from models.enums import OperatorRole, OperatorStatus, TokenPurpose, TwoFactorMode
 from models.operator import Operator
 from models.outbox import OutboxMessage
@@ -17,6 +18,8 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Authenticator",
+    "DeadlineRound",
+    "DeadlineWatch",
     "OneTimeToken",
     "Operator",
     "OperatorRole",

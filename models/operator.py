@@ -89,6 +89,21 @@ class Operator(Model):
         max_length=255, null=True, description="argon2id hash of the password, null until set."
     )
     created_at = fields.DatetimeField(description="When the operator was created or invited.")
+    reminded_7d_for = fields.DatetimeField(
+        null=True,
+        description="The setup deadline whose first reminder (7 days before it at most) was "
+        "emailed, null if none was.",
+    )
+    reminded_1d_for = fields.DatetimeField(
+        null=True,
+        description="The setup deadline whose last reminder (1 day before it at most) was "
+        "emailed, null if none was.",
+    )
+    overdue_recorded_for = fields.DatetimeField(
+        null=True,
+        description="The setup deadline whose passing was recorded (audit event and webhook), "
+        "null if none was.",
+    )
 
     class Meta:
         table = "operators"
@@ -96,4 +111,6 @@ class Operator(Model):
             ("account_id", "id"),
             ("account_id", "email_folded"),
             ("account_id", "name_key"),
+            # The reminder job finds the grace periods that end soon by ranges on it.
+            ("two_factor_required_since",),
         )
