@@ -206,6 +206,9 @@ _register(
         "secret; the old one signs beside the new one for 24 hours (details: its URL).",
         "WEBHOOK_ENDPOINT_DISABLED": "Every delivery to a webhook endpoint failed for 24 hours, "
         "so it was disabled and the administrators emailed (details: its URL).",
+        "TWO_FACTOR_OVERDUE": "An operator's deadline to set up two-factor authentication "
+        "passed while they had not (details: from PENDING to OVERDUE, and the deadline); "
+        "recorded once per operator and deadline.",
     },
 )
 _register(

@@ -52,6 +52,7 @@ class AuditEventKind(StrEnum):
     WEBHOOK_ENDPOINT_DELETED = "WEBHOOK_ENDPOINT_DELETED"
     WEBHOOK_SECRET_ROTATED = "WEBHOOK_SECRET_ROTATED"  # noqa: S105 (an event name, not a secret)
     WEBHOOK_ENDPOINT_DISABLED = "WEBHOOK_ENDPOINT_DISABLED"
+    TWO_FACTOR_OVERDUE = "TWO_FACTOR_OVERDUE"
 
 
 ANNOUNCED: dict[AuditEventKind, WebhookEventType] = {
@@ -73,6 +74,7 @@ ANNOUNCED: dict[AuditEventKind, WebhookEventType] = {
     AuditEventKind.OVERRIDE_CLEARED: WebhookEventType.POLICY_OPERATOR_OVERRIDE_CHANGED,
     AuditEventKind.API_KEY_CREATED: WebhookEventType.API_KEY_CREATED,
     AuditEventKind.API_KEY_REVOKED: WebhookEventType.API_KEY_REVOKED,
+    AuditEventKind.TWO_FACTOR_OVERDUE: WebhookEventType.TWO_FACTOR_COMPLIANCE_CHANGED,
 }
 """The audit events that are also webhook events, and the webhook event each one is."""
 

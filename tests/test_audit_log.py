@@ -196,10 +196,12 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
 
     data = await gql.data(EVENTS, {"first": 100}, token=admin)
     events = [edge["node"] for edge in data["viewer"]["account"]["auditEvents"]["edges"]]
-    # The sender records WEBHOOK_ENDPOINT_DISABLED after a day of failures; its test is in
-    # tests/test_webhook_delivery.py.
+    # The sender records WEBHOOK_ENDPOINT_DISABLED after a day of failures, the reminder job
+    # TWO_FACTOR_OVERDUE when a deadline passes; their tests are in
+    # tests/test_webhook_delivery.py and tests/test_reminders.py.
     assert {event["kind"] for event in events} == {kind.value for kind in AuditEventKind} - {
-        "WEBHOOK_ENDPOINT_DISABLED"
+        "WEBHOOK_ENDPOINT_DISABLED",
+        "TWO_FACTOR_OVERDUE",
     }
     occurred = [event["occurredAt"] for event in events]
     assert occurred == sorted(occurred, reverse=True)  # newest first

@@ -65,6 +65,7 @@ SHARED_FACTS = frozenset(
         "sessionsEnded",
         "name",
         "scopes",
+        "deadline",
     }
 )
 """The audit details an event body may carry; anything else (an email address) stays out."""

@@ -55,6 +55,7 @@ export const EVENT_WORDS = {
   WEBHOOK_ENDPOINT_DELETED: "Webhook endpoint deleted",
   WEBHOOK_SECRET_ROTATED: "Webhook secret rotated",
   WEBHOOK_ENDPOINT_DISABLED: "Webhook endpoint disabled after failing",
+  TWO_FACTOR_OVERDUE: "Two-factor setup deadline passed",
 };
 
 export async function auditPage() {
