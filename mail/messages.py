@@ -22,6 +22,8 @@ class MailKind(StrEnum):
     INVITATION = "invitation"
     TWO_FACTOR_SETUP = "two_factor_setup"
     TWO_FACTOR_SETUP_REQUESTED = "two_factor_setup_requested"
+    TWO_FACTOR_REMINDER = "two_factor_reminder"
+    TWO_FACTOR_LAST_REMINDER = "two_factor_last_reminder"
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_RESET = "two_factor_reset"
     TWO_FACTOR_DISABLED = "two_factor_disabled"
@@ -36,6 +38,9 @@ SUBJECTS: dict[MailKind, str] = {
     MailKind.INVITATION: "You are invited to $account_name",
     MailKind.TWO_FACTOR_SETUP: "Set up two-factor authentication for $account_name",
     MailKind.TWO_FACTOR_SETUP_REQUESTED: "Continue setting up two-factor authentication",
+    MailKind.TWO_FACTOR_REMINDER: "Set up two-factor authentication for $account_name by $deadline",
+    MailKind.TWO_FACTOR_LAST_REMINDER: "Last day to set up two-factor authentication for "
+    "$account_name",
     MailKind.TWO_FACTOR_ENABLED: "Two-factor authentication is on",
     MailKind.TWO_FACTOR_RESET: "Your two-factor authentication was reset",
     MailKind.TWO_FACTOR_DISABLED: "Two-factor authentication is off",

@@ -25,6 +25,7 @@ from services.machinery.clock import Clock, SystemClock
 from services.machinery.dependencies import Dependencies
 from services.machinery.hashing import PasswordHasher
 from services.machinery.retention import Sweeper
+from services.policy.reminders import ReminderJob
 from services.webhooks.addresses import Resolver, WebhookNetwork
 from services.webhooks.sender import WebhookSender
 from twofa import metrics
@@ -98,6 +99,9 @@ def create_app(
             # Expired and spent rows are deleted in the background too.
             sweeper = app.state.sweeper = Sweeper(clock.now)
             sweeping = asyncio.create_task(sweeper.run(), name="retention-sweeper")
+            # Reminders before setup deadlines, and the events when they pass, likewise.
+            reminders = app.state.reminders = ReminderJob(deps)
+            reminding = asyncio.create_task(reminders.run(), name="reminder-job")
             sampling = asyncio.create_task(sampler.run(), name="hash-queue-sampler")
             settle_long_lived_objects()
             try:
@@ -105,11 +109,13 @@ def create_app(
             finally:
                 sampler.stop()
                 sweeper.stop()
+                reminders.stop()
                 sender.stop()
                 webhooks.stop()
                 await sampling
                 await delivering
                 await sweeping
+                await reminding
                 await sending
                 metrics.process_ended()
 

@@ -94,10 +94,19 @@ class Deadlines:
         """Return the deadline of an operator required since then, if it is still ahead."""
         if not self.running(required_since):
             return None
-        ends = [self.enforce_from] if self.enforcement_ahead else []
+        return self.ends_at(required_since)
+
+    def ends_at(self, required_since: datetime | None) -> datetime | None:
+        """Return the deadline of an operator required since then, passed or not.
+
+        The later of the end of their grace period (none for a zero period, or without a
+        start) and the scheduled enforcement; None when there is neither. It is ahead
+        exactly when ``running`` says so.
+        """
+        ends = [self.enforce_from] if self.enforce_from is not None else []
         if required_since is not None and self.period > timedelta(0):
             ends.append(required_since + self.period)
-        return max(end for end in ends if end is not None)
+        return max(ends, default=None)
 
 
 @dataclass(frozen=True)
