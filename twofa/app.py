@@ -35,6 +35,7 @@ from twofa.graphql_metrics import GraphQLRequestMetrics
 from twofa.graphql_view import GraphQLView
 from twofa.heap import settle_long_lived_objects
 from twofa.keys import secret_box
+from twofa.reports import COMPLIANCE_REPORT_PATH, compliance_report_endpoint
 from twofa.settings import Settings
 from twofa.sql_log import redact_statement_values
 from twofa.web import CONSOLE_DIR, CONSOLE_PATHS, HttpGuard, console_page
@@ -48,7 +49,7 @@ def create_app(
     mail_poll_seconds: float = 1.0,
     webhook_resolver: Resolver | None = None,
 ) -> Starlette:
-    """Build the app: ``/graphql``, ``/healthz``, ``/metrics`` and the console.
+    """Build the app: ``/graphql``, ``/healthz``, ``/metrics``, the report and the console.
 
     The lifespan opens the database and runs the outbox sender in the background.
     ``clock`` and ``hasher`` are injected so that tests can move time and use cheap hashes,
@@ -127,6 +128,11 @@ def create_app(
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
+            Route(
+                COMPLIANCE_REPORT_PATH,
+                compliance_report_endpoint(deps, key_budget),
+                methods=["GET"],
+            ),
             Route(
                 "/metrics",
                 metrics.metrics_endpoint(settings.metrics_token, sampler, clock.now),
