@@ -29,6 +29,8 @@ from bench.cost import measure as measure_cost
 from bench.fairness import measure as measure_fairness
 from bench.fairness import print_report as print_fairness
 from bench.load import LoadResult, in_turns, login_round_trips, wrk
+from bench.report import measure as measure_report
+from bench.report import print_report as print_compliance_report
 from bench.seed import PASSWORD, SECRET, Seeded, seed
 from bench.servers import ROOT, uvicorn
 from bench.webhooks import measure as measure_webhooks
@@ -368,6 +370,7 @@ def main() -> None:
         report["databases"][label] = db
     report["cost"] = measure_cost(args.seconds, args.postgres_url)
     report["webhooks"] = measure_webhooks(args.postgres_url)
+    report["compliance_report"] = measure_report(args.postgres_url)
     print(f"[fairness] other clients' logins during floods, {args.fairness_seconds} s each")
     report["fairness"] = measure_fairness(args.fairness_seconds)
     out_file = ROOT / "bench" / "results" / "latest.json"
@@ -376,6 +379,7 @@ def main() -> None:
     print_table(report)
     print_fairness(report["fairness"])
     print_webhooks(report["webhooks"])
+    print_compliance_report(report["compliance_report"])
     print(f"\nwritten to {out_file}")
 
 
