@@ -223,3 +223,14 @@ def test_tortoise_builds_a_partial_model_from_fewer_columns_and_refuses_its_full
     assert "except KeyError" in source and "self._partial = True" in source
     save = inspect.getsource(Model.save)
     assert "if self._partial:" in save and "IncompleteInstanceError" in save
+
+
+def test_tortoises_asyncpg_client_lends_a_pool_connection_through_acquire_connection() -> None:
+    """``services/operators/report.py`` opens a server-side cursor on the connection lent."""
+    from tortoise.backends.asyncpg import client as asyncpg_client
+    from tortoise.backends.base.client import PoolConnectionWrapper
+
+    source = inspect.getsource(asyncpg_client.AsyncpgDBClient.acquire_connection)
+    assert "PoolConnectionWrapper(self" in source
+    assert hasattr(PoolConnectionWrapper, "__aenter__")
+    assert hasattr(PoolConnectionWrapper, "__aexit__")
