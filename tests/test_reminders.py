@@ -62,9 +62,15 @@ OVERDUE = RoundReport(overdue_events=1)
 
 
 @pytest.fixture
-def job(app: Starlette) -> ReminderJob:
+async def job(app: Starlette) -> ReminderJob:
     """The app's reminder job (its background loop waits a minute of real time: tests call
-    ``run_once`` themselves)."""
+    ``run_once`` themselves).
+
+    The app's mail and webhook senders are stopped: these tests move the clock by days, and
+    a sender holding a message's lease across such a jump would see it lapse and another
+    round send it again. ``deliver`` sends the mail, and webhook rows stay as queued.
+    """
+    await stop_senders(app)
     running: ReminderJob = app.state.reminders
     return running
 
@@ -309,7 +315,6 @@ async def test_nobody_but_pending_active_password_operators_is_reminded(
 async def test_the_overdue_event_is_recorded_once_and_announced_once(
     app: Starlette, job: ReminderJob, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    await stop_senders(app)  # the webhook row stays as it was queued
     team = await required_team(hasher, clock)
     endpoint = await subscribe(team.account, clock)
     deadline = clock.now() + GRACE_HOURS * HOUR
@@ -354,7 +359,6 @@ async def test_a_later_deadline_is_reminded_again_and_its_passing_recorded_again
 ) -> None:
     """An administrator schedules enforcement after the first deadline passed: the operator
     is before a new deadline, reminded for it, and its passing is a second event."""
-    await stop_senders(app)  # no delivery attempt: the endpoint stays enabled
     team = await required_team(hasher, clock, grace_hours=72)
     await subscribe(team.account, clock)
     first = clock.now() + 72 * HOUR
@@ -529,7 +533,6 @@ async def test_two_jobs_at_once_send_each_reminder_and_record_each_event_once(
     operator before either writes (a barrier holds the first until the second has read);
     then each operator's conditional UPDATE lets one of them through. On PostgreSQL a
     process waits on the other's row lock and its UPDATE then matches nothing."""
-    await stop_senders(app)
     barrier = asyncio.Barrier(2)
     read_candidates = reminders._candidates
 
@@ -579,8 +582,7 @@ async def test_a_round_with_nothing_due_costs_the_same_few_statements_for_any_nu
     app: Starlette, job: ReminderJob, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
     """Pending, overdue and reminded operators in several accounts: once the job has seen
-    them, a round reads no operator row and sends five statements."""
-    await stop_senders(app)
+    them, a round with nothing due sends five statements, however many there are."""
 
     async def quiet_round() -> int:
         clock.advance(MINUTE)
@@ -617,7 +619,6 @@ async def test_the_grace_periods_ending_soon_are_read_through_the_index(
 ) -> None:
     """2,000 operators required over 200 days: a round reads the few whose grace period's
     end crossed a mark through the index on ``two_factor_required_since``."""
-    await stop_senders(app)
     team = await required_team(hasher, clock, grace_hours=72)
     start = clock.now() - 200 * DAY
     bulk = [bulk_operator(team.account, n, start + n * (2 * HOUR + MINUTE)) for n in range(2000)]
