@@ -39,6 +39,14 @@ def operator_row(page: Page, text: str) -> Locator:
     return page.get_by_role("table", name="Operators").get_by_role("row").filter(has_text=text)
 
 
+def preview_and_apply(page: Page) -> None:
+    """On the account page: preview the default the form holds, then apply it."""
+    page.get_by_role("button", name="Preview change").click()
+    preview = page.get_by_role("group", name="Check before applying")
+    expect(preview.get_by_role("heading")).to_be_focused()
+    preview.get_by_role("button", name="Apply").click()
+
+
 def next_code(secret: str) -> str:
     """The code of the next time step: the current one may have been used already."""
     return totp_code(secret, datetime.now(UTC) + timedelta(seconds=30))
@@ -81,28 +89,49 @@ def enroll_by_api(server: Server, admin: Admin) -> tuple[str, list[str]]:
     return secret, payload["recoveryCodes"]
 
 
-INVITE = """mutation($e: String!, $n: String!) {
-  inviteOperator(input: {email: $e, name: $n}) { operator { id } userErrors { code } }
+INVITE = """mutation($e: String!, $n: String!, $r: OperatorRole! = BASIC, $s: Boolean! = false) {
+  inviteOperator(input: {email: $e, name: $n, role: $r, usesSingleSignOn: $s}) {
+    operator { id } userErrors { code }
+  }
 }"""
 ACCEPT = """mutation($t: String!, $p: String!) {
   acceptInvitation(input: {invitationToken: $t, password: $p}) { outcome userErrors { code } }
 }"""
 
 
-def invite_and_accept(server: Server, token: str, email: str, name: str) -> str:
-    """Invite a basic operator with the administrator's session ``token`` and accept the
-    invitation through the API with the password ``PASSWORD``; return the operator's id.
+def invite(
+    server: Server,
+    token: str,
+    email: str,
+    name: str,
+    *,
+    role: str = "BASIC",
+    single_sign_on: bool = False,
+) -> str:
+    """Invite an operator with the administrator's session ``token``; return their id."""
+    invited = server.graphql(
+        INVITE, {"e": email, "n": name, "r": role, "s": single_sign_on}, token=token
+    )["inviteOperator"]
+    assert invited["userErrors"] == []
+    operator_id: str = invited["operator"]["id"]
+    return operator_id
+
+
+def invite_and_accept(
+    server: Server, token: str, email: str, name: str, *, role: str = "BASIC"
+) -> str:
+    """Invite an operator (basic unless ``role`` says otherwise) with the administrator's
+    session ``token`` and accept the invitation through the API with the password
+    ``PASSWORD``; return the operator's id.
 
     Accepting logs them in (the account must not require 2FA yet): that is one session.
     """
-    invited = server.graphql(INVITE, {"e": email, "n": name}, token=token)["inviteOperator"]
-    assert invited["userErrors"] == []
+    operator_id = invite(server, token, email, name, role=role)
     invitation = link_token(
         server.wait_for_mail(email, "You are invited"), f"{server.url}/invitations/accept"
     )
     accepted = server.graphql(ACCEPT, {"t": invitation, "p": PASSWORD})
     assert accepted["acceptInvitation"]["outcome"] == "AUTHENTICATED", accepted
-    operator_id: str = invited["operator"]["id"]
     return operator_id
 
 

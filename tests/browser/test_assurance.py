@@ -29,6 +29,7 @@ from tests.browser.steps import (  # noqa: E402
     log_in,
     next_code,
     operator_row,
+    preview_and_apply,
     set_up_from_qr_code,
 )
 
@@ -50,7 +51,7 @@ def test_a_grace_period_lets_a_required_operator_in_and_every_page_says_until_wh
     boss.get_by_role("link", name="Account").click()
     boss.get_by_label("Required").check()
     boss.get_by_label("Grace period (hours)").fill("48")
-    boss.get_by_role("button", name="Save").click()
+    preview_and_apply(boss)
     expect(boss.get_by_role("status")).to_have_text(
         "Saved: two-factor authentication is required by default, with a grace period of 48 hours."
     )

@@ -27,6 +27,7 @@ from tests.browser.steps import (  # noqa: E402
     log_in,
     next_code,
     operator_row,
+    preview_and_apply,
     set_up_from_qr_code,
 )
 
@@ -48,7 +49,7 @@ def test_an_invited_operator_sets_up_two_factor_and_the_administrator_resets_it(
     expect(boss.get_by_label("Optional")).to_be_checked()
     expect(boss.get_by_label("Grace period (hours)")).to_have_value("0")
     boss.get_by_label("Required").check()
-    boss.get_by_role("button", name="Save").click()
+    preview_and_apply(boss)
     refused = boss.locator(".form-error [data-code=SET_UP_TWO_FACTOR_FIRST]")
     expect(refused).to_have_text(re.compile("^Set up two-factor authentication for yourself first"))
     expect(boss.get_by_role("alert")).to_have_count(0)
@@ -56,7 +57,7 @@ def test_an_invited_operator_sets_up_two_factor_and_the_administrator_resets_it(
     # With three days of grace, operators without an authenticator (Ada too) keep logging in
     # with their password meanwhile, and every page tells them until when.
     boss.get_by_label("Grace period (hours)").fill("72")
-    boss.get_by_role("button", name="Save").click()
+    preview_and_apply(boss)
     expect(boss.get_by_role("status")).to_have_text(
         "Saved: two-factor authentication is required by default, with a grace period of 72 hours."
     )
@@ -76,7 +77,7 @@ def test_an_invited_operator_sets_up_two_factor_and_the_administrator_resets_it(
     expect(boss.get_by_role("status")).to_have_text(f"Invitation sent to {olga}.")
     row = operator_row(boss, olga)
     expect(row).to_contain_text("Invited")
-    expect(row).to_contain_text("Needs setup")
+    expect(row.locator(".badge")).to_have_text("Pending")
     boss.get_by_label(re.compile("^Needs setup")).check()
     expect(
         boss.get_by_text("2 operators still to set up two-factor authentication.")

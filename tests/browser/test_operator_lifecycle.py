@@ -18,10 +18,10 @@ require_browser()
 from playwright.sync_api import expect  # noqa: E402
 
 from tests.browser.steps import (  # noqa: E402
-    INVITE,
     api_session,
     basil_signed_in_and_boss_on_his_page,
     fact,
+    invite,
     invite_and_accept,
     log_in,
     operator_row,
@@ -40,8 +40,7 @@ def test_pending_invitations_are_listed_sent_again_and_withdrawn(
     token = api_session(server, admin)
     olga, pia = (admin.email.replace("admin@", f"{who}@") for who in ("olga", "pia"))
     for email, name in [(olga, "Olga Operator"), (pia, "Pia Pending")]:
-        invited = server.graphql(INVITE, {"e": email, "n": name}, token=token)
-        assert invited["inviteOperator"]["userErrors"] == []
+        invite(server, token, email, name)
 
     page = new_page()
     log_in(page, server, admin.email, admin.password)

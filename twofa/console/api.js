@@ -100,5 +100,5 @@ export const operatorMutation = (field, selection, variables = "", input = "") =
 
 // What the console shows about any operator's two-factor policy.
 export const POLICY = `effectiveTwoFactorPolicy {
-  mode source accountDefault override state setupRequired canEnroll codeRequiredAtLogin setupDeadline
+  mode source accountDefault override state setupRequired canEnroll codeRequiredAtLogin setupDeadline compliance
 }`;

@@ -5,6 +5,7 @@
 //
 // Every instant on a page is a <time> element carrying the exact ISO value, so that the
 // words can stay short and assistive technology or a test can still read the instant.
+// A date-time input ("Enforce from") is typed in the browser's local time as well.
 
 const FORMAT = new Intl.DateTimeFormat([], { dateStyle: "long", timeStyle: "medium" });
 
@@ -19,4 +20,17 @@ export function timeElement(iso) {
   element.dateTime = iso;
   element.textContent = formatTime(iso);
   return element;
+}
+
+/** An instant as the value of an <input type="datetime-local">, in the browser's time zone. */
+export function localInputValue(iso) {
+  const at = new Date(iso);
+  const pad = (number) => String(number).padStart(2, "0");
+  const seconds = at.getSeconds() ? `:${pad(at.getSeconds())}` : "";
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}${seconds}`;
+}
+
+/** The instant a datetime-local value means in the browser's time zone, as ISO 8601 (UTC). */
+export function fromLocalInput(value) {
+  return new Date(value).toISOString();
 }

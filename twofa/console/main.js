@@ -9,14 +9,21 @@
 //   format.js     formatTime: how every page writes an instant
 //   actions.js    buttons with their refusals below them, "are you sure?" before destroying
 //   secret.js     a secret shown once (API key, webhook signing secret) with Copy
+//   compliance.js words and badges for two-factor compliance, counts per state
+//   report.js     "Download report": the compliance CSV fetched with the session token
 //   pages/login.js       email + password, then a code or the "check your email" notice
 //   pages/setup.js       QR code or key, first code, recovery codes (Copy / Download)
 //   pages/invitation.js  password for an invitation, then setup when required
 //   pages/settings.js    the operator's own 2FA status, disable, new recovery codes, sessions
 //   pages/password.js    asking for a reset link, a new password from it, changing it
 //   pages/sessions.js    a list of sessions with "end" buttons, for settings and operators
-//   pages/admin.js       account default, operators (list, invite, pending invitations, role,
-//                        unlock, deactivate, override, reset, sessions)
+//   pages/account.js     the account default, grace period and "Enforce from"; compliance
+//                        counts and the report
+//   pages/policy-preview.js  what a new default would do, shown before Apply
+//   pages/operators.js   operators: list (search, status and compliance filters), invite,
+//                        pending invitations
+//   pages/operator.js    one operator: facts and compliance, override, reset, sessions
+//   pages/operator-access.js  one operator's role, unlock, deactivate, invitation
 //   pages/audit.js       the audit log, filtered by kind, who acted and time
 //   pages/api-keys.js    API keys: create (secret shown once), list, revoke
 //   pages/webhooks.js    webhook endpoints: list, add (signing secret shown once)
@@ -26,11 +33,13 @@
 import { ApiError, graphql, session } from "./api.js";
 import { timeElement } from "./format.js";
 import { announce, h, heading } from "./forms.js";
-import { accountPage, operatorPage, operatorsPage } from "./pages/admin.js";
+import { accountPage } from "./pages/account.js";
 import { apiKeysPage } from "./pages/api-keys.js";
 import { auditPage } from "./pages/audit.js";
 import { invitationPage } from "./pages/invitation.js";
 import { loginPage } from "./pages/login.js";
+import { operatorPage } from "./pages/operator.js";
+import { operatorsPage } from "./pages/operators.js";
 import { forgotPasswordPage, resetPasswordPage } from "./pages/password.js";
 import { logout, settingsPage } from "./pages/settings.js";
 import { setupPage } from "./pages/setup.js";
