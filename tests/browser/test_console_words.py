@@ -50,3 +50,7 @@ def test_every_webhook_event_type_but_the_test_is_a_checkbox() -> None:
 
 def test_every_delivery_status_has_words() -> None:
     assert keys_of("pages/webhooks.js", "STATUS_WORDS") == enum_values("WebhookDeliveryStatus")
+
+
+def test_every_compliance_state_has_words_and_is_a_filter_choice() -> None:
+    assert keys_of("compliance.js", "COMPLIANCE") == enum_values("TwoFactorCompliance")
