@@ -20,8 +20,8 @@
 //   pages/account.js     the account default, grace period and "Enforce from"; compliance
 //                        counts and the report
 //   pages/policy-preview.js  what a new default would do, shown before Apply
-//   pages/operators.js   operators: list (search, status and compliance filters), invite,
-//                        pending invitations
+//   pages/operators.js   operators: list (search, status and compliance filters), invite
+//   pages/invitations.js the pending invitations: sent again or withdrawn
 //   pages/operator.js    one operator: facts and compliance, override, reset, sessions
 //   pages/operator-access.js  one operator's role, unlock, deactivate, invitation
 //   pages/audit.js       the audit log, filtered by kind, who acted and time

@@ -6,7 +6,8 @@ import { mutate, operatorMutation, session } from "../api.js";
 import { timeElement } from "../format.js";
 import { announce, form, h, safely } from "../forms.js";
 import { navigate } from "../router.js";
-import { RESEND, REVOKE, ROLES } from "./operators.js";
+import { RESEND, REVOKE } from "./invitations.js";
+import { ROLES } from "./operators.js";
 
 const CHANGE_ROLE = operatorMutation(
   "changeOperatorRole", "operator { role }", ", $role: OperatorRole!", ", role: $role",
