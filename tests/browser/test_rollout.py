@@ -138,7 +138,10 @@ def test_the_preview_says_who_would_be_locked_out_before_required_is_applied(
     assert timedelta(seconds=-1) <= until - (asked + timedelta(hours=72)) < timedelta(minutes=1)
 
     # Enforcement ten days ahead comes after the grace period: it is the deadline.
-    start = (datetime.now(PARIS) + timedelta(days=10)).replace(second=0, microsecond=0)
+    # At noon, a time every day has in Paris, daylight saving or not.
+    start = (datetime.now(PARIS) + timedelta(days=10)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
     enforce.fill(as_local_input(start))
     preview = preview_of(page)
     in_utc = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:00.000Z")
