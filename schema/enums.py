@@ -209,6 +209,8 @@ _register(
         "TWO_FACTOR_OVERDUE": "An operator's deadline to set up two-factor authentication "
         "passed while they had not (details: from PENDING to OVERDUE, and the deadline); "
         "recorded once per operator and deadline.",
+        "COMPLIANCE_REPORT_DOWNLOADED": "An administrator or an API key downloaded the "
+        "compliance report, which lists every operator's email address.",
     },
 )
 _register(

@@ -194,6 +194,11 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
             gql, f"($id: ID!) {{ {change} {{ userErrors {{ code }} }} }}", admin, id=endpoint_id
         )
 
+    report = await gql.http.get(
+        "/reports/two-factor-compliance.csv", headers={"Authorization": f"Bearer {admin}"}
+    )
+    assert report.status_code == 200
+
     data = await gql.data(EVENTS, {"first": 100}, token=admin)
     events = [edge["node"] for edge in data["viewer"]["account"]["auditEvents"]["edges"]]
     # The sender records WEBHOOK_ENDPOINT_DISABLED after a day of failures, the reminder job

@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.types import Message
 from tortoise.connection import get_connection
 
-from models import Operator, OperatorRole, OperatorStatus, TwoFactorMode
+from models import AuditEvent, Operator, OperatorRole, OperatorStatus, TwoFactorMode
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
 from services.operators import report
@@ -239,6 +239,14 @@ async def test_an_administrator_or_a_key_reading_operators_downloads_it(
     theirs = rows_of(await download(gql, await session_for(other.admin, clock)))
     assert [row[1] for row in theirs[1:]] == ["admin@other.example", "basic@other.example"]
 
+    # Every operator's email leaves with a report: each download is audited, with who made it.
+    downloads = await AuditEvent.filter(kind="COMPLIANCE_REPORT_DOWNLOADED").order_by("id")
+    assert [(e.account_id, e.actor_id, e.api_key_id is not None) for e in downloads] == [
+        (team.account.id, team.admin.id, False),
+        (team.account.id, None, True),
+        (other.account.id, other.admin.id, False),
+    ]
+
     basic = await download(gql, await session_for(team.basic, clock))
     assert (basic.status_code, refusal_code(basic)) == (403, "FORBIDDEN")
     unscoped = await download(gql, auditor["secret"])
@@ -298,6 +306,7 @@ async def test_head_answers_the_headers_without_reading_operators(
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert not await AuditEvent.filter(kind="COMPLIANCE_REPORT_DOWNLOADED").exists()
     assert response.content == b""
 
 

@@ -30,6 +30,7 @@ import logging
 import math
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -39,7 +40,9 @@ from starlette.types import Receive, Scope, Send
 from models import Account
 from schema.context import INVALID_TOKEN, Context
 from schema.errors import UNAVAILABLE_MESSAGE
+from services import audit
 from services.api_keys import ApiKeyScope
+from services.audit import AuditEventKind
 from services.errors import DATABASE_UNAVAILABLE
 from services.key_budget import KeyBudget
 from services.machinery.client import bind_client
@@ -79,7 +82,8 @@ def compliance_report_endpoint(
     async def report(request: Request) -> Response:
         nonlocal streaming
         try:
-            account_id = await _reader_account(request, deps, key_budget)
+            reader = await _reader(request, deps, key_budget)
+            account_id = reader.account_id
             now = deps.now()
             headers = {
                 "content-disposition": f'attachment; filename="{report_filename(now)}"',
@@ -98,6 +102,14 @@ def compliance_report_endpoint(
             return refused.response
         except DATABASE_UNAVAILABLE as error:
             return _unavailable(error)
+        # Every operator's email address leaves with it: the download is audited.
+        await audit.record(
+            AuditEventKind.COMPLIANCE_REPORT_DOWNLOADED,
+            account_id=account_id,
+            actor_id=reader.actor_id,
+            api_key_id=reader.api_key_id,
+            now=now,
+        )
         streaming += 1
 
         def ended() -> None:
@@ -124,8 +136,17 @@ def compliance_report_endpoint(
     return report
 
 
-async def _reader_account(request: Request, deps: Dependencies, key_budget: KeyBudget) -> int:
-    """Return the account whose operators the caller reads, or refuse the request.
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a report: their account, and the person or the key."""
+
+    account_id: int
+    actor_id: int | None
+    api_key_id: int | None
+
+
+async def _reader(request: Request, deps: Dependencies, key_budget: KeyBudget) -> Reader:
+    """Return who reads the report and of which account, or refuse the request.
 
     Authenticates as the GraphQL view does, with its request context.
     """
@@ -161,7 +182,11 @@ async def _reader_account(request: Request, deps: Dependencies, key_budget: KeyB
             "FORBIDDEN",
             "Only administrators and API keys with READ_OPERATORS may read this report.",
         )
-    return account_id
+    return Reader(
+        account_id=account_id,
+        actor_id=context.viewer.id if context.viewer is not None else None,
+        api_key_id=context.api_key.id if context.api_key is not None else None,
+    )
 
 
 def _unavailable(error: BaseException) -> Response:

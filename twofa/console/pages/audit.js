@@ -56,6 +56,7 @@ export const EVENT_WORDS = {
   WEBHOOK_SECRET_ROTATED: "Webhook secret rotated",
   WEBHOOK_ENDPOINT_DISABLED: "Webhook endpoint disabled after failing",
   TWO_FACTOR_OVERDUE: "Two-factor setup deadline passed",
+  COMPLIANCE_REPORT_DOWNLOADED: "Compliance report downloaded",
 };
 
 export async function auditPage() {
