@@ -75,7 +75,8 @@ async def two_factor_policy_preview(
     try:
         previewed = preview(account, mode, grace_period_hours, enforce_from, info.context.now())
     except DomainError as refused:
-        raise invalid_argument(refused.message) from None
+        argument = refused.field[-1] if refused.field else None
+        raise invalid_argument(refused.message, argument) from None
     return await TwoFactorPolicyPreview.of(previewed)
 
 

@@ -39,8 +39,10 @@ class UserError:
 class ApiError(GraphQLError):
     """A top-level error that is meant for the client and never masked."""
 
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message, extensions={"code": code} if code else None)
+    def __init__(self, message: str, code: str | None = None, **extensions: str) -> None:
+        super().__init__(
+            message, extensions={"code": code, **extensions} if code else extensions or None
+        )
 
 
 def unauthenticated() -> ApiError:
@@ -57,6 +59,11 @@ UNAVAILABLE_MESSAGE = "The service is temporarily unavailable. Try again shortly
 """What clients are told while the database cannot be reached."""
 
 
-def invalid_argument(message: str) -> ApiError:
-    """Return the error for a query argument out of range (mutations use ``userErrors``)."""
-    return ApiError(message, ErrorCode.INVALID_INPUT.value)
+def invalid_argument(message: str, argument: str | None = None) -> ApiError:
+    """Return the error for a query argument out of range (mutations use ``userErrors``).
+
+    ``argument`` names it in ``extensions.argument`` when the message is about one.
+    """
+    if argument is None:
+        return ApiError(message, ErrorCode.INVALID_INPUT.value)
+    return ApiError(message, ErrorCode.INVALID_INPUT.value, argument=argument)

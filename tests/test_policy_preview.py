@@ -127,9 +127,10 @@ async def test_a_preview_is_for_administrators_and_checks_its_arguments(
     refused = await gql.execute(PREVIEW, {"mode": "REQUIRED"}, token=basic)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     admin = await session_for(team.admin, clock)
-    for variables in (
-        {"mode": "REQUIRED", "grace": 721},
-        {"mode": "REQUIRED", "from": (clock.now() + timedelta(days=181)).isoformat()},
-    ):
+    for variables, argument in (
+        ({"mode": "REQUIRED", "grace": 721}, "gracePeriodHours"),
+        ({"mode": "REQUIRED", "from": (clock.now() + timedelta(days=181)).isoformat()},
+         "enforceFrom"),
+    ):  # fmt: skip
         answer = await gql.execute(PREVIEW, variables, token=admin)
-        assert answer["errors"][0]["extensions"]["code"] == "INVALID_INPUT", variables
+        assert answer["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "argument": argument}

@@ -15,7 +15,12 @@ from services.errors import DomainError, ErrorCode
 from services.operators import directory
 from services.operators.directory import Hypothesis, OperatorFilter, PolicyCounts
 from services.policy import Deadlines, TwoFactorCompliance
-from services.policy.changes import MAX_GRACE_PERIOD_HOURS, checked_enforce_from, followers_since
+from services.policy.changes import (
+    GRACE_FIELD,
+    MAX_GRACE_PERIOD_HOURS,
+    checked_enforce_from,
+    followers_since,
+)
 
 WOULD_BE_OVERDUE = OperatorFilter(compliance=(TwoFactorCompliance.OVERDUE,))
 """The operators a preview lists: those who would be OVERDUE at once."""
@@ -63,7 +68,9 @@ def preview(
     hours = grace_period_hours if grace_period_hours is not None else 0
     if not 0 <= hours <= MAX_GRACE_PERIOD_HOURS:
         raise DomainError(
-            ErrorCode.INVALID_INPUT, f"The grace period is 0 to {MAX_GRACE_PERIOD_HOURS} hours."
+            ErrorCode.INVALID_INPUT,
+            f"The grace period is 0 to {MAX_GRACE_PERIOD_HOURS} hours.",
+            field=GRACE_FIELD,
         )
     scheduled = checked_enforce_from(enforce_from, now)
     return Preview(

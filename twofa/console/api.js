@@ -20,9 +20,11 @@ export const session = {
 
 /** A top-level GraphQL error (e.g. UNAUTHENTICATED, FORBIDDEN) or a network failure. */
 export class ApiError extends Error {
-  constructor(message, code) {
+  constructor(message, code, argument = null) {
     super(message);
     this.code = code;
+    /** The query argument the error is about (`extensions.argument`), if it names one. */
+    this.argument = argument;
   }
 }
 
@@ -55,7 +57,7 @@ export async function graphql(query, variables = {}) {
       session.clear();
       window.dispatchEvent(new Event("twofa:unauthenticated"));
     }
-    throw new ApiError(error.message, code);
+    throw new ApiError(error.message, code, error.extensions?.argument ?? null);
   }
   return body.data;
 }

@@ -99,9 +99,8 @@ function defaultForm(account, viewerId) {
           preview = (await graphql(PREVIEW, { mode, grace: change.hours, from: change.enforceFrom })).twoFactorPolicyPreview;
         } catch (error) {
           if (!(error instanceof ApiError) || error.code !== "INVALID_INPUT") throw error;
-          // A top-level error names no argument: the grace period's bounds are checked by
-          // its input already, so a refusal is about the date unless it says otherwise.
-          return [{ code: error.code, message: error.message, field: [/grace/i.test(error.message) ? "gracePeriodHours" : "enforceFrom"] }];
+          // A top-level error names its argument in extensions.argument.
+          return [{ code: error.code, message: error.message, field: [error.argument ?? "enforceFrom"] }];
         }
         shown = previewStep({
           change,
