@@ -350,3 +350,31 @@ async def test_a_compliance_filter_over_10000_operators_reads_one_accounts_rows_
     plan = await plan_of(statement, parameters)
     assert re.search(r"SEARCH o USING (COVERING )?INDEX \w+ \(account_id=\?", plan), plan
     assert not re.search(r"\bSCAN o\b", plan), plan
+
+
+async def test_the_all_accounts_totals_are_exact_to_the_microsecond(
+    app: object, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """Deadlines a microsecond either side of the instant of the count, in accounts with
+    different grace periods: SQLite's date functions must not round them."""
+    now = clock.now() + timedelta(microseconds=123456)
+    micro = timedelta(microseconds=1)
+    accounts = []
+    for n, grace in enumerate([1, 13, 719]):
+        team = await make_team(
+            hasher, clock, name=f"B{n}", domain=f"b{n}.example", default=TwoFactorMode.REQUIRED
+        )
+        team.account.two_factor_grace_period_hours = grace
+        await team.account.save()
+        for m, offset in enumerate([0, 1, 400, 999, -1, -400, 123456, -123456]):
+            operator = await add_operator(team.account, f"op{m}@b{n}.example", hasher, clock)
+            operator.two_factor_required_since = now - timedelta(hours=grace) + offset * micro
+            await operator.save(update_fields=["two_factor_required_since"])
+        accounts.append(team.account)
+    expected: dict[TwoFactorCompliance, int] = {}
+    for account in accounts:
+        counts = await directory.policy_counts(account.id, deadlines_of(account, now))
+        for kind, count in counts.by_compliance.items():
+            expected[kind] = expected.get(kind, 0) + count
+    assert await directory.compliance_totals(now) == expected
+    assert expected[TwoFactorCompliance.PENDING] == 3 * 4  # the four offsets after the instant

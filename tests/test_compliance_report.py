@@ -192,7 +192,7 @@ async def test_cells_are_quoted_as_rfc_4180_says(
 
     raw = response.content.decode()
     assert '"Doe, ""Jo""\nsecond line\r\nthird; ünïcødé"' in raw
-    assert ",Ada Admin," in raw  # nothing to quote: not quoted
+    assert ',"Ada Admin",' in raw  # every cell quoted, a ";" spreadsheet included
     rows = rows_of(response)
     assert [row[2] for row in rows[1:]] == ["Ada Admin", tricky]
 
@@ -418,15 +418,17 @@ async def test_100000_operators_stream_in_bounded_memory(
     assert peak < drain.bytes / 3  # far from the whole report, let alone its rows
 
 
-async def test_reports_streamed_at_once_are_capped(
+async def test_reports_streamed_at_once_are_capped_one_per_account(
     app: Starlette, hasher: PasswordHasher, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each report holds a database connection on PostgreSQL while its client reads; a
-    report beyond the cap is refused, and the slots come back when the streams end."""
-    team = await make_team(hasher, clock)
-    await insert_operators(team, 30, clock)
+    report beyond the cap, or a second one of the same account, is refused, and the slots
+    come back when the streams end."""
+    teams = [await make_team(hasher, clock, name=f"T{n}", domain=f"t{n}.example") for n in range(3)]
+    for n, team in enumerate(teams):
+        await insert_operators(team, 30, clock, prefix=f"bulk{n}")
     monkeypatch.setattr(report, "BATCH", 10)
-    token = await session_for(team.admin, clock)
+    tokens = [await session_for(team.admin, clock) for team in teams]
     gate = asyncio.Event()
     stalled = [Drain() for _ in range(reports.MAX_STREAMS)]
 
@@ -440,23 +442,55 @@ async def test_reports_streamed_at_once_are_capped(
 
         return send
 
-    done = [
-        asyncio.create_task(app(get_scope(token), drain.receive, reads_one_chunk(drain)))
-        for drain in stalled
-    ]
-    while sum(drain.chunks for drain in stalled) < len(stalled):  # noqa: ASYNC110
-        await asyncio.sleep(0.01)
+    async def answer(token: str) -> Drain:
+        drain = Drain()
+        await app(get_scope(token), drain.receive, drain.send)
+        return drain
 
-    refused = Drain()
-    await app(get_scope(token), refused.receive, refused.send)
-    assert refused.status == 503
+    first = asyncio.create_task(app(get_scope(tokens[0]), stalled[0].receive,
+                                    reads_one_chunk(stalled[0])))  # fmt: skip
+    while stalled[0].chunks < 1:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    assert (await answer(tokens[0])).status == 503  # one at a time per account
+    second = asyncio.create_task(app(get_scope(tokens[1]), stalled[1].receive,
+                                     reads_one_chunk(stalled[1])))  # fmt: skip
+    while stalled[1].chunks < 1:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    assert (await answer(tokens[2])).status == 503  # the process's cap
 
     gate.set()
-    await asyncio.gather(*done)
+    await asyncio.gather(first, second)
     assert all(drain.complete and drain.lines == 1 + 2 + 30 for drain in stalled)
-    again = Drain()
-    await app(get_scope(token), again.receive, again.send)
+    again = await answer(tokens[0])
     assert (again.status, again.complete, again.lines) == (200, True, 1 + 2 + 30)
+
+
+async def test_requests_arriving_together_do_not_pass_the_cap_together(
+    app: Starlette, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """The slot is taken before the first await: eight requests at once get one stream
+    per account at most."""
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    gate = asyncio.Event()
+    drains = [Drain() for _ in range(8)]
+
+    def held(drain: Drain) -> Callable[[Message], Awaitable[None]]:
+        async def send(message: Message) -> None:
+            await drain.send(message)
+            if message["type"] == "http.response.body":
+                await gate.wait()
+
+        return send
+
+    tasks = [
+        asyncio.create_task(app(get_scope(token), drain.receive, held(drain))) for drain in drains
+    ]
+    while sum(1 for drain in drains if drain.status) < 8:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    assert sorted(drain.status for drain in drains) == [200] + [503] * 7
+    gate.set()
+    await asyncio.gather(*tasks)
 
 
 async def test_a_client_that_stops_reading_holds_no_database_session_for_long(
@@ -565,3 +599,26 @@ async def test_a_client_that_leaves_mid_download_ends_the_report_at_once(
     again = Drain()
     await app(get_scope(token), again.receive, again.send)
     assert (again.status, again.complete, again.lines) == (200, True, 1 + 2 + 30)
+
+
+async def test_a_client_that_takes_nothing_is_cut_off_and_frees_its_slot(
+    app: Starlette, hasher: PasswordHasher, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that stops taking the body holds no download slot for good, on either
+    database: the write waits at most the stall limit."""
+    team = await make_team(hasher, clock)
+    token = await session_for(team.admin, clock)
+    monkeypatch.setattr(reports, "STALLED_CLIENT_SECONDS", 0.2)
+    stuck = Drain()
+    never = asyncio.Event()
+
+    async def takes_nothing(message: Message) -> None:
+        await stuck.send(message)
+        if message["type"] == "http.response.body":
+            await never.wait()
+
+    await app(get_scope(token), stuck.receive, takes_nothing)  # returns: cut off
+    assert not stuck.complete
+    again = Drain()
+    await app(get_scope(token), again.receive, again.send)
+    assert (again.status, again.complete) == (200, True)

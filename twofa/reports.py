@@ -25,6 +25,7 @@ curl report the transfer as incomplete).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -35,7 +36,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from models import Account
 from schema.context import INVALID_TOKEN, Context
@@ -47,14 +48,20 @@ from services.errors import DATABASE_UNAVAILABLE
 from services.key_budget import KeyBudget
 from services.machinery.client import bind_client
 from services.machinery.dependencies import Dependencies
-from services.operators.report import ReportCut, compliance_report, report_filename
+from services.operators.report import (
+    STALLED_CLIENT_SECONDS,
+    ReportCut,
+    compliance_report,
+    report_filename,
+)
 from twofa.graphql_view import bearer_token
 
 logger = logging.getLogger("twofa.reports")
 
 COMPLIANCE_REPORT_PATH = "/reports/two-factor-compliance.csv"
 MAX_STREAMS = 2
-"""Reports this process streams at once; another request meanwhile is answered 503."""
+"""Reports this process streams at once, one per account; another request meanwhile is
+answered 503."""
 BUSY_RETRY_SECONDS = 10
 """``Retry-After`` of a request refused while the database or the streams are busy."""
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -78,6 +85,7 @@ def compliance_report_endpoint(
     ``key_budget`` is the one ``/graphql`` spends: a key's downloads and queries share it.
     """
     streaming = 0
+    per_account: set[int] = set()
 
     async def report(request: Request) -> Response:
         nonlocal streaming
@@ -91,7 +99,7 @@ def compliance_report_endpoint(
             }
             if request.method == "HEAD":
                 return Response(media_type=CSV_TYPE, headers=headers)
-            if streaming >= MAX_STREAMS:
+            if streaming >= MAX_STREAMS or account_id in per_account:
                 raise _Refused(
                     503,
                     "SERVICE_UNAVAILABLE",
@@ -102,22 +110,26 @@ def compliance_report_endpoint(
             return refused.response
         except DATABASE_UNAVAILABLE as error:
             return _unavailable(error)
-        # Every operator's email address leaves with it: the download is audited.
-        await audit.record(
-            AuditEventKind.COMPLIANCE_REPORT_DOWNLOADED,
-            account_id=account_id,
-            actor_id=reader.actor_id,
-            api_key_id=reader.api_key_id,
-            now=now,
-        )
+        # The slot is taken before the next await, so that requests arriving together
+        # cannot all pass the check; one account holds one slot at most.
         streaming += 1
+        per_account.add(account_id)
 
         def ended() -> None:
             nonlocal streaming
             streaming -= 1
+            per_account.discard(account_id)
 
         chunks: AsyncGenerator[bytes, None] | None = None
         try:
+            # Every operator's email address leaves with it: the download is audited.
+            await audit.record(
+                AuditEventKind.COMPLIANCE_REPORT_DOWNLOADED,
+                account_id=account_id,
+                actor_id=reader.actor_id,
+                api_key_id=reader.api_key_id,
+                now=now,
+            )
             account = await Account.get(id=account_id)
             chunks = compliance_report(account, now)
             # The header row and the first batch, read before answering: a failure is a 503.
@@ -222,9 +234,21 @@ class ClosingStreamingResponse(StreamingResponse):
         self._ended = ended
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Stream the body; then close it and report the end."""
+        """Stream the body; then close it and report the end.
+
+        A client that takes no part of the body for ``STALLED_CLIENT_SECONDS`` is cut off,
+        so that it cannot hold a download slot (and, on PostgreSQL, a connection) for good.
+        """
+
+        async def send_or_cut(message: Message) -> None:
+            try:
+                await asyncio.wait_for(send(message), STALLED_CLIENT_SECONDS)
+            except TimeoutError:
+                logger.warning("A compliance report's client stopped reading: cut off")
+                raise ReportCut from None
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, send_or_cut)
         except ReportCut:
             return  # the server closes the connection: the response never ended
         finally:

@@ -436,9 +436,25 @@ async def compliance_totals(now: datetime) -> dict[TwoFactorCompliance, int]:
         )
         in_grace = f"{grace_end} > {now_param}"
     else:
+        # Exact to the microsecond, as the view's text comparisons are: whole seconds
+        # through strftime (julianday's floating point would misplace the deadline), then
+        # the stored fraction, which adding whole hours leaves as it is.
+        since = "o.two_factor_required_since"
+        ends = (
+            f"strftime('%Y-%m-%d %H:%M:%S', {since}, "
+            "'+' || a.two_factor_grace_period_hours || ' hours')"
+        )
+        now_seconds = f"strftime('%Y-%m-%d %H:%M:%S', {now_param})"
+
+        def fraction(stamp: str) -> str:
+            return (
+                f"CASE WHEN substr({stamp}, 20, 1) = '.' THEN substr({stamp}, 21, 6) "
+                "ELSE '000000' END"
+            )
+
         in_grace = (
-            "julianday(o.two_factor_required_since) + a.two_factor_grace_period_hours / 24.0 "
-            f"> julianday({now_param})"
+            f"({ends} > {now_seconds} OR ({ends} = {now_seconds} "
+            f"AND {fraction(since)} > {fraction(now_param)}))"
         )
     sql = _TOTALS.format(
         required=query.param(TwoFactorMode.REQUIRED.value),

@@ -207,7 +207,9 @@ def report_row(row: Row, account_default: TwoFactorMode, deadlines: Deadlines) -
 def csv_lines(rows: Iterable[Sequence[str]]) -> bytes:
     """Return rows as RFC 4180 CSV lines in UTF-8, every cell made safe from formulas."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # Every cell quoted: a spreadsheet whose list separator is ";" would otherwise split
+    # "Nia;=1+1" into a cell that starts with "=".
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode()
 
