@@ -648,3 +648,34 @@ async def test_the_grace_periods_ending_soon_are_read_through_the_index(
 
 async def test_the_job_runs_in_the_app_and_stops_with_it(app: Starlette) -> None:
     assert isinstance(app.state.reminders, ReminderJob)
+
+
+async def test_a_rule_changed_between_the_read_and_the_claim_leaves_the_item_to_the_next_round(
+    job: ReminderJob,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An administrator extends the grace period while a round is between reading an
+    operator and claiming their overdue event: the claim sees the account's new rule and
+    records nothing, and the next round finds the operator pending."""
+    team = await required_team(hasher, clock, grace_hours=72)
+    deadline = clock.now() + 72 * HOUR
+    await job.run_once()
+    clock.set(deadline - DAY)
+    await job.run_once()
+    clock.set(deadline)
+    read = reminders._candidates
+
+    async def read_then_extend(*args: Any) -> Any:
+        found = await read(*args)
+        await set_rule(team.account, 240, None)
+        return found
+
+    monkeypatch.setattr(reminders, "_candidates", read_then_extend)
+    await job.run_once()
+    assert await overdue_events(team.basic) == []
+    monkeypatch.undo()
+    assert (await job.run_once()).overdue_events == 0
+    policy = await policy_of(await Operator.get(id=team.basic.id), clock.now())
+    assert policy.compliance is TwoFactorCompliance.PENDING

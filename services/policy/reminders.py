@@ -62,6 +62,7 @@ from tortoise.transactions import in_transaction
 from mail.messages import MailKind
 from mail.outbox import SETUP_PATH
 from models import (
+    Account,
     DeadlineRound,
     DeadlineWatch,
     Operator,
@@ -272,6 +273,10 @@ class ReminderJob:
         candidate, deadline = item.candidate, item.deadline
         column = _MARK_COLUMN[item.kind]
         async with in_transaction():
+            # The account first, as set_account_default holds it: a change of its rule
+            # either commits before (and is seen here) or waits for this one.
+            if not await _rule_unchanged(candidate):
+                return False
             unset: dict[str, Any] = {f"{column}__isnull": True}
             other: dict[str, Any] = {f"{column}__not": deadline}
             claimed = (
@@ -312,6 +317,23 @@ class ReminderJob:
             deadline=deadline.strftime("%Y-%m-%d %H:%M UTC"),
             remaining=remaining_words(deadline - now),
         )
+
+
+async def _rule_unchanged(candidate: _Candidate) -> bool:
+    """Lock the operator's account; tell whether it still requires them under the rule read.
+
+    An administrator who changed the grace period, the scheduled enforcement or the
+    default since the round read the operator makes the item stale: it is left to the
+    next round, which computes it afresh.
+    """
+    account = await Account.filter(id=candidate.account_id).select_for_update(no_key=True).first()
+    if account is None:
+        return False
+    rule = _Rule(account.two_factor_grace_period_hours, account.two_factor_enforce_from)
+    required = (
+        candidate.override is not None or account.two_factor_default is TwoFactorMode.REQUIRED
+    )
+    return required and rule == candidate.rule
 
 
 def _still_concerned(candidate: _Candidate) -> QuerySet[Operator]:
