@@ -679,3 +679,37 @@ async def test_a_rule_changed_between_the_read_and_the_claim_leaves_the_item_to_
     assert (await job.run_once()).overdue_events == 0
     policy = await policy_of(await Operator.get(id=team.basic.id), clock.now())
     assert policy.compliance is TwoFactorCompliance.PENDING
+
+
+@pytest.mark.parametrize("scheduled", [False, True], ids=["grace-to-zero", "date-cleared"])
+async def test_removing_a_deadline_announces_the_overdue_operators_once(
+    job: ReminderJob,
+    gql: GraphQLClient,
+    hasher: PasswordHasher,
+    clock: FrozenClock,
+    scheduled: bool,
+) -> None:
+    """A pending operator whose deadline an administrator removes (the grace period set to
+    0, or the date cleared with no grace) is overdue at once: one event, in the next round."""
+    team = await required_team(
+        hasher,
+        clock,
+        grace_hours=0 if scheduled else 240,
+        enforce_from=clock.now() + 10 * DAY if scheduled else None,
+    )
+    await job.run_once()
+    clock.advance(DAY)
+    await job.run_once()
+    clock.advance(MINUTE)
+    changed = await gql.data(
+        SET_DEFAULT,
+        {"input": {"mode": "REQUIRED", "gracePeriodHours": 0, "enforceFrom": None}},
+        token=await session_for(team.admin, clock),
+    )
+    assert changed["setAccountTwoFactorDefault"]["userErrors"] == []
+    policy = await policy_of(await Operator.get(id=team.basic.id), clock.now())
+    assert policy.compliance is TwoFactorCompliance.OVERDUE
+    for _ in range(3):
+        await job.run_once()
+        clock.advance(MINUTE)
+    assert len(await overdue_events(team.basic)) == 1

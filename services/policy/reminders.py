@@ -370,7 +370,7 @@ def _due(
     """
     deadline = candidate.rule.at(now).ends_at(candidate.required_since)
     if deadline is None:
-        return None
+        return _deadline_removed(candidate, now, checked_until, accounts)
     if deadline > now:
         if deadline - now <= LAST_REMINDER:
             kind: MailKind | AuditEventKind = MailKind.TWO_FACTOR_LAST_REMINDER
@@ -393,6 +393,31 @@ def _due(
     if passed_lately or moved_into_the_past:
         return _Due(candidate, AuditEventKind.TWO_FACTOR_OVERDUE, deadline)
     return None
+
+
+def _deadline_removed(
+    candidate: _Candidate,
+    now: datetime,
+    checked_until: datetime | None,
+    accounts: dict[int, _Seen],
+) -> _Due | None:
+    """Return the overdue event of an operator whose deadline the account's rule removed.
+
+    A grace period set to 0 (with no date ahead) leaves a pending operator with no deadline:
+    overdue at once. The event is keyed by ``now``, the moment they became overdue; later
+    rounds find no deadline and nothing more to do.
+    """
+    seen = accounts.get(candidate.account_id)
+    if seen is None or seen.before is None or checked_until is None:
+        return None
+    started = candidate.required_since
+    before = seen.before.at(checked_until).ends_at(started)
+    was_required = started is None or started <= checked_until
+    if not (was_required and before is not None and before > checked_until):
+        return None
+    if candidate.overdue_recorded_for is not None and candidate.overdue_recorded_for >= before:
+        return None
+    return _Due(candidate, AuditEventKind.TWO_FACTOR_OVERDUE, now)
 
 
 async def _accounts_to_read(since: datetime, now: datetime) -> dict[int, _Seen]:
