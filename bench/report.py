@@ -22,9 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +31,7 @@ import httpx
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 
+from bench.each_database import on_each_database
 from bench.servers import ROOT, uvicorn
 from models import Account, ApiKey, TwoFactorMode
 from services.api_keys import SHOWN_PREFIX_LENGTH, ApiKeyScope, new_secret
@@ -205,33 +203,7 @@ def _one_database(url: str) -> dict[str, Any]:
 
 def measure(postgres_url: str | None) -> dict[str, Any]:
     """Measure on SQLite and (unless None) PostgreSQL; print and return the figures."""
-    from bench.run import drop_pg_database, pg_database  # bench.run imports this module
-
-    report: dict[str, Any] = {}
-    work = ROOT / "bench" / "results"
-    work.mkdir(parents=True, exist_ok=True)
-    targets: list[tuple[str, str, str | None]] = [
-        ("sqlite", f"sqlite://{work}/report-{os.getpid()}.sqlite3", None)
-    ]
-    if postgres_url is not None:
-        pg_url, pg_name = asyncio.run(pg_database(postgres_url))
-        targets.append(("postgresql", pg_url, pg_name))
-    try:
-        for label, url, _ in targets:
-            print(f"[report] {label}: the compliance report of {OPERATORS:,} operators")
-            with tempfile.NamedTemporaryFile(suffix=".json") as out:
-                subprocess.run(  # noqa: S603 - this very module
-                    [sys.executable, "-m", "bench.report", "--one-database", url,
-                     "--output", out.name],
-                    check=True, cwd=ROOT,
-                )  # fmt: skip
-                report[label] = json.loads(Path(out.name).read_text())
-    finally:
-        for leftover in work.glob(f"report-{os.getpid()}.sqlite3*"):
-            leftover.unlink()
-        for _, _, database in targets:
-            if database is not None and postgres_url is not None:
-                asyncio.run(drop_pg_database(postgres_url, database))
+    report = on_each_database("bench.report", postgres_url)
     print_report(report)
     return report
 

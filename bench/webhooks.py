@@ -22,9 +22,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +31,7 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
+from bench.each_database import on_each_database
 from bench.servers import ROOT
 from mail.outbox import Outbox
 from models import Account, TwoFactorMode, WebhookDelivery, WebhookEndpoint
@@ -171,33 +169,7 @@ def _one_database(url: str) -> dict[str, Any]:
 
 def measure(postgres_url: str | None) -> dict[str, Any]:
     """Run both scenarios on SQLite and (unless None) PostgreSQL; print and return them."""
-    from bench.run import drop_pg_database, pg_database  # bench.run imports this module
-
-    report: dict[str, Any] = {}
-    work = ROOT / "bench" / "results"
-    work.mkdir(parents=True, exist_ok=True)
-    targets: list[tuple[str, str, str | None]] = [
-        ("sqlite", f"sqlite://{work}/webhooks-{os.getpid()}.sqlite3", None)
-    ]
-    if postgres_url is not None:
-        pg_url, pg_name = asyncio.run(pg_database(postgres_url))
-        targets.append(("postgresql", pg_url, pg_name))
-    try:
-        for label, url, _ in targets:
-            print(f"[webhooks] {label}: {EVENTS} events, then beside a {SLOW_SECONDS:g} s receiver")
-            with tempfile.NamedTemporaryFile(suffix=".json") as out:
-                subprocess.run(  # noqa: S603 - this very module
-                    [sys.executable, "-m", "bench.webhooks", "--one-database", url,
-                     "--output", out.name],
-                    check=True, cwd=ROOT,
-                )  # fmt: skip
-                report[label] = json.loads(Path(out.name).read_text())
-    finally:
-        for leftover in work.glob(f"webhooks-{os.getpid()}.sqlite3*"):
-            leftover.unlink()
-        for _, _, database in targets:
-            if database is not None and postgres_url is not None:
-                asyncio.run(drop_pg_database(postgres_url, database))
+    report = on_each_database("bench.webhooks", postgres_url)
     print_report(report)
     return report
 
