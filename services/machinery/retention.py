@@ -22,10 +22,8 @@ service puts such a row back (see ``throttle._held``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +32,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models import OneTimeToken, OutboxMessage, Session, Throttle, WebhookDelivery
+from services.machinery.periodic import PeriodicJob
 from services.machinery.throttle import KNOWN_ADDRESS_PERIOD, QUIET_PERIOD
 
 logger = logging.getLogger("twofa.retention")
@@ -113,7 +112,7 @@ async def sweep(rule: Rule, now: datetime, batch_size: int = BATCH_SIZE) -> int:
             return total
 
 
-class Sweeper:
+class Sweeper(PeriodicJob):
     """Deletes expired and spent rows, forever or one sweep at a time."""
 
     def __init__(
@@ -122,10 +121,9 @@ class Sweeper:
         period_seconds: float = SWEEP_PERIOD.total_seconds(),
         batch_size: int = BATCH_SIZE,
     ) -> None:
+        super().__init__(period_seconds, logger)
         self._now = now
-        self._period_seconds = period_seconds
         self._batch_size = batch_size
-        self._stopping = asyncio.Event()
 
     async def run_once(self) -> dict[str, int]:
         """Sweep every rule once, at one instant; return the rows deleted per rule."""
@@ -134,19 +132,3 @@ class Sweeper:
         if any(deleted.values()):
             logger.info("Swept %s", ", ".join(f"{n} {name}" for name, n in deleted.items() if n))
         return deleted
-
-    async def run(self) -> None:
-        """Sweep every period until ``stop``; a failed sweep is logged and the loop goes on."""
-        while not self._stopping.is_set():
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._period_seconds)
-            if self._stopping.is_set():
-                return
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("Sweep failed; retrying next period")
-
-    def stop(self) -> None:
-        """Ask ``run`` to return (at once while waiting, else after the current sweep)."""
-        self._stopping.set()

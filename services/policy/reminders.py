@@ -46,10 +46,8 @@ whose process died) leaves the row to the other.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,6 +73,7 @@ from services.audit import AuditEventKind
 from services.machinery import tokens
 from services.machinery.dependencies import Dependencies
 from services.machinery.model_rows import instant
+from services.machinery.periodic import PeriodicJob
 from services.notifications import notify
 from services.policy import Deadlines, TwoFactorCompliance
 
@@ -200,13 +199,12 @@ class _Statement:
         return await self.connection.execute_query_dict(sql, self.values)
 
 
-class ReminderJob:
+class ReminderJob(PeriodicJob):
     """Sends the reminders and records the overdue events, forever or one round at a time."""
 
     def __init__(self, deps: Dependencies, period_seconds: float = PERIOD.total_seconds()) -> None:
+        super().__init__(period_seconds, logger)
         self._deps = deps
-        self._period_seconds = period_seconds
-        self._stopping = asyncio.Event()
 
     async def run_once(self) -> RoundReport:
         """Do what is due now; return how many reminders and events this round made."""
@@ -247,22 +245,6 @@ class ReminderJob:
                 report.first_reminders, report.last_reminders, report.overdue_events,
             )  # fmt: skip
         return report
-
-    async def run(self) -> None:
-        """Run a round every period until ``stop``; a failed round is logged and retried."""
-        while not self._stopping.is_set():
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._period_seconds)
-            if self._stopping.is_set():
-                return
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("Reminder round failed; retrying next period")
-
-    def stop(self) -> None:
-        """Ask ``run`` to return (at once while waiting, else after the current round)."""
-        self._stopping.set()
 
     async def _do(self, item: _Due, now: datetime) -> bool:
         """Claim ``item`` and do it, in one transaction; False when it was not to be had.
