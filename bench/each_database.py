@@ -7,12 +7,15 @@ writes its figures there as JSON.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +54,32 @@ def on_each_database(module: str, postgres_url: str | None) -> dict[str, Any]:
             if database is not None and postgres_url is not None:
                 asyncio.run(drop_pg_database(postgres_url, database))
     return report
+
+
+def command_line(
+    description: str,
+    name: str,
+    one_database: Callable[[str], dict[str, Any]],
+    measure: Callable[[str | None], dict[str, Any]],
+) -> None:
+    """Run a measurement module from the command line; write ``bench/results/<name>.json``.
+
+    With ``--one-database URL --output FILE`` (how ``on_each_database`` calls it) it measures
+    that database only and writes the figures to FILE.
+    """
+    from bench.run import DEFAULT_PG  # bench.run imports the measurement modules
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--one-database", help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one_database:
+        args.output.write_text(json.dumps(one_database(args.one_database)))
+        return
+    report = measure(None if args.no_postgres else args.postgres_url)
+    report["when"] = datetime.now(UTC).isoformat(timespec="seconds")
+    out_file = ROOT / "bench" / "results" / f"{name}.json"
+    out_file.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to {out_file}")

@@ -18,9 +18,7 @@ Targets (issue 23): under 10 s and under 50 MB above idle.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import os
 import time
 from datetime import UTC, datetime, timedelta
@@ -31,8 +29,8 @@ import httpx
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 
-from bench.each_database import on_each_database
-from bench.servers import ROOT, uvicorn
+from bench.each_database import command_line, on_each_database
+from bench.servers import uvicorn
 from models import Account, ApiKey, TwoFactorMode
 from services.api_keys import SHOWN_PREFIX_LENGTH, ApiKeyScope, new_secret
 from services.machinery.encryption import generate_key
@@ -227,22 +225,7 @@ def print_report(report: dict[str, Any]) -> None:
 
 def main() -> None:
     """Measure alone and write ``bench/results/report.json``."""
-    from bench.run import DEFAULT_PG  # bench.run imports this module
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
-    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
-    parser.add_argument("--one-database", help=argparse.SUPPRESS)
-    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one_database:
-        args.output.write_text(json.dumps(_one_database(args.one_database)))
-        return
-    report = measure(None if args.no_postgres else args.postgres_url)
-    report["when"] = datetime.now(UTC).isoformat(timespec="seconds")
-    out_file = ROOT / "bench" / "results" / "report.json"
-    out_file.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {out_file}")
+    command_line(__doc__ or "", "report", _one_database, measure)
 
 
 if __name__ == "__main__":

@@ -17,22 +17,16 @@ The receivers run in a process of their own (the standard library's threaded HTT
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import multiprocessing
-import os
 import time
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
-from bench.each_database import on_each_database
-from bench.servers import ROOT
+from bench.each_database import command_line, on_each_database
 from mail.outbox import Outbox
 from models import Account, TwoFactorMode, WebhookDelivery, WebhookEndpoint
 from services.machinery.clock import SystemClock
@@ -188,22 +182,7 @@ def print_report(report: dict[str, Any]) -> None:
 
 def main() -> None:
     """Measure alone and write ``bench/results/webhooks.json``."""
-    from bench.run import DEFAULT_PG  # bench.run imports this module
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
-    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
-    parser.add_argument("--one-database", help=argparse.SUPPRESS)
-    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one_database:
-        args.output.write_text(json.dumps(_one_database(args.one_database)))
-        return
-    report = measure(None if args.no_postgres else args.postgres_url)
-    report["when"] = datetime.now(UTC).isoformat(timespec="seconds")
-    out_file = ROOT / "bench" / "results" / "webhooks.json"
-    out_file.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {out_file}")
+    command_line(__doc__ or "", "webhooks", _one_database, measure)
 
 
 if __name__ == "__main__":

@@ -22,15 +22,18 @@ from schema.pagination import (
     NewestFirstSize,
     OlderThan,
     Window,
-    encode_cursor,
     newest_first_page,
     page_info,
 )
 from schema.permissions import ADMINISTRATORS, CALLERS
 from schema.types.api_key import ApiKeyConnection, ApiKeyNode
 from schema.types.audit import AuditEventConnection, AuditEventFilter, AuditEventNode
-from schema.types.operator import OperatorNode
-from schema.types.operator_list import OperatorConnection, OperatorFilter
+from schema.types.operator_list import (
+    OPERATOR_CURSOR,
+    OperatorConnection,
+    OperatorFilter,
+    operator_edges,
+)
 from schema.types.summary import TwoFactorSummary
 from schema.types.webhook import WebhookEndpointConnection, WebhookEndpointNode
 from services import api_keys, audit
@@ -39,8 +42,6 @@ from services.operators import administers, directory
 from services.policy import Deadlines
 from services.webhooks.deliveries import endpoints_page
 
-OPERATOR_CURSOR = "Operator"
-"""The type name in the cursors of an account's operators."""
 EVENT_CURSOR = "AuditEvent"
 """The type name in the cursors of an account's audit log."""
 KEY_CURSOR = "ApiKey"
@@ -125,15 +126,7 @@ class AccountNode(relay.Node):
             limit=window.limit,
             from_end=window.from_end,
         )
-        for row in rows:
-            info.context.loaders.prime_two_factor_state(row.id, row.state)
-        edges = [
-            relay.Edge(
-                cursor=encode_cursor(OPERATOR_CURSOR, row.id),
-                node=OperatorNode.from_model(row.operator),
-            )
-            for row in rows
-        ]
+        edges = operator_edges(info, rows)
         return OperatorConnection(
             edges=edges,
             page_info=page_info(

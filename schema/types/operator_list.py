@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from schema.context import Info
 from schema.enums import (
     OperatorRole,
     OperatorStatus,
@@ -12,6 +13,7 @@ from schema.enums import (
     TwoFactorMode,
     TwoFactorState,
 )
+from schema.pagination import encode_cursor
 from schema.types.operator import OperatorNode
 from services.operators import directory
 from services.policy import Deadlines
@@ -74,3 +76,20 @@ class OperatorConnection(relay.Connection[OperatorNode]):
         return await directory.count_operators(
             self.account_id, self.deadlines, self.where, self.hypothesis
         )
+
+
+OPERATOR_CURSOR = "Operator"
+"""The type name in the cursors of a list of operators."""
+
+
+def operator_edges(info: Info, rows: list[directory.PolicyRow]) -> list[relay.Edge[OperatorNode]]:
+    """Return the edges of a page of operators, their 2FA states primed for this request."""
+    for row in rows:
+        info.context.loaders.prime_two_factor_state(row.id, row.state)
+    return [
+        relay.Edge(
+            cursor=encode_cursor(OPERATOR_CURSOR, row.id),
+            node=OperatorNode.from_model(row.operator),
+        )
+        for row in rows
+    ]

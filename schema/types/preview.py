@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from strawberry import relay
 
-from schema.pagination import decode_cursor, encode_cursor, page_info, page_size
-from schema.types.operator import OperatorNode
-from schema.types.operator_list import OperatorConnection
+from schema.context import Info
+from schema.pagination import decode_cursor, page_info, page_size
+from schema.types.operator_list import OPERATOR_CURSOR, OperatorConnection, operator_edges
 from services.policy import TwoFactorCompliance
 from services.policy.preview import WOULD_BE_OVERDUE, Preview
-
-OPERATOR_CURSOR = "Operator"
-"""The type name in the cursors of the operators listed (as in ``Account.operators``)."""
 
 
 @strawberry.type(
@@ -56,6 +52,7 @@ class TwoFactorPolicyPreview:
     )
     async def would_be_overdue(
         self,
+        info: Info,
         first: Annotated[
             int | None, strawberry.argument(description="Page size, 0 to 100 (default 50).")
         ] = None,
@@ -68,13 +65,7 @@ class TwoFactorPolicyPreview:
         rows, more = await self.preview.would_be_overdue(
             after_id=after_id, limit=page_size(first, "first")
         )
-        edges = [
-            relay.Edge(
-                cursor=encode_cursor(OPERATOR_CURSOR, row.id),
-                node=OperatorNode.from_model(row.operator),
-            )
-            for row in rows
-        ]
+        edges = operator_edges(info, rows)
         return OperatorConnection(
             edges=edges,
             page_info=page_info(edges, has_next_page=more, has_previous_page=after_id is not None),
