@@ -39,7 +39,7 @@ INVITE = 'mutation ($e: String!) { inviteOperator(input: {email: $e, name: "Soak
 
 INCONSISTENCIES = {
     "configured authenticator still marked pending": "SELECT COUNT(*) AS n FROM authenticators WHERE confirmed_at IS NOT NULL AND pending_expires_at IS NOT NULL",
-    "recovery codes without a configured authenticator": "SELECT COUNT(*) AS n FROM recovery_codes r WHERE NOT EXISTS (SELECT 1 FROM authenticators a WHERE a.operator_id = r.operator_id AND a.confirmed_at IS NOT NULL)",
+    "recovery codes without a configured factor": "SELECT COUNT(*) AS n FROM recovery_codes r JOIN operators o ON o.id = r.operator_id WHERE o.two_factor_configured_at IS NULL",
     "more than ten recovery codes": "SELECT COUNT(*) AS n FROM (SELECT operator_id FROM recovery_codes GROUP BY operator_id HAVING COUNT(*) > 10) x",
     "invited operator with a password": "SELECT COUNT(*) AS n FROM operators WHERE status = 'INVITED' AND password_hash IS NOT NULL",
     "session of an invited operator": "SELECT COUNT(*) AS n FROM sessions s JOIN operators o ON o.id = s.operator_id WHERE o.status = 'INVITED'",

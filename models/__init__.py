@@ -8,9 +8,11 @@ from models.deadline import DeadlineRound, DeadlineWatch
 from models.enums import OperatorRole, OperatorStatus, TokenPurpose, TwoFactorMode
 from models.operator import Operator
 from models.outbox import OutboxMessage
+from models.passkey import Passkey, PasskeyCeremony, PasskeyChallenge
 from models.session import Session
 from models.throttle import Throttle
 from models.token import OneTimeToken
+from models.trusted_device import TrustedDevice
 from models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -25,10 +27,14 @@ __all__ = [
     "OperatorRole",
     "OperatorStatus",
     "OutboxMessage",
+    "Passkey",
+    "PasskeyCeremony",
+    "PasskeyChallenge",
     "RecoveryCode",
     "Session",
     "Throttle",
     "TokenPurpose",
+    "TrustedDevice",
     "TwoFactorMode",
     "WebhookDelivery",
     "WebhookEndpoint",

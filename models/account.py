@@ -35,6 +35,11 @@ class Account(Model):
         description="When REQUIRED takes effect at the earliest: no setup deadline falls before "
         "it (null: at once, after the grace period).",
     )
+    trusted_device_days = fields.IntField(
+        default=0,
+        db_default=0,
+        description="Days a browser remembered at the second factor skips it (0 to 30, 0 is off).",
+    )
     created_at = fields.DatetimeField(description="When the account was created.")
 
     operators: fields.ReverseRelation[Operator]

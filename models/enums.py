@@ -36,3 +36,4 @@ class TokenPurpose(StrEnum):
     SETUP_FROM_INVITATION = "SETUP_FROM_INVITATION"
     INVITATION = "INVITATION"
     PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 (a purpose, not a secret)
+    TEMPORARY_ACCESS_PASS = "TEMPORARY_ACCESS_PASS"  # noqa: S105 (a purpose, not a secret)

@@ -66,6 +66,8 @@ class Operator(Model):
         "the grace period runs from here. Null while not required, or required since before "
         "they were active (no grace).",
     )
+    # Set while the operator has any second factor (an authenticator or a passkey): the
+    # description is kept as written, since changing it rebuilds the table on SQLite.
     two_factor_configured_at = fields.DatetimeField(
         null=True,
         description="When the authenticator was confirmed, null without one (kept beside the "

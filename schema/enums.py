@@ -9,6 +9,7 @@ import strawberry
 from models.enums import OperatorRole, OperatorStatus, TwoFactorMode
 from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
+from services.auth.factors import SecondFactorMethod
 from services.auth.login import LoginOutcome
 from services.errors import ErrorCode
 from services.invitations import AcceptOutcome
@@ -140,6 +141,9 @@ _register(
         "INVALID_URL": "The webhook URL is not accepted: it must be https with a host name "
         "that resolves to public addresses only (not loopback, private or link-local).",
         "WEBHOOK_ENDPOINT_DISABLED": "The webhook endpoint is disabled: enable it first.",
+        "PASSKEY_INVALID": "The passkey's answer was not accepted: wrong site or origin, an "
+        "unknown or foreign credential, a used or expired challenge, a bad signature or a "
+        "signature counter that went back.",
     },
 )
 
@@ -153,6 +157,11 @@ _register(
         "RECOVERY_CODE": "One of their recovery codes.",
         "SETUP_LINK": "The two-factor setup link emailed to them.",
         "INVITATION": "Their invitation link.",
+        "PASSKEY": "A passkey or security key (WebAuthn) registered as their second factor.",
+        "TRUSTED_DEVICE": "A device token from a browser they asked to remember at an earlier "
+        "second factor: it stands for that second factor until it expires.",
+        "TEMPORARY_ACCESS_PASS": "A temporary access pass an administrator issued them, used "
+        "once in place of a code.",
     },
 )
 _register(
@@ -211,6 +220,17 @@ _register(
         "recorded once per operator and deadline.",
         "COMPLIANCE_REPORT_DOWNLOADED": "An administrator or an API key downloaded the "
         "compliance report, which lists every operator's email address.",
+        "PASSKEY_ADDED": "An operator registered a passkey (details: its name).",
+        "PASSKEY_REMOVED": "An operator removed one of their passkeys (details: its name).",
+        "TRUSTED_DEVICE_REMEMBERED": "An operator asked not to be asked for a second factor "
+        "again on a browser (details: until when).",
+        "TRUSTED_DEVICES_FORGOTTEN": "Remembered browsers of an operator were forgotten "
+        "(details: how many, and why).",
+        "TRUSTED_DEVICE_DAYS_CHANGED": "An administrator changed how many days a remembered "
+        "browser skips the second factor (details: from and to).",
+        "TEMPORARY_ACCESS_PASS_ISSUED": "An administrator issued an operator a temporary access "
+        "pass (details: until when it is valid).",
+        "TEMPORARY_ACCESS_PASS_USED": "An operator logged in with their temporary access pass.",
     },
 )
 _register(
@@ -256,6 +276,19 @@ _register(
     },
 )
 
+_register(
+    SecondFactorMethod,
+    "SecondFactorMethod",
+    "A kind of second factor the code step of a login accepts.",
+    {
+        "TOTP": "A 6-digit code from their authenticator app (verifyTwoFactorCode).",
+        "PASSKEY": "A passkey or security key (startPasskeyVerification, then verifyPasskey).",
+        "RECOVERY_CODE": "One of their unused recovery codes (verifyTwoFactorCode).",
+        "TEMPORARY_ACCESS_PASS": "The temporary access pass an administrator issued them, once "
+        "(verifyTwoFactorCode).",
+    },
+)
+
 AcceptInvitationOutcome = AcceptOutcome
 
 __all__ = [
@@ -268,6 +301,7 @@ __all__ = [
     "OperatorRole",
     "OperatorStatus",
     "PolicySource",
+    "SecondFactorMethod",
     "TwoFactorCompliance",
     "TwoFactorMode",
     "TwoFactorState",

@@ -438,8 +438,10 @@ async def create_key(
 async def give_state(
     operator: Operator, state: TwoFactorState, clock: FrozenClock, *, lapsed: bool = False
 ) -> None:
-    """Store an authenticator row that stands for ``state``."""
+    """Store an authenticator row that stands for ``state`` (and mark the operator configured)."""
     if state is TwoFactorState.CONFIGURED:
+        await Operator.filter(id=operator.id).update(two_factor_configured_at=clock.now())
+        operator.two_factor_configured_at = clock.now()
         await Authenticator.create(
             operator=operator,
             secret_encrypted="x",

@@ -17,7 +17,7 @@ from tortoise.models import Model
 from models import Account, Authenticator, Operator, Session
 from services.machinery.joined_rows import JoinedLookup
 from services.machinery.model_rows import instant
-from services.policy import TwoFactorState, authenticator_state
+from services.policy import TwoFactorState, two_factor_state
 
 LEFT_OUT = frozenset({"password_hash", "token_hash"})
 """Columns the statement does not read: the operator's password hash, needed only where a
@@ -43,7 +43,7 @@ def _rest(marks: tuple[str, ...]) -> str:
     """Write what follows the models' columns: the authenticator's state, joins, the key."""
     token_hash, now = marks
     return (
-        ', au."confirmed_at", au."pending_expires_at" '
+        ', au."pending_expires_at" '
         f'FROM "{Session._meta.db_table}" s '
         f'JOIN "{Operator._meta.db_table}" o ON o."id" = s."operator_id" '
         f'JOIN "{Account._meta.db_table}" a ON a."id" = o."account_id" '
@@ -78,9 +78,9 @@ async def session_by_token_hash(token_hash: str, now: datetime) -> SessionRow | 
         tuple[Session, Operator, Account], _lookup.models(statement, row, _link)
     )
     fields = Authenticator._meta.fields_map
-    confirmed_at, pending_expires_at = row[statement.width :]
-    state = authenticator_state(
-        confirmed_at=instant(fields["confirmed_at"], confirmed_at),
+    (pending_expires_at,) = row[statement.width :]
+    state = two_factor_state(
+        configured_at=operator.two_factor_configured_at,
         pending_expires_at=instant(fields["pending_expires_at"], pending_expires_at),
         now=now,
     )

@@ -6,15 +6,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from models import Account, Authenticator, Operator, OperatorRole, OperatorStatus, TwoFactorMode
+from models import Account, Operator, OperatorRole, OperatorStatus, TwoFactorMode
 from services.errors import Forbidden, not_found
 from services.policy import (
     Deadlines,
     EffectivePolicy,
     Grace,
     TwoFactorState,
-    authenticator_state,
     effective_policy,
+    two_factor_state,
 )
 
 
@@ -57,12 +57,14 @@ async def states_by_operator(
     """Return the two-factor state of each operator, in one query."""
     ids = list(operator_ids)
     states = dict.fromkeys(ids, TwoFactorState.NOT_CONFIGURED)
-    rows = await Authenticator.filter(operator_id__in=ids).values(
-        "operator_id", "confirmed_at", "pending_expires_at"
+    rows = await Operator.filter(id__in=ids).values(
+        "id", "two_factor_configured_at", "authenticator__pending_expires_at"
     )
     for row in rows:
-        states[row["operator_id"]] = authenticator_state(
-            confirmed_at=row["confirmed_at"], pending_expires_at=row["pending_expires_at"], now=now
+        states[row["id"]] = two_factor_state(
+            configured_at=row["two_factor_configured_at"],
+            pending_expires_at=row["authenticator__pending_expires_at"],
+            now=now,
         )
     return states
 

@@ -37,7 +37,7 @@ SELECT o.id AS id, o.role AS role, o.status AS status,{operator_columns}
   CASE WHEN o.uses_single_sign_on THEN 'DISABLED'
        WHEN o.two_factor_override IS NOT NULL THEN o.two_factor_override
        ELSE {default_mode} END AS mode,
-  CASE WHEN au.confirmed_at IS NOT NULL THEN 'CONFIGURED'
+  CASE WHEN o.two_factor_configured_at IS NOT NULL THEN 'CONFIGURED'
        WHEN au.pending_expires_at > {now} THEN 'PENDING'
        ELSE 'NOT_CONFIGURED' END AS state
 FROM operators o
@@ -408,13 +408,12 @@ SELECT compliance, COUNT(*) AS n FROM (
   SELECT CASE WHEN o.uses_single_sign_on THEN 'EXEMPT'
        WHEN COALESCE(o.two_factor_override, a.two_factor_default) <> {required}
          THEN 'NOT_REQUIRED'
-       WHEN au.confirmed_at IS NOT NULL THEN 'COMPLIANT'
+       WHEN o.two_factor_configured_at IS NOT NULL THEN 'COMPLIANT'
        WHEN o.status = {invited} OR {in_grace} OR a.two_factor_enforce_from > {now}
          THEN 'PENDING'
        ELSE 'OVERDUE' END AS compliance
   FROM operators o
   JOIN accounts a ON a.id = o.account_id
-  LEFT JOIN authenticators au ON au.operator_id = o.id
 ) c GROUP BY compliance
 """
 """Every account's operators by compliance: ``compliance_of`` with each account's own

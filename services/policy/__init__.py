@@ -226,14 +226,16 @@ def requires_setup(mode: TwoFactorMode, state: TwoFactorState) -> bool:
     return mode is TwoFactorMode.REQUIRED and state is not TwoFactorState.CONFIGURED
 
 
-def authenticator_state(
-    *, confirmed_at: datetime | None, pending_expires_at: datetime | None, now: datetime
+def two_factor_state(
+    *, configured_at: datetime | None, pending_expires_at: datetime | None, now: datetime
 ) -> TwoFactorState:
-    """Return the state an authenticator row stands for (None fields: no row at all).
+    """Return an operator's two-factor state from what their rows say.
 
-    An enrollment that was never confirmed and has lapsed counts as not configured.
+    ``configured_at`` is the operator's ``two_factor_configured_at``: set while they have a
+    confirmed authenticator or at least one passkey. ``pending_expires_at`` is that of an
+    unconfirmed TOTP enrollment (None: there is none); one that lapsed counts for nothing.
     """
-    if confirmed_at is not None:
+    if configured_at is not None:
         return TwoFactorState.CONFIGURED
     if pending_expires_at is not None and pending_expires_at > now:
         return TwoFactorState.PENDING

@@ -41,10 +41,23 @@ class AuthenticationMethod(StrEnum):
     RECOVERY_CODE = "recovery_code"
     SETUP_LINK = "setup_link"
     INVITATION = "invitation"
+    PASSKEY = "passkey"
+    TRUSTED_DEVICE = "trusted_device"
+    TEMPORARY_ACCESS_PASS = "temporary_access_pass"  # noqa: S105 (a method name, not a secret)
 
 
-SECOND_FACTORS = frozenset({AuthenticationMethod.TOTP, AuthenticationMethod.RECOVERY_CODE})
-"""Methods that make a session two-factor (an enrollment confirmed in it adds TOTP)."""
+SECOND_FACTORS = frozenset(
+    {
+        AuthenticationMethod.TOTP,
+        AuthenticationMethod.RECOVERY_CODE,
+        AuthenticationMethod.PASSKEY,
+        AuthenticationMethod.TRUSTED_DEVICE,
+        AuthenticationMethod.TEMPORARY_ACCESS_PASS,
+    }
+)
+"""Methods that make a session two-factor (an enrollment confirmed in it adds TOTP or
+PASSKEY). A trusted device stands for a second factor given on it earlier; a temporary
+access pass for one an administrator vouched for."""
 
 
 async def start_session(

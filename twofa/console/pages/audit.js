@@ -57,6 +57,13 @@ export const EVENT_WORDS = {
   WEBHOOK_ENDPOINT_DISABLED: "Webhook endpoint disabled after failing",
   TWO_FACTOR_OVERDUE: "Two-factor setup deadline passed",
   COMPLIANCE_REPORT_DOWNLOADED: "Compliance report downloaded",
+  PASSKEY_ADDED: "Passkey added",
+  PASSKEY_REMOVED: "Passkey removed",
+  TRUSTED_DEVICE_REMEMBERED: "Browser remembered",
+  TRUSTED_DEVICES_FORGOTTEN: "Remembered browsers forgotten",
+  TRUSTED_DEVICE_DAYS_CHANGED: "Remembered-browser days changed",
+  TEMPORARY_ACCESS_PASS_ISSUED: "Temporary access pass issued",
+  TEMPORARY_ACCESS_PASS_USED: "Temporary access pass used",
 };
 
 export async function auditPage() {

@@ -130,6 +130,9 @@ const METHODS = {
   RECOVERY_CODE: "recovery code",
   SETUP_LINK: "setup link",
   INVITATION: "invitation link",
+  PASSKEY: "passkey",
+  TRUSTED_DEVICE: "remembered browser",
+  TEMPORARY_ACCESS_PASS: "temporary access pass",
 };
 
 /** How a session was established, e.g. "Password and authenticator code". */
