@@ -33,7 +33,7 @@ DEVICE_ID_FIELD = ("input", "trustedDeviceId")
 
 
 class ForgetReason(StrEnum):
-    """Why every device of an operator was forgotten (the audit event's ``reason``)."""
+    """Why devices of an operator were forgotten (the audit event's ``reason``)."""
 
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a secret)
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a reason, not a secret)
@@ -42,6 +42,8 @@ class ForgetReason(StrEnum):
     DEACTIVATED = "deactivated"
     SETTING_OFF = "setting_off"
     AUTHENTICATOR_REPLACED = "authenticator_replaced"
+    FORGOTTEN = "forgotten"
+    """One device, by ``forgetTrustedDevice``."""
 
 
 DISABLED = ForgetReason.TWO_FACTOR_DISABLED
@@ -145,7 +147,7 @@ async def forget(
             actor_id=me.id,
             target_id=device.operator_id,
             now=now,
-            details={"count": 1, "reason": "forgotten"},
+            details={"count": 1, "reason": ForgetReason.FORGOTTEN.value},
         )
 
 
