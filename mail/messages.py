@@ -32,6 +32,7 @@ class MailKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a template name, not a secret)
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a template name, not a secret)
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
+    PASSKEY_ADDED = "passkey_added"
 
 
 SUBJECTS: dict[MailKind, str] = {
@@ -49,6 +50,7 @@ SUBJECTS: dict[MailKind, str] = {
     MailKind.PASSWORD_RESET: "Reset your password for $account_name",
     MailKind.PASSWORD_CHANGED: "Your password was changed",
     MailKind.WEBHOOK_ENDPOINT_DISABLED: "A webhook endpoint of $account_name was disabled",
+    MailKind.PASSKEY_ADDED: "A passkey was added to your account",
 }
 """Subject line of each kind (a template over the same values as the body)."""
 
