@@ -336,8 +336,7 @@ PERSON_ONLY = {
     "removePasskey": 'removePasskey(input: {passkeyId: "UGFzc2tleTox"}) { userErrors { code } }',
     "startPasskeyVerification": 'startPasskeyVerification(input: {challengeToken: "t"}) '
     "{ userErrors { code } }",
-    "verifyPasskey": 'verifyPasskey(input: {challengeToken: "t", credential: {}}) '
-    "{ sessionToken }",
+    "verifyPasskey": 'verifyPasskey(input: {challengeToken: "t", credential: {}}) { sessionToken }',
     "startPasskeyReauthentication": "startPasskeyReauthentication { userErrors { code } }",
 }
 """Every mutation a key may never call, whatever its scopes (SPEC 5.1): the person's own
