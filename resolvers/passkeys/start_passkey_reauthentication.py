@@ -9,7 +9,7 @@ from resolvers.mutation_field import mutation
 from schema.context import Info
 from schema.errors import UserError
 from schema.permissions import SIGNED_IN
-from services.passkeys import reauthentication
+from services.passkeys import assertion
 
 
 @strawberry.type(description="Result of `startPasskeyReauthentication`.")
@@ -35,5 +35,5 @@ class StartPasskeyReauthenticationPayload:
 async def start_passkey_reauthentication(info: Info) -> StartPasskeyReauthenticationPayload:
     """Issue a reauthentication challenge bound to the caller's session."""
     context = info.context
-    options = await reauthentication.start(context.deps, *context.require_session())
+    options = await assertion.start_reauthentication(context.deps, *context.require_session())
     return StartPasskeyReauthenticationPayload(public_key_options=JSON(options))

@@ -14,7 +14,6 @@ from services.auth import second_factor, trusted_devices
 from services.machinery import tokens
 from services.machinery.dependencies import Dependencies
 from services.passkeys import assertion, ceremonies
-from services.passkeys.reauthentication import no_passkeys
 from services.sessions import AuthenticationMethod
 
 CHALLENGE_FIELD = ("input", "challengeToken")
@@ -51,7 +50,7 @@ async def start_verification(deps: Dependencies, challenge_token: str) -> dict[s
     challenge, operator = await _login_challenge(challenge_token, now)
     passkeys = await Passkey.filter(operator_id=operator.id).order_by("id")
     if not passkeys:
-        raise no_passkeys()
+        raise assertion.no_passkeys()
     issued = await ceremonies.issue(
         operator.id, PasskeyCeremony.LOGIN, now, login_challenge_id=challenge.id
     )

@@ -2,8 +2,8 @@
 
 ``ceremonies`` issues and consumes the challenges and builds the options browsers get;
 ``registration`` adds a passkey (the operator's first factor or one more); ``assertion``
-checks a signed challenge against a stored passkey; ``reauthentication`` starts the
-ceremony that renews a session's recent authentication; ``removal`` removes one.
+starts the ceremony that renews a session's recent authentication and checks a signed
+challenge against a stored passkey; ``removal`` removes one.
 """
 
 from __future__ import annotations

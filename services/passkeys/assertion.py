@@ -1,4 +1,4 @@
-"""Checking a passkey assertion (a signed challenge) against the operator's stored passkey."""
+"""Passkey assertions: asking for one (reauthentication), checking one against a stored passkey."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from webauthn import verify_authentication_response
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import WebAuthnException
 
-from models import Passkey
+from models import Operator, Passkey, PasskeyCeremony, Session
+from services.errors import DomainError, ErrorCode
 from services.machinery.dependencies import Dependencies
+from services.passkeys import ceremonies
 from services.passkeys.ceremonies import passkey_invalid
 
 
@@ -77,3 +79,25 @@ async def record_use(assertion: Assertion, now: datetime) -> None:
     if updated != 1:
         raise passkey_invalid()
     passkey.sign_count, passkey.last_used_at = assertion.new_sign_count, now
+
+
+def no_passkeys() -> DomainError:
+    """Return the refusal of a passkey ceremony for an operator who has no passkey."""
+    return DomainError(ErrorCode.NOT_CONFIGURED, "You have no passkey.")
+
+
+async def start_reauthentication(
+    deps: Dependencies, operator: Operator, session: Session
+) -> dict[str, Any]:
+    """Issue a reauthentication challenge bound to the session; return the request options.
+
+    ``reauthenticate`` then accepts the assertion (with the password) in place of a code.
+    """
+    now = deps.now()
+    passkeys = await Passkey.filter(operator_id=operator.id).order_by("id")
+    if not passkeys:
+        raise no_passkeys()
+    challenge = await ceremonies.issue(
+        operator.id, PasskeyCeremony.REAUTHENTICATION, now, session_id=session.id
+    )
+    return ceremonies.request_options(deps.relying_party, challenge, passkeys)
