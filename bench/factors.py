@@ -26,6 +26,7 @@ from tortoise import Tortoise
 
 from bench.cost_probes import Cost, timed
 from bench.each_database import command_line, on_each_database
+from bench.passkey import BenchPasskey
 from models import (
     Account,
     Authenticator,
@@ -40,7 +41,6 @@ from services.machinery.clock import FrozenClock
 from services.machinery.encryption import SecretBox, generate_key
 from services.machinery.hashing import Argon2Parameters, PasswordHasher
 from services.machinery.throttle import LoginRates
-from tests.passkey_authenticator import SoftwareAuthenticator, b64url
 from twofa.app import create_app
 from twofa.database import apply_migrations
 from twofa.settings import Settings
@@ -74,7 +74,7 @@ class Bench:
 
     def __init__(self, http: httpx.AsyncClient, clock: FrozenClock, secret: str) -> None:
         self.http, self.clock, self.secret = http, clock, secret
-        self.authenticator = SoftwareAuthenticator()
+        self.passkey = BenchPasskey()
 
     async def call(self, query: str, **variables: Any) -> dict[str, Any]:
         """POST one mutation; stop the run on any error; return its field's answer."""
@@ -101,9 +101,7 @@ class Bench:
     async def answered_assertion(self, challenge: str) -> dict[str, Any]:
         """Ask for the passkey's options and answer them with the software authenticator."""
         options = (await self.call(START_PASSKEY, c=challenge))["publicKeyOptions"]
-        return self.authenticator.assertion(
-            options, origin=PUBLIC_URL, rp_id=PUBLIC_URL.removeprefix("https://")
-        )
+        return self.passkey.assertion(options, origin=PUBLIC_URL)
 
 
 async def _operator(box: SecretBox, secret: str, bench: Bench, now: datetime) -> None:
@@ -122,8 +120,8 @@ async def _operator(box: SecretBox, secret: str, bench: Bench, now: datetime) ->
         operator=operator, secret_encrypted=box.encrypt(secret), confirmed_at=now, created_at=now
     )
     await Passkey.create(
-        operator=operator, name="Bench key", credential_id=bench.authenticator.id,
-        public_key=b64url(bench.authenticator.cose_key()), created_at=now,
+        operator=operator, name="Bench key", credential_id=bench.passkey.credential_id,
+        public_key=bench.passkey.public_key(), created_at=now,
     )  # fmt: skip
 
 
