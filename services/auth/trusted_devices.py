@@ -88,10 +88,11 @@ async def vouches_for(operator: Operator, token: str | None, now: datetime) -> b
     """Tell whether ``token`` is a live device token of this operator; mark it used if so.
 
     Found by its hash (an equality lookup on a SHA-256 of a random token: nothing to learn
-    from timing), bound to this operator, unexpired, and only while the operator's account
-    has the setting on. Anything else is False, whatever the reason: a login then asks for
-    the second factor as if no token was given. Call it in the transaction that issues the
-    session, holding the operator's row, so that a forget in progress is waited for.
+    from timing), bound to this operator, unexpired, remembered within the account's current
+    number of days, and only while the account has the setting on. Anything else is False,
+    whatever the reason: a login then asks for the second factor as if no token was given.
+    Call it in the transaction that issues the session, holding the operator's row, so that
+    a forget in progress is waited for.
     """
     if not token:
         return False
@@ -104,7 +105,12 @@ async def vouches_for(operator: Operator, token: str | None, now: datetime) -> b
     if not days:
         return False
     used = await TrustedDevice.filter(
-        token_hash=hash_token(token), operator_id=operator.id, expires_at__gt=now
+        token_hash=hash_token(token),
+        operator_id=operator.id,
+        expires_at__gt=now,
+        # The current setting caps every device, also one whose login read a longer
+        # setting just before it was lowered (its expiry was not shortened then).
+        created_at__gt=now - timedelta(days=days),
     ).update(last_used_at=now)
     return used == 1
 
