@@ -159,7 +159,8 @@ _register(
         "INVITATION": "Their invitation link.",
         "PASSKEY": "A passkey or security key (WebAuthn) registered as their second factor.",
         "TRUSTED_DEVICE": "A device token from a browser they asked to remember at an earlier "
-        "second factor: it stands for that second factor until it expires.",
+        "second factor: it stands for that second factor at login until it expires, but "
+        "not for sensitive actions: those need reauthenticate with a code or passkey first.",
         "TEMPORARY_ACCESS_PASS": "A temporary access pass an administrator issued them, used "
         "once in place of a code.",
     },
