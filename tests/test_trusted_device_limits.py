@@ -29,7 +29,7 @@ from tests.support import (
 )
 from tests.test_sessions import REAUTHENTICATE
 from tests.test_temporary_access_pass import issue
-from tests.test_trusted_devices import login, remembered, set_days, team_with_devices
+from tests.test_trusted_devices import MY_DEVICES, login, remembered, set_days, team_with_devices
 
 SCOPES = ["MANAGE_OPERATORS"]
 RECENT = "{ viewerSession { authenticatedAt reauthenticationExpiresAt } }"
@@ -103,6 +103,9 @@ async def test_a_login_by_a_remembered_browser_is_not_a_recent_authentication(
     assert (await set_days(gql, admin, 7))["userErrors"] == []
     enrolled = await enroll(gql, admin, clock)
     device = await remembered(gql, team.admin.email, enrolled, clock)
+    event = await AuditEvent.get(kind="TRUSTED_DEVICE_REMEMBERED", target_id=team.admin.id)
+    [listed] = (await gql.data(MY_DEVICES, token=admin))["viewer"]["trustedDevices"]
+    assert event.details["trustedDeviceId"] == listed["id"]
     skipped = await login(gql, team.admin.email, device)
     assert skipped["outcome"] == "AUTHENTICATED"
     session = skipped["sessionToken"]

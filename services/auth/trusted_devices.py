@@ -26,6 +26,7 @@ from services.machinery.dependencies import Dependencies
 from services.machinery.tokens import hash_token, new_token
 from services.operators import may_read_operator
 from services.sessions.reauthentication import ensure_recent_authentication
+from services.webhooks import events
 
 MAX_TRUSTED_DEVICE_DAYS = 30
 """The longest an account may let a remembered browser skip the second factor."""
@@ -67,7 +68,7 @@ async def remember(operator: Operator, now: datetime) -> str | None:
     client = current_client()
     token = new_token()
     expires_at = now + timedelta(days=days)
-    await TrustedDevice.create(
+    device = await TrustedDevice.create(
         operator_id=operator.id,
         token_hash=hash_token(token),
         ip_address=client.ip_address,
@@ -79,7 +80,10 @@ async def remember(operator: Operator, now: datetime) -> str | None:
         AuditEventKind.TRUSTED_DEVICE_REMEMBERED,
         operator,
         now,
-        details={"expiresAt": expires_at.isoformat()},
+        details={
+            "expiresAt": expires_at.isoformat(),
+            "trustedDeviceId": events.global_id("TrustedDevice", device.id),
+        },
     )
     return token
 
