@@ -19,14 +19,18 @@ from tests.support import (
     session_for,
     verify,
 )
-from tests.test_temporary_access_pass import METHODS, issue, login
+
+ISSUE = """mutation ($id: ID!) { issueTemporaryAccessPass(input: {operatorId: $id}) { pass } }"""
+METHODS = "{ viewerSession { authenticationMethods } }"
 
 
 async def pass_session(gql: GraphQLClient, team: Team, clock: FrozenClock) -> str:
     """Issue a pass to the basic operator and log in with it; return the session token."""
-    issued = await issue(gql, await session_for(team.admin, clock), gid(team.basic))
-    challenge = (await login(gql, team.basic.email))["challengeToken"]
-    token: str = (await verify(gql, challenge, issued["pass"]))["sessionToken"]
+    admin = await session_for(team.admin, clock)
+    issued = await gql.data(ISSUE, {"id": gid(team.basic)}, token=admin)
+    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    pass_ = issued["issueTemporaryAccessPass"]["pass"]
+    token: str = (await verify(gql, challenge, pass_))["sessionToken"]
     assert token
     return token
 

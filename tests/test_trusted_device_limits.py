@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from models import Account, AuditEvent, TrustedDevice, TwoFactorMode
 from services.machinery.clock import FrozenClock
@@ -18,6 +19,7 @@ from tests.passkey_support import (
 )
 from tests.support import (
     PASSWORD,
+    Enrolled,
     GraphQLClient,
     Team,
     create_key,
@@ -27,12 +29,67 @@ from tests.support import (
     session_for,
     totp_code,
 )
-from tests.test_sessions import REAUTHENTICATE
-from tests.test_temporary_access_pass import issue
-from tests.test_trusted_devices import MY_DEVICES, login, remembered, set_days, team_with_devices
 
 SCOPES = ["MANAGE_OPERATORS"]
 RECENT = "{ viewerSession { authenticatedAt reauthenticationExpiresAt } }"
+
+LOGIN = """mutation ($email: String!, $device: String) {
+  login(input: {email: $email, password: "correct horse battery staple", deviceToken: $device}) {
+    outcome sessionToken challengeToken } }"""
+VERIFY = """mutation ($challenge: String!, $code: String!) {
+  verifyTwoFactorCode(input: {challengeToken: $challenge, code: $code, rememberDevice: true}) {
+    deviceToken } }"""
+SET_DAYS = """mutation ($days: Int!) { setAccountTrustedDeviceDays(input: {days: $days}) {
+  userErrors { code } } }"""
+ISSUE = """mutation ($id: ID!) { issueTemporaryAccessPass(input: {operatorId: $id}) {
+  userErrors { code } } }"""
+REAUTHENTICATE = """mutation ($password: String!, $code: String) {
+  reauthenticate(input: {password: $password, code: $code}) { userErrors { code } } }"""
+MY_DEVICES = "{ viewer { trustedDevices { id } } }"
+
+
+async def login(gql: GraphQLClient, email: str, device: str | None) -> dict[str, Any]:
+    """Log in with the right password and an optional device token; return the payload."""
+    payload: dict[str, Any] = (await gql.data(LOGIN, {"email": email, "device": device}))["login"]
+    return payload
+
+
+async def remembered(gql: GraphQLClient, email: str, enrolled: Enrolled, clock: FrozenClock) -> str:
+    """Log in with a code, remembering the browser; return the device token."""
+    clock.advance(timedelta(seconds=30))  # a code of a step not used yet
+    challenge = (await login(gql, email, None))["challengeToken"]
+    code = totp_code(enrolled.secret, clock.now())
+    data = await gql.data(VERIFY, {"challenge": challenge, "code": code})
+    token: str = data["verifyTwoFactorCode"]["deviceToken"]
+    assert token
+    return token
+
+
+async def set_days(gql: GraphQLClient, token: str, days: int) -> dict[str, Any]:
+    """Run ``setAccountTrustedDeviceDays``; return its payload."""
+    payload: dict[str, Any] = (await gql.data(SET_DAYS, {"days": days}, token=token))[
+        "setAccountTrustedDeviceDays"
+    ]
+    return payload
+
+
+async def issue(gql: GraphQLClient, token: str, operator_id: str) -> dict[str, Any]:
+    """Run ``issueTemporaryAccessPass``; return its payload."""
+    data = await gql.data(ISSUE, {"id": operator_id}, token=token)
+    payload: dict[str, Any] = data["issueTemporaryAccessPass"]
+    return payload
+
+
+async def team_with_devices(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock, days: int
+) -> tuple[Team, str]:
+    """A REQUIRED account with trusted devices on and its basic operator enrolled."""
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    assert (await set_days(gql, admin, days))["userErrors"] == []
+    await enroll(gql, await session_for(team.basic, clock), clock)
+    await Account.filter(id=team.account.id).update(two_factor_default=TwoFactorMode.REQUIRED)
+    return team, admin
 
 
 async def raced_device(team: Team, clock: FrozenClock, days: int) -> str:
@@ -54,7 +111,7 @@ async def raced_device(team: Team, clock: FrozenClock, days: int) -> str:
 async def test_a_device_remembered_while_the_setting_went_off_does_not_work_after_it_is_on(
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    team, admin, _ = await team_with_devices(gql, hasher, clock, days=30)
+    team, admin = await team_with_devices(gql, hasher, clock, days=30)
     assert (await set_days(gql, admin, 0))["userErrors"] == []
     device = await raced_device(team, clock, 30)
     assert (await set_days(gql, admin, 7))["userErrors"] == []
@@ -66,7 +123,7 @@ async def test_a_device_remembered_while_the_setting_went_off_does_not_work_afte
 async def test_the_current_setting_caps_a_device_remembered_under_a_longer_one(
     gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
 ) -> None:
-    team, admin, _ = await team_with_devices(gql, hasher, clock, days=30)
+    team, admin = await team_with_devices(gql, hasher, clock, days=30)
     assert (await set_days(gql, admin, 1))["userErrors"] == []
     device = await raced_device(team, clock, 30)
     clock.advance(timedelta(hours=23))
