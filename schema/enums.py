@@ -159,7 +159,8 @@ _register(
         "INVITATION": "Their invitation link.",
         "PASSKEY": "A passkey or security key (WebAuthn) registered as their second factor.",
         "TRUSTED_DEVICE": "A device token from a browser they asked to remember at an earlier "
-        "second factor: it stands for that second factor until it expires.",
+        "second factor: it stands for that second factor at login until it expires, but "
+        "not for sensitive actions: those need reauthenticate with a code or passkey first.",
         "TEMPORARY_ACCESS_PASS": "A temporary access pass an administrator issued them, used "
         "once in place of a code.",
     },
@@ -223,13 +224,13 @@ _register(
         "PASSKEY_ADDED": "An operator registered a passkey (details: its name).",
         "PASSKEY_REMOVED": "An operator removed one of their passkeys (details: its name).",
         "TRUSTED_DEVICE_REMEMBERED": "An operator asked not to be asked for a second factor "
-        "again on a browser (details: until when).",
+        "again on a browser (details: until when, and the device's id).",
         "TRUSTED_DEVICES_FORGOTTEN": "Remembered browsers of an operator were forgotten "
         "(details: how many, and why).",
         "TRUSTED_DEVICE_DAYS_CHANGED": "An administrator changed how many days a remembered "
         "browser skips the second factor (details: from and to).",
         "TEMPORARY_ACCESS_PASS_ISSUED": "An administrator issued an operator a temporary access "
-        "pass (details: until when it is valid).",
+        "pass (details: until when it is valid; replacesPass when it voided a live one).",
         "TEMPORARY_ACCESS_PASS_USED": "An operator logged in with their temporary access pass.",
     },
 )

@@ -177,6 +177,8 @@ async def test_a_new_pass_voids_the_previous_and_a_pass_expires(
     team, admin = await required_team(hasher, clock)
     first = await issue(gql, admin, gid(team.basic))
     assert (await issue(gql, admin, gid(team.basic), 10))["userErrors"] == []
+    issued = AuditEvent.filter(kind="TEMPORARY_ACCESS_PASS_ISSUED").order_by("id")
+    assert ["replacesPass" in e.details for e in await issued] == [False, True]
     challenge = (await login(gql, team.basic.email))["challengeToken"]
     refused = await verify(gql, challenge, first["pass"])
     assert [e["code"] for e in refused["userErrors"]] == ["INVALID_CODE"]

@@ -51,13 +51,15 @@ class SessionNode(relay.Node):
     @strawberry.field(
         description="When the recent authentication of this session stops counting: "
         "`authenticatedAt` plus the reauthentication window (REAUTHENTICATION_WINDOW, 2 "
-        "hours by default). From then on, mutations that need a recent authentication answer "
+        "hours by default); `authenticatedAt` itself when the only second factor is "
+        "TRUSTED_DEVICE. From then on, mutations that need a recent authentication answer "
         "REAUTHENTICATION_REQUIRED until `reauthenticate` renews it, so a client can ask for "
         "the password before that instead of after the refusal."
     )
     def reauthentication_expires_at(self, info: Info) -> datetime:
         """Return the end of the session's reauthentication window."""
-        return reauthentication_expires_at(info.context.deps, self.authenticated_at)
+        methods = [method.value for method in self.authentication_methods]
+        return reauthentication_expires_at(info.context.deps, self.authenticated_at, methods)
 
     @strawberry.field(description="True for the session making this request.")
     def current(self, info: Info) -> bool:

@@ -135,6 +135,9 @@ async def issue(
                 "password and from whom two-factor authentication is asked.",
                 field=OPERATOR_ID_FIELD,
             )
+        voided = await OneTimeToken.filter(
+            operator_id=operator.id, purpose=PURPOSE, expires_at__gt=now
+        ).delete()
         await OneTimeToken.filter(operator_id=operator.id, purpose=PURPOSE).delete()
         await OneTimeToken.create(
             operator_id=operator.id,
@@ -149,7 +152,8 @@ async def issue(
             actor_id=me.id,
             target_id=operator.id,
             now=now,
-            details={"expiresAt": expires_at.isoformat()},
+            details={"expiresAt": expires_at.isoformat()}
+            | ({"replacesPass": True} if voided else {}),
         )
         await notify(
             deps,

@@ -26,6 +26,7 @@ from services.machinery.dependencies import Dependencies
 from services.machinery.tokens import hash_token, new_token
 from services.operators import may_read_operator
 from services.sessions.reauthentication import ensure_recent_authentication
+from services.webhooks import events
 
 MAX_TRUSTED_DEVICE_DAYS = 30
 """The longest an account may let a remembered browser skip the second factor."""
@@ -67,7 +68,7 @@ async def remember(operator: Operator, now: datetime) -> str | None:
     client = current_client()
     token = new_token()
     expires_at = now + timedelta(days=days)
-    await TrustedDevice.create(
+    device = await TrustedDevice.create(
         operator_id=operator.id,
         token_hash=hash_token(token),
         ip_address=client.ip_address,
@@ -79,7 +80,10 @@ async def remember(operator: Operator, now: datetime) -> str | None:
         AuditEventKind.TRUSTED_DEVICE_REMEMBERED,
         operator,
         now,
-        details={"expiresAt": expires_at.isoformat()},
+        details={
+            "expiresAt": expires_at.isoformat(),
+            "trustedDeviceId": events.global_id("TrustedDevice", device.id),
+        },
     )
     return token
 
@@ -88,10 +92,11 @@ async def vouches_for(operator: Operator, token: str | None, now: datetime) -> b
     """Tell whether ``token`` is a live device token of this operator; mark it used if so.
 
     Found by its hash (an equality lookup on a SHA-256 of a random token: nothing to learn
-    from timing), bound to this operator, unexpired, and only while the operator's account
-    has the setting on. Anything else is False, whatever the reason: a login then asks for
-    the second factor as if no token was given. Call it in the transaction that issues the
-    session, holding the operator's row, so that a forget in progress is waited for.
+    from timing), bound to this operator, unexpired, remembered within the account's current
+    number of days, and only while the account has the setting on. Anything else is False,
+    whatever the reason: a login then asks for the second factor as if no token was given.
+    Call it in the transaction that issues the session, holding the operator's row, so that
+    a forget in progress is waited for.
     """
     if not token:
         return False
@@ -104,7 +109,12 @@ async def vouches_for(operator: Operator, token: str | None, now: datetime) -> b
     if not days:
         return False
     used = await TrustedDevice.filter(
-        token_hash=hash_token(token), operator_id=operator.id, expires_at__gt=now
+        token_hash=hash_token(token),
+        operator_id=operator.id,
+        expires_at__gt=now,
+        # The current setting caps every device, also one whose login read a longer
+        # setting just before it was lowered (its expiry was not shortened then).
+        created_at__gt=now - timedelta(days=days),
     ).update(last_used_at=now)
     return used == 1
 

@@ -29,7 +29,7 @@ from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.auth import recovery_codes
 from services.auth.second_factor import counted_attempt, invalid_code
-from services.enrollment.replacement import by_pass, replace_lost_authenticator
+from services.enrollment.replacement import by_pass, replace_lost_authenticator, spend_pass
 from services.enrollment.setup_link import send_setup_link
 from services.errors import DomainError, ErrorCode
 from services.machinery import tokens, totp
@@ -181,7 +181,9 @@ async def start(deps: Dependencies, operator: Operator, proof: Proof) -> Enrollm
             # Hold the operator so that concurrent starts replace one another in turn.
             if isinstance(proof, Session):
                 await hold_actor(operator, proof, now)
-                replaced = by_pass(proof) and await replace_lost_authenticator(operator, proof, now)
+                replaced = by_pass(proof) and await replace_lost_authenticator(
+                    deps, operator, proof, now
+                )
             else:
                 await Operator.filter(id=operator.id).select_for_update(no_key=True).first()
                 replaced = False
@@ -219,7 +221,8 @@ async def confirm(
     """Activate the pending secret with a code from it.
 
     The code's step counts as used, ten recovery codes replace any old ones, and every other
-    session of the operator ends; the session that confirmed now counts as two-factor. With
+    session of the operator ends; the session that confirmed now counts as two-factor (and a
+    temporary access pass it was established with is spent). With
     a setup token, the token is consumed and a new session is returned: the operator is
     logged in.
     """
@@ -277,6 +280,7 @@ async def confirm(
             else:
                 await sessions.revoke_operator_sessions(operator.id, keep_session_id=proof.id)
                 await sessions.add_method(proof, AuthenticationMethod.TOTP, now)
+                await spend_pass(proof)
             # Outstanding setup links are done with: nothing is left to set up.
             await OneTimeToken.filter(operator_id=operator.id, purpose__in=SETUP_PURPOSES).delete()
             await audit.record_own(

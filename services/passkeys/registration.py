@@ -41,6 +41,7 @@ from services.enrollment import (
     link_required,
     setup_link_required,
 )
+from services.enrollment.replacement import by_pass, spend_pass
 from services.enrollment.setup_link import send_setup_link
 from services.errors import DomainError, ErrorCode
 from services.machinery import tokens
@@ -163,8 +164,10 @@ async def finish(
     the passkey makes them CONFIGURED, as confirming an authenticator does: ten recovery
     codes, every other session ended, with a setup token the token consumed and a session
     issued, outstanding setup links deleted, ENROLLMENT_CONFIRMED audited and the operator
-    emailed. A further passkey is audited and emailed as added. The policy is decided again
-    under the account's and the operator's locks, in the one transaction that writes.
+    emailed. A further passkey is audited and emailed as added. Registered in a session of a
+    temporary access pass, it spends the pass (the session keeps PASSKEY). The policy is
+    decided again under the account's and the operator's locks, in the one transaction that
+    writes.
     """
     now = deps.now()
     name = clean_passkey_name(name)
@@ -238,6 +241,9 @@ async def _store(
         AuditEventKind.PASSKEY_ADDED, current, now, details={"name": passkey.name}
     )
     if not first:
+        if session is not None and by_pass(session):
+            await sessions.add_method(session, AuthenticationMethod.PASSKEY, now)
+            await spend_pass(session)
         await notify(deps, MailKind.PASSKEY_ADDED, current, now, passkey_name=passkey.name)
         return RegistrationDone(current, passkey, recovery_codes=None, session_token=None)
     codes, sealed = await recovery_codes.generate(deps.box)
@@ -254,6 +260,7 @@ async def _store(
     else:
         await sessions.revoke_operator_sessions(operator.id, keep_session_id=proof.id)
         await sessions.add_method(proof, AuthenticationMethod.PASSKEY, now)
+        await spend_pass(proof)
     await OneTimeToken.filter(operator_id=operator.id, purpose__in=SETUP_PURPOSES).delete()
     via = proof.purpose.value if isinstance(proof, OneTimeToken) else "SETTINGS"
     await audit.record_own(

@@ -9,6 +9,7 @@ from models import Authenticator, Operator, Passkey, RecoveryCode, Session, TwoF
 from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
+from services.auth import trusted_devices
 from services.errors import DomainError, ErrorCode, not_found
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
@@ -26,7 +27,8 @@ async def remove(
     Another operator's passkey is NOT_FOUND, as a missing one is. The operator's other
     sessions end (a lost key's sessions must not outlive it). When it is their last factor
     (no TOTP authenticator, no other passkey) this turns two-factor authentication off, as
-    ``disableTwoFactor`` does, and so is allowed only when their mode is OPTIONAL.
+    ``disableTwoFactor`` does (their trusted devices are forgotten too), and so is allowed
+    only when their mode is OPTIONAL.
     """
     ensure_recent_authentication(deps, session)
     now = deps.now()
@@ -58,6 +60,7 @@ async def remove(
             await Operator.filter(id=me.id).update(two_factor_configured_at=None)
             me.two_factor_configured_at = None
             await sessions.drop_second_factors(me.id)
+            await trusted_devices.forget_all(me.id, trusted_devices.DISABLED, now)
             await audit.record_own(AuditEventKind.TWO_FACTOR_DISABLED, me, now)
             await notify(deps, MailKind.TWO_FACTOR_DISABLED, me, now)
     return me

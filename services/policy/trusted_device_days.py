@@ -25,7 +25,8 @@ async def set_trusted_device_days(deps: Dependencies, acting: Acting, days: int)
 
     In the same transaction, holding the account: 0 forgets every device of the account;
     fewer days shorten existing devices to their creation plus the new days; more days
-    apply to devices remembered from now on only. Setting the current value changes and
+    apply to devices remembered from now on only. Turning it on from 0 first forgets any
+    device left from a login that raced with turning it off. Setting the current value changes and
     records nothing.
     """
     begin_administration(deps, acting, SCOPE)
@@ -49,6 +50,8 @@ async def set_trusted_device_days(deps: Dependencies, acting: Acting, days: int)
             now=now,
             details={"from": previous, "to": days},
         )
-        if days < previous:
-            await apply_days(account.id, days, now)
+        if days < previous or previous == 0:
+            # From 0: a login that read the old setting just before it went off may have
+            # remembered a device after the devices were forgotten; forget those too.
+            await apply_days(account.id, 0 if previous == 0 else days, now)
     return account

@@ -8,6 +8,7 @@ session token therefore cannot escalate or weaken anything once it is older than
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
@@ -23,7 +24,7 @@ from services.machinery import throttle
 from services.machinery.client import current_client
 from services.machinery.dependencies import Dependencies
 from services.passkeys import assertion, ceremonies
-from services.sessions import AuthenticationMethod
+from services.sessions import SECOND_FACTORS, AuthenticationMethod
 from services.validation import MAX_PASSWORD_LENGTH
 
 PASSWORD_FIELD = ("input", "password")
@@ -31,17 +32,27 @@ CODE_FIELD = ("input", "code")
 CREDENTIAL_FIELD = ("input", "credential")
 
 
-def reauthentication_expires_at(deps: Dependencies, authenticated_at: datetime) -> datetime:
+def reauthentication_expires_at(
+    deps: Dependencies, authenticated_at: datetime, methods: Iterable[str]
+) -> datetime:
     """Return when an authentication made at ``authenticated_at`` stops counting as recent.
 
     From that instant on (included), ``ensure_recent_authentication`` refuses the session.
+    ``methods`` are the session's: one whose only second factor is a remembered browser
+    never counts as recent (the device stands in for a code at login, not for sensitive
+    actions); reauthenticating asks for a code or a passkey and adds that method.
     """
+    if SECOND_FACTORS.intersection(methods) == {AuthenticationMethod.TRUSTED_DEVICE}:
+        return authenticated_at
     return authenticated_at + deps.reauthentication_window
 
 
 def ensure_recent_authentication(deps: Dependencies, session: Session) -> None:
     """Raise REAUTHENTICATION_REQUIRED unless the session authenticated within the window."""
-    if deps.now() >= reauthentication_expires_at(deps, session.authenticated_at):
+    expires_at = reauthentication_expires_at(
+        deps, session.authenticated_at, session.authentication_methods
+    )
+    if deps.now() >= expires_at:
         raise DomainError(
             ErrorCode.REAUTHENTICATION_REQUIRED,
             "For this, confirm it is you: enter your password (and a code) again.",
