@@ -5,9 +5,11 @@
 import { graphql, mutate, POLICY, session, USER_ERRORS } from "../api.js";
 import { codeField, form, h, heading, policyWords, STATES } from "../forms.js";
 import { navigate } from "../router.js";
+import { passkeysSection, quoted } from "./passkeys.js";
 import { changePasswordSection } from "./password.js";
 import { sessionsSection } from "./sessions.js";
 import { recoveryCodes } from "./setup.js";
+import { trustedDevicesSection } from "./trusted-devices.js";
 
 const VIEWER = `query Settings {
   viewer { id name email recoveryCodesRemaining account { name } ${POLICY} }
@@ -105,6 +107,21 @@ export async function settingsPage() {
       ),
     );
   }
+  // A passkey may come besides an authenticator, or instead of one; an operator who must set
+  // up two-factor authentication does it from the emailed link (its setup page offers
+  // passkeys too), and single sign-on or a disabled policy asks for no second factor.
+  const canAdd = policy.source !== "SINGLE_SIGN_ON" && policy.mode !== "DISABLED" && !policy.setupRequired;
+  sections.push(
+    await passkeysSection({
+      canAdd,
+      added: ({ passkey, recoveryCodes: codes }) => {
+        const notice = `The passkey ${quoted(passkey.name)} is added.`;
+        if (!codes) return navigate("/settings", notice);
+        page.replaceChildren(...recoveryCodes(codes, () => navigate("/settings", notice)));
+        page.querySelector("h1").focus();
+      },
+    }),
+  );
   sections.push(
     h("h2", {}, "Password"),
     changePasswordSection(),
@@ -114,6 +131,7 @@ export async function settingsPage() {
       name: viewer.name,
       actions: [h("button", { type: "button", onclick: logout }, "Log out")],
     }),
+    await trustedDevicesSection({ operatorId: viewer.id, self: true, name: viewer.name }),
   );
   page.append(...sections.filter(Boolean));
   return page;
