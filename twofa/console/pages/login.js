@@ -204,7 +204,8 @@ async function loggedIn(sessionToken, { asked = false, remembered = false } = {}
       // The expiry is a courtesy: the settings page lists the remembered browsers anyway.
     }
   } else if (asked) {
-    notice = "Your account does not remember browsers: a code is asked at every login.";
+    // Off for the account, or a temporary access pass, which never remembers a browser.
+    notice = "This browser was not remembered: your next login here asks for a second factor again.";
   }
   navigate("/settings", notice);
 }
