@@ -146,7 +146,7 @@ export async function operatorPage({ id }) {
       h(
         "p",
         {},
-        `Issue a temporary access pass: ${operator.name} types it instead of a code, once, and can then set up a new authenticator or passkey. Nothing is removed, and the pass stops working when it expires.`,
+        `Try a temporary access pass before a reset: ${operator.name} types it instead of a code, once, and can then set up a new authenticator (it replaces the lost one) or add a passkey. Issuing it removes nothing, and it stops working when it expires.`,
       ),
       temporaryAccessPassForm(operator),
     ],

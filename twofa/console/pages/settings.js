@@ -111,7 +111,7 @@ export async function settingsPage() {
         "details",
         {},
         h("summary", {}, "Turn off two-factor authentication"),
-        h("p", {}, "Your authenticator and recovery codes are removed; login then asks only for your password."),
+        h("p", {}, "Your authenticator, passkeys and recovery codes are removed; login then asks only for your password."),
         form(
           {
             submitLabel: "Turn off",
