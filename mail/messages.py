@@ -32,6 +32,7 @@ class MailKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a template name, not a secret)
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a template name, not a secret)
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
+    TEMPORARY_ACCESS_PASS_ISSUED = "temporary_access_pass_issued"  # noqa: S105 (a template name)
 
 
 SUBJECTS: dict[MailKind, str] = {
@@ -49,6 +50,7 @@ SUBJECTS: dict[MailKind, str] = {
     MailKind.PASSWORD_RESET: "Reset your password for $account_name",
     MailKind.PASSWORD_CHANGED: "Your password was changed",
     MailKind.WEBHOOK_ENDPOINT_DISABLED: "A webhook endpoint of $account_name was disabled",
+    MailKind.TEMPORARY_ACCESS_PASS_ISSUED: "A temporary access pass was issued to you",
 }
 """Subject line of each kind (a template over the same values as the body)."""
 

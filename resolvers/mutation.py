@@ -23,6 +23,7 @@ import resolvers.invitations.resend_invitation
 import resolvers.invitations.revoke_invitation
 import resolvers.operators.change_operator_role
 import resolvers.operators.deactivate_operator
+import resolvers.operators.issue_temporary_access_pass
 import resolvers.operators.reactivate_operator
 import resolvers.operators.unlock_operator
 import resolvers.passwords.change_password
@@ -30,11 +31,13 @@ import resolvers.passwords.request_password_reset
 import resolvers.passwords.reset_password
 import resolvers.policy.clear_operator_two_factor_override
 import resolvers.policy.reset_operator_two_factor
+import resolvers.policy.set_account_trusted_device_days
 import resolvers.policy.set_account_two_factor_default
 import resolvers.policy.set_operator_two_factor_override
 import resolvers.sessions.reauthenticate
 import resolvers.sessions.revoke_operator_sessions
 import resolvers.sessions.revoke_session
+import resolvers.trusted_devices.forget_trusted_device
 import resolvers.webhooks.create_webhook_endpoint
 import resolvers.webhooks.delete_webhook_endpoint
 import resolvers.webhooks.redeliver_webhook
@@ -92,3 +95,10 @@ class Mutation:
     rotate_webhook_secret = resolvers.webhooks.rotate_webhook_secret.rotate_webhook_secret
     send_test_webhook = resolvers.webhooks.send_test_webhook.send_test_webhook
     redeliver_webhook = resolvers.webhooks.redeliver_webhook.redeliver_webhook
+    set_account_trusted_device_days = (
+        resolvers.policy.set_account_trusted_device_days.set_account_trusted_device_days
+    )
+    forget_trusted_device = resolvers.trusted_devices.forget_trusted_device.forget_trusted_device
+    issue_temporary_access_pass = (
+        resolvers.operators.issue_temporary_access_pass.issue_temporary_access_pass
+    )

@@ -18,6 +18,7 @@ from models import OneTimeToken, Operator, OperatorStatus, Session, TokenPurpose
 from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
+from services.auth.trusted_devices import ForgetReason, forget_all
 from services.machinery import tokens
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
@@ -66,6 +67,7 @@ async def change_password(
     async with in_transaction():
         me = await hold_actor(operator, session, now)
         ended = await _set_password(me, password_hash, keep_session_id=session.id)
+        await forget_all(me.id, ForgetReason.PASSWORD_CHANGED, now)
         await audit.record_own(
             AuditEventKind.PASSWORD_CHANGED, me, now, details={"sessionsEnded": ended}
         )
@@ -147,6 +149,7 @@ async def reset_password(deps: Dependencies, token: str, new_password: str) -> O
         if operator.status is not OperatorStatus.ACTIVE or operator.uses_single_sign_on:
             raise tokens.token_invalid(TOKEN_FIELD)
         ended = await _set_password(operator, password_hash, keep_session_id=None)
+        await forget_all(operator.id, ForgetReason.PASSWORD_RESET, now)
         await audit.record_own(
             AuditEventKind.PASSWORD_RESET, operator, now, details={"sessionsEnded": ended}
         )

@@ -330,6 +330,10 @@ PERSON_ONLY = {
     "{ userErrors { code } }",
     "redeliverWebhook": 'redeliverWebhook(input: {deliveryId: "V2ViaG9va0RlbGl2ZXJ5OjE="}) '
     "{ userErrors { code } }",
+    "forgetTrustedDevice": 'forgetTrustedDevice(input: {trustedDeviceId: "VHJ1c3RlZERldmljZTox"}) '
+    "{ userErrors { code } }",
+    "issueTemporaryAccessPass": 'issueTemporaryAccessPass(input: {operatorId: "T3BlcmF0b3I6Mg=="}) '
+    "{ pass }",
 }
 """Every mutation a key may never call, whatever its scopes (SPEC 5.1): the person's own
 flows, passwords, keys and webhooks. The administrators' other mutations take keys with a scope."""
@@ -364,6 +368,7 @@ def test_the_person_only_table_and_the_keys_mutations_cover_the_whole_schema() -
         "clearOperatorTwoFactorOverride", "resetOperatorTwoFactor", "inviteOperator",
         "resendInvitation", "revokeInvitation", "changeOperatorRole", "deactivateOperator",
         "reactivateOperator", "unlockOperator", "revokeOperatorSessions",
+        "setAccountTrustedDeviceDays",
     }  # fmt: skip
     mutation_type = schema.get_type_by_name("Mutation")
     assert mutation_type is not None

@@ -194,6 +194,41 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
             gql, f"($id: ID!) {{ {change} {{ userErrors {{ code }} }} }}", admin, id=endpoint_id
         )
 
+    # Trusted devices and a temporary access pass: the pass lets the operator (who has no
+    # factor since the reset) in, they set up a new authenticator and remember a browser.
+    await mutate(
+        gql, "{ setAccountTrustedDeviceDays(input: {days: 7}) { userErrors { code } } }", admin
+    )
+    issued = await mutate(
+        gql, "($id: ID!) { issueTemporaryAccessPass(input: {operatorId: $id}) { pass } }", admin,
+        id=target,
+    )  # fmt: skip
+    challenge = (await gql.login(basic_email, "a new password 2026"))["challengeToken"]
+    pass_session = (await verify(gql, challenge, issued["issueTemporaryAccessPass"]["pass"]))[
+        "sessionToken"
+    ]
+    renewed = await enroll(gql, pass_session, clock)
+    clock.advance(timedelta(minutes=1))
+    challenge = (await gql.login(basic_email, "a new password 2026"))["challengeToken"]
+    await mutate(
+        gql,
+        "($ch: String!, $c: String!) { verifyTwoFactorCode(input: {challengeToken: $ch, "
+        "code: $c, rememberDevice: true}) { deviceToken } }",
+        ch=challenge,
+        c=totp_code(renewed.secret, clock.now()),
+    )
+    devices = await gql.data(
+        "query ($id: ID!) { node(id: $id) { ... on Operator { trustedDevices { id } } } }",
+        {"id": target},
+        token=admin,
+    )
+    await mutate(
+        gql,
+        "($id: ID!) { forgetTrustedDevice(input: {trustedDeviceId: $id}) { userErrors { code } } }",
+        admin,
+        id=devices["node"]["trustedDevices"][0]["id"],
+    )
+
     report = await gql.http.get(
         "/reports/two-factor-compliance.csv", headers={"Authorization": f"Bearer {admin}"}
     )
@@ -207,6 +242,9 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
     assert {event["kind"] for event in events} == {kind.value for kind in AuditEventKind} - {
         "WEBHOOK_ENDPOINT_DISABLED",
         "TWO_FACTOR_OVERDUE",
+        # Recorded by the passkey flows, which are built beside these.
+        "PASSKEY_ADDED",
+        "PASSKEY_REMOVED",
     }
     occurred = [event["occurredAt"] for event in events]
     assert occurred == sorted(occurred, reverse=True)  # newest first
@@ -231,6 +269,11 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
     )
     assert one("LOCKED_OUT")["details"]["factor"] == "code"
     assert one("CODE_REJECTED")["details"] == {"reason": "INVALID_CODE"}
+    assert one("TEMPORARY_ACCESS_PASS_ISSUED")["actor"] == {"email": team.admin.email}
+    assert one("TEMPORARY_ACCESS_PASS_USED")["actor"] == {"email": basic_email}
+    assert one("TRUSTED_DEVICE_REMEMBERED")["target"] == {"email": basic_email}
+    assert one("TRUSTED_DEVICES_FORGOTTEN")["details"] == {"count": 1, "reason": "forgotten"}
+    assert one("TRUSTED_DEVICE_DAYS_CHANGED")["details"] == {"from": 0, "to": 7}
     assert one("LOGIN_SUCCEEDED")["details"]["method"] in {"password", "totp", "recovery_code"}
     for event in events:
         text = str(event["details"])

@@ -200,6 +200,20 @@ NEEDS_RECENT_AUTHENTICATION: dict[str, tuple[str, dict[str, str]]] = {
         { userErrors { code } } }""",
         {"id": "endpoint"},
     ),
+    "setAccountTrustedDeviceDays": (
+        "mutation { setAccountTrustedDeviceDays(input: {days: 7}) { userErrors { code } } }",
+        {},
+    ),
+    "forgetTrustedDevice": (
+        """mutation ($id: ID!) { forgetTrustedDevice(input: {trustedDeviceId: $id})
+        { userErrors { code } } }""",
+        {"id": "basic"},
+    ),
+    "issueTemporaryAccessPass": (
+        """mutation ($id: ID!) { issueTemporaryAccessPass(input: {operatorId: $id})
+        { userErrors { code } } }""",
+        {"id": "basic"},
+    ),
 }
 """Every mutation that refuses a session older than the reauthentication window, and a call
 of it from an administrator's session: the source of truth for the schema's descriptions."""

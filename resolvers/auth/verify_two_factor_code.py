@@ -20,7 +20,14 @@ class VerifyTwoFactorCodeInput:
 
     challenge_token: str = strawberry.field(description="The challengeToken from login.")
     code: str = strawberry.field(
-        description="A 6-digit code from the authenticator app, or an unused recovery code."
+        description="A 6-digit code from the authenticator app, an unused recovery code, or "
+        "a temporary access pass an administrator issued."
+    )
+    remember_device: bool | None = strawberry.field(
+        default=None,
+        description="Remember this browser: when the account's trustedDeviceDays is above 0, "
+        "the payload's deviceToken lets later logins here skip the second factor for that "
+        "many days (never after a temporary access pass).",
     )
 
 
@@ -30,6 +37,11 @@ class VerifyTwoFactorCodePayload:
 
     session_token: str | None = strawberry.field(
         default=None, description="Bearer token of the new session, when the code was right."
+    )
+    device_token: str | None = strawberry.field(
+        default=None,
+        description="With rememberDevice, when the account has trusted devices on: give it "
+        "to login as deviceToken to skip the second factor on this browser. Shown once.",
     )
     viewer: OperatorNode | None = strawberry.field(
         default=None, description="The operator now logged in."
@@ -41,7 +53,8 @@ class VerifyTwoFactorCodePayload:
 
 @mutation(
     VerifyTwoFactorCodePayload,
-    description="Second step of login: a TOTP or recovery code for the challenge token. "
+    description="Second step of login: a TOTP or recovery code, or a temporary access pass, "
+    "for the challenge token. "
     "Every attempt counts towards the operator's lock.",
     permissions=ANYONE,
 )
@@ -50,9 +63,14 @@ async def verify_two_factor_code(
 ) -> VerifyTwoFactorCodePayload:
     """Exchange a challenge token and a right code for a session."""
     context = info.context
-    operator, session_token = await verify_login_code(
-        context.deps, input.challenge_token, input.code
+    done = await verify_login_code(
+        context.deps,
+        input.challenge_token,
+        input.code,
+        remember_device=bool(input.remember_device),
     )
     return VerifyTwoFactorCodePayload(
-        session_token=session_token, viewer=OperatorNode.from_model(operator)
+        session_token=done.session_token,
+        device_token=done.device_token,
+        viewer=OperatorNode.from_model(done.operator),
     )

@@ -67,6 +67,10 @@ class AccountNode(relay.Node):
         description="Scheduled enforcement: no operator's setup deadline falls before this "
         "instant (null: none scheduled)."
     )
+    trusted_device_days: int = strawberry.field(
+        description="Days a browser remembered at the second factor (rememberDevice) skips "
+        "it at later logins; 0 (the default) turns trusted devices off."
+    )
 
     @classmethod
     def from_model(cls, account: Account) -> AccountNode:
@@ -77,6 +81,7 @@ class AccountNode(relay.Node):
             two_factor_default=account.two_factor_default,
             two_factor_grace_period_hours=account.two_factor_grace_period_hours,
             two_factor_enforce_from=account.two_factor_enforce_from,
+            trusted_device_days=account.trusted_device_days,
         )
 
     def deadlines(self, now: datetime) -> Deadlines:

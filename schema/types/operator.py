@@ -17,6 +17,7 @@ from schema.pagination import NewestFirstSize, OlderThan, Window, newest_first_p
 from schema.permissions import CALLERS
 from schema.types.operator_ref import readable_operator
 from schema.types.policy import EffectiveTwoFactorPolicy
+from services.auth.trusted_devices import live_devices
 from services.operators import policy_with
 from services.policy import TwoFactorState
 from services.sessions.management import live_sessions_page
@@ -24,6 +25,7 @@ from services.sessions.management import live_sessions_page
 if TYPE_CHECKING:
     from schema.types.account import AccountNode
     from schema.types.session import SessionConnection
+    from schema.types.trusted_device import TrustedDeviceNode
 
 SESSION_CURSOR = "Session"
 """The type name in the cursors of an operator's sessions."""
@@ -160,6 +162,22 @@ class OperatorNode(relay.Node):
     async def locked_until(self, info: Info) -> datetime | None:
         """Return the end of the operator's latest running password or code lock."""
         return await info.context.loaders.load_locked_until(self.id, self.login_key)
+
+    @strawberry.field(
+        description="The operator's unexpired trusted devices, newest first (the operator "
+        "themselves, an administrator of the account, or its API keys with READ_OPERATORS).",
+        permission_classes=CALLERS,
+    )
+    async def trusted_devices(
+        self, info: Info
+    ) -> list[Annotated[TrustedDeviceNode, strawberry.lazy("schema.types.trusted_device")]]:
+        """Return the operator's unexpired trusted devices."""
+        from schema.types.trusted_device import TrustedDeviceNode
+
+        if not info.context.reads_operator(self.id, self.account_id):
+            raise forbidden()
+        rows = await live_devices(self.id, info.context.now())
+        return [TrustedDeviceNode.from_model(row) for row in rows]
 
     @strawberry.field(
         description="The operator's unexpired sessions, newest first (the operator themselves, "

@@ -12,6 +12,8 @@ from tortoise.transactions import in_transaction
 from models import Operator, OperatorStatus, TokenPurpose, TwoFactorMode
 from services import audit, sessions
 from services.audit import AuditEventKind
+from services.auth import temporary_access_pass, trusted_devices
+from services.auth.factors import SecondFactorMethod, available_second_factors
 from services.enrollment.setup_link import send_setup_link
 from services.errors import DomainError, ErrorCode
 from services.machinery import throttle, tokens
@@ -40,6 +42,8 @@ class LoginResult:
     operator: Operator
     session_token: str | None = None
     challenge_token: str | None = None
+    available_second_factors: tuple[SecondFactorMethod, ...] = ()
+    """What the code step accepts, with TWO_FACTOR_CODE_REQUIRED only."""
 
 
 INVALID_CREDENTIALS_MESSAGE = "The email or password is not correct."
@@ -82,6 +86,7 @@ async def login(
     deps: Dependencies,
     email: str,
     password: str,
+    device_token: str | None = None,
 ) -> LoginResult:
     """Check email and password, then decide between a session, a code step or a setup email.
 
@@ -94,6 +99,7 @@ async def login(
     place in its address's line at the hasher (``PasswordHasher.ticket``): one past what the
     line or the hasher holds is refused without touching the database. Its hash then waits
     for its turn, which comes fairly between clients (``services.machinery.hashing_queue``).
+    A ``device_token`` is looked at only once the password was right (``_second_step``).
     """
     now, hasher = deps.now(), deps.hasher
     key = email_key(email)
@@ -143,7 +149,7 @@ async def login(
         )
     async with in_transaction():
         await _still_verified(operator)
-        return await _second_step(deps, operator, now)
+        return await _second_step(deps, operator, now, device_token)
 
 
 async def _answer_slowly(deps: Dependencies, refused: DomainError) -> None:
@@ -159,19 +165,33 @@ async def _answer_slowly(deps: Dependencies, refused: DomainError) -> None:
         await asyncio.sleep(deps.refusal_delay.total_seconds())
 
 
-async def _second_step(deps: Dependencies, operator: Operator, now: datetime) -> LoginResult:
+async def _second_step(
+    deps: Dependencies, operator: Operator, now: datetime, device_token: str | None
+) -> LoginResult:
     """Apply rows 2 to 5 of the login table to an operator whose password was right.
 
     Inside a grace period a required operator without 2FA is still logged in with the
-    password, and gets the setup email as well.
+    password, and gets the setup email as well. Where a code would be asked, a live device
+    token of this operator stands for it (``trusted_devices.vouches_for``); any other token
+    is ignored without a word, so that the answer tells no token apart. While the operator
+    holds a temporary access pass the code step is asked for even without a factor set up,
+    so that they can use it.
     """
     policy = await policy_of(operator, now)
     if policy.mode is TwoFactorMode.DISABLED:
         return await _authenticated(operator, now)
-    if policy.state is TwoFactorState.CONFIGURED:
+    configured = policy.state is TwoFactorState.CONFIGURED
+    if configured or await temporary_access_pass.is_active(operator.id, now):
+        if configured and await trusted_devices.vouches_for(operator, device_token, now):
+            return await _authenticated(
+                operator, now, AuthenticationMethod.PASSWORD, AuthenticationMethod.TRUSTED_DEVICE
+            )
         challenge = await tokens.issue(operator.id, TokenPurpose.LOGIN_CHALLENGE, now)
         return LoginResult(
-            LoginOutcome.TWO_FACTOR_CODE_REQUIRED, operator, challenge_token=challenge
+            LoginOutcome.TWO_FACTOR_CODE_REQUIRED,
+            operator,
+            challenge_token=challenge,
+            available_second_factors=tuple(await available_second_factors(operator.id, now)),
         )
     if policy.mode is TwoFactorMode.REQUIRED:
         await send_setup_link(deps, operator, now)
@@ -180,8 +200,13 @@ async def _second_step(deps: Dependencies, operator: Operator, now: datetime) ->
     return await _authenticated(operator, now)
 
 
-async def _authenticated(operator: Operator, now: datetime) -> LoginResult:
-    token = await sessions.start_session(operator, now, methods=[AuthenticationMethod.PASSWORD])
+async def _authenticated(
+    operator: Operator, now: datetime, *methods: AuthenticationMethod
+) -> LoginResult:
+    """Issue the session of a finished login (by the password alone unless ``methods``)."""
+    token = await sessions.start_session(
+        operator, now, methods=list(methods) or [AuthenticationMethod.PASSWORD]
+    )
     return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
 
 

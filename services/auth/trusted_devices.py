@@ -2,22 +2,52 @@
 
 A device token is random, stored as its SHA-256 hash, bound to one operator, and valid for
 the account's ``trusted_device_days`` from when it was remembered. It stands for a second
-factor only: the password is always asked for.
+factor only: the password is always asked for. Every device of an operator is forgotten,
+in the change's transaction, when what vouched for it changes: a new password (changed or
+reset), their two-factor setup reset or turned off, their deactivation, and the account
+turning the setting off.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import cast
 
-from models import Account, Operator, TrustedDevice
+from tortoise.transactions import in_transaction
+
+from models import Account, Operator, Session, TrustedDevice
 from services import audit
+from services.actors import hold_actor
 from services.audit import AuditEventKind
+from services.errors import not_found
 from services.machinery.client import current_client
+from services.machinery.dependencies import Dependencies
 from services.machinery.tokens import hash_token, new_token
+from services.operators import may_read_operator
+from services.sessions.reauthentication import ensure_recent_authentication
 
 MAX_TRUSTED_DEVICE_DAYS = 30
 """The longest an account may let a remembered browser skip the second factor."""
+DEVICE_ID_FIELD = ("input", "trustedDeviceId")
+
+
+class ForgetReason(StrEnum):
+    """Why devices of an operator were forgotten (the audit event's ``reason``)."""
+
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a secret)
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a reason, not a secret)
+    TWO_FACTOR_RESET = "two_factor_reset"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    DEACTIVATED = "deactivated"
+    SETTING_OFF = "setting_off"
+    AUTHENTICATOR_REPLACED = "authenticator_replaced"
+    FORGOTTEN = "forgotten"
+    """One device, by ``forgetTrustedDevice``."""
+
+
+DISABLED = ForgetReason.TWO_FACTOR_DISABLED
+"""Why turning 2FA off forgets the devices (a short name for that change's one call)."""
 
 
 async def remember(operator: Operator, now: datetime) -> str | None:
@@ -52,3 +82,108 @@ async def remember(operator: Operator, now: datetime) -> str | None:
         details={"expiresAt": expires_at.isoformat()},
     )
     return token
+
+
+async def vouches_for(operator: Operator, token: str | None, now: datetime) -> bool:
+    """Tell whether ``token`` is a live device token of this operator; mark it used if so.
+
+    Found by its hash (an equality lookup on a SHA-256 of a random token: nothing to learn
+    from timing), bound to this operator, unexpired, and only while the operator's account
+    has the setting on. Anything else is False, whatever the reason: a login then asks for
+    the second factor as if no token was given. Call it in the transaction that issues the
+    session, holding the operator's row, so that a forget in progress is waited for.
+    """
+    if not token:
+        return False
+    days = cast(
+        int | None,
+        await Account.filter(id=operator.account_id)
+        .first()
+        .values_list("trusted_device_days", flat=True),
+    )
+    if not days:
+        return False
+    used = await TrustedDevice.filter(
+        token_hash=hash_token(token), operator_id=operator.id, expires_at__gt=now
+    ).update(last_used_at=now)
+    return used == 1
+
+
+async def live_devices(operator_id: int, now: datetime) -> list[TrustedDevice]:
+    """Return the operator's unexpired trusted devices, newest first."""
+    return (
+        await TrustedDevice.filter(operator_id=operator_id, expires_at__gt=now)
+        .order_by("-created_at", "-id")
+        .all()
+    )
+
+
+async def forget(
+    deps: Dependencies, actor: Operator, current: Session, device_id: int | None
+) -> None:
+    """Forget one trusted device the actor may see (``revokeSession``'s rule).
+
+    Operators forget their own devices, administrators any of their account's operators';
+    another's, another account's, an expired or a missing one answer NOT_FOUND alike.
+    Needs a recent authentication, so that a stolen session cannot shut its owner out.
+    """
+    ensure_recent_authentication(deps, current)
+    now = deps.now()
+    async with in_transaction():
+        me = await hold_actor(actor, current, now)
+        device = None
+        if device_id is not None:
+            device = await TrustedDevice.get_or_none(
+                id=device_id, expires_at__gt=now
+            ).select_related("operator")
+        if device is None or not may_read_operator(
+            me, device.operator_id, device.operator.account_id
+        ):
+            raise not_found(DEVICE_ID_FIELD)
+        await TrustedDevice.filter(id=device.id).delete()
+        await audit.record(
+            AuditEventKind.TRUSTED_DEVICES_FORGOTTEN,
+            account_id=me.account_id,
+            actor_id=me.id,
+            target_id=device.operator_id,
+            now=now,
+            details={"count": 1, "reason": ForgetReason.FORGOTTEN.value},
+        )
+
+
+async def forget_all(operator_id: int, reason: ForgetReason, now: datetime) -> int:
+    """Forget every device of the operator; audit it when there were any. Return how many.
+
+    Call it inside the transaction of the change that voids them, after taking the
+    operator's row.
+    """
+    forgotten = await TrustedDevice.filter(operator_id=operator_id).delete()
+    if forgotten:
+        operator = await Operator.get(id=operator_id)
+        await audit.record(
+            AuditEventKind.TRUSTED_DEVICES_FORGOTTEN,
+            account_id=operator.account_id,
+            target_id=operator_id,
+            now=now,
+            details={"count": forgotten, "reason": reason.value},
+        )
+    return forgotten
+
+
+async def apply_days(account_id: int, days: int, now: datetime) -> None:
+    """Bring the account's devices in line with a new setting, inside its transaction.
+
+    0 forgets every device of the account (each operator's, audited per operator). A lower
+    number shortens each device to its creation plus the new days (so one older than that
+    ends now); a higher number leaves them as remembered: only devices remembered from now
+    on get the longer time.
+    """
+    operator_ids = await Operator.filter(account_id=account_id).values_list("id", flat=True)
+    if days == 0:
+        for operator_id in cast(list[int], operator_ids):
+            await forget_all(operator_id, ForgetReason.SETTING_OFF, now)
+        return
+    for device in await TrustedDevice.filter(operator_id__in=operator_ids, expires_at__gt=now):
+        shortened = device.created_at + timedelta(days=days)
+        if shortened < device.expires_at:
+            await TrustedDevice.filter(id=device.id).update(expires_at=max(shortened, now))

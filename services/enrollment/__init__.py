@@ -29,6 +29,7 @@ from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.auth import recovery_codes
 from services.auth.second_factor import counted_attempt, invalid_code
+from services.enrollment.replacement import by_pass, replace_lost_authenticator
 from services.enrollment.setup_link import send_setup_link
 from services.errors import DomainError, ErrorCode
 from services.machinery import tokens, totp
@@ -90,7 +91,9 @@ async def _ensure_may_enroll(
     the password only must not bind an authenticator, or a password thief could bind theirs
     and the owner would then need the thief's codes. Such a request gets a fresh setup
     email instead (the link proves control of the mailbox). An operator who *must* set up
-    2FA does so only with a setup token, whatever their session proved.
+    2FA does so only with a setup token, whatever their session proved, except from a
+    session of a temporary access pass: that one may set up a new authenticator even with
+    a factor still set up (``services.enrollment.replacement``).
     """
     policy = await policy_of(operator, now)
     if policy.source is PolicySource.SINGLE_SIGN_ON or policy.mode is TwoFactorMode.DISABLED:
@@ -98,7 +101,7 @@ async def _ensure_may_enroll(
             ErrorCode.NOT_ALLOWED_BY_POLICY,
             "Two-factor authentication is not used for this operator.",
         )
-    if policy.state is TwoFactorState.CONFIGURED:
+    if policy.state is TwoFactorState.CONFIGURED and not by_pass(proof):
         raise DomainError(
             ErrorCode.ALREADY_CONFIGURED,
             "Two-factor authentication is already set up. Reset it first to set it up again.",
@@ -117,9 +120,10 @@ def setup_link_required(policy: EffectivePolicy, session: Session | None) -> boo
     beforehand. True when an authenticator may be set up at all (``can_enroll``) and either
     2FA is required of the operator or the session was established by the password alone.
     ``session`` None stands for a session from a password login, the way an operator
-    without a second factor signs in: then it is true whenever ``can_enroll`` is.
+    without a second factor signs in: then it is true whenever ``can_enroll`` is. A session
+    of a temporary access pass never needs the link: an administrator vouched for it.
     """
-    if not policy.can_enroll:
+    if not policy.can_enroll or by_pass(session):
         return False
     return policy.setup_required or session is None or sessions.proves_password_only(session)
 
@@ -158,8 +162,10 @@ async def start(deps: Dependencies, operator: Operator, proof: Proof) -> Enrollm
             # Hold the operator so that concurrent starts replace one another in turn.
             if isinstance(proof, Session):
                 await hold_actor(operator, proof, now)
+                replaced = by_pass(proof) and await replace_lost_authenticator(operator, proof, now)
             else:
                 await Operator.filter(id=operator.id).select_for_update(no_key=True).first()
+                replaced = False
             await Authenticator.filter(operator_id=operator.id, confirmed_at__isnull=True).delete()
             await Authenticator.create(
                 operator_id=operator.id,
@@ -167,7 +173,12 @@ async def start(deps: Dependencies, operator: Operator, proof: Proof) -> Enrollm
                 pending_expires_at=expires_at,
                 created_at=now,
             )
-            await audit.record_own(AuditEventKind.ENROLLMENT_STARTED, operator, now)
+            await audit.record_own(
+                AuditEventKind.ENROLLMENT_STARTED,
+                operator,
+                now,
+                details={"replacesAuthenticator": True} if replaced else None,
+            )
     except IntegrityError as error:  # confirmed concurrently: one authenticator per operator
         raise DomainError(
             ErrorCode.ALREADY_CONFIGURED, "Two-factor authentication is already set up."
@@ -221,7 +232,7 @@ async def confirm(
             await Account.filter(id=operator.account_id).select_for_update(no_key=True).first()
             if isinstance(proof, Session):
                 current = await hold_actor(operator, proof, now)
-                if (await policy_of(current, now)).setup_required:
+                if setup_link_required(await policy_of(current, now), proof):
                     raise _LinkNowRequired
             else:
                 await Operator.filter(id=operator.id).select_for_update(no_key=True).first()

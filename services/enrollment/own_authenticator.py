@@ -11,7 +11,7 @@ from models import Authenticator, Operator, RecoveryCode, Session, TwoFactorMode
 from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
-from services.auth import recovery_codes, second_factor
+from services.auth import recovery_codes, second_factor, trusted_devices
 from services.errors import DomainError, ErrorCode
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
@@ -52,6 +52,7 @@ async def disable(deps: Dependencies, operator: Operator, session: Session, code
         await Operator.filter(id=operator.id).update(two_factor_configured_at=None)
         operator.two_factor_configured_at = None
         await sessions.drop_second_factors(operator.id)
+        await trusted_devices.forget_all(operator.id, trusted_devices.DISABLED, now)
         await audit.record_own(AuditEventKind.TWO_FACTOR_DISABLED, operator, now)
         await notify(deps, MailKind.TWO_FACTOR_DISABLED, operator, now)
 

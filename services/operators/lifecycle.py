@@ -23,6 +23,7 @@ from services import sessions
 from services.acting import Acting, Held, begin_administration, hold_administration
 from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
+from services.auth.trusted_devices import ForgetReason, forget_all
 from services.errors import DomainError, ErrorCode
 from services.machinery.dependencies import Dependencies
 from services.operators import is_administrator, locks, operator_in_account
@@ -139,6 +140,7 @@ async def deactivate(deps: Dependencies, acting: Acting, operator_id: int | None
         await operator.save(update_fields=["status", "email_key"])
         ended = await sessions.revoke_operator_sessions(operator.id)
         await OneTimeToken.filter(operator_id=operator.id).delete()
+        await forget_all(operator.id, ForgetReason.DEACTIVATED, now)
         await held.record(
             AuditEventKind.OPERATOR_DEACTIVATED,
             target_id=operator.id,

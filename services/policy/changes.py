@@ -29,6 +29,7 @@ from services import sessions
 from services.acting import Acting, begin_administration, hold_administration
 from services.api_keys import ApiKeyScope
 from services.audit import AuditEventKind
+from services.auth.trusted_devices import ForgetReason, forget_all
 from services.errors import DomainError, ErrorCode
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
@@ -210,6 +211,7 @@ async def reset_two_factor(deps: Dependencies, acting: Acting, operator_id: int 
         )
         operator.two_factor_configured_at = operator.two_factor_required_since = None
         await sessions.revoke_operator_sessions(operator.id)
+        await forget_all(operator.id, ForgetReason.TWO_FACTOR_RESET, now)
         await held.record(
             AuditEventKind.TWO_FACTOR_RESET,
             target_id=operator.id,

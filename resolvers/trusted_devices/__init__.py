@@ -1,0 +1,1 @@
+"""Resolvers of trusted devices: the account's setting and forgetting one device."""
