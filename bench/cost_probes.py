@@ -46,10 +46,17 @@ async def timed(
     action: Callable[[], Awaitable[object]],
     repetitions: int,
     reset: Callable[[], Awaitable[object]] | None = None,
+    *,
+    before: Callable[[], Awaitable[object]] | None = None,
 ) -> Cost:
-    """Run ``action`` ``repetitions`` times; ``reset`` runs after each, outside the timing."""
+    """Run ``action`` ``repetitions`` times, timing each run.
+
+    ``before`` and ``reset`` run before and after each, outside the timing.
+    """
     walls, cpus = [], []
     for _ in range(repetitions):
+        if before is not None:
+            await before()
         wall, cpu = time.perf_counter(), time.process_time()
         await action()
         walls.append((time.perf_counter() - wall) * 1000)

@@ -26,6 +26,8 @@ import httpx
 from tortoise import Tortoise
 
 from bench.cost import measure as measure_cost
+from bench.factors import measure as measure_factors
+from bench.factors import print_report as print_factors
 from bench.fairness import measure as measure_fairness
 from bench.fairness import print_report as print_fairness
 from bench.load import LoadResult, in_turns, login_round_trips, wrk
@@ -371,6 +373,7 @@ def main() -> None:
     report["cost"] = measure_cost(args.seconds, args.postgres_url)
     report["webhooks"] = measure_webhooks(args.postgres_url)
     report["compliance_report"] = measure_report(args.postgres_url)
+    report["factors"] = measure_factors(args.postgres_url)
     print(f"[fairness] other clients' logins during floods, {args.fairness_seconds} s each")
     report["fairness"] = measure_fairness(args.fairness_seconds)
     out_file = ROOT / "bench" / "results" / "latest.json"
@@ -380,6 +383,7 @@ def main() -> None:
     print_fairness(report["fairness"])
     print_webhooks(report["webhooks"])
     print_compliance_report(report["compliance_report"])
+    print_factors(report["factors"])
     print(f"\nwritten to {out_file}")
 
 

@@ -12,6 +12,8 @@ import resolvers.api_keys.create_api_key
 import resolvers.api_keys.revoke_api_key
 import resolvers.auth.login
 import resolvers.auth.logout
+import resolvers.auth.start_passkey_verification
+import resolvers.auth.verify_passkey
 import resolvers.auth.verify_two_factor_code
 import resolvers.enrollment.confirm_two_factor_enrollment
 import resolvers.enrollment.disable_two_factor
@@ -26,6 +28,10 @@ import resolvers.operators.deactivate_operator
 import resolvers.operators.issue_temporary_access_pass
 import resolvers.operators.reactivate_operator
 import resolvers.operators.unlock_operator
+import resolvers.passkeys.finish_passkey_registration
+import resolvers.passkeys.remove_passkey
+import resolvers.passkeys.start_passkey_reauthentication
+import resolvers.passkeys.start_passkey_registration
 import resolvers.passwords.change_password
 import resolvers.passwords.request_password_reset
 import resolvers.passwords.reset_password
@@ -101,4 +107,18 @@ class Mutation:
     forget_trusted_device = resolvers.trusted_devices.forget_trusted_device.forget_trusted_device
     issue_temporary_access_pass = (
         resolvers.operators.issue_temporary_access_pass.issue_temporary_access_pass
+    )
+    start_passkey_registration = (
+        resolvers.passkeys.start_passkey_registration.start_passkey_registration
+    )
+    finish_passkey_registration = (
+        resolvers.passkeys.finish_passkey_registration.finish_passkey_registration
+    )
+    remove_passkey = resolvers.passkeys.remove_passkey.remove_passkey
+    start_passkey_verification = (
+        resolvers.auth.start_passkey_verification.start_passkey_verification
+    )
+    verify_passkey = resolvers.auth.verify_passkey.verify_passkey
+    start_passkey_reauthentication = (
+        resolvers.passkeys.start_passkey_reauthentication.start_passkey_reauthentication
     )

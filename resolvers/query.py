@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from models import ApiKey, AuditEvent, Operator, Session
+from models import ApiKey, AuditEvent, Operator, Passkey, Session
 from schema.context import Context, Info
 from schema.enums import TwoFactorMode
 from schema.errors import invalid_argument
@@ -18,6 +18,7 @@ from schema.types.account import AccountNode
 from schema.types.api_key import ApiKeyNode
 from schema.types.audit import AuditEventNode
 from schema.types.operator import OperatorNode
+from schema.types.passkey import PasskeyNode
 from schema.types.preview import TwoFactorPolicyPreview
 from schema.types.session import SessionNode
 from schema.types.webhook import WebhookDeliveryNode, WebhookEndpointNode
@@ -25,6 +26,7 @@ from services.api_keys import visible_key, visible_to_key
 from services.audit import visible_event
 from services.errors import DomainError
 from services.operators import is_administrator, visible_account, visible_operator
+from services.passkeys import visible_passkey
 from services.policy.preview import preview
 from services.sessions.management import visible_session
 from services.webhooks.deliveries import visible_delivery, visible_endpoint
@@ -108,6 +110,9 @@ async def node(
     if type_name == "Session":
         session = await visible_session(viewer, key, info.context.now())
         return SessionNode.from_model(session) if session is not None else None
+    if type_name == "Passkey":
+        passkey = await visible_passkey(viewer, key)
+        return PasskeyNode.from_model(passkey) if passkey is not None else None
     if type_name == "AuditEvent" and is_administrator(viewer):
         event = await visible_event(viewer.account_id, key)
         return AuditEventNode.from_model(event) if event is not None else None
@@ -137,6 +142,8 @@ async def _node_for_key(context: Context, type_name: str, object_id: int) -> rel
         return OperatorNode.from_model(found)
     if isinstance(found, Session):
         return SessionNode.from_model(found)
+    if isinstance(found, Passkey):
+        return PasskeyNode.from_model(found)
     if isinstance(found, AuditEvent):
         return AuditEventNode.from_model(found)
     if isinstance(found, ApiKey):

@@ -52,6 +52,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import (
     MaskErrors,
 )
+from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -177,6 +178,18 @@ class TwofaSchema(strawberry.Schema):
         super().process_errors([e for e in errors if is_internal(e)], execution_context)
 
 
+JSON_SCALAR = strawberry.scalar(
+    name="JSON",
+    description="A JSON value (ECMA-404): audit event details, and WebAuthn options and "
+    "credentials in their Level 3 JSON form.",
+    specified_by_url="https://ecma-international.org/wp-content/uploads/"
+    "ECMA-404_2nd_edition_december_2017.pdf",
+    serialize=lambda value: value,
+    parse_value=lambda value: value,
+)
+"""The ``JSON`` scalar, described for twofa's uses of it."""
+
+
 def build_schema() -> strawberry.Schema:
     """Assemble the schema with depth, alias and token limits, caches and error masking."""
     return TwofaSchema(
@@ -184,6 +197,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         types=[AccountNode, OperatorNode, AuditEventNode, SessionNode],
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides={JSON: JSON_SCALAR},
         execution_context_class=CodedExecutor,
         extensions=[
             lambda: MaskInternalErrors(should_mask_error=is_internal),

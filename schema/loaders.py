@@ -10,12 +10,13 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from models import Account, Operator
+from models import Account, Operator, Passkey
 from services.auth.recovery_codes import remaining_by_operator
 from services.invitations import invitation_expiries
 from services.machinery.clock import Clock
 from services.operators import accounts_by_id, operators_by_id, states_by_operator
 from services.operators.locks import locked_until_by_operator
+from services.passkeys import passkeys_by_operator
 from services.policy import TwoFactorState
 
 K = TypeVar("K")
@@ -38,6 +39,7 @@ _FORGETTABLE = (
     "recovery_codes_remaining",
     "locked_until",
     "invitation_expires_at",
+    "passkeys",
 )
 """The loaders whose values change with an operator's 2FA setup, locks and invitation."""
 
@@ -104,6 +106,11 @@ class Loaders:
         """Expiry of each operator's live invitation link (None: none)."""
         return DataLoader[int, datetime | None](load_fn=self._load_invitation_expiries)
 
+    @cached_property
+    def passkeys(self) -> DataLoader[int, list[Passkey]]:
+        """Each operator's passkeys, oldest first."""
+        return DataLoader[int, list[Passkey]](load_fn=self._load_passkeys)
+
     def forget_operator(self, operator_id: int) -> None:
         """Drop what was cached about an operator's 2FA setup, locks and invitation."""
         self._states.pop(operator_id, None)
@@ -158,6 +165,10 @@ class Loaders:
             self._clock.now(),
         )
         return [locks[operator_id] for operator_id in ids]
+
+    async def _load_passkeys(self, ids: list[int]) -> Sequence[list[Passkey]]:
+        found = await passkeys_by_operator(ids)
+        return [found[operator_id] for operator_id in ids]
 
     async def _load_remaining(self, ids: list[int]) -> Sequence[int]:
         remaining = await remaining_by_operator(ids)

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from tortoise.transactions import in_transaction
 
-from models import ApiKey, AuditEvent, Operator, Session
+from models import ApiKey, AuditEvent, Operator, Passkey, Session
 from services import audit
 from services.actors import hold_actor
 from services.audit import AuditEventKind
@@ -235,10 +235,10 @@ async def authenticate_key(secret: str, now: datetime) -> ApiKey | None:
 
 async def visible_to_key(
     key: ApiKey, type_name: str, object_id: int, now: datetime
-) -> Operator | Session | AuditEvent | ApiKey | None:
+) -> Operator | Session | Passkey | AuditEvent | ApiKey | None:
     """Return an object of the key's account that the key may read by id, else None.
 
-    READ_OPERATORS reads operators and their unexpired sessions, READ_AUDIT_LOG audit
+    READ_OPERATORS reads operators, their unexpired sessions and passkeys, READ_AUDIT_LOG audit
     events; a key reads itself. Anything else, or of another account, is None, exactly
     like an id that does not exist.
     """
@@ -249,6 +249,8 @@ async def visible_to_key(
         return await Session.get_or_none(
             id=object_id, expires_at__gt=now, operator__account_id=account_id
         )
+    if type_name == "Passkey" and holds(key, ApiKeyScope.READ_OPERATORS):
+        return await Passkey.get_or_none(id=object_id, operator__account_id=account_id)
     if type_name == "AuditEvent" and holds(key, ApiKeyScope.READ_AUDIT_LOG):
         return await AuditEvent.get_or_none(id=object_id, account_id=account_id)
     if type_name == "ApiKey" and object_id == key.id:

@@ -334,6 +334,14 @@ PERSON_ONLY = {
     "{ userErrors { code } }",
     "issueTemporaryAccessPass": 'issueTemporaryAccessPass(input: {operatorId: "T3BlcmF0b3I6Mg=="}) '
     "{ pass }",
+    "startPasskeyRegistration": "startPasskeyRegistration(input: {}) { userErrors { code } }",
+    "finishPasskeyRegistration": 'finishPasskeyRegistration(input: {name: "k", credential: {}}) '
+    "{ userErrors { code } }",
+    "removePasskey": 'removePasskey(input: {passkeyId: "UGFzc2tleTox"}) { userErrors { code } }',
+    "startPasskeyVerification": 'startPasskeyVerification(input: {challengeToken: "t"}) '
+    "{ userErrors { code } }",
+    "verifyPasskey": 'verifyPasskey(input: {challengeToken: "t", credential: {}}) { sessionToken }',
+    "startPasskeyReauthentication": "startPasskeyReauthentication { userErrors { code } }",
 }
 """Every mutation a key may never call, whatever its scopes (SPEC 5.1): the person's own
 flows, passwords, keys and webhooks. The administrators' other mutations take keys with a scope."""

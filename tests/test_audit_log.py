@@ -9,6 +9,8 @@ from models import TwoFactorMode
 from services.audit import AuditEventKind
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
+from tests.passkey_authenticator import SoftwareAuthenticator
+from tests.passkey_support import STATE, register
 from tests.smtp import link_token
 from tests.support import (
     PUBLIC_URL,
@@ -228,6 +230,15 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
         admin,
         id=devices["node"]["trustedDevices"][0]["id"],
     )
+    # A passkey registered (the administrator's first factor) and removed again.
+    await register(gql, SoftwareAuthenticator(), token=admin, name="Desk key")
+    [passkey] = (await gql.data(STATE, token=admin))["viewer"]["passkeys"]
+    await mutate(
+        gql,
+        "($id: ID!) { removePasskey(input: {passkeyId: $id}) { userErrors { code } } }",
+        admin,
+        id=passkey["id"],
+    )
 
     report = await gql.http.get(
         "/reports/two-factor-compliance.csv", headers={"Authorization": f"Bearer {admin}"}
@@ -242,9 +253,6 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
     assert {event["kind"] for event in events} == {kind.value for kind in AuditEventKind} - {
         "WEBHOOK_ENDPOINT_DISABLED",
         "TWO_FACTOR_OVERDUE",
-        # Recorded by the passkey flows, which are built beside these.
-        "PASSKEY_ADDED",
-        "PASSKEY_REMOVED",
     }
     occurred = [event["occurredAt"] for event in events]
     assert occurred == sorted(occurred, reverse=True)  # newest first
@@ -262,6 +270,8 @@ async def test_every_kind_of_event_is_recorded_with_actor_and_target(
     assert one("OPERATOR_DEACTIVATED")["target"] == {"email": basic_email}
     assert one("OPERATOR_REACTIVATED")["actor"] == {"email": team.admin.email}
     assert one("OPERATOR_UNLOCKED")["details"] == {"lockedUntil": None}
+    assert one("PASSKEY_ADDED")["details"] == {"name": "Desk key"}
+    assert one("PASSKEY_REMOVED")["actor"] == {"email": team.admin.email}
     assert one("INVITATION_ACCEPTED")["target"] == {"email": "new@acme.example"}
     assert (
         one("LOGIN_FAILED")["target"] == {"email": basic_email}

@@ -214,6 +214,15 @@ NEEDS_RECENT_AUTHENTICATION: dict[str, tuple[str, dict[str, str]]] = {
         { userErrors { code } } }""",
         {"id": "basic"},
     ),
+    "startPasskeyRegistration": (
+        "mutation { startPasskeyRegistration(input: {}) { userErrors { code } } }",
+        {},
+    ),
+    "removePasskey": (
+        """mutation { removePasskey(input: {passkeyId: "UGFzc2tleTox"})
+        { userErrors { code } } }""",
+        {},
+    ),
 }
 """Every mutation that refuses a session older than the reauthentication window, and a call
 of it from an administrator's session: the source of truth for the schema's descriptions."""
@@ -268,6 +277,29 @@ NEEDS_NO_RECENT_AUTHENTICATION: dict[str, tuple[str, dict[str, str], list[str]]]
         { userErrors { code } } }""",
         {},
         ["NOT_FOUND"],
+    ),
+    "finishPasskeyRegistration": (
+        """mutation { finishPasskeyRegistration(input: {name: "Key", credential: {}})
+        { userErrors { code } } }""",
+        {},
+        ["PASSKEY_INVALID"],
+    ),
+    "startPasskeyVerification": (
+        """mutation { startPasskeyVerification(input: {challengeToken: "no such challenge"})
+        { userErrors { code } } }""",
+        {},
+        ["TOKEN_INVALID"],
+    ),
+    "verifyPasskey": (
+        """mutation { verifyPasskey(input: {challengeToken: "no such challenge",
+        credential: {}}) { userErrors { code } } }""",
+        {},
+        ["TOKEN_INVALID"],
+    ),
+    "startPasskeyReauthentication": (
+        "mutation { startPasskeyReauthentication { userErrors { code } } }",
+        {},
+        ["NOT_CONFIGURED"],
     ),
 }
 """Every other mutation, a call of it from a stale session, and the codes it answers."""

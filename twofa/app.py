@@ -22,7 +22,7 @@ from mail.sender import OutboxSender
 from mail.transport import transport_for
 from services.key_budget import KeyBudget
 from services.machinery.clock import Clock, SystemClock
-from services.machinery.dependencies import Dependencies
+from services.machinery.dependencies import Dependencies, RelyingParty
 from services.machinery.hashing import PasswordHasher
 from services.machinery.retention import Sweeper
 from services.policy.reminders import ReminderJob
@@ -72,6 +72,7 @@ def create_app(
         login_rates=settings.login_rates,
         refusal_delay=timedelta(milliseconds=settings.login_refusal_delay_ms),
         webhook_network=_webhook_network(settings, webhook_resolver),
+        relying_party=RelyingParty.of(settings.public_url, settings.totp_issuer),
     )
     sender = OutboxSender(
         outbox,

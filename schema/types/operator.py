@@ -24,6 +24,7 @@ from services.sessions.management import live_sessions_page
 
 if TYPE_CHECKING:
     from schema.types.account import AccountNode
+    from schema.types.passkey import PasskeyNode
     from schema.types.session import SessionConnection
     from schema.types.trusted_device import TrustedDeviceNode
 
@@ -201,3 +202,19 @@ class OperatorNode(relay.Node):
         )
         edges, page = newest_first_page(SESSION_CURSOR, window, rows, more, SessionNode.from_model)
         return SessionConnection(edges=edges, page_info=page)
+
+    @strawberry.field(
+        description="The operator's passkeys and security keys, oldest first (the operator "
+        "themselves, an administrator of the account, or its API keys with READ_OPERATORS).",
+        permission_classes=CALLERS,
+    )
+    async def passkeys(
+        self, info: Info
+    ) -> list[Annotated[PasskeyNode, strawberry.lazy("schema.types.passkey")]]:
+        """Return the operator's passkeys."""
+        from schema.types.passkey import PasskeyNode
+
+        if not info.context.reads_operator(self.id, self.account_id):
+            raise forbidden()
+        found = await info.context.loaders.passkeys.load(self.id)
+        return [PasskeyNode.from_model(passkey) for passkey in found]

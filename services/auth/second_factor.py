@@ -86,20 +86,21 @@ async def check(
     """Accept ``code`` as the operator's second factor and run ``then`` with it, atomically.
 
     A six-digit code is checked against the configured authenticator (±1 step, later than
-    the last accepted step, recorded with a compare-and-set); anything else is tried as a
-    recovery code. Spending the code, its audit event and ``then`` (consuming a login
+    the last accepted step, recorded with a compare-and-set), and refused without one;
+    anything else is tried as a recovery code, which an operator whose only factors are
+    passkeys has too. Spending the code, its audit event and ``then`` (consuming a login
     challenge, disabling 2FA, ...) commit together or not at all. The attempt is counted
     either way.
     """
     code = code.strip().replace(" ", "")
 
     async def verify() -> T:
-        authenticator = await Authenticator.get_or_none(
-            operator_id=operator.id, confirmed_at__isnull=False
-        )
-        if authenticator is None:
-            raise invalid_code()
         if totp.looks_like_totp(code):
+            authenticator = await Authenticator.get_or_none(
+                operator_id=operator.id, confirmed_at__isnull=False
+            )
+            if authenticator is None:
+                raise invalid_code()
             return await _with_totp(deps, operator, authenticator, code, now, then)
         return await _with_recovery_code(deps, operator, code, now, then)
 

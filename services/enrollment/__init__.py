@@ -37,7 +37,7 @@ from services.machinery.dependencies import Dependencies
 from services.notifications import notify
 from services.operators import policy_of
 from services.policy import EffectivePolicy, PolicySource, TwoFactorState
-from services.sessions import AuthenticationMethod
+from services.sessions import SECOND_FACTORS, AuthenticationMethod
 from services.sessions.reauthentication import ensure_recent_authentication
 
 PENDING_LIFETIME = timedelta(minutes=15)
@@ -82,8 +82,13 @@ async def operator_for_setup_token(token: str, now: datetime) -> tuple[Operator,
     return operator, row
 
 
-async def _ensure_may_enroll(
-    deps: Dependencies, operator: Operator, now: datetime, proof: Proof
+async def ensure_may_enroll(
+    deps: Dependencies,
+    operator: Operator,
+    now: datetime,
+    proof: Proof,
+    *,
+    adds_factor: bool = False,
 ) -> None:
     """Refuse enrollment that the operator's policy does not allow.
 
@@ -94,6 +99,11 @@ async def _ensure_may_enroll(
     2FA does so only with a setup token, whatever their session proved, except from a
     session of a temporary access pass: that one may set up a new authenticator even with
     a factor still set up (``services.enrollment.replacement``).
+
+    ``adds_factor``: the factor may come beside the ones the operator has (a further
+    passkey). A CONFIGURED operator adds it only from a session that already carries a
+    second factor (REAUTHENTICATION_REQUIRED otherwise: reauthenticating asks for one); a
+    setup token proves only the mailbox, which is not enough once a factor exists.
     """
     policy = await policy_of(operator, now)
     if policy.source is PolicySource.SINGLE_SIGN_ON or policy.mode is TwoFactorMode.DISABLED:
@@ -101,14 +111,23 @@ async def _ensure_may_enroll(
             ErrorCode.NOT_ALLOWED_BY_POLICY,
             "Two-factor authentication is not used for this operator.",
         )
-    if policy.state is TwoFactorState.CONFIGURED and not by_pass(proof):
+    if policy.state is TwoFactorState.CONFIGURED:
+        if adds_factor and isinstance(proof, Session):
+            if SECOND_FACTORS.isdisjoint(proof.authentication_methods):
+                raise DomainError(
+                    ErrorCode.REAUTHENTICATION_REQUIRED,
+                    "For this, confirm it is you with your second factor again.",
+                )
+            return
+        if by_pass(proof):
+            return
         raise DomainError(
             ErrorCode.ALREADY_CONFIGURED,
             "Two-factor authentication is already set up. Reset it first to set it up again.",
         )
     if isinstance(proof, Session) and setup_link_required(policy, proof):
         await send_setup_link(deps, operator, now, requested=not policy.setup_required)
-        raise _link_required()
+        raise link_required()
 
 
 def setup_link_required(policy: EffectivePolicy, session: Session | None) -> bool:
@@ -128,11 +147,11 @@ def setup_link_required(policy: EffectivePolicy, session: Session | None) -> boo
     return policy.setup_required or session is None or sessions.proves_password_only(session)
 
 
-class _LinkNowRequired(Exception):
+class LinkNowRequired(Exception):
     """Rolls back a confirmation from a session once the policy demands the emailed link."""
 
 
-def _link_required() -> DomainError:
+def link_required() -> DomainError:
     """Return the refusal of enrolling from a session when only the emailed link may."""
     return DomainError(
         ErrorCode.SETUP_LINK_REQUIRED,
@@ -154,7 +173,7 @@ async def start(deps: Dependencies, operator: Operator, proof: Proof) -> Enrollm
     now = deps.now()
     if isinstance(proof, Session):
         ensure_recent_authentication(deps, proof)
-    await _ensure_may_enroll(deps, operator, now, proof)
+    await ensure_may_enroll(deps, operator, now, proof)
     secret = totp.new_secret()
     expires_at = now + PENDING_LIFETIME
     try:
@@ -206,7 +225,7 @@ async def confirm(
     """
     now = deps.now()
     setup_token = proof if isinstance(proof, OneTimeToken) else None
-    await _ensure_may_enroll(deps, operator, now, proof)
+    await ensure_may_enroll(deps, operator, now, proof)
     pending = await Authenticator.get_or_none(
         operator_id=operator.id, confirmed_at__isnull=True, pending_expires_at__gt=now
     )
@@ -233,7 +252,7 @@ async def confirm(
             if isinstance(proof, Session):
                 current = await hold_actor(operator, proof, now)
                 if setup_link_required(await policy_of(current, now), proof):
-                    raise _LinkNowRequired
+                    raise LinkNowRequired
             else:
                 await Operator.filter(id=operator.id).select_for_update(no_key=True).first()
             activated = await Authenticator.filter(id=pending.id, confirmed_at__isnull=True).update(
@@ -267,9 +286,9 @@ async def confirm(
                 details={"via": setup_token.purpose.value if setup_token else "SETTINGS"},
             )
             await notify(deps, MailKind.TWO_FACTOR_ENABLED, operator, now)
-    except _LinkNowRequired:
+    except LinkNowRequired:
         # The policy became REQUIRED while the code was checked (the transaction rolled
         # back): as when starting, the operator gets the emailed link instead.
         await send_setup_link(deps, operator, now)
-        raise _link_required() from None
+        raise link_required() from None
     return EnrollmentDone(operator=operator, recovery_codes=codes, session_token=session_token)

@@ -7,7 +7,15 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from mail.messages import MailKind
-from models import Authenticator, Operator, RecoveryCode, Session, TwoFactorMode
+from models import (
+    Authenticator,
+    Operator,
+    Passkey,
+    PasskeyChallenge,
+    RecoveryCode,
+    Session,
+    TwoFactorMode,
+)
 from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
@@ -31,7 +39,7 @@ async def _ensure_configured(operator: Operator, now: datetime) -> TwoFactorMode
 
 
 async def disable(deps: Dependencies, operator: Operator, session: Session, code: str) -> Operator:
-    """Remove the operator's authenticator and recovery codes, proven with a current code.
+    """Remove the operator's authenticator, passkeys and recovery codes, proven with a code.
 
     Allowed only when their mode is OPTIONAL: under REQUIRED they would have to set it up
     again at once, and under DISABLED it is not asked for anyway.
@@ -48,6 +56,8 @@ async def disable(deps: Dependencies, operator: Operator, session: Session, code
     async def remove(_: AuthenticationMethod) -> None:
         await hold_actor(operator, session, now)
         await Authenticator.filter(operator_id=operator.id).delete()
+        await Passkey.filter(operator_id=operator.id).delete()
+        await PasskeyChallenge.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
         await Operator.filter(id=operator.id).update(two_factor_configured_at=None)
         operator.two_factor_configured_at = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from mail.outbox import Outbox
 from services.machinery.clock import Clock
@@ -11,6 +12,27 @@ from services.machinery.encryption import SecretBox
 from services.machinery.hashing import PasswordHasher
 from services.machinery.throttle import LoginRates
 from services.webhooks.addresses import WebhookNetwork
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    """Who passkeys are registered with (WebAuthn's relying party), from ``PUBLIC_URL``."""
+
+    id: str
+    """The relying-party id: the host of the public URL (no scheme, no port)."""
+    origin: str
+    """The origin browsers report: scheme://host[:port] of the public URL."""
+    name: str = "twofa"
+    """The name an authenticator may show beside the credential."""
+
+    @classmethod
+    def of(cls, public_url: str, name: str = "twofa") -> RelyingParty:
+        """Return the relying party served at ``public_url``."""
+        parts = urlsplit(public_url)
+        host = parts.hostname or "localhost"
+        return cls(
+            id=host, origin=f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1].lower()}", name=name
+        )
 
 
 @dataclass(frozen=True)
@@ -39,6 +61,8 @@ class Dependencies:
     """How long the answer to a login refused by a lock or a spent budget is held back."""
     webhook_network: WebhookNetwork = field(default_factory=WebhookNetwork)
     """Where webhooks may be delivered, and how their hosts are resolved."""
+    relying_party: RelyingParty = field(default_factory=lambda: RelyingParty.of("http://localhost"))
+    """Who passkeys are registered with and for which origin assertions are accepted."""
 
     def now(self) -> datetime:
         """Return the current instant from the clock."""

@@ -21,6 +21,8 @@ from models import (
     OneTimeToken,
     Operator,
     OperatorStatus,
+    Passkey,
+    PasskeyChallenge,
     RecoveryCode,
     TokenPurpose,
     TwoFactorMode,
@@ -179,7 +181,7 @@ async def set_override(
 
 
 async def reset_two_factor(deps: Dependencies, acting: Acting, operator_id: int | None) -> Operator:
-    """Delete an operator's authenticator, pending enrollment and recovery codes.
+    """Delete an operator's authenticator, pending enrollment, passkeys and recovery codes.
 
     Their sessions, login challenges and setup links end too, and so does any grace period:
     under REQUIRED, their next login sends the setup email again and issues no session.
@@ -202,6 +204,8 @@ async def reset_two_factor(deps: Dependencies, acting: Acting, operator_id: int 
                 field=OPERATOR_ID_FIELD,
             )
         await Authenticator.filter(operator_id=operator.id).delete()
+        await Passkey.filter(operator_id=operator.id).delete()
+        await PasskeyChallenge.filter(operator_id=operator.id).delete()
         await RecoveryCode.filter(operator_id=operator.id).delete()
         await OneTimeToken.filter(
             operator_id=operator.id, purpose__not=TokenPurpose.INVITATION

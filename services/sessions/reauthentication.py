@@ -9,11 +9,11 @@ session token therefore cannot escalate or weaken anything once it is older than
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
-from models import Operator, Session
+from models import Operator, PasskeyCeremony, Session
 from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
@@ -22,11 +22,13 @@ from services.errors import DomainError, ErrorCode
 from services.machinery import throttle
 from services.machinery.client import current_client
 from services.machinery.dependencies import Dependencies
+from services.passkeys import assertion, ceremonies
 from services.sessions import AuthenticationMethod
 from services.validation import MAX_PASSWORD_LENGTH
 
 PASSWORD_FIELD = ("input", "password")
 CODE_FIELD = ("input", "code")
+CREDENTIAL_FIELD = ("input", "credential")
 
 
 def reauthentication_expires_at(deps: Dependencies, authenticated_at: datetime) -> datetime:
@@ -93,12 +95,19 @@ async def check_current_password(
 
 
 async def reauthenticate(
-    deps: Dependencies, operator: Operator, session: Session, password: str, code: str | None
+    deps: Dependencies,
+    operator: Operator,
+    session: Session,
+    password: str,
+    code: str | None,
+    credential: Any = None,
 ) -> Session:
-    """Renew the session's authentication with the password and, when 2FA is set up, a code.
+    """Renew the session's authentication with the password and, when 2FA is set up, a factor.
 
-    Every password attempt counts towards a per-operator lock (5 free, then doubling), and
-    the code towards the operator's code lock, exactly as at login; while the login email
+    The factor is a code, or a passkey assertion (``credential``) over the challenge
+    ``startPasskeyReauthentication`` issued to this session; one of them, not both. Every
+    password attempt counts towards a per-operator lock (5 free, then doubling), and the
+    factor towards the operator's code lock, exactly as at login; while the login email
     is locked for every address, reauthenticating is refused too.
     """
     now = deps.now()
@@ -111,10 +120,19 @@ async def reauthenticate(
             await sessions.add_method(session, AuthenticationMethod.PASSWORD, now)
             await _audit(me, AuthenticationMethod.PASSWORD, now)
         return session
+    if credential is not None and code:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Give either a code or a passkey, not both.",
+            field=CREDENTIAL_FIELD,
+        )
+    if credential is not None:
+        await _with_passkey(deps, operator, session, credential)
+        return session
     if not code:
         raise DomainError(
             ErrorCode.INVALID_INPUT,
-            "Enter a code from your authenticator app, or a recovery code.",
+            "Enter a code from your authenticator app, or a recovery code, or use a passkey.",
             field=CODE_FIELD,
         )
 
@@ -125,6 +143,30 @@ async def reauthenticate(
 
     await second_factor.check(deps, operator, code, now, then=renew)
     return session
+
+
+async def _with_passkey(
+    deps: Dependencies, operator: Operator, session: Session, credential: Any
+) -> None:
+    """Accept a passkey assertion over the session's reauthentication challenge.
+
+    The challenge is used up before the signature is checked; the counter, the session's
+    new method and the audit event are written together. Counted as a code attempt.
+    """
+    now = deps.now()
+
+    async def verify() -> None:
+        expected = await ceremonies.consume(
+            operator.id, PasskeyCeremony.REAUTHENTICATION, credential, now, session_id=session.id
+        )
+        verified = await assertion.verify(deps, operator.id, credential, expected)
+        async with in_transaction():
+            me = await hold_actor(operator, session, now)
+            await assertion.record_use(verified, now)
+            await sessions.add_method(session, AuthenticationMethod.PASSKEY, now)
+            await _audit(me, AuthenticationMethod.PASSKEY, now)
+
+    await second_factor.counted_attempt(operator, now, verify)
 
 
 async def _audit(operator: Operator, method: AuthenticationMethod, now: datetime) -> None:

@@ -1,0 +1,1 @@
+"""Resolvers of the operator's passkeys: registering, removing, reauthenticating with one."""
