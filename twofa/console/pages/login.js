@@ -159,6 +159,7 @@ export function loginPage() {
       withPasskey && h("p", {}, "Use one of your passkeys, or a code."),
       withPasskey && h("div", { class: "actions" }, passkeyButton),
       withPasskey && passkeyProblem,
+      !withPasskey && !codeForm && h("p", { class: "problem" }, "Your second factor is a passkey, and this browser cannot use passkeys here. Log in from an up-to-date browser at the console's usual address."),
       codeForm && h("p", {}, withPasskey ? "Or type a code:" : "Open your authenticator app and type the code it shows for this account."),
       codeForm || rememberChoice,
       h("p", {}, h("button", { type: "button", class: "link", onclick: restart }, "Start again")),
