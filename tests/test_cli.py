@@ -119,8 +119,8 @@ def test_seed_demo_prints_the_console_url_first_on_the_given_port(tmp_path: Path
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[:3] == [
-        "Console:  http://127.0.0.1:8123/",
-        "GraphiQL: http://127.0.0.1:8123/graphql",
+        "Console:  http://localhost:8123/",
+        "GraphiQL: http://localhost:8123/graphql",
         "Demo administrator:",
     ]
     assert lines[3].split() == ["email:", "admin@demo.example"]
@@ -150,7 +150,7 @@ def test_served_on_a_port_emailed_links_follow_it(tmp_path: Path) -> None:
             },
         )
         assert response.json()["data"]["requestPasswordReset"]["userErrors"] == []
-        link = f"http://127.0.0.1:{port}/password/reset?token="
+        link = f"http://localhost:{port}/password/reset?token="
         deadline = time.monotonic() + 30
         while link not in log.read_text():  # the mail goes to the log without SMTP_HOST
             assert time.monotonic() < deadline, log.read_text()

@@ -39,7 +39,7 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     """Tortoise database URL: ``sqlite://path`` or ``postgres://user@host:port/db``."""
-    public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
+    public_url: str = f"http://localhost:{DEFAULT_PORT}"
     """Base of the links put in emails, without a trailing slash."""
     smtp_host: str | None = None
     """SMTP server; when unset, mail is written to the log instead of sent."""
@@ -179,8 +179,12 @@ class Settings:
 
 
 def local_url(port: int) -> str:
-    """Return the address of a server listening on this machine's loopback on ``port``."""
-    return f"http://127.0.0.1:{port}"
+    """Return the address of a server listening on this machine's loopback on ``port``.
+
+    ``localhost`` rather than an IP address: browsers treat it as a secure context and
+    WebAuthn needs a domain as its relying party id, so passkeys work locally.
+    """
+    return f"http://localhost:{port}"
 
 
 def _persisted_documents(path: str | None, only: str | None) -> PersistedDocuments:

@@ -56,7 +56,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     mail = SmtpServer()
     mail.start()
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    # localhost, not 127.0.0.1: WebAuthn needs a domain as the relying party id (the host
+    # of PUBLIC_URL) and a secure context, which Chromium grants to http://localhost.
+    url = f"http://localhost:{port}"
     env = {
         "DATABASE_URL": database_url,
         "PUBLIC_URL": url,

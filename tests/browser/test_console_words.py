@@ -54,3 +54,12 @@ def test_every_delivery_status_has_words() -> None:
 
 def test_every_compliance_state_has_words_and_is_a_filter_choice() -> None:
     assert keys_of("compliance.js", "COMPLIANCE") == enum_values("TwoFactorCompliance")
+
+
+def test_every_authentication_method_has_words() -> None:
+    assert keys_of("pages/sessions.js", "METHODS") == enum_values("AuthenticationMethod")
+
+
+def test_every_second_factor_but_the_passkey_is_named_by_the_code_field() -> None:
+    offered = [method for method in enum_values("SecondFactorMethod") if method != "PASSKEY"]
+    assert keys_of("pages/login.js", "CODE_HINTS") == offered

@@ -85,14 +85,16 @@ export function checkboxes({ legend, name, options, checked = [], hint }) {
   );
 }
 
-/** A 6-digit code field; `recovery` also allows a recovery code. */
-export function codeField({ label = "Authentication code", recovery = false } = {}) {
+/** A 6-digit code field; `recovery` also allows a recovery code (or what `hint` says). */
+export function codeField({ label = "Authentication code", recovery = false, hint } = {}) {
   return field({
     label,
     name: "code",
-    hint: recovery
-      ? "The 6-digit code from your authenticator app, or one of your recovery codes."
-      : "The 6-digit code your authenticator app shows now.",
+    hint:
+      hint ??
+      (recovery
+        ? "The 6-digit code from your authenticator app, or one of your recovery codes."
+        : "The 6-digit code your authenticator app shows now."),
     autocomplete: "one-time-code",
     inputMode: recovery ? "text" : "numeric",
     required: true,

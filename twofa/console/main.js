@@ -9,16 +9,21 @@
 //   format.js     formatTime: how every page writes an instant
 //   actions.js    buttons with their refusals below them, "are you sure?" before destroying
 //   secret.js     a secret shown once (API key, webhook signing secret) with Copy
+//   webauthn.js   passkeys: WebAuthn options and credentials to and from their JSON form
 //   compliance.js words and badges for two-factor compliance, counts per state
 //   report.js     "Download report": the compliance CSV fetched with the session token
-//   pages/login.js       email + password, then a code or the "check your email" notice
-//   pages/setup.js       QR code or key, first code, recovery codes (Copy / Download)
+//   pages/login.js       email + password, then a passkey or a code (remember this browser),
+//                        or the "check your email" notice
+//   pages/setup.js       QR code or key, first code, recovery codes (Copy / Download); or a passkey
+//   pages/passkeys.js    the operator's passkeys: list, remove, add
+//   pages/trusted-devices.js  remembered browsers with Forget, for settings and operators
+//   pages/temporary-access-pass.js  a pass for a locked-out operator, shown once
 //   pages/invitation.js  password for an invitation, then setup when required
 //   pages/settings.js    the operator's own 2FA status, disable, new recovery codes, sessions
 //   pages/password.js    asking for a reset link, a new password from it, changing it
 //   pages/sessions.js    a list of sessions with "end" buttons, for settings and operators
 //   pages/account.js     the account default, grace period and "Enforce from"; compliance
-//                        counts and the report
+//                        counts and the report; how long browsers are remembered
 //   pages/policy-preview.js  what a new default would do, shown before Apply
 //   pages/operators.js   operators: list (search, status and compliance filters), invite
 //   pages/invitations.js the pending invitations: sent again or withdrawn

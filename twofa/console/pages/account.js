@@ -14,7 +14,7 @@ import { describeDefault, PREVIEW, previewStep } from "./policy-preview.js";
 
 const ACCOUNT = `query Account {
   viewer { id account {
-    name twoFactorDefault twoFactorGracePeriodHours twoFactorEnforceFrom
+    name twoFactorDefault twoFactorGracePeriodHours twoFactorEnforceFrom trustedDeviceDays
     twoFactorSummary { totalOperators setupRequired ${COUNTS} }
   } }
 }`;
@@ -24,6 +24,10 @@ const SET_DEFAULT = `mutation SetDefault($mode: TwoFactorMode!, $gracePeriodHour
     account { twoFactorDefault twoFactorGracePeriodHours twoFactorEnforceFrom }
     ${USER_ERRORS}
   }
+}`;
+
+const SET_DEVICE_DAYS = `mutation SetTrustedDeviceDays($days: Int!) {
+  setAccountTrustedDeviceDays(input: { days: $days }) { account { trustedDeviceDays } ${USER_ERRORS} }
 }`;
 
 export async function accountPage() {
@@ -44,12 +48,48 @@ export async function accountPage() {
       h("dd", {}, account.twoFactorGracePeriodHours ? plural(account.twoFactorGracePeriodHours, "hour") : "None"),
       scheduled && h("dt", {}, "Enforced from"),
       scheduled && h("dd", {}, timeElement(scheduled)),
+      h("dt", {}, "Remember browsers"),
+      h("dd", {}, account.trustedDeviceDays ? `For ${plural(account.trustedDeviceDays, "day")}` : "Off"),
     ),
     h("h2", {}, "Compliance"),
     complianceCounts(summary),
     reportDownload(),
     h("h2", {}, "Change the default"),
     defaultForm(account, viewerId),
+    h("h2", {}, "Remembered browsers"),
+    trustedDeviceDaysForm(account),
+  );
+}
+
+/**
+ * How long "Remember this browser" at login lasts: 0 (off) to 30 days. Turning it off
+ * forgets every remembered browser of the account.
+ */
+function trustedDeviceDaysForm(account) {
+  return form(
+    {
+      submitLabel: "Save",
+      submit: async ({ days }) => {
+        const result = await mutate(SET_DEVICE_DAYS, { days: Number(days) });
+        if (result.account) {
+          const saved = result.account.trustedDeviceDays;
+          navigate("/account", saved ? `Saved: browsers are remembered for ${plural(saved, "day")}.` : "Saved: browsers are not remembered.");
+        }
+        return result.userErrors;
+      },
+    },
+    field({
+      label: "Remember browsers for (days)",
+      name: "days",
+      type: "number",
+      hint: "At login, operators may tick “Remember this browser”: logging in there then asks for the password only, for this many days (0 to 30; 0: off, and every remembered browser is forgotten).",
+      min: 0,
+      max: 30,
+      step: 1,
+      inputMode: "numeric",
+      required: true,
+      value: String(account.trustedDeviceDays),
+    }),
   );
 }
 

@@ -9,6 +9,8 @@ import { navigate } from "../router.js";
 import { accessSection, invitationSection, lockSection, roleSection } from "./operator-access.js";
 import { words } from "./operators.js";
 import { sessionsSection } from "./sessions.js";
+import { temporaryAccessPassForm } from "./temporary-access-pass.js";
+import { trustedDevicesSection } from "./trusted-devices.js";
 
 const OPERATOR = `query Operator($id: ID!) {
   viewer { id }
@@ -136,15 +138,28 @@ export async function operatorPage({ id }) {
     h("h2", {}, "Override two-factor authentication settings"),
     operator.usesSingleSignOn && h("p", { class: "hint" }, "This operator signs in with single sign-on, so no code is ever asked, whatever is set here."),
     overrideForm,
+    // For an operator who lost their phone or security key, a temporary access pass comes
+    // first: it lets them in once to set up a new factor, and removes nothing. Never for
+    // oneself, and only for someone who can log in.
+    !self && operator.status === "ACTIVE" && !operator.usesSingleSignOn && [
+      h("h2", {}, "Lost their phone or security key?"),
+      h(
+        "p",
+        {},
+        `Try a temporary access pass before a reset: ${operator.name} types it instead of a code, once, and can then set up a new authenticator (it replaces the lost one) or add a passkey. Issuing it removes nothing, and it stops working when it expires.`,
+      ),
+      temporaryAccessPassForm(operator),
+    ],
     h("h2", {}, "Reset two-factor authentication"),
     h(
       "p",
       {},
-      `Removes ${operator.name}'s authenticator, unfinished setup and recovery codes, and logs them out everywhere.`,
+      `Removes ${operator.name}'s authenticator, passkeys, unfinished setup and recovery codes, and logs them out everywhere.`,
       policy.mode === "REQUIRED" ? " At their next login they get an email to set it up again." : "",
     ),
     resetArea,
     await sessionsSection({ operatorId: operator.id, self, name: operator.name }),
+    await trustedDevicesSection({ operatorId: operator.id, self, name: operator.name }),
   );
 }
 

@@ -5,12 +5,18 @@
 import { graphql, mutate, POLICY, session, USER_ERRORS } from "../api.js";
 import { codeField, form, h, heading, policyWords, STATES } from "../forms.js";
 import { navigate } from "../router.js";
+import { passkeysSection, quoted } from "./passkeys.js";
 import { changePasswordSection } from "./password.js";
 import { sessionsSection } from "./sessions.js";
 import { recoveryCodes } from "./setup.js";
+import { trustedDevicesSection } from "./trusted-devices.js";
 
+// The current session's methods tell whether it came from a temporary access pass.
 const VIEWER = `query Settings {
-  viewer { id name email recoveryCodesRemaining account { name } ${POLICY} }
+  viewer {
+    id name email recoveryCodesRemaining twoFactorConfiguredAt account { name } ${POLICY}
+    sessions(first: 100) { edges { node { current createdAt authenticationMethods } } }
+  }
 }`;
 
 const DISABLE = `mutation Disable($code: String!) {
@@ -27,6 +33,10 @@ export async function settingsPage() {
   const { viewer } = await graphql(VIEWER);
   const policy = viewer.effectiveTwoFactorPolicy;
   const configured = policy.state === "CONFIGURED";
+  const current = viewer.sessions.edges.find((edge) => edge.node.current)?.node;
+  const byPass = current?.authenticationMethods.includes("TEMPORARY_ACCESS_PASS") ?? false;
+  // What was set up during this session is the new phone, not the lost one.
+  const setUpSince = Boolean(current && viewer.twoFactorConfiguredAt && new Date(viewer.twoFactorConfiguredAt) > new Date(current.createdAt));
   const page = h("section", { class: "narrow" });
   const sections = [
     heading("Your settings"),
@@ -51,8 +61,19 @@ export async function settingsPage() {
         "You must set up two-factor authentication. Use the link we emailed you when you logged in; logging in again sends a new one.",
       ),
     configured && policy.mode === "DISABLED" && h("p", {}, "Your authenticator is kept, but no code is asked at login."),
+    // Logged in with a temporary access pass (a lost phone): a new authenticator replaces
+    // the old one and its recovery codes, with no emailed link needed.
+    byPass &&
+      configured &&
+      !setUpSince &&
+      h(
+        "div",
+        { class: "problem" },
+        h("p", {}, "You logged in with a temporary access pass. Set up your new phone now: it replaces your old authenticator and recovery codes. Or add a passkey below."),
+        h("p", {}, h("a", { class: "button primary", href: "#/setup" }, "Set up a new authenticator")),
+      ),
     policy.canEnroll &&
-      !policy.setupRequired &&
+      (!policy.setupRequired || byPass) &&
       h(
         "p",
         {},
@@ -90,7 +111,7 @@ export async function settingsPage() {
         "details",
         {},
         h("summary", {}, "Turn off two-factor authentication"),
-        h("p", {}, "Your authenticator and recovery codes are removed; login then asks only for your password."),
+        h("p", {}, "Your authenticator, passkeys and recovery codes are removed; login then asks only for your password."),
         form(
           {
             submitLabel: "Turn off",
@@ -105,6 +126,21 @@ export async function settingsPage() {
       ),
     );
   }
+  // A passkey may come besides an authenticator, or instead of one; an operator who must set
+  // up two-factor authentication does it from the emailed link (its setup page offers
+  // passkeys too), and single sign-on or a disabled policy asks for no second factor.
+  const canAdd = policy.source !== "SINGLE_SIGN_ON" && policy.mode !== "DISABLED" && (!policy.setupRequired || byPass);
+  sections.push(
+    await passkeysSection({
+      canAdd,
+      added: ({ passkey, recoveryCodes: codes }) => {
+        const notice = `The passkey ${quoted(passkey.name)} is added.`;
+        if (!codes) return navigate("/settings", notice);
+        page.replaceChildren(...recoveryCodes(codes, () => navigate("/settings", notice)));
+        page.querySelector("h1").focus();
+      },
+    }),
+  );
   sections.push(
     h("h2", {}, "Password"),
     changePasswordSection(),
@@ -114,6 +150,7 @@ export async function settingsPage() {
       name: viewer.name,
       actions: [h("button", { type: "button", onclick: logout }, "Log out")],
     }),
+    await trustedDevicesSection({ operatorId: viewer.id, self: true, name: viewer.name }),
   );
   page.append(...sections.filter(Boolean));
   return page;

@@ -1,12 +1,13 @@
 // Two-factor setup, in three steps: scan the QR code (or type the key), confirm with a
-// first code, save the recovery codes. It runs from the operator's settings (with the
-// session), from the emailed setup link and after accepting an invitation (both with a
-// setupToken; confirming then logs the operator in).
+// first code, save the recovery codes; beside the QR code, a passkey may be added instead.
+// It runs from the operator's settings (with the session), from the emailed setup link and
+// after accepting an invitation (both with a setupToken; confirming then logs the operator in).
 
 import { mutate, session, USER_ERRORS } from "../api.js";
 import { formatTime } from "../format.js";
 import { announce, codeField, form, h, heading } from "../forms.js";
 import { navigate } from "../router.js";
+import { addPasskeyForm } from "./passkeys.js";
 
 const START = `mutation Start($setupToken: String) {
   startTwoFactorEnrollment(input: { setupToken: $setupToken }) {
@@ -87,7 +88,18 @@ export async function setupPage({ setupToken = null, intro = "" } = {}) {
       h("p", {}, toggle),
       keyPanel,
       h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: () => show(codeStep(enrollment), "input") }, "Next")),
+      h("h2", {}, "Or add a passkey"),
+      h("p", {}, "Instead of an app, use a passkey on this device or a security key."),
+      addPasskeyForm({ setupToken, added: passkeyAdded }),
     ];
+  };
+
+  // The first factor logs in from a setup link, and comes with recovery codes.
+  const passkeyAdded = (result) => {
+    if (result.sessionToken) session.set(result.sessionToken);
+    const notice = "Two-factor authentication is on.";
+    if (result.recoveryCodes) show(recoveryCodes(result.recoveryCodes, () => navigate("/settings", notice)));
+    else navigate("/settings", notice);
   };
 
   const codeStep = (enrollment) => [
