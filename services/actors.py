@@ -37,6 +37,8 @@ async def hold_actor(
 ) -> Operator:
     """Lock and read the actor again inside the change's transaction; return them as stored.
 
+    ``session`` is brought up to date too: its methods and authentication time as stored.
+
     With ``administrator`` the account's row is locked first and the actor must still
     administer it. Raises SessionEnded when the session is gone, expired or no longer
     satisfies the operator's policy, or the operator is no longer active; Forbidden when
@@ -53,6 +55,10 @@ async def hold_actor(
     me.account = account
     if not accepts(live, me, now):
         raise SessionEnded
+    # What the session proved is judged as stored now, not as the request first read it:
+    # a removal that stripped a factor from it may have committed meanwhile.
+    session.authentication_methods = live.authentication_methods
+    session.authenticated_at = live.authenticated_at
     if administrator and not is_administrator(me):
         raise Forbidden("Only administrators may do this.")
     return me

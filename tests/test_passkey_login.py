@@ -12,7 +12,7 @@ import pytest
 from models import Account, AuditEvent, Operator, Passkey, Session
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
-from tests.passkey_authenticator import SoftwareAuthenticator, unb64url
+from tests.passkey_authenticator import SoftwareAuthenticator, b64url, unb64url
 from tests.passkey_support import (
     REAUTHENTICATE,
     REMOVE_PASSKEY,
@@ -129,6 +129,14 @@ async def _foreign_challenge(
     return key.assertion(foreign)
 
 
+async def _deeply_nested_client_data(
+    key: SoftwareAuthenticator, options: dict[str, Any], _: Any
+) -> Any:
+    answer = key.assertion(options)
+    answer["response"]["clientDataJSON"] = b64url(b"[" * 50_000 + b"]" * 50_000)
+    return answer
+
+
 @pytest.mark.parametrize(
     ("spoil", "answers_this_challenge"),
     [
@@ -139,6 +147,7 @@ async def _foreign_challenge(
         (_another_operators_key, True),
         (_made_up_challenge, False),
         (_foreign_challenge, False),
+        (_deeply_nested_client_data, False),
     ],
 )
 async def test_a_spoiled_assertion_is_refused_and_counted(

@@ -13,6 +13,9 @@ from services.machinery.hashing import PasswordHasher
 from services.machinery.throttle import LoginRates
 from services.webhooks.addresses import WebhookNetwork
 
+DEFAULT_PORTS = {"https": 443, "http": 80}
+"""The port each scheme implies."""
+
 
 @dataclass(frozen=True)
 class RelyingParty:
@@ -30,9 +33,12 @@ class RelyingParty:
         """Return the relying party served at ``public_url``."""
         parts = urlsplit(public_url)
         host = parts.hostname or "localhost"
-        return cls(
-            id=host, origin=f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1].lower()}", name=name
-        )
+        scheme = parts.scheme.lower()
+        # Browsers leave a scheme's default port out of the origin they report.
+        port = parts.port if parts.port not in (None, DEFAULT_PORTS.get(scheme)) else None
+        shown_host = f"[{host}]" if ":" in host else host
+        origin = f"{scheme}://{shown_host}" + (f":{port}" if port is not None else "")
+        return cls(id=host, origin=origin, name=name)
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,11 @@ async def issue(
     return challenge
 
 
+MAX_CLIENT_DATA_LENGTH = 4096
+"""Longest base64url ``clientDataJSON`` read: a browser's is a few hundred characters, and
+a made-up one of deep nesting must cost nothing (nor fail with a server error)."""
+
+
 def answered_challenge(credential: Any) -> str:
     """Return the challenge (base64url) a credential's client data says it answers.
 
@@ -176,10 +181,12 @@ def answered_challenge(credential: Any) -> str:
     """
     try:
         encoded = credential["response"]["clientDataJSON"]
+        if len(encoded) > MAX_CLIENT_DATA_LENGTH:
+            raise passkey_invalid()
         padded = encoded + "=" * (-len(encoded) % 4)
         client_data = json.loads(base64.urlsafe_b64decode(padded))
         challenge = client_data["challenge"]
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, RecursionError) as error:
         raise passkey_invalid() from error
     if not isinstance(challenge, str) or len(challenge) > 64:
         raise passkey_invalid()
