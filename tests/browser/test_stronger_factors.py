@@ -196,8 +196,14 @@ def test_a_remembered_browser_skips_the_code_until_it_is_forgotten(
     expect(fact(devices.first, "Last used")).to_have_text(re.compile(r"\d\d:\d\d:\d\d"))
     snap(page, "remembered-browsers")
 
-    # Forgotten, the browser is asked for a code again, and drops its token.
+    # Forgotten, the browser is asked for a code again, and drops its token. A session that
+    # a remembered browser opened is no recent authentication: a second factor comes first.
     devices.first.get_by_role("button", name="Forget").click()
+    dialog = page.get_by_role("dialog", name="Confirm it is you")
+    dialog.get_by_label("Password").fill(admin.password)
+    dialog.get_by_label(CODE_FIELD).fill(recovery_codes[1])
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(dialog).to_have_count(0)
     expect(page.get_by_role("status")).to_have_text(
         "Browser forgotten: it is asked for a code at its next login."
     )
