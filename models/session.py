@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.operator import Operator
+from models.trusted_device import TrustedDevice
 
 
 class Session(Model):
@@ -37,6 +38,15 @@ class Session(Model):
     last_used_at = fields.DatetimeField(
         description="When a request last used the session (written at most once a minute)."
     )
+    trusted_device: fields.ForeignKeyNullableRelation[TrustedDevice] = fields.ForeignKeyField(
+        "models.TrustedDevice",
+        related_name="sessions",
+        null=True,
+        on_delete=fields.CASCADE,
+        description="The remembered browser whose device token opened this session, null "
+        "otherwise: forgetting the browser ends the sessions it opened.",
+    )
+    trusted_device_id: int | None
     created_at = fields.DatetimeField(description="When the session was issued.")
     expires_at = fields.DatetimeField(db_index=True, description="After this the token is refused.")
 

@@ -13,9 +13,12 @@ from starlette.applications import Starlette
 from models import (
     OneTimeToken,
     OutboxMessage,
+    PasskeyCeremony,
+    PasskeyChallenge,
     Session,
     Throttle,
     TokenPurpose,
+    TrustedDevice,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -180,6 +183,47 @@ async def test_a_webhook_delivery_log_reaches_thirty_days_back(
     deleted = await Sweeper(clock.now).run_once()
     assert deleted["webhook deliveries"] == 1
     assert {row.id for row in await WebhookDelivery.all()} == kept
+
+
+async def test_expired_browsers_go_with_their_sessions_and_expired_passkey_challenges_go(
+    app: Starlette, clock: FrozenClock, hasher: CountingHasher
+) -> None:
+    team = await make_team(hasher, clock)
+    now, second = clock.now(), timedelta(seconds=1)
+
+    async def device(expires_at: datetime) -> tuple[int, int]:
+        row = await TrustedDevice.create(
+            operator_id=team.admin.id, token_hash=secrets.token_hex(32), created_at=now,
+            expires_at=expires_at,
+        )  # fmt: skip
+        session = await Session.create(
+            operator_id=team.admin.id, token_hash=secrets.token_hex(32),
+            authentication_methods=[AuthenticationMethod.PASSWORD.value,
+                                    AuthenticationMethod.TRUSTED_DEVICE.value],
+            authenticated_at=now, last_used_at=now, created_at=now,
+            expires_at=now + SESSION_LIFETIME, trusted_device_id=row.id,
+        )  # fmt: skip
+        return row.id, session.id
+
+    async def challenge(expires_at: datetime) -> int:
+        row = await PasskeyChallenge.create(
+            operator_id=team.admin.id, ceremony=PasskeyCeremony.REGISTRATION,
+            challenge=secrets.token_urlsafe(32), created_at=now, expires_at=expires_at,
+        )  # fmt: skip
+        return row.id
+
+    await device(now - second)
+    kept_device, kept_session = await device(now + second)
+    await challenge(now - second)
+    kept_challenge = await challenge(now + second)
+
+    deleted = await Sweeper(clock.now).run_once()
+
+    # (SQLite's count of the devices' statement includes the session it cascades to.)
+    assert deleted["trusted devices"] and deleted["passkey challenges"] == 1, deleted
+    assert [row.id for row in await TrustedDevice.all()] == [kept_device]
+    assert [row.id for row in await Session.all()] == [kept_session]
+    assert [row.id for row in await PasskeyChallenge.all()] == [kept_challenge]
 
 
 async def test_two_sweepers_at_once_delete_each_row_once(

@@ -46,6 +46,9 @@ ISSUE = """mutation ($id: ID!) { issueTemporaryAccessPass(input: {operatorId: $i
 REAUTHENTICATE = """mutation ($password: String!, $code: String) {
   reauthenticate(input: {password: $password, code: $code}) { userErrors { code } } }"""
 MY_DEVICES = "{ viewer { trustedDevices { id } } }"
+FORGET = """mutation ($id: ID!) { forgetTrustedDevice(input: {trustedDeviceId: $id}) {
+  userErrors { code } } }"""
+VIEWER = "{ viewer { email } }"
 
 
 async def login(gql: GraphQLClient, email: str, device: str | None) -> dict[str, Any]:
@@ -179,3 +182,45 @@ async def test_a_login_by_a_remembered_browser_is_not_a_recent_authentication(
     assert data["reauthenticate"]["userErrors"] == []
     assert (await create_key(gql, session, SCOPES))["userErrors"] == []
     assert (await issue(gql, session, gid(team.basic)))["userErrors"] == []
+
+
+async def admin_with_a_remembered_browser(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> tuple[Team, str, str]:
+    """An administrator with an authenticator and a browser remembered for 7 days.
+
+    Returns the team, a session of the administrator and the browser's device token.
+    """
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    assert (await set_days(gql, admin, 7))["userErrors"] == []
+    enrolled = await enroll(gql, admin, clock)
+    return team, admin, await remembered(gql, team.admin.email, enrolled, clock)
+
+
+async def test_forgetting_a_browser_ends_the_sessions_it_opened_and_no_other(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team, _, device = await admin_with_a_remembered_browser(gql, hasher, clock)
+    by_browser = (await login(gql, team.admin.email, device))["sessionToken"]
+    by_code = await session_for(team.admin, clock)  # a second factor, not the browser
+    assert (await gql.data(VIEWER, token=by_browser))["viewer"] is not None
+
+    [listed] = (await gql.data(MY_DEVICES, token=by_code))["viewer"]["trustedDevices"]
+    forgotten = await gql.data(FORGET, {"id": listed["id"]}, token=by_code)
+    assert forgotten["forgetTrustedDevice"]["userErrors"] == []
+
+    assert (await gql.data(VIEWER, token=by_browser))["viewer"] is None
+    assert (await gql.data(VIEWER, token=by_code))["viewer"] is not None
+
+
+async def test_turning_the_setting_off_ends_the_browsers_sessions(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team, admin, device = await admin_with_a_remembered_browser(gql, hasher, clock)
+    by_browser = (await login(gql, team.admin.email, device))["sessionToken"]
+
+    assert (await set_days(gql, admin, 0))["userErrors"] == []
+
+    assert (await gql.data(VIEWER, token=by_browser))["viewer"] is None
+    assert (await gql.data(VIEWER, token=admin))["viewer"] is not None

@@ -182,10 +182,17 @@ async def _second_step(
         return await _authenticated(operator, now)
     configured = policy.state is TwoFactorState.CONFIGURED
     if configured or await temporary_access_pass.is_active(operator.id, now):
-        if configured and await trusted_devices.vouches_for(operator, device_token, now):
-            return await _authenticated(
-                operator, now, AuthenticationMethod.PASSWORD, AuthenticationMethod.TRUSTED_DEVICE
+        device_id = (
+            await trusted_devices.vouches_for(operator, device_token, now) if configured else None
+        )
+        if device_id is not None:
+            token = await sessions.start_session(
+                operator,
+                now,
+                methods=[AuthenticationMethod.PASSWORD, AuthenticationMethod.TRUSTED_DEVICE],
+                trusted_device_id=device_id,
             )
+            return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
         challenge = await tokens.issue(operator.id, TokenPurpose.LOGIN_CHALLENGE, now)
         return LoginResult(
             LoginOutcome.TWO_FACTOR_CODE_REQUIRED,
@@ -200,13 +207,9 @@ async def _second_step(
     return await _authenticated(operator, now)
 
 
-async def _authenticated(
-    operator: Operator, now: datetime, *methods: AuthenticationMethod
-) -> LoginResult:
-    """Issue the session of a finished login (by the password alone unless ``methods``)."""
-    token = await sessions.start_session(
-        operator, now, methods=list(methods) or [AuthenticationMethod.PASSWORD]
-    )
+async def _authenticated(operator: Operator, now: datetime) -> LoginResult:
+    """Issue the session of a login finished by the password alone."""
+    token = await sessions.start_session(operator, now, methods=[AuthenticationMethod.PASSWORD])
     return LoginResult(LoginOutcome.AUTHENTICATED, operator, session_token=token)
 
 

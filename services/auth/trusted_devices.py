@@ -88,18 +88,18 @@ async def remember(operator: Operator, now: datetime) -> str | None:
     return token
 
 
-async def vouches_for(operator: Operator, token: str | None, now: datetime) -> bool:
-    """Tell whether ``token`` is a live device token of this operator; mark it used if so.
+async def vouches_for(operator: Operator, token: str | None, now: datetime) -> int | None:
+    """Return the id of the live trusted device ``token`` stands for, marked used; else None.
 
     Found by its hash (an equality lookup on a SHA-256 of a random token: nothing to learn
     from timing), bound to this operator, unexpired, remembered within the account's current
-    number of days, and only while the account has the setting on. Anything else is False,
+    number of days, and only while the account has the setting on. Anything else is None,
     whatever the reason: a login then asks for the second factor as if no token was given.
     Call it in the transaction that issues the session, holding the operator's row, so that
     a forget in progress is waited for.
     """
     if not token:
-        return False
+        return None
     days = cast(
         int | None,
         await Account.filter(id=operator.account_id)
@@ -107,16 +107,19 @@ async def vouches_for(operator: Operator, token: str | None, now: datetime) -> b
         .values_list("trusted_device_days", flat=True),
     )
     if not days:
-        return False
-    used = await TrustedDevice.filter(
+        return None
+    live = TrustedDevice.filter(
         token_hash=hash_token(token),
         operator_id=operator.id,
         expires_at__gt=now,
         # The current setting caps every device, also one whose login read a longer
         # setting just before it was lowered (its expiry was not shortened then).
         created_at__gt=now - timedelta(days=days),
-    ).update(last_used_at=now)
-    return used == 1
+    )
+    device_id = cast(int | None, await live.first().values_list("id", flat=True))
+    if device_id is None or await TrustedDevice.filter(id=device_id).update(last_used_at=now) != 1:
+        return None
+    return device_id
 
 
 async def live_devices(operator_id: int, now: datetime) -> list[TrustedDevice]:
@@ -150,7 +153,7 @@ async def forget(
             me, device.operator_id, device.operator.account_id
         ):
             raise not_found(DEVICE_ID_FIELD)
-        await TrustedDevice.filter(id=device.id).delete()
+        await _forget_devices([device.id])
         await audit.record(
             AuditEventKind.TRUSTED_DEVICES_FORGOTTEN,
             account_id=me.account_id,
@@ -161,13 +164,28 @@ async def forget(
         )
 
 
+async def _forget_devices(device_ids: list[int]) -> int:
+    """Delete the devices and end the sessions they opened; return how many devices went.
+
+    The sessions would go with them anyway (their foreign key cascades); deleting them first
+    keeps the count the devices' alone on every database.
+    """
+    if not device_ids:
+        return 0
+    await Session.filter(trusted_device_id__in=device_ids).delete()
+    return await TrustedDevice.filter(id__in=device_ids).delete()
+
+
 async def forget_all(operator_id: int, reason: ForgetReason, now: datetime) -> int:
     """Forget every device of the operator; audit it when there were any. Return how many.
 
     Call it inside the transaction of the change that voids them, after taking the
     operator's row.
     """
-    forgotten = await TrustedDevice.filter(operator_id=operator_id).delete()
+    device_ids = cast(
+        list[int], await TrustedDevice.filter(operator_id=operator_id).values_list("id", flat=True)
+    )
+    forgotten = await _forget_devices(device_ids)
     if forgotten:
         operator = await Operator.get(id=operator_id)
         await audit.record(

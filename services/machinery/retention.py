@@ -3,7 +3,8 @@
 Nothing grows without bound. Every SWEEP_PERIOD the sweeper deletes:
 
 - sessions past their ``expires_at`` (they are refused anyway);
-- one-time tokens past their ``expires_at`` (likewise);
+- one-time tokens, passkey challenges and trusted devices past their ``expires_at``
+  (likewise; a device's sessions go with it);
 - throttle rows without a running lock whose count is spent: no failures, or a last failure
   older than ``throttle.QUIET_PERIOD``, the longest window any counter looks back (a counter
   that old starts over anyway, and every lock is shorter), unless it remembers a login from
@@ -31,7 +32,15 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from models import OneTimeToken, OutboxMessage, Session, Throttle, WebhookDelivery
+from models import (
+    OneTimeToken,
+    OutboxMessage,
+    PasskeyChallenge,
+    Session,
+    Throttle,
+    TrustedDevice,
+    WebhookDelivery,
+)
 from services.machinery.periodic import PeriodicJob
 from services.machinery.throttle import KNOWN_ADDRESS_PERIOD, QUIET_PERIOD
 
@@ -71,6 +80,8 @@ def _idle_throttle(now: datetime) -> Q:
 RULES = (
     Rule("sessions", Session, lambda now: Q(expires_at__lte=now)),
     Rule("one-time tokens", OneTimeToken, lambda now: Q(expires_at__lte=now)),
+    Rule("passkey challenges", PasskeyChallenge, lambda now: Q(expires_at__lte=now)),
+    Rule("trusted devices", TrustedDevice, lambda now: Q(expires_at__lte=now)),
     Rule("throttles", Throttle, _idle_throttle),
     Rule("sent mail", OutboxMessage, lambda now: Q(sent_at__lte=now - SENT_MAIL_KEPT)),
     Rule("given-up mail", OutboxMessage, lambda now: Q(given_up_at__lte=now - GIVEN_UP_MAIL_KEPT)),

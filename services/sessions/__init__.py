@@ -65,13 +65,15 @@ async def start_session(
     now: datetime,
     *,
     methods: Sequence[AuthenticationMethod],
+    trusted_device_id: int | None = None,
 ) -> str:
     """Log the operator in: issue a session, audit how they proved who they are.
 
     Every session is issued here, so every login leaves a LOGIN_SUCCEEDED event. The
     session keeps the address and user agent of the request being served (none outside a
-    request), as its audit event does. Returns the bearer token, which is shown once and
-    stored only as a hash.
+    request), as its audit event does, and the trusted device whose token stood for the
+    second factor, if one did (forgetting it ends the session). Returns the bearer token,
+    which is shown once and stored only as a hash.
     """
     client = current_client()
     token = new_token()
@@ -86,6 +88,7 @@ async def start_session(
             last_used_at=now,
             created_at=now,
             expires_at=now + SESSION_LIFETIME,
+            trusted_device_id=trusted_device_id,
         )
         await Operator.filter(id=operator.id).update(last_login_at=now)
         operator.last_login_at = now
