@@ -34,6 +34,7 @@ class MailKind(StrEnum):
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
     TEMPORARY_ACCESS_PASS_ISSUED = "temporary_access_pass_issued"  # noqa: S105 (a template name)
     PASSKEY_ADDED = "passkey_added"
+    AUTHENTICATOR_ADDED = "authenticator_added"
 
 
 SUBJECTS: dict[MailKind, str] = {
@@ -53,6 +54,7 @@ SUBJECTS: dict[MailKind, str] = {
     MailKind.WEBHOOK_ENDPOINT_DISABLED: "A webhook endpoint of $account_name was disabled",
     MailKind.TEMPORARY_ACCESS_PASS_ISSUED: "A temporary access pass was issued to you",
     MailKind.PASSKEY_ADDED: "A passkey was added to your account",
+    MailKind.AUTHENTICATOR_ADDED: "An authenticator app was added to your account",
 }
 """Subject line of each kind (a template over the same values as the body)."""
 

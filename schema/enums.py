@@ -175,7 +175,9 @@ _register(
         "OVERRIDE_CLEARED": "An administrator cleared an operator's override.",
         "TWO_FACTOR_RESET": "An administrator reset an operator's two-factor setup.",
         "ENROLLMENT_STARTED": "An operator started setting up an authenticator.",
-        "ENROLLMENT_CONFIRMED": "An operator confirmed their authenticator.",
+        "ENROLLMENT_CONFIRMED": "An operator confirmed their authenticator or first passkey "
+        "(details: via, factor; added: true when an authenticator app was added beside "
+        "passkeys, two-factor authentication being on already).",
         "TWO_FACTOR_DISABLED": "An operator turned off their own two-factor authentication.",
         "RECOVERY_CODES_REGENERATED": "An operator replaced their recovery codes.",
         "LOGIN_SUCCEEDED": "An operator logged in (details say how).",

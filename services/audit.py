@@ -164,12 +164,15 @@ async def record(
     target_id: int | None = None,
     details: dict[str, Any] | None = None,
     api_key_id: int | None = None,
+    announce: bool = True,
 ) -> None:
     """Append one event; call it inside the transaction of the change it describes.
 
     The event carries the address and user agent of the request that caused it, if any;
     ``api_key_id`` names the API key that acted (``actor_id`` is then None). A kind in
-    ``ANNOUNCED`` is also queued as a webhook event, in the same transaction.
+    ``ANNOUNCED`` is also queued as a webhook event, in the same transaction, unless
+    ``announce`` is False (the event does not mean what its webhook event says, e.g. an
+    authenticator added while two-factor authentication was on already).
     """
     client = current_client()
     row = AuditEvent(
@@ -183,7 +186,7 @@ async def record(
         user_agent=client.user_agent,
         created_at=now,
     )
-    announced = ANNOUNCED.get(kind)
+    announced = ANNOUNCED.get(kind) if announce else None
     if announced is None:
         await row.save()
     else:
@@ -197,7 +200,12 @@ async def record(
 
 
 async def record_own(
-    kind: AuditEventKind, operator: Operator, now: datetime, details: dict[str, Any] | None = None
+    kind: AuditEventKind,
+    operator: Operator,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+    *,
+    announce: bool = True,
 ) -> None:
     """Append an event an operator caused about themselves (actor and target alike)."""
     await record(
@@ -207,4 +215,5 @@ async def record_own(
         target_id=operator.id,
         now=now,
         details=details,
+        announce=announce,
     )

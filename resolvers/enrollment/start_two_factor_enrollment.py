@@ -41,7 +41,10 @@ class StartTwoFactorEnrollmentPayload:
     "or when two-factor authentication is required of the operator, the answer is "
     "SETUP_LINK_REQUIRED and a setup link is emailed instead "
     "(EffectiveTwoFactorPolicy.enrollmentNeedsEmailLink says so beforehand). A setupToken "
-    "is proof enough: the recent authentication below is asked of sessions only.",
+    "is proof enough: the recent authentication below is asked of sessions only. An "
+    "operator whose only factors are passkeys may add an authenticator app from a session "
+    "that proved a second factor (REAUTHENTICATION_REQUIRED otherwise; a setupToken is "
+    "ALREADY_CONFIGURED then); confirming it keeps their recovery codes and other sessions.",
     permissions=ANYONE,
     recent_authentication=True,
 )

@@ -29,7 +29,10 @@ class EffectiveTwoFactorPolicy:
     can_enroll: bool = strawberry.field(
         description="True when two-factor authentication applies to the operator and no "
         "authenticator is configured: one may be set up now, directly or through the emailed "
-        "setup link (see enrollmentNeedsEmailLink)."
+        "setup link (see enrollmentNeedsEmailLink). False once any factor is configured: an "
+        "operator whose only factors are passkeys (state CONFIGURED) may still add an "
+        "authenticator app from a session that proved a second factor, as they add a "
+        "further passkey; that never needs the emailed link."
     )
     enrollment_needs_email_link: bool = strawberry.field(
         description="True exactly when startTwoFactorEnrollment from the viewer's current "

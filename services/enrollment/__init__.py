@@ -29,8 +29,9 @@ from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.auth import recovery_codes
 from services.auth.second_factor import counted_attempt, invalid_code
+from services.enrollment import beside_passkeys
 from services.enrollment.replacement import by_pass, replace_lost_authenticator, spend_pass
-from services.enrollment.setup_link import send_setup_link
+from services.enrollment.setup_link import LinkNowRequired, link_required, send_setup_link
 from services.errors import DomainError, ErrorCode
 from services.machinery import tokens, totp
 from services.machinery.dependencies import Dependencies
@@ -65,7 +66,7 @@ class EnrollmentDone:
     """The confirmed enrollment: recovery codes to show once, and a session if one was issued."""
 
     operator: Operator
-    recovery_codes: list[str]
+    recovery_codes: list[str] | None  # None for an app added beside passkeys: theirs stay
     session_token: str | None
 
 
@@ -103,7 +104,8 @@ async def ensure_may_enroll(
     ``adds_factor``: the factor may come beside the ones the operator has (a further
     passkey). A CONFIGURED operator adds it only from a session that already carries a
     second factor (REAUTHENTICATION_REQUIRED otherwise: reauthenticating asks for one); a
-    setup token proves only the mailbox, which is not enough once a factor exists.
+    setup token proves only the mailbox, which is not enough once a factor exists. So is an
+    app while none is confirmed (``services.enrollment.beside_passkeys``).
     """
     policy = await policy_of(operator, now)
     if policy.source is PolicySource.SINGLE_SIGN_ON or policy.mode is TwoFactorMode.DISABLED:
@@ -118,6 +120,9 @@ async def ensure_may_enroll(
                     ErrorCode.REAUTHENTICATION_REQUIRED,
                     "For this, confirm it is you with your second factor again.",
                 )
+            return
+        if isinstance(proof, Session) and await beside_passkeys.adds_authenticator(operator, proof):
+            beside_passkeys.ensure_proven_second_factor(deps, proof)
             return
         if by_pass(proof):
             return
@@ -145,19 +150,6 @@ def setup_link_required(policy: EffectivePolicy, session: Session | None) -> boo
     if not policy.can_enroll or by_pass(session):
         return False
     return policy.setup_required or session is None or sessions.proves_password_only(session)
-
-
-class LinkNowRequired(Exception):
-    """Rolls back a confirmation from a session once the policy demands the emailed link."""
-
-
-def link_required() -> DomainError:
-    """Return the refusal of enrolling from a session when only the emailed link may."""
-    return DomainError(
-        ErrorCode.SETUP_LINK_REQUIRED,
-        "To make sure it is you, set up two-factor authentication from the link in the "
-        "email we sent you.",
-    )
 
 
 Proof = Session | OneTimeToken
@@ -224,7 +216,7 @@ async def confirm(
     session of the operator ends; the session that confirmed now counts as two-factor (and a
     temporary access pass it was established with is spent). With
     a setup token, the token is consumed and a new session is returned: the operator is
-    logged in.
+    logged in. An app added beside passkeys changes only the session (``beside_passkeys``).
     """
     now = deps.now()
     setup_token = proof if isinstance(proof, OneTimeToken) else None
@@ -252,10 +244,12 @@ async def confirm(
             # The policy may have changed while the code was checked: decide again, holding the
             # account and the operator (a policy change takes the account row first, too).
             await Account.filter(id=operator.account_id).select_for_update(no_key=True).first()
+            added = False
             if isinstance(proof, Session):
                 current = await hold_actor(operator, proof, now)
                 if setup_link_required(await policy_of(current, now), proof):
                     raise LinkNowRequired
+                added = current.two_factor_configured_at is not None and not by_pass(proof)
             else:
                 await Operator.filter(id=operator.id).select_for_update(no_key=True).first()
             activated = await Authenticator.filter(id=pending.id, confirmed_at__isnull=True).update(
@@ -265,6 +259,9 @@ async def confirm(
                 raise DomainError(
                     ErrorCode.ALREADY_CONFIGURED, "Two-factor authentication is already set up."
                 )
+            if added and isinstance(proof, Session):
+                await beside_passkeys.record_added(deps, current, proof, now)
+                return EnrollmentDone(operator=current, recovery_codes=None, session_token=None)
             await Operator.filter(id=operator.id).update(two_factor_configured_at=now)
             operator.two_factor_configured_at = now
             await recovery_codes.store(operator.id, hashes)

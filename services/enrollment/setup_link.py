@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from mail.messages import MailKind
 from mail.outbox import SETUP_PATH
 from models import OneTimeToken, Operator, TokenPurpose
+from services.errors import DomainError, ErrorCode
 from services.machinery import tokens
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
@@ -45,3 +46,16 @@ async def send_setup_link(
             now,
             link=deps.outbox.link(SETUP_PATH, token),
         )
+
+
+class LinkNowRequired(Exception):
+    """Rolls back a confirmation from a session once the policy demands the emailed link."""
+
+
+def link_required() -> DomainError:
+    """Return the refusal of enrolling from a session when only the emailed link may."""
+    return DomainError(
+        ErrorCode.SETUP_LINK_REQUIRED,
+        "To make sure it is you, set up two-factor authentication from the link in the "
+        "email we sent you.",
+    )

@@ -35,14 +35,12 @@ from services.enrollment import (
     SESSION_METHODS,
     SETUP_PURPOSES,
     SETUP_TOKEN_FIELD,
-    LinkNowRequired,
     Proof,
     ensure_may_enroll,
-    link_required,
     setup_link_required,
 )
 from services.enrollment.replacement import by_pass, spend_pass
-from services.enrollment.setup_link import send_setup_link
+from services.enrollment.setup_link import LinkNowRequired, link_required, send_setup_link
 from services.errors import DomainError, ErrorCode
 from services.machinery import tokens
 from services.machinery.dependencies import Dependencies
