@@ -7,25 +7,16 @@ servers, which share nothing but the database (and the SMTP server their outbox 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
 
-import httpx
 import pytest
-from tortoise import Tortoise
-from tortoise.contrib.test import truncate_all_models
 
-from models import Authenticator, Operator, OutboxMessage
-from services.machinery.clock import SystemClock
-from tests.mail_server import MailSink, SmtpServer
+from models import Authenticator, OutboxMessage
+from tests.mail_server import SmtpServer
+from tests.scale_out import CLOCK, challenge, code_of_step, fresh_code, wrong_code
 from tests.servers import TwofaServer
 from tests.support import (
     INVITE,
-    LOGIN,
-    PASSWORD,
-    PUBLIC_URL,
     VERIFY,
     CountingHasher,
     GraphQLClient,
@@ -34,114 +25,13 @@ from tests.support import (
     gid,
     make_team,
     session_for,
-    totp_code,
 )
-from twofa.database import tortoise_config
 
 pytestmark = pytest.mark.server
 """Runs real twofa processes: left out of make test-fast."""
 
-CLOCK = SystemClock()
-"""The servers run on the system clock, so the data set up here does too."""
-
-
-class SlowSink(MailSink):
-    """Takes a while over each message, so that one sender polls while the other delivers."""
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(0.1)
-        return await super().handle_DATA(server, session, envelope)
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    """A slow SMTP server that only the two served processes send to."""
-    server = SmtpServer()
-    server.sink = SlowSink()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def servers(
-    database_url: str,
-    encryption_key: str,
-    smtp: SmtpServer,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[TwofaServer, TwofaServer]]:
-    """Two ``twofa serve`` processes on the test database, for the whole module."""
-    env = {
-        "DATABASE_URL": database_url,
-        "ENCRYPTION_KEYS": encryption_key,
-        "PUBLIC_URL": PUBLIC_URL,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp.port),
-        "SMTP_TLS": "none",
-    }
-    logs = tmp_path_factory.mktemp("servers")
-    pair = TwofaServer(env, logs / "a.log"), TwofaServer(env, logs / "b.log")
-    try:
-        yield pair
-    finally:
-        for server in pair:
-            server.stop()
-
-
-@pytest.fixture
-def running(servers: tuple[TwofaServer, TwofaServer]) -> tuple[TwofaServer, TwofaServer]:
-    """The two servers, started (again, when an earlier test stopped them)."""
-    for server in servers:
-        if not server.running:
-            server.start()
-    return servers
-
-
-@pytest.fixture
-async def nodes(
-    running: tuple[TwofaServer, TwofaServer], database_url: str, smtp: SmtpServer
-) -> AsyncIterator[tuple[GraphQLClient, GraphQLClient]]:
-    """GraphQL clients of servers A and B, with the ORM open here on emptied tables."""
-    await Tortoise.init(config=tortoise_config(database_url))
-    try:
-        await truncate_all_models()
-        smtp.sink.clear()
-        async with (
-            httpx.AsyncClient(base_url=running[0].url, timeout=30) as a,
-            httpx.AsyncClient(base_url=running[1].url, timeout=30) as b,
-        ):
-            yield GraphQLClient(a), GraphQLClient(b)
-    finally:
-        await Tortoise.close_connections()
-
-
-def code_of_step(secret: str, step: int) -> str:
-    """The TOTP code of ``secret`` for time step ``step``."""
-    return totp_code(secret, datetime.fromtimestamp(step * 30, UTC))
-
-
-async def fresh_code(secret: str, operator: Operator) -> str:
-    """A code the servers accept now: this step's, or the next one's if enrollment used it."""
-    authenticator = await Authenticator.get(operator_id=operator.id, confirmed_at__isnull=False)
-    now_step = int(time.time()) // 30
-    step = max(now_step, authenticator.last_used_step + 1)
-    assert step <= now_step + 1, (step, now_step)
-    return code_of_step(secret, step)
-
-
-def wrong_code(secret: str) -> str:
-    """A six-digit code that matches none of the steps the servers may try in this test."""
-    now_step = int(time.time()) // 30
-    near = {code_of_step(secret, step) for step in range(now_step - 2, now_step + 4)}
-    return next(code for code in ("000000", "111111", "222222", "333333") if code not in near)
-
-
-async def challenge(gql: GraphQLClient, email: str) -> str:
-    """Log in with the password on ``gql``'s server and return the challenge token."""
-    payload = (await gql.data(LOGIN, {"email": email, "password": PASSWORD}))["login"]
-    assert payload["outcome"] == "TWO_FACTOR_CODE_REQUIRED", payload
-    token: str = payload["challengeToken"]
-    return token
+pytest_plugins = ["tests.two_servers"]
+"""The two servers' fixtures: smtp, servers, running and nodes."""
 
 
 async def test_one_code_sent_to_both_servers_at_once_is_accepted_once(
