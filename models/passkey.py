@@ -83,6 +83,7 @@ class PasskeyChallenge(Model):
         related_name=False,
         null=True,
         on_delete=fields.CASCADE,
+        db_index=True,
         description="For LOGIN: the login challenge it belongs to (it goes with it).",
     )
     login_challenge_id: int | None
@@ -91,6 +92,7 @@ class PasskeyChallenge(Model):
         related_name=False,
         null=True,
         on_delete=fields.CASCADE,
+        db_index=True,
         description="For REGISTRATION from settings and for REAUTHENTICATION: the session "
         "that asked (it goes with it).",
     )

@@ -52,4 +52,4 @@ class Session(Model):
 
     class Meta:
         table = "sessions"
-        indexes = (("operator_id", "expires_at"),)
+        indexes = (("operator_id", "expires_at"), ("trusted_device_id",))

@@ -36,8 +36,8 @@ class Migration(migrations.Migration):
                 ('operator', fields.ForeignKeyField('models.Operator', source_field='operator_id', description='The operator who must answer it.', db_constraint=True, to_field='id', related_name='passkey_challenges', on_delete=OnDelete.CASCADE)),
                 ('ceremony', fields.CharEnumField(description='Registration, login or reauthentication.', enum_type=PasskeyCeremony, max_length=20)),
                 ('challenge', fields.CharField(unique=True, description='The challenge, base64url: not a secret (the browser shows it to the authenticator), only single use.', max_length=64)),
-                ('login_challenge', fields.ForeignKeyField('models.OneTimeToken', source_field='login_challenge_id', null=True, description='For LOGIN: the login challenge it belongs to (it goes with it).', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
-                ('session', fields.ForeignKeyField('models.Session', source_field='session_id', null=True, description='For REGISTRATION from settings and for REAUTHENTICATION: the session that asked (it goes with it).', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('login_challenge', fields.ForeignKeyField('models.OneTimeToken', source_field='login_challenge_id', null=True, db_index=True, description='For LOGIN: the login challenge it belongs to (it goes with it).', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('session', fields.ForeignKeyField('models.Session', source_field='session_id', null=True, db_index=True, description='For REGISTRATION from settings and for REAUTHENTICATION: the session that asked (it goes with it).', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(description='When it was issued.', auto_now=False, auto_now_add=False)),
                 ('expires_at', fields.DatetimeField(description='After this it is refused.', auto_now=False, auto_now_add=False)),
             ],
@@ -63,5 +63,14 @@ class Migration(migrations.Migration):
             model_name='Account',
             name='trusted_device_days',
             field=fields.IntField(default=0, description='Days a browser remembered at the second factor skips it (0 to 30, 0 is off).', db_default=0),
+        ),
+        ops.AddField(
+            model_name='Session',
+            name='trusted_device',
+            field=fields.ForeignKeyField('models.TrustedDevice', source_field='trusted_device_id', null=True, description='The remembered browser whose device token opened this session, null otherwise: forgetting the browser ends the sessions it opened.', db_constraint=True, to_field='id', related_name='sessions', on_delete=OnDelete.CASCADE),
+        ),
+        ops.AddIndex(
+            model_name='Session',
+            index=Index(fields=['trusted_device_id']),
         ),
     ]
