@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from models import AuditEvent, Authenticator, RecoveryCode, TwoFactorMode
+from models import Account, AuditEvent, Authenticator, RecoveryCode, TwoFactorMode
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod
 from tests.passkey_authenticator import SoftwareAuthenticator
-from tests.passkey_support import register
+from tests.passkey_support import REMOVE_PASSKEY, STATE, passkey_only, register
 from tests.support import (
     START_ENROLLMENT,
     Delivery,
@@ -85,3 +85,38 @@ async def test_an_abandoned_replacement_turns_two_factor_off_audited_and_emailed
     [message] = (await deliver())[before:]
     assert message["To"] == team.basic.email
     assert message["Subject"] == "Two-factor authentication is off"
+
+
+async def test_a_pass_session_cannot_turn_two_factor_off_by_removing_the_last_passkey(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    team = await make_team(hasher, clock, default=TwoFactorMode.OPTIONAL)
+    await passkey_only(gql, team.basic, clock, SoftwareAuthenticator())
+    session = await pass_session(gql, team, clock)
+    [passkey] = (await gql.data(STATE, token=session))["viewer"]["passkeys"]
+    removed = await gql.data(REMOVE_PASSKEY, {"id": passkey["id"]}, token=session)
+    assert [e["code"] for e in removed["removePasskey"]["userErrors"]] == [
+        "REAUTHENTICATION_REQUIRED"
+    ]
+    state = (await gql.data(STATE, token=session))["viewer"]["effectiveTwoFactorPolicy"]
+    assert state["state"] == "CONFIGURED"
+
+
+async def test_a_lost_authenticator_replaced_beside_a_passkey_keeps_the_recovery_codes(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """The codes belong to every factor: they stay while a passkey does."""
+    team = await make_team(hasher, clock, default=TwoFactorMode.OPTIONAL)
+    own = await session_for(team.basic, clock)
+    enrolled = await enroll(gql, own, clock)
+    await register(gql, SoftwareAuthenticator(), token=own, name="Old key")
+    await Account.filter(id=team.account.id).update(two_factor_default=TwoFactorMode.REQUIRED)
+    session = await pass_session(gql, team, clock)
+    started = (await gql.data(START_ENROLLMENT, token=session))["startTwoFactorEnrollment"]
+    assert started["userErrors"] == []  # the lost phone is removed
+    await register(gql, SoftwareAuthenticator(), token=session, name="New key")  # spends the pass
+
+    unused = RecoveryCode.filter(operator_id=team.basic.id, used_at__isnull=True)
+    assert await unused.count() == len(enrolled.recovery_codes)
+    challenge = (await gql.login(team.basic.email))["challengeToken"]
+    assert (await verify(gql, challenge, enrolled.recovery_codes[0]))["sessionToken"]

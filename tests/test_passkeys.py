@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from models import AuditEvent, Passkey, RecoveryCode, TwoFactorMode
+from models import AuditEvent, Operator, Passkey, RecoveryCode, TwoFactorMode
 from services.machinery.clock import FrozenClock
 from services.machinery.hashing import PasswordHasher
 from services.sessions import AuthenticationMethod
@@ -313,3 +313,22 @@ async def test_passkeys_are_seen_by_their_operator_and_the_account_administrator
     assert (await gql.data(PASSKEY_NODE, {"id": own["id"]}, token=token))["node"]["id"] == own["id"]
     for outsider in (stranger, colleague):
         assert (await gql.data(PASSKEY_NODE, {"id": own["id"]}, token=outsider)) == {"node": None}
+
+
+async def test_a_session_that_proved_no_second_factor_removes_no_passkey(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """A password-only session (from a login while 2FA was not asked of the operator)."""
+    team = await make_team(hasher, clock, default=TwoFactorMode.OPTIONAL)
+    await passkey_only(gql, team.basic, clock, SoftwareAuthenticator())
+    await Operator.filter(id=team.basic.id).update(two_factor_override=TwoFactorMode.DISABLED)
+    logged = await gql.login(team.basic.email)
+    assert logged["outcome"] == "AUTHENTICATED"
+    await Operator.filter(id=team.basic.id).update(two_factor_override=None)
+    password_only = logged["sessionToken"]
+    [passkey] = (await gql.data(STATE, token=password_only))["viewer"]["passkeys"]
+    removed = await gql.data(REMOVE_PASSKEY, {"id": passkey["id"]}, token=password_only)
+    assert [e["code"] for e in removed["removePasskey"]["userErrors"]] == [
+        "REAUTHENTICATION_REQUIRED"
+    ]
+    assert await Passkey.exists(operator_id=team.basic.id)

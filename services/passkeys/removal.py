@@ -10,6 +10,8 @@ from services import audit, sessions
 from services.actors import hold_actor
 from services.audit import AuditEventKind
 from services.auth import trusted_devices
+from services.enrollment.beside_passkeys import PROVEN_FACTORS
+from services.enrollment.replacement import by_pass
 from services.errors import DomainError, ErrorCode, not_found
 from services.machinery.dependencies import Dependencies
 from services.notifications import notify
@@ -28,7 +30,11 @@ async def remove(
     sessions end (a lost key's sessions must not outlive it). When it is their last factor
     (no TOTP authenticator, no other passkey) this turns two-factor authentication off, as
     ``disableTwoFactor`` does (their trusted devices are forgotten too), and so is allowed
-    only when their mode is OPTIONAL.
+    only when their mode is OPTIONAL, and only from a session that proved a second factor
+    itself (not a temporary access pass, which is never for turning 2FA off): where
+    ``disableTwoFactor`` asks for a code, this asks for a session that gave one. Any removal
+    needs a session that proved a second factor: a password-only session (from a time when
+    2FA was not asked) removes nothing.
     """
     ensure_recent_authentication(deps, session)
     now = deps.now()
@@ -43,6 +49,13 @@ async def remove(
             await Authenticator.exists(operator_id=me.id, confirmed_at__isnull=False)
             or await Passkey.filter(operator_id=me.id).exclude(id=passkey.id).exists()
         )
+        if PROVEN_FACTORS.isdisjoint(session.authentication_methods) or (
+            last and by_pass(session)
+        ):
+            raise DomainError(
+                ErrorCode.REAUTHENTICATION_REQUIRED,
+                "For this, confirm it is you with your second factor again.",
+            )
         if last and (await policy_of(me, now)).mode is not TwoFactorMode.OPTIONAL:
             raise DomainError(
                 ErrorCode.NOT_ALLOWED_BY_POLICY,
