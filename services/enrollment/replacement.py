@@ -69,8 +69,10 @@ async def replace_lost_authenticator(
     ).delete()
     if not removed:
         return False
-    await RecoveryCode.filter(operator_id=operator.id).delete()
     if not await Passkey.exists(operator_id=operator.id):
+        # No factor is left: the recovery codes go with the last one (confirming the new
+        # authenticator issues new ones). Beside a passkey they stay: they belong to it too.
+        await RecoveryCode.filter(operator_id=operator.id).delete()
         await Operator.filter(id=operator.id).update(two_factor_configured_at=None)
         operator.two_factor_configured_at = None
         await audit.record_own(
