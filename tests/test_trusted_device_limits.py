@@ -49,6 +49,8 @@ MY_DEVICES = "{ viewer { trustedDevices { id } } }"
 FORGET = """mutation ($id: ID!) { forgetTrustedDevice(input: {trustedDeviceId: $id}) {
   userErrors { code } } }"""
 VIEWER = "{ viewer { email } }"
+CHANGE = """mutation ($current: String!, $new: String!) {
+  changePassword(input: {currentPassword: $current, newPassword: $new}) { userErrors { code } } }"""
 
 
 async def login(gql: GraphQLClient, email: str, device: str | None) -> dict[str, Any]:
@@ -224,3 +226,27 @@ async def test_turning_the_setting_off_ends_the_browsers_sessions(
 
     assert (await gql.data(VIEWER, token=by_browser))["viewer"] is None
     assert (await gql.data(VIEWER, token=admin))["viewer"] is not None
+
+
+async def test_a_second_factor_given_in_a_browsers_session_frees_it_from_the_browser(
+    gql: GraphQLClient, hasher: PasswordHasher, clock: FrozenClock
+) -> None:
+    """Changing the password forgets the browsers but keeps the session it is changed from."""
+    team = await make_team(hasher, clock)
+    admin = await session_for(team.admin, clock)
+    assert (await set_days(gql, admin, 7))["userErrors"] == []
+    enrolled = await enroll(gql, admin, clock)
+    device = await remembered(gql, team.admin.email, enrolled, clock)
+    session = (await login(gql, team.admin.email, device))["sessionToken"]
+    reauthenticated = await gql.data(
+        REAUTHENTICATE, {"password": PASSWORD, "code": enrolled.recovery_codes[0]}, token=session
+    )
+    assert reauthenticated["reauthenticate"]["userErrors"] == []
+
+    changed = await gql.data(
+        CHANGE, {"current": PASSWORD, "new": "a brand new password 2026"}, token=session
+    )
+
+    assert changed["changePassword"]["userErrors"] == []
+    assert not await TrustedDevice.exists(operator_id=team.admin.id)
+    assert (await gql.data(VIEWER, token=session))["viewer"] is not None

@@ -189,12 +189,24 @@ async def authenticate(token: str, now: datetime) -> Authenticated | None:
 
 
 async def add_method(session: Session, method: AuthenticationMethod, now: datetime) -> None:
-    """Record a further proof in a live session (a code given in it): it counts from now."""
+    """Record a further proof in a live session (a code given in it): it counts from now.
+
+    A second factor given in a session opened by a remembered browser frees it from that
+    browser: forgetting the browser no longer ends it (changing the password from it, say,
+    keeps it as it keeps any current session).
+    """
     methods = [*session.authentication_methods]
     if method.value not in methods:
         methods.append(method.value)
-    await Session.filter(id=session.id).update(authentication_methods=methods, authenticated_at=now)
+    detached = method in SECOND_FACTORS
+    await Session.filter(id=session.id).update(
+        authentication_methods=methods,
+        authenticated_at=now,
+        **({"trusted_device_id": None} if detached else {}),
+    )
     session.authentication_methods, session.authenticated_at = methods, now
+    if detached:
+        session.trusted_device_id = None
 
 
 async def drop_second_factors(operator_id: int) -> None:
