@@ -49,9 +49,7 @@ async def remove(
             await Authenticator.exists(operator_id=me.id, confirmed_at__isnull=False)
             or await Passkey.filter(operator_id=me.id).exclude(id=passkey.id).exists()
         )
-        if PROVEN_FACTORS.isdisjoint(session.authentication_methods) or (
-            last and by_pass(session)
-        ):
+        if PROVEN_FACTORS.isdisjoint(session.authentication_methods) or (last and by_pass(session)):
             raise DomainError(
                 ErrorCode.REAUTHENTICATION_REQUIRED,
                 "For this, confirm it is you with your second factor again.",
